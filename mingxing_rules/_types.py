@@ -1,0 +1,358 @@
+"""Static types of condition expressions, and the type checker.
+
+The checker walks a parsed condition against the ruleset's symbol table (facts, options, derived
+values, rule ids) and yields problems as ``(code, message, token)`` — it does not know where it is;
+the validator adds the location (the jsonschema way: leaf checks are location-free).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from .expr import (
+    LIMITS,
+    Binary,
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    Implies,
+    ListExpr,
+    Literal,
+    Membership,
+    Name,
+    Quantifier,
+    Unary,
+)
+
+__all__ = ["FUNCTIONS", "Symbol", "Ty", "TypeProblem", "check", "suggest"]
+
+
+@attrs.frozen
+class Ty:
+    """``kind`` is number | boolean | string | date | set | list | text | any."""
+
+    kind: str
+    item: Ty | None = None  # element type of a list or set
+    values: frozenset[str] | None = None  # allowed strings (enum facts, sets of enum)
+
+    def __str__(self) -> str:
+        if self.kind == "list" and self.item is not None:
+            return f"list of {self.item}"
+        if self.kind == "set":
+            return "set"
+        if self.values is not None:
+            return "enum"
+        return self.kind
+
+
+NUMBER = Ty("number")
+BOOLEAN = Ty("boolean")
+STRING = Ty("string")
+DATE = Ty("date")
+ANY = Ty("any")
+
+
+@attrs.frozen
+class Symbol:
+    """A name a condition may read: ``kind`` is fact | option | derived | node | variable."""
+
+    name: str
+    kind: str
+    ty: Ty
+    constant: Any = None  # options: the value folded in
+
+
+@attrs.frozen
+class TypeProblem:
+    code: str
+    message: str
+    token: str | None
+    pos: int
+
+
+FUNCTIONS = {
+    "date": "date('YYYY-MM-DD') or date(year, month, day)",
+    "year": "year(date)",
+    "month": "month(date)",
+    "day": "day(date)",
+    "min": "min(number, number, ...)",
+    "max": "max(number, number, ...)",
+    "abs": "abs(number)",
+    "count": "count(set or list), or count(condition for x in set or list)",
+    "all": "all(condition for x in set or list)",
+    "any": "any(condition for x in set or list)",
+    "if_known": "if_known(value, default)",
+}
+
+
+def suggest(name: str, candidates: Any) -> str | None:
+    """The nearest candidate name, for 'did you mean ...?' hints."""
+    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
+def _compatible(a: Ty, b: Ty) -> bool:
+    if ANY in (a, b):
+        return True
+    return a.kind == b.kind
+
+
+class _Checker:
+    def __init__(self, symbols: Mapping[str, Symbol]) -> None:
+        self.symbols = symbols
+        self.problems: list[TypeProblem] = []
+
+    def report(self, code: str, message: str, node: Expr, token: str | None = None) -> Ty:
+        self.problems.append(TypeProblem(code, message, token, node.pos))
+        return ANY
+
+    def expect(self, node: Expr, ty: Ty, scope: Mapping[str, Ty], what: str) -> Ty:
+        found = self.infer(node, scope)
+        if found != ANY and ty != ANY and found.kind != ty.kind:
+            self.report("E202", f"{what} must be {ty.kind}, but {_describe(node)} is {found}",
+                        node, _token(node))
+        return found
+
+    def infer(self, node: Expr, scope: Mapping[str, Ty]) -> Ty:
+        match node:
+            case Literal(value=value):
+                if isinstance(value, bool):
+                    return BOOLEAN
+                if isinstance(value, str):
+                    return STRING
+                return NUMBER
+            case ListExpr(items=items):
+                if not items:
+                    return Ty("list", ANY)
+                first = self.infer(items[0], scope)
+                for item in items[1:]:
+                    other = self.infer(item, scope)
+                    if not _compatible(first, other):
+                        self.report("E202", f"list items must all be {first}, found {other}", item)
+                return Ty("list", first)
+            case Name(name=name):
+                if name in scope:
+                    return scope[name]
+                symbol = self.symbols.get(name)
+                if symbol is None:
+                    hint = suggest(name, [*self.symbols, *scope])
+                    extra = f" (did you mean {hint!r}?)" if hint else ""
+                    return self.report("E201", f"unknown name {name!r}{extra}", node, name)
+                if symbol.ty.kind == "text":
+                    return self.report("E202", f"{name!r} is a text fact and cannot be used in a "
+                                       "condition", node, name)
+                return symbol.ty
+            case Unary(op="not", operand=operand):
+                self.expect(operand, BOOLEAN, scope, "the operand of 'not'")
+                return BOOLEAN
+            case Unary(operand=operand):
+                self.expect(operand, NUMBER, scope, "the operand of '-'")
+                return NUMBER
+            case Binary(op=op, left=left, right=right):
+                left_ty = self.infer(left, scope)
+                right_ty = self.infer(right, scope)
+                for side, ty in ((left, left_ty), (right, right_ty)):
+                    if ty != ANY and ty.kind != "number":
+                        self.report("E202", f"{op!r} needs numbers, but {_describe(side)} is {ty}",
+                                    side, _token(side))
+                if op == "**":
+                    self.check_exponent(right)
+                return NUMBER
+            case Compare(ops=ops, operands=operands):
+                types = [self.infer(o, scope) for o in operands]
+                for op, (a, b), (na, nb) in zip(
+                    ops, zip(types, types[1:], strict=False), zip(operands, operands[1:],
+                                                                 strict=False), strict=True
+                ):
+                    self.check_comparison(op, a, b, na, nb)
+                return BOOLEAN
+            case Membership(item=item, container=container):
+                item_ty = self.infer(item, scope)
+                container_ty = self.infer(container, scope)
+                if container_ty != ANY and container_ty.kind not in ("set", "list"):
+                    self.report("E202", f"'in' needs a set or list on the right, but "
+                                f"{_describe(container)} is {container_ty}", container,
+                                _token(container))
+                elif container_ty.item is not None and not _compatible(item_ty,
+                                                                        container_ty.item):
+                    self.report("E202", f"{_describe(item)} is {item_ty} but "
+                                f"{_describe(container)} holds {container_ty.item}", item)
+                self.check_enum_literal(item, container_ty.values)
+                return BOOLEAN
+            case BoolOp(op=op, operands=operands):
+                for operand in operands:
+                    self.expect(operand, BOOLEAN, scope, f"each operand of {op!r}")
+                return BOOLEAN
+            case Implies(left=left, right=right):
+                self.expect(left, BOOLEAN, scope, "the left side of '->'")
+                self.expect(right, BOOLEAN, scope, "the right side of '->'")
+                return BOOLEAN
+            case Quantifier(kind=kind, body=body, var=var, iterable=iterable):
+                if kind not in ("all", "any", "count"):
+                    return self.report("E203", f"{kind}(... for ... in ...) is not a quantifier; "
+                                       "use all, any or count", node, kind)
+                iter_ty = self.infer(iterable, scope)
+                if iter_ty != ANY and iter_ty.kind not in ("set", "list"):
+                    self.report("E202", f"{kind}() iterates over a set or list, but "
+                                f"{_describe(iterable)} is {iter_ty}", iterable, _token(iterable))
+                if var in self.symbols:
+                    self.report("E204", f"quantifier variable {var!r} hides a ruleset name", node,
+                                var)
+                item_ty = iter_ty.item if iter_ty.item is not None else ANY
+                if iter_ty.kind == "set":
+                    item_ty = Ty("string", values=iter_ty.values)
+                self.expect(body, BOOLEAN, {**scope, var: item_ty}, f"the condition in {kind}()")
+                return NUMBER if kind == "count" else BOOLEAN
+            case Call(func=func, args=args):
+                return self.call(node, func, args, scope)
+        return ANY  # pragma: no cover
+
+    def call(self, node: Expr, func: str, args: tuple[Expr, ...], scope: Mapping[str, Ty]) -> Ty:
+        if func not in FUNCTIONS or func in ("all", "any"):
+            if func in ("all", "any"):
+                return self.report("E203", f"{func}() takes 'condition for x in collection'",
+                                   node, func)
+            hint = suggest(func, FUNCTIONS)
+            extra = f" (did you mean {hint!r}?)" if hint else ""
+            return self.report("E203", f"unknown function {func!r}{extra}; allowed: "
+                               + ", ".join(sorted(FUNCTIONS)), node, func)
+        usage = FUNCTIONS[func]
+
+        def arity(*allowed: int) -> bool:
+            if len(args) in allowed:
+                return True
+            self.report("E203", f"wrong number of arguments to {func}(): use {usage}", node, func)
+            return False
+
+        if func == "date":
+            if len(args) == 1:
+                arg = args[0]
+                if not (isinstance(arg, Literal) and isinstance(arg.value, str)):
+                    self.report("E203", "date() takes a literal 'YYYY-MM-DD' string", node, func)
+                else:
+                    try:
+                        dt.date.fromisoformat(arg.value)
+                    except ValueError:
+                        self.report("E205", f"{arg.value!r} is not a date in YYYY-MM-DD form",
+                                    arg, arg.value)
+            elif arity(3):
+                for arg in args:
+                    self.expect(arg, NUMBER, scope, "each argument of date(y, m, d)")
+            return DATE
+        if func in ("year", "month", "day"):
+            if arity(1):
+                self.expect(args[0], DATE, scope, f"the argument of {func}()")
+            return NUMBER
+        if func in ("min", "max"):
+            if not args:
+                self.report("E203", f"{func}() needs at least one argument", node, func)
+            for arg in args:
+                self.expect(arg, NUMBER, scope, f"each argument of {func}()")
+            return NUMBER
+        if func == "abs":
+            if arity(1):
+                self.expect(args[0], NUMBER, scope, "the argument of abs()")
+            return NUMBER
+        if func == "count":
+            if arity(1):
+                ty = self.infer(args[0], scope)
+                if ty != ANY and ty.kind not in ("set", "list"):
+                    self.report("E202", f"count() takes a set or list, but {_describe(args[0])} "
+                                f"is {ty}", args[0], _token(args[0]))
+            return NUMBER
+        if func == "if_known":
+            if arity(2):
+                first = self.infer(args[0], scope)
+                second = self.infer(args[1], scope)
+                if not isinstance(args[1], Literal):
+                    self.report("E203", "the default of if_known() must be a literal", args[1])
+                if not _compatible(first, second):
+                    self.report("E202", f"if_known() default is {second} but the value is {first}",
+                                args[1])
+                return first
+            return ANY
+        return ANY  # pragma: no cover
+
+    def check_comparison(self, op: str, a: Ty, b: Ty, left: Expr, right: Expr) -> None:
+        if not _compatible(a, b):
+            self.report("E202", f"cannot compare {_describe(left)} ({a}) with {_describe(right)} "
+                        f"({b})", right, _token(right))
+            return
+        kind = a.kind if a != ANY else b.kind
+        if op not in ("==", "!=") and kind in ("boolean", "string", "set", "list"):
+            self.report("E202", f"{op!r} does not order {kind} values; use == or !=", right,
+                        _token(right))
+        if kind in ("set", "list"):
+            self.report("E202", f"{kind} values cannot be compared with {op!r}; use 'in', all(), "
+                        "any() or count()", right, _token(right))
+        self.check_enum_literal(right, a.values)
+        self.check_enum_literal(left, b.values)
+
+    def check_enum_literal(self, node: Expr, allowed: frozenset[str] | None) -> None:
+        if allowed is None:
+            return
+        literals = node.items if isinstance(node, ListExpr) else (node,)
+        for item in literals:
+            if isinstance(item, Literal) and isinstance(item.value, str) and (
+                item.value not in allowed
+            ):
+                hint = suggest(item.value, allowed)
+                extra = f" (did you mean {hint!r}?)" if hint else ""
+                self.report("E206", f"{item.value!r} is not one of the allowed values "
+                            f"{sorted(allowed)}{extra}", item, item.value)
+
+    def check_exponent(self, exponent: Expr) -> None:
+        value = _literal_number(exponent)
+        if value is None or not float(value).is_integer():
+            self.report("E207", "the exponent of ** must be an integer literal", exponent,
+                        _token(exponent))
+        elif abs(value) > LIMITS.max_exponent:
+            self.report("E207", f"exponent {value} is larger than the limit "
+                        f"{LIMITS.max_exponent}", exponent, str(value))
+
+
+def _literal_number(node: Expr) -> float | None:
+    if isinstance(node, Literal) and isinstance(node.value, int | float) and not isinstance(
+        node.value, bool
+    ):
+        return node.value
+    if isinstance(node, Unary) and node.op == "-":
+        inner = _literal_number(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _describe(node: Expr) -> str:
+    from .expr import to_text
+
+    text = to_text(node)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _token(node: Expr) -> str | None:
+    if isinstance(node, Name):
+        return node.name
+    if isinstance(node, Literal):
+        return str(node.value)
+    return None
+
+
+def check(node: Expr, symbols: Mapping[str, Symbol], want: Ty = BOOLEAN) -> Iterator[TypeProblem]:
+    """Type-check one condition; yields every problem found."""
+    checker = _Checker(symbols)
+    found = checker.infer(node, {})
+    if found != ANY and want != ANY and found.kind != want.kind and not checker.problems:
+        checker.report("E202", f"the condition must be {want.kind}, but it is {found}", node,
+                       _token(node))
+    yield from checker.problems
+
+
+def infer(node: Expr, symbols: Mapping[str, Symbol]) -> Ty:
+    """The type of an expression (``any`` where it is ill-typed)."""
+    return _Checker(symbols).infer(node, {})

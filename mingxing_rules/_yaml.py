@@ -1,0 +1,167 @@
+"""Safe YAML reading that remembers where every value came from.
+
+PyYAML's safe loader is used only to *compose* the node tree; values are built here so that each
+one gets its ``(line, column)`` recorded under its path (``groups[0].standards[1].id``). Anchors,
+aliases and explicit non-core tags are refused: they are how YAML "billion laughs" bombs expand,
+and a ruleset never needs them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Location, RulesetProblem
+
+__all__ = ["SourceMap", "YamlProblem", "child_path", "read_yaml"]
+
+_CORE_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+)
+
+
+class YamlProblem(Exception):
+    """Raised inside the reader; converted to a :class:`RulesetProblem` by :func:`read_yaml`."""
+
+    def __init__(self, code: str, message: str, line: int | None, column: int | None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.line, self.column = code, message, line, column
+
+
+class _GuardedLoader(yaml.SafeLoader):
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            mark = event.start_mark
+            raise YamlProblem(
+                "R004",
+                f"YAML alias *{event.anchor} is not allowed in a ruleset",
+                mark.line + 1,
+                mark.column + 1,
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            mark = event.start_mark
+            raise YamlProblem(
+                "R004",
+                f"YAML anchor &{anchor} is not allowed in a ruleset",
+                mark.line + 1,
+                mark.column + 1,
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def child_path(path: str, key: str | int) -> str:
+    """Compose a path: ``groups`` + 0 -> ``groups[0]``; ``ruleset`` + ``id`` -> ``ruleset.id``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+class SourceMap:
+    """Path -> (line, column) of every value read from one file (1-based)."""
+
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+        self._marks: dict[str, tuple[int, int]] = {}
+
+    def record(self, path: str, line: int, column: int) -> None:
+        self._marks[path] = (line, column)
+
+    def locate(self, path: str, rule_id: str | None = None) -> Location:
+        """The location of ``path``, or of its nearest recorded parent."""
+        probe = path
+        while probe:
+            if probe in self._marks:
+                line, column = self._marks[probe]
+                return Location(self.file, line, column, path, rule_id)
+            cut = max(probe.rfind("."), probe.rfind("["))
+            probe = probe[:cut] if cut > 0 else ""
+        return Location(self.file, None, None, path, rule_id)
+
+
+def _build(node: Node, path: str, loader: _GuardedLoader, marks: SourceMap) -> Any:
+    marks.record(path, node.start_mark.line + 1, node.start_mark.column + 1)
+    if node.tag not in _CORE_TAGS:
+        raise YamlProblem(
+            "R005",
+            f"YAML tag {node.tag!r} is not allowed in a ruleset",
+            node.start_mark.line + 1,
+            node.start_mark.column + 1,
+        )
+    if isinstance(node, MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise YamlProblem(
+                    "R003",
+                    "mapping keys must be plain strings",
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+            key = str(key_node.value)
+            if key in result:
+                raise YamlProblem(
+                    "R003",
+                    f"duplicate key {key!r}",
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+            result[key] = _build(value_node, child_path(path, key), loader, marks)
+        return result
+    if isinstance(node, SequenceNode):
+        return [
+            _build(item, child_path(path, index), loader, marks)
+            for index, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
+
+
+MAX_RULESET_BYTES = 2 * 1024 * 1024
+
+
+def read_yaml(data: bytes, file: str | None) -> tuple[Any, SourceMap, list[RulesetProblem]]:
+    """Parse one YAML document into plain Python values plus a source map.
+
+    Returns ``(value, source_map, problems)``; when problems is non-empty the value is ``None``.
+    """
+    marks = SourceMap(file)
+    if len(data) > MAX_RULESET_BYTES:
+        return None, marks, [_problem("R002", f"file is {len(data)} bytes; the limit is "
+                                      f"{MAX_RULESET_BYTES}", file, None, None)]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, marks, [_problem("R001", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                                      file, line, column)]
+    loader = _GuardedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, marks, [_problem("R006", "the file is empty", file, 1, 1)]
+        value = _build(node, "", loader, marks)
+    except YamlProblem as exc:
+        return None, marks, [_problem(exc.code, exc.message, file, exc.line, exc.column)]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        message = f"YAML syntax: {exc.problem or exc.context}"
+        return None, marks, [_problem("R001", message, file, line, column)]
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
+        return None, marks, [_problem("R001", f"YAML: {exc}", file, None, None)]
+    finally:
+        loader.dispose()
+    return value, marks, []
+
+
+def _problem(
+    code: str, message: str, file: str | None, line: int | None, column: int | None
+) -> RulesetProblem:
+    return RulesetProblem(code, message, Location(file, line, column))

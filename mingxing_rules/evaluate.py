@@ -1,0 +1,205 @@
+"""Stage 4: evaluate offices against a compiled ruleset.
+
+>>> from mingxing_rules import evaluate, load_ruleset
+>>> ruleset = load_ruleset("star-judicial-office")
+>>> verdict = evaluate({"id": "demo", "honours": ["five_good"], "holds_star_title": False,
+...                     "major_problem": False}, ruleset)
+>>> verdict.outcome
+'DIRECT_PROMOTION'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from .compile import NA, CompiledProgram
+from .errors import BackendUnavailableError
+from .load import Ruleset, load_ruleset
+from .office import Office
+from .trace import Trace, Verdict
+
+__all__ = ["Backend", "decide", "evaluate", "get_backend", "register_backend", "verdict_from_row"]
+
+
+class Backend(Protocol):
+    """Something that computes the trace row of a compiled ruleset for one office."""
+
+    name: str
+
+    def row(self, program: CompiledProgram, office: Office) -> tuple[Any, ...]:
+        """Every derived value and rule outcome, in ``program.layout`` order."""
+        ...
+
+
+class NativeBackend:
+    """The compiled Python functions."""
+
+    name = "native"
+
+    def row(self, program: CompiledProgram, office: Office) -> tuple[Any, ...]:
+        return program.full(office.facts)
+
+
+_BACKENDS: dict[str, Backend] = {"native": NativeBackend()}
+
+
+def register_backend(backend: Backend) -> None:
+    """Make a backend selectable by name in :func:`evaluate`."""
+    _BACKENDS[backend.name] = backend
+
+
+def get_backend(name: str) -> Backend:
+    """The backend called ``name`` (``native``, ``durable``, ``verified``)."""
+    if name not in _BACKENDS and name in ("durable", "verified"):
+        from . import backends  # registers them, or says why it cannot
+
+        backends.install()
+    try:
+        return _BACKENDS[name]
+    except KeyError:
+        raise BackendUnavailableError(
+            f"unknown backend {name!r}; available: {', '.join(sorted(_BACKENDS))}"
+        ) from None
+
+
+def _decide(program: CompiledProgram, row: tuple[Any, ...]
+            ) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
+    """(outcome, decided_by, possible outcomes, role of each outcome) from a full row."""
+    outcomes = program.spec.outcomes
+    unknown: list[str] = []
+    winner: str | None = None
+    for outcome_id, position in zip(outcomes, program.outcome_positions, strict=True):
+        value = row[position]
+        if value is True:
+            winner = outcome_id
+            break
+        if value is None:
+            unknown.append(outcome_id)
+    roles: list[str] = []
+    passed_winner = False
+    for outcome_id, position in zip(outcomes, program.outcome_positions, strict=True):
+        value = row[position]
+        if outcome_id == winner:
+            roles.append("possible" if unknown else "selected")
+            passed_winner = True
+        elif passed_winner:
+            roles.append("outranked" if value is True else "not_selected")
+        elif value is None:
+            roles.append("possible")
+        else:
+            roles.append("not_selected")
+    otherwise = program.spec.otherwise.id
+    if unknown:
+        possible = (*unknown, winner if winner else otherwise)
+        return "UNDECIDED", None, possible, tuple(roles)
+    if winner is not None:
+        return winner, winner, (), tuple(roles)
+    return otherwise, otherwise, (), tuple(roles)
+
+
+def _missing_facts(program: CompiledProgram, row: tuple[Any, ...], office: Office,
+                   start: tuple[str, ...]) -> tuple[str, ...]:
+    """Facts, not provided, read by the unknown steps the undecided outcomes depend on."""
+    missing: list[str] = []
+    seen: set[str] = set()
+    stack = [s for s in start if s in program.index]
+    while stack:
+        step_id = stack.pop(0)
+        if step_id in seen:
+            continue
+        seen.add(step_id)
+        position = program.index[step_id]
+        if row[position] is not None:  # decided steps are not what is missing
+            continue
+        info = program.layout[position]
+        for name in info.reads:
+            if name in program.index:
+                stack.append(name)
+            elif name not in office.facts and name not in missing:
+                missing.append(name)
+        stack.extend(info.depends_on)
+    return tuple(missing)
+
+
+def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
+                     backend: str = "native") -> Verdict:
+    """Build the verdict for a computed row (shared by every backend)."""
+    program = ruleset.program
+    outcome, decided_by, possible, roles = _decide(program, row)
+    spec = program.spec
+    missing: tuple[str, ...] = ()
+    if outcome == "UNDECIDED":
+        missing = _missing_facts(program, row, office,
+                                 tuple(o for o in possible if o != spec.otherwise.id))
+        effect = None
+        title = None
+    else:
+        node = spec.node(outcome)
+        effect = node.effect
+        title = node.title
+    trace = Trace(program=program, row=row, values=office.facts, evidence=office.evidence,
+                  selected=roles)
+    return Verdict(
+        office_id=office.id,
+        outcome=outcome,
+        effect=effect,
+        decided_by=decided_by,
+        possible_outcomes=possible,
+        missing_facts=missing,
+        trace=trace,
+        ruleset_id=spec.id,
+        ruleset_version=spec.version,
+        options=program.options,
+        office_name=office.name,
+        outcome_title=title,
+        backend=backend,
+    )
+
+
+def _ruleset(ruleset: Ruleset | str | None) -> Ruleset:
+    if isinstance(ruleset, Ruleset):
+        return ruleset
+    return load_ruleset(ruleset or "star-judicial-office")
+
+
+def evaluate(
+    office: Mapping[str, Any] | Office,
+    ruleset: Ruleset | str | None = None,
+    *,
+    backend: str = "native",
+    extra: str = "error",
+) -> Verdict:
+    """Decide one office and return the :class:`Verdict` with its full trace.
+
+    ``office`` is plain data (validated against the ruleset's fact schema; every bad field is
+    reported at once in an :class:`~mingxing_rules.errors.InputError`) or an already validated
+    :class:`~mingxing_rules.office.Office`. ``ruleset`` is a :class:`Ruleset`, a path, or a
+    bundled id (default: the Star Judicial Office ruleset). ``backend`` is ``"native"``,
+    ``"durable"`` (durable_rules' Rete engine) or ``"verified"`` (both; raises
+    :class:`~mingxing_rules.errors.BackendMismatchError` if they disagree).
+    """
+    compiled = _ruleset(ruleset)
+    parsed = compiled.parse_office(office, extra=extra)
+    engine = get_backend(backend)
+    row = engine.row(compiled.program, parsed)
+    return verdict_from_row(compiled, parsed, row, engine.name)
+
+
+def decide(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None = None) -> str:
+    """Only the outcome id (or ``"UNDECIDED"``), computed by the short-circuit function.
+
+    Use it where no explanation is needed (counting, screening); :func:`evaluate` gives the
+    same outcome with the trace.
+    """
+    compiled = _ruleset(ruleset)
+    parsed = compiled.parse_office(office)
+    position = compiled.program.fast(parsed.facts)
+    if position == -2:
+        return "UNDECIDED"
+    if position == -1:
+        return compiled.spec.otherwise.id
+    return compiled.spec.outcomes[position]
+
+
+_ = NA  # re-exported for backends that need the marker

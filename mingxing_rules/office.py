@@ -1,0 +1,354 @@
+"""Office input: validation and normalisation, derived from the ruleset's fact schema.
+
+An office is plain data: ``{"id": ..., "name": ..., "county": ..., <fact>: <value>, ...}``.
+For each compiled ruleset an attrs class with one optional field per fact is generated and
+:mod:`cattrs` structures the input into it with per-field hooks, collecting *every* bad field
+(detailed validation) before anything is evaluated. A missing fact, or ``null``, is *unknown*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from ._types import suggest
+from .errors import InputError, InputProblem
+from .model import FactSpec, RulesetSpec
+
+__all__ = ["IDENTITY_FIELDS", "Office", "OfficeSchema"]
+
+IDENTITY_FIELDS = ("id", "name", "county", "note")
+
+
+class _BadValue(ValueError):
+    """Raised by a field hook; carries the value and what was expected."""
+
+    def __init__(self, value: Any, expected: str, message: str) -> None:
+        super().__init__(message)
+        self.value, self.expected, self.message = value, expected, message
+
+
+@attrs.frozen
+class Office:
+    """A validated office: identity plus normalised fact values (missing facts are absent)."""
+
+    id: str
+    facts: Mapping[str, Any]
+    name: str | None = None
+    county: str | None = None
+    note: str | None = None
+    evidence: Mapping[str, str] = attrs.field(factory=lambda: MappingProxyType({}))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Back to plain input data (JSON-ready)."""
+        from .trace import json_value
+
+        data: dict[str, Any] = {"id": self.id}
+        for key in ("name", "county", "note"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        for name, value in self.facts.items():
+            if name in self.evidence:
+                data[name] = {"met": value, "evidence": self.evidence[name]}
+            else:
+                value = json_value(value)
+                data[name] = list(value) if isinstance(value, tuple) else value
+        return data
+
+
+def _number_hook(fact: FactSpec, integer: bool) -> Callable[[Any, Any], Any]:
+    expected = "an integer" if integer else "a number"
+    bounds = []
+    if fact.minimum is not None:
+        bounds.append(f">= {fact.minimum:g}")
+    if fact.maximum is not None:
+        bounds.append(f"<= {fact.maximum:g}")
+    if bounds:
+        expected += " " + " and ".join(bounds)
+    if fact.unit:
+        expected += f" ({fact.unit})"
+
+    def hook(value: Any, _: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _BadValue(value, expected, f"expected {expected}, got {_shown(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _BadValue(value, expected, f"expected {expected}, got {value!r}")
+        if integer:
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise _BadValue(value, expected, f"expected {expected}, got {value!r}")
+                value = int(value)
+        if fact.minimum is not None and value < fact.minimum:
+            raise _BadValue(value, expected,
+                            f"{value!r} is below the minimum {fact.minimum:g}")
+        if fact.maximum is not None and value > fact.maximum:
+            raise _BadValue(value, expected,
+                            f"{value!r} is above the maximum {fact.maximum:g}")
+        return value
+
+    return hook
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def _choice_problem(fact: FactSpec, item: Any) -> str | None:
+    if not isinstance(item, str) or item not in fact.value_ids:
+        hint = suggest(item, fact.value_ids) if isinstance(item, str) else None
+        extra = f"; did you mean {hint!r}?" if hint else ""
+        return f"{_shown(item)} is not one of {list(fact.value_ids)}{extra}"
+    return None
+
+
+def _hook_for(fact: FactSpec) -> Callable[[Any, Any], Any]:
+    if fact.type in ("number", "integer"):
+        return _number_hook(fact, fact.type == "integer")
+    if fact.type == "boolean":
+        def boolean(value: Any, _: Any) -> Any:
+            if value is None or isinstance(value, bool):
+                return value
+            raise _BadValue(value, "true or false", f"expected true or false, got {_shown(value)}")
+        return boolean
+    if fact.type == "enum":
+        def enum_value(value: Any, _: Any) -> Any:
+            if value is None:
+                return None
+            problem = _choice_problem(fact, value)
+            if problem:
+                raise _BadValue(value, f"one of {list(fact.value_ids)}", problem)
+            return value
+        return enum_value
+    if fact.type == "set":
+        def set_value(value: Any, _: Any) -> Any:
+            if value is None:
+                return None
+            expected = f"a list of values from {list(fact.value_ids)}"
+            if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
+                raise _BadValue(value, expected, f"expected {expected}, got {_shown(value)}")
+            for item in value:
+                problem = _choice_problem(fact, item)
+                if problem:
+                    raise _BadValue(value, expected, problem)
+            return frozenset(value)
+        return set_value
+    if fact.type == "date":
+        def date_value(value: Any, _: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, dt.datetime):
+                return value.date()
+            if isinstance(value, dt.date):
+                return value
+            if isinstance(value, str) and len(value) == 10:
+                try:
+                    return dt.date.fromisoformat(value)
+                except ValueError:
+                    pass
+            raise _BadValue(value, "a date YYYY-MM-DD",
+                            f"expected a date YYYY-MM-DD, got {_shown(value)}")
+        return date_value
+    if fact.type == "finding":
+        def finding(value: Any, _: Any) -> Any:
+            if value is None or isinstance(value, bool):
+                return value
+            expected = "true, false or {met: true|false, evidence: text, by: text}"
+            if isinstance(value, Mapping):
+                extra = set(value) - {"met", "evidence", "by"}
+                met = value.get("met")
+                evidence = value.get("evidence")
+                by = value.get("by")
+                if not extra and (met is None or isinstance(met, bool)) and all(
+                    v is None or isinstance(v, str) for v in (evidence, by)
+                ):
+                    note = " / ".join(str(v) for v in (evidence, by) if v)
+                    return (met, note or None)
+            raise _BadValue(value, expected, f"expected {expected}, got {_shown(value)}")
+        return finding
+
+    def text(value: Any, _: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        raise _BadValue(value, "text", f"expected text, got {_shown(value)}")
+
+    return text
+
+
+def _identity_hook(name: str, required: bool) -> Callable[[Any, Any], Any]:
+    def hook(value: Any, _: Any) -> Any:
+        if value is None:
+            if required:
+                raise _BadValue(value, "a non-empty string", "the office id is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise _BadValue(value, "a string", f"expected a string, got {_shown(value)}")
+        text = str(value)
+        if required and not text.strip():
+            raise _BadValue(value, "a non-empty string", "the office id is empty")
+        return text
+
+    return hook
+
+
+class OfficeSchema:
+    """Validates office data for one ruleset. Built once per compiled ruleset."""
+
+    def __init__(self, spec: RulesetSpec) -> None:
+        self.spec = spec
+        self.facts = {f.name: f for f in spec.facts}
+        fields: dict[str, Any] = {"id": attrs.field(type=Any)}
+        for key in IDENTITY_FIELDS[1:]:
+            fields[key] = attrs.field(type=Any, default=None)
+        for fact in spec.facts:
+            fields[fact.name] = attrs.field(type=Any, default=None)
+        self._cls = attrs.make_class(f"Office_{spec.id.replace('-', '_')}", fields, frozen=True)
+        overrides = {"id": override(struct_hook=_identity_hook("id", True))}
+        for key in IDENTITY_FIELDS[1:]:
+            overrides[key] = override(struct_hook=_identity_hook(key, False))
+        for fact in spec.facts:
+            overrides[fact.name] = override(struct_hook=_hook_for(fact))
+        self._strict = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
+        self._lenient = cattrs.Converter(detailed_validation=True)
+        self._structure = {
+            "error": make_dict_structure_fn(self._cls, self._strict,
+                                            _cattrs_forbid_extra_keys=True, **overrides),
+            "ignore": make_dict_structure_fn(self._cls, self._lenient, **overrides),
+        }
+
+    def parse(self, data: Any, *, extra: str = "error") -> Office:
+        """Validate and normalise one office, or raise :class:`InputError` listing every problem.
+
+        ``extra``: ``"error"`` (default) rejects keys that are not facts of the ruleset;
+        ``"ignore"`` drops them.
+        """
+        if isinstance(data, Office):
+            return data
+        if not isinstance(data, Mapping):
+            raise InputError.from_problems([InputProblem(
+                "$", data, "a mapping of fact names to values",
+                f"an office must be a mapping, got {_shown(data)}")])
+        if extra not in self._structure:
+            raise ValueError(f"extra must be 'error' or 'ignore', not {extra!r}")
+        office_id = data.get("id") if isinstance(data.get("id"), str) else None
+        try:
+            structured = self._structure[extra](dict(data), self._cls)
+        except cattrs.ClassValidationError as group:
+            raise InputError.from_problems(self._problems(group, data), office_id) from None
+        except cattrs.ForbiddenExtraKeysError as exc:
+            raise InputError.from_problems(
+                self._extra_problems(exc.extra_fields, data), office_id) from None
+        facts: dict[str, Any] = {}
+        evidence: dict[str, str] = {}
+        for name, fact in self.facts.items():
+            value = getattr(structured, name)
+            if fact.type == "finding" and isinstance(value, tuple):
+                value, note = value
+                if note:
+                    evidence[name] = note
+            if value is not None:
+                facts[name] = value
+        return Office(
+            id=structured.id,
+            facts=MappingProxyType(facts),
+            name=structured.name,
+            county=structured.county,
+            note=structured.note,
+            evidence=MappingProxyType(evidence),
+        )
+
+    def _problems(self, group: BaseException, data: Mapping[str, Any]) -> list[InputProblem]:
+        problems: list[InputProblem] = []
+        for exc in getattr(group, "exceptions", ()):
+            if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+                problems += self._extra_problems(exc.extra_fields, data)
+                continue
+            name = "$"
+            for note in getattr(exc, "__notes__", ()):
+                field = getattr(note, "name", None)
+                if field:
+                    name = str(field)
+            if isinstance(exc, _BadValue):
+                problems.append(InputProblem(name, exc.value, exc.expected, exc.message))
+            elif isinstance(exc, KeyError):
+                problems.append(InputProblem(name, None, "a value", f"{name!r} is required"))
+            else:
+                problems.append(InputProblem(name, data.get(name), "a valid value", str(exc)))
+        return problems
+
+    def _extra_problems(self, extra: set[str], data: Mapping[str, Any]) -> list[InputProblem]:
+        allowed = [*IDENTITY_FIELDS, *self.facts]
+        problems = []
+        for key in sorted(extra, key=str):
+            hint = suggest(str(key), allowed)
+            extra_hint = f"; did you mean {hint!r}?" if hint else ""
+            problems.append(InputProblem(
+                str(key), data.get(key), "a fact of the ruleset",
+                f"unknown field {key!r} (not a fact of ruleset {self.spec.id}){extra_hint}"))
+        return problems
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) of an office for this ruleset."""
+        properties: dict[str, Any] = {
+            "id": {"type": "string", "minLength": 1, "description": "office identifier"},
+            "name": {"type": ["string", "null"]},
+            "county": {"type": ["string", "null"]},
+            "note": {"type": ["string", "null"]},
+        }
+        for fact in self.spec.facts:
+            properties[fact.name] = _fact_schema(fact)
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"urn:mingxing-rules:{self.spec.id}:{self.spec.version}:office",
+            "title": f"Office for {self.spec.title.en} ({self.spec.id} {self.spec.version})",
+            "type": "object",
+            "required": ["id"],
+            "additionalProperties": False,
+            "properties": properties,
+        }
+
+
+def _fact_schema(fact: FactSpec) -> dict[str, Any]:
+    schema: dict[str, Any]
+    if fact.type in ("number", "integer"):
+        schema = {"type": ["number" if fact.type == "number" else "integer", "null"]}
+        if fact.minimum is not None:
+            schema["minimum"] = fact.minimum
+        if fact.maximum is not None:
+            schema["maximum"] = fact.maximum
+    elif fact.type == "boolean":
+        schema = {"type": ["boolean", "null"]}
+    elif fact.type == "enum":
+        schema = {"enum": [*fact.value_ids, None]}
+    elif fact.type == "set":
+        schema = {"type": ["array", "null"], "items": {"enum": list(fact.value_ids)},
+                  "uniqueItems": True}
+    elif fact.type == "date":
+        schema = {"type": ["string", "null"], "format": "date",
+                  "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    elif fact.type == "finding":
+        schema = {"oneOf": [
+            {"type": ["boolean", "null"]},
+            {"type": "object", "additionalProperties": False,
+             "properties": {"met": {"type": ["boolean", "null"]},
+                            "evidence": {"type": "string"}, "by": {"type": "string"}}},
+        ]}
+    else:
+        schema = {"type": ["string", "null"]}
+    schema["title"] = fact.title.en
+    schema["description"] = fact.title.zh + (
+        f"；{fact.description.zh} / {fact.description.en}" if fact.description else "")
+    if fact.unit:
+        schema["x-unit"] = fact.unit
+    return schema
