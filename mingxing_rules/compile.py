@@ -517,7 +517,12 @@ def _thresholds(tree: Expr | None, gen: _Gen) -> list[Threshold]:
         match node:
             case Compare(ops=ops, operands=operands):
                 for op, left, right in zip(ops, operands, operands[1:], strict=False):
-                    if isinstance(left, Name) and left.name in readable:
+                    if (isinstance(left, Call) and left.func == "count" and len(left.args) == 1
+                            and isinstance(left.args[0], Name) and left.args[0].name in readable):
+                        ok, value = constant(right)
+                        if ok:  # count(incidents) == 0 reads as "size of incidents == 0"
+                            found.append(Threshold(left.args[0].name, f"count{op}", value))
+                    elif isinstance(left, Name) and left.name in readable:
                         ok, value = constant(right)
                         if ok:
                             found.append(Threshold(left.name, op, value))

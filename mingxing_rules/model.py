@@ -108,7 +108,8 @@ class DerivedSpec:
 class Threshold:
     """One comparison a rule makes against a fact: ``floor_area_m2 >= 200``.
 
-    ``op`` is one of ``< <= > >= == != contains lacks contains_all``. Explanations and gap
+    ``op`` is one of ``< <= > >= == != contains lacks contains_all contains_any`` or
+    ``count<op>`` (the size of a set compared, e.g. ``count==`` 0). Explanations and gap
     analysis read these; they are extracted from the condition at compile time.
     """
 

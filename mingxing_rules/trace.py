@@ -98,7 +98,9 @@ class Step:
         return tuple(r.name for r in self.reads if r.value is None and r.source == "fact")
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+        # Built field by field (not attrs.asdict + a generic walk): batch exports call this
+        # for every step of every office.
+        return {
             "id": self.id,
             "kind": self.kind,
             "status": self.status.value,
@@ -106,14 +108,15 @@ class Step:
             "title": {"zh": self.title.zh, "en": self.title.en} if self.title else None,
             "quote": self.quote,
             "condition": self.condition,
-            "reads": [attrs.asdict(r) for r in self.reads],
-            "thresholds": [attrs.asdict(t) for t in self.thresholds],
+            "reads": [{"name": r.name, "value": _plain(r.value), "source": r.source,
+                       "unit": r.unit, "evidence": r.evidence} for r in self.reads],
+            "thresholds": [{"fact": t.fact, "op": t.op, "value": _plain(t.value)}
+                           for t in self.thresholds],
             "depends_on": list(self.depends_on),
             "parent": self.parent,
             "value": self.value,
             "role": self.role,
         }
-        return _jsonable(data)  # type: ignore[no-any-return]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Step:
@@ -141,19 +144,41 @@ def _tuples(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return value  # keep floats as floats: 200.0 stays 200.0 in JSON
-    return value
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 _STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}
+_STATIC: dict[int, tuple[Any, list[Any]]] = {}
+
+
+def _static_entries(program: CompiledProgram) -> list[Any]:
+    """Per-step data that does not depend on the office, computed once per compiled program."""
+    cached = _STATIC.get(id(program))
+    if cached is not None and cached[0] is program:
+        return cached[1]
+    units = {f.name: f.unit for f in program.spec.facts}
+    derived = {d.name: d for d in program.spec.derived}
+    entries = []
+    for info in program.layout:
+        reads = [(name, name in units, units.get(name) if name in units else derived[name].unit)
+                 for name in info.reads]
+        if info.kind == "derived":
+            item = derived[info.id]
+            fixed = {"id": info.id, "kind": "derived", "title": item.title,
+                     "condition": item.source}
+        else:
+            spec = info.spec
+            assert spec is not None
+            fixed = {"id": info.id, "kind": info.kind, "clause": spec.clause,
+                     "title": spec.title, "quote": spec.quote, "condition": spec.condition_text,
+                     "thresholds": info.thresholds, "depends_on": info.depends_on,
+                     "parent": spec.parent}
+        entries.append((info, reads, fixed))
+    if len(_STATIC) > 256:  # many rulesets compiled in one process: keep the cache bounded
+        _STATIC.clear()
+    _STATIC[id(program)] = (program, entries)
+    return entries
 
 
 class Trace(Sequence[Step]):
@@ -192,37 +217,24 @@ class Trace(Sequence[Step]):
         assert program is not None and self._values is not None
         facts = self._values
         evidence = self._evidence
-        units = {f.name: f.unit for f in program.spec.facts}
-        derived_units = {d.name: d.unit for d in program.spec.derived}
-        derived_values = {info.id: self._row[i] for i, info in enumerate(program.layout)
-                          if info.kind == "derived"}
+        row = self._row
         role_of = dict(zip(program.spec.outcomes, self._selected, strict=False))
+        index = program.index
         steps = []
-        for info, raw in zip(program.layout, self._row, strict=True):
+        for entry, raw in zip(_static_entries(program), row, strict=True):
+            info, reads_spec, fixed = entry
             reads = tuple(
-                Reading(name, json_value(facts.get(name)), "fact", units.get(name),
-                        evidence.get(name))
-                if name in units else
-                Reading(name, derived_values.get(name), "derived", derived_units.get(name))
-                for name in info.reads
+                Reading(name, json_value(facts.get(name)), "fact", unit, evidence.get(name))
+                if is_fact else Reading(name, row[index[name]], "derived", unit)
+                for name, is_fact, unit in reads_spec
             )
             if info.kind == "derived":
-                derived = next(d for d in program.spec.derived if d.name == info.id)
-                steps.append(Step(
-                    id=info.id, kind="derived",
-                    status=Status.UNKNOWN if raw is None else Status.PASS,
-                    title=derived.title, condition=derived.source, reads=reads, value=raw,
-                ))
+                steps.append(Step(status=Status.UNKNOWN if raw is None else Status.PASS,
+                                  reads=reads, value=raw, **fixed))
                 continue
-            spec = info.spec
-            assert spec is not None
             status = Status.NOT_APPLICABLE if raw is NA else _STATUS[raw]
-            steps.append(Step(
-                id=info.id, kind=info.kind, status=status, clause=spec.clause,
-                title=spec.title, quote=spec.quote, condition=spec.condition_text,
-                reads=reads, thresholds=info.thresholds, depends_on=info.depends_on,
-                parent=spec.parent, role=role_of.get(info.id, ""),
-            ))
+            steps.append(Step(status=status, reads=reads, role=role_of.get(info.id, ""),
+                              **fixed))
         return tuple(steps)
 
     def __len__(self) -> int:
