@@ -1,14 +1,986 @@
-"""Static checks beyond validity (warnings of `mingxing check`); filled in by the lint work."""
+"""Static checks beyond validity: the warnings of ``mingxing check``.
+
+A ruleset that loads can still say something its authors did not mean: a criterion no office can
+ever meet (``area_m2 >= 200 and area_m2 < 100``), a threshold outside the range the fact schema
+declares (``bulletin_months_count >= 13`` when at most 12 months exist), a decision outcome that an
+earlier outcome always shadows. These checks find such things by *interval analysis*: every
+condition is turned into a formula over atoms (``area_m2 >= 200``, ``kind == 'x'``, a boolean
+fact), each numeric atom is bounded by the declared ``min``/``max`` of what it reads, and a small
+tableau search decides whether the formula can be true (or false) at all.
+
+The analysis is sound for warnings: it only claims "never" when no assignment of the facts, within
+their declared ranges and for any choice of the options, makes the condition true (or false). It
+reads no office and runs nothing the ruleset says; whatever it does not understand is treated as a
+free atom (which can only hide a warning, never invent one), and a search budget bounds its work.
+
+Codes (documented in ``docs/errors.md``):
+
+* ``W301`` a condition can never be true (the criterion or rule never passes; an ``applies_if``
+  that never holds means the criterion never applies);
+* ``W302`` a condition can never be false (it always passes whenever its facts are known);
+* ``W303`` a threshold lies outside the declared range of what it is compared with;
+* ``W304`` a decision outcome (or ``otherwise``) can never be selected;
+* ``W305`` a fact, option or derived value is declared but no condition reads it;
+* ``W306`` a group, standard, criterion or rule is not used by any decision outcome.
+"""
 
 from __future__ import annotations
 
-from .compile import CompiledProgram
-from .errors import RulesetProblem
-from .model import RulesetSpec
+import datetime as dt
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Union
 
-__all__ = ["lint"]
+import attrs
+
+from .compile import CompiledProgram
+from .errors import Location, RulesetProblem
+from .expr import (
+    Binary,
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    Implies,
+    ListExpr,
+    Literal,
+    Membership,
+    Name,
+    Quantifier,
+    Unary,
+    iter_nodes,
+    names_in,
+    to_text,
+)
+from .model import NodeSpec, RulesetSpec
+
+__all__ = ["LINT_CODES", "SEARCH_BUDGET", "lint", "lint_spec"]
+
+LINT_CODES = {
+    "W301": "condition can never be true",
+    "W302": "condition can never be false",
+    "W303": "threshold outside the declared range",
+    "W304": "decision outcome can never be selected",
+    "W305": "declared but never read",
+    "W306": "not used by any decision outcome",
+}
+
+SEARCH_BUDGET = 20_000  # tableau steps per question; past it the answer is "possible"
+_INLINE_BUDGET = 4_000  # formula nodes one outcome may inline from the rules it reads
+_INLINE_DEPTH = 12  # rule-reference levels inlined; deeper references stay opaque atoms
+_EXPAND_ITEMS = 50  # all()/any() over a literal list this long or shorter is expanded
+_INF = math.inf
+
+
+# -- numeric domains ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Interval:
+    """A set of numbers ``lo..hi`` (each end open or closed), optionally integers only."""
+
+    lo: float = -_INF
+    hi: float = _INF
+    lo_open: bool = False
+    hi_open: bool = False
+    integer: bool = False
+
+    @property
+    def point(self) -> float | None:
+        if self.lo == self.hi and not self.lo_open and not self.hi_open and math.isfinite(
+            self.lo
+        ):
+            return self.lo
+        return None
+
+    def is_empty(self, excluded: frozenset[float] = frozenset()) -> bool:
+        lo, hi = self.lo, self.hi
+        if math.isnan(lo) or math.isnan(hi):
+            return False
+        if self.integer:
+            lo = _integer_above(lo, self.lo_open)
+            hi = _integer_below(hi, self.hi_open)
+            if lo > hi:
+                return True
+            if math.isfinite(lo) and math.isfinite(hi) and hi - lo < 64:
+                return all(float(n) in excluded for n in range(int(lo), int(hi) + 1))
+            return False
+        if lo > hi:
+            return True
+        if lo == hi:
+            return self.lo_open or self.hi_open or lo in excluded
+        return False
+
+    def meet(self, other: Interval) -> Interval:
+        if other.lo > self.lo or (other.lo == self.lo and other.lo_open):
+            lo, lo_open = other.lo, other.lo_open
+        else:
+            lo, lo_open = self.lo, self.lo_open
+        if other.hi < self.hi or (other.hi == self.hi and other.hi_open):
+            hi, hi_open = other.hi, other.hi_open
+        else:
+            hi, hi_open = self.hi, self.hi_open
+        return Interval(lo, hi, lo_open, hi_open, self.integer or other.integer)
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies between the ends (integrality aside)."""
+        above = value > self.lo or (value == self.lo and not self.lo_open)
+        below = value < self.hi or (value == self.hi and not self.hi_open)
+        return above and below
+
+    def sane(self) -> Interval:
+        """Unbounded instead of NaN ends (``inf - inf``): knowing nothing is always safe."""
+        if math.isnan(self.lo) or math.isnan(self.hi):
+            return Interval(integer=self.integer)
+        return self
+
+    def __str__(self) -> str:
+        left = "(" if self.lo_open or self.lo == -_INF else "["
+        right = ")" if self.hi_open or self.hi == _INF else "]"
+        return f"{left}{_number_text(self.lo)}, {_number_text(self.hi)}{right}"
+
+
+UNBOUNDED = Interval()
+
+
+def _integer_above(value: float, strict: bool) -> float:
+    if not math.isfinite(value):
+        return value
+    ceiling = math.ceil(value)
+    return ceiling + 1 if strict and ceiling == value else ceiling
+
+
+def _integer_below(value: float, strict: bool) -> float:
+    if not math.isfinite(value):
+        return value
+    floor = math.floor(value)
+    return floor - 1 if strict and floor == value else floor
+
+
+def _number_text(value: float) -> str:
+    if value == _INF:
+        return "+inf"
+    if value == -_INF:
+        return "-inf"
+    return f"{value:g}" if isinstance(value, float) and not value.is_integer() else f"{value:.0f}"
+
+
+def _safe(operation: Any, *args: float) -> float:
+    try:
+        result = float(operation(*args))
+    except (OverflowError, ZeroDivisionError, ValueError):
+        return math.nan
+    return result
+
+
+def _hull(values: Iterable[float], integer: bool) -> Interval:
+    found = [v for v in values if not math.isnan(v)]
+    if len(found) < 4:  # a NaN corner (inf - inf, 0 * inf) means we know nothing
+        return UNBOUNDED
+    return Interval(min(found), max(found), integer=integer)
+
+
+def _mul(a: float, b: float) -> float:
+    if a == 0 or b == 0:
+        return 0.0  # extended arithmetic: 0 * unbounded end is 0 at that corner
+    return a * b
+
+
+def _interval_binary(op: str, left: Interval, right: Interval) -> Interval:
+    integer = left.integer and right.integer
+    if op == "+":
+        return Interval(_safe(lambda a, b: a + b, left.lo, right.lo),
+                        _safe(lambda a, b: a + b, left.hi, right.hi),
+                        left.lo_open or right.lo_open, left.hi_open or right.hi_open,
+                        integer).sane()
+    if op == "-":
+        return Interval(_safe(lambda a, b: a - b, left.lo, right.hi),
+                        _safe(lambda a, b: a - b, left.hi, right.lo),
+                        left.lo_open or right.hi_open, left.hi_open or right.lo_open,
+                        integer).sane()
+    if op == "*":
+        corners = [_safe(_mul, a, b) for a in (left.lo, left.hi) for b in (right.lo, right.hi)]
+        return _hull(corners, integer)
+    if op == "/":
+        # x / 0 is unknown (never a value), so a divisor of 0..d behaves like (0, d]
+        if right.lo >= 0 and right.hi > 0:
+            if left.lo >= 0:
+                return Interval(0.0, 0.0) if left.hi == 0 else Interval(0.0, _INF)
+            if left.hi <= 0:
+                return Interval(-_INF, 0.0)
+        if right.hi <= 0 and right.lo < 0:
+            if left.lo >= 0:
+                return Interval(-_INF, 0.0) if left.hi > 0 else Interval(0.0, 0.0)
+            if left.hi <= 0:
+                return Interval(0.0, _INF)
+        return UNBOUNDED
+    if op == "**":
+        exponent = right.point
+        if exponent is None or not float(exponent).is_integer() or exponent < 0:
+            return UNBOUNDED
+        n = int(exponent)
+        if n == 0:
+            return Interval(1.0, 1.0, integer=True)
+        if left.lo >= 0:
+            return Interval(_safe(pow, left.lo, n), _safe(pow, left.hi, n),
+                            integer=left.integer).sane()
+        if n % 2 == 0:
+            top = max(_safe(pow, left.lo, n), _safe(pow, left.hi, n))
+            return Interval(0.0, top, integer=left.integer).sane()
+        return Interval(_safe(pow, left.lo, n), _safe(pow, left.hi, n),
+                        integer=left.integer).sane()
+    return UNBOUNDED
+
+
+# -- atoms and formulas ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class NumAtom:
+    """``key op value`` where ``key`` names a numeric quantity with domain ``domain``."""
+
+    key: str
+    op: str  # < <= > >= == !=
+    value: float
+    domain: Interval
+
+    def negated(self) -> NumAtom:
+        flip = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+        return NumAtom(self.key, flip[self.op], self.value, self.domain)
+
+
+@attrs.frozen
+class EnumAtom:
+    """``key`` takes one of ``allowed`` (a subset of ``domain``)."""
+
+    key: str
+    allowed: frozenset[str]
+    domain: frozenset[str]
+
+    def negated(self) -> EnumAtom:
+        return EnumAtom(self.key, self.domain - self.allowed, self.domain)
+
+
+@attrs.frozen
+class PropAtom:
+    """A boolean quantity the analysis does not look inside (a fact, a rule, an opaque test)."""
+
+    key: str
+    positive: bool = True
+
+    def negated(self) -> PropAtom:
+        return PropAtom(self.key, not self.positive)
+
+
+Atom = Union[NumAtom, EnumAtom, PropAtom]  # noqa: UP007 - used at runtime in isinstance
+
+
+@attrs.frozen
+class Const:
+    value: bool
+
+
+@attrs.frozen
+class Lit:
+    atom: Atom
+
+
+@attrs.frozen
+class And:
+    parts: tuple[Formula, ...]
+
+
+@attrs.frozen
+class Or:
+    parts: tuple[Formula, ...]
+
+
+Formula = Union[Const, Lit, And, Or]  # noqa: UP007
+TRUE, FALSE = Const(True), Const(False)
+
+
+def _and(parts: Iterable[Formula]) -> Formula:
+    kept: list[Formula] = []
+    for part in parts:
+        if part == FALSE:
+            return FALSE
+        if part == TRUE:
+            continue
+        kept.extend(part.parts if isinstance(part, And) else (part,))
+    if not kept:
+        return TRUE
+    return kept[0] if len(kept) == 1 else And(tuple(kept))
+
+
+def _or(parts: Iterable[Formula]) -> Formula:
+    kept: list[Formula] = []
+    for part in parts:
+        if part == TRUE:
+            return TRUE
+        if part == FALSE:
+            continue
+        kept.extend(part.parts if isinstance(part, Or) else (part,))
+    if not kept:
+        return FALSE
+    return kept[0] if len(kept) == 1 else Or(tuple(kept))
+
+
+def _size(formula: Formula) -> int:
+    total, stack = 0, [formula]
+    while stack:
+        item = stack.pop()
+        total += 1
+        if isinstance(item, And | Or):
+            stack.extend(item.parts)
+    return total
+
+
+# -- satisfiability: a tableau over atoms with interval constraints ------------------------------
+
+
+class _Store:
+    """Constraints collected on one branch; ``add`` returns None when they contradict."""
+
+    __slots__ = ("enums", "excluded", "numbers", "props")
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, Interval] = {}
+        self.excluded: dict[str, frozenset[float]] = {}
+        self.enums: dict[str, frozenset[str]] = {}
+        self.props: dict[str, bool] = {}
+
+    def copy(self) -> _Store:
+        other = _Store()
+        other.numbers = dict(self.numbers)
+        other.excluded = dict(self.excluded)
+        other.enums = dict(self.enums)
+        other.props = dict(self.props)
+        return other
+
+    def add(self, atom: Atom) -> bool:
+        if isinstance(atom, PropAtom):
+            known = self.props.get(atom.key)
+            if known is not None:
+                return known == atom.positive
+            self.props[atom.key] = atom.positive
+            return True
+        if isinstance(atom, EnumAtom):
+            current = self.enums.get(atom.key, atom.domain) & atom.allowed
+            self.enums[atom.key] = current
+            return bool(current)
+        current_range = self.numbers.get(atom.key, atom.domain)
+        excluded = self.excluded.get(atom.key, frozenset())
+        value = atom.value
+        if atom.op == "!=":
+            excluded = excluded | {float(value)}
+            self.excluded[atom.key] = excluded
+        else:
+            bound = {
+                "<": Interval(-_INF, value, hi_open=True),
+                "<=": Interval(-_INF, value),
+                ">": Interval(value, _INF, lo_open=True),
+                ">=": Interval(value, _INF),
+                "==": Interval(value, value),
+            }[atom.op]
+            current_range = current_range.meet(bound)
+        self.numbers[atom.key] = current_range
+        return not current_range.is_empty(excluded)
+
+
+def satisfiable(formula: Formula, budget: int = SEARCH_BUDGET) -> bool | None:
+    """True or False when decided, None when the search budget ran out (treat as possible)."""
+    branches: list[tuple[_Store, list[Formula], list[Or]]] = [(_Store(), [formula], [])]
+    steps = 0
+    while branches:
+        store, pending, choices = branches.pop()
+        alive = True
+        while alive:
+            if pending:
+                item = pending.pop()
+                steps += 1
+                if steps > budget:
+                    return None
+                if isinstance(item, Const):
+                    alive = item.value
+                elif isinstance(item, Lit):
+                    alive = store.add(item.atom)
+                elif isinstance(item, And):
+                    pending.extend(item.parts)
+                else:
+                    choices.append(item)
+                continue
+            if not choices:
+                return True
+            choice = choices.pop()
+            for alternative in choice.parts[1:]:
+                branches.append((store.copy(), [alternative], list(choices)))
+            pending.append(choice.parts[0])
+    return False
+
+
+def _never(formula: Formula) -> bool:
+    return satisfiable(formula) is False
+
+
+# -- from conditions to formulas ------------------------------------------------------------------
+
+
+class _Analyser:
+    """Turns the conditions of one ruleset into formulas."""
+
+    def __init__(self, spec: RulesetSpec) -> None:
+        self.spec = spec
+        self.facts = {f.name: f for f in spec.facts}
+        self.options = {o.name: o for o in spec.options}
+        self.derived = {d.name: d for d in spec.derived}
+        self.nodes = {n.id: n for n in spec.nodes}
+        self._derived_ranges: dict[str, Interval] = {}
+        self._inline_left = 0
+        self._inline_depth = 0
+        self._inline = False
+
+    # value kinds ---------------------------------------------------------------------------------
+    def kind(self, node: Expr, scope: Mapping[str, str]) -> str:
+        """number | boolean | enum | string | date | set | list | other."""
+        match node:
+            case Literal(value=value):
+                if isinstance(value, bool):
+                    return "boolean"
+                return "string" if isinstance(value, str) else "number"
+            case Name(name=name):
+                if name in scope:
+                    return scope[name]
+                if name in self.facts:
+                    return {"number": "number", "integer": "number", "boolean": "boolean",
+                            "finding": "boolean", "enum": "enum", "set": "set",
+                            "date": "date"}.get(self.facts[name].type, "other")
+                if name in self.options:
+                    otype = self.options[name].type
+                    return {"integer": "number", "number": "number", "boolean": "boolean",
+                            "enum": "enum"}[otype]
+                if name in self.derived:
+                    return "number"
+                return "boolean" if name in self.nodes else "other"
+            case Unary(op="-") | Binary():
+                return "number"
+            case Unary() | Compare() | BoolOp() | Implies() | Membership():
+                return "boolean"
+            case ListExpr():
+                return "list"
+            case Quantifier(kind=kind):
+                return "number" if kind == "count" else "boolean"
+            case Call(func=func, args=args):
+                if func == "date":
+                    return "date"
+                if func == "if_known" and args:
+                    return self.kind(args[0], scope)
+                return "number"
+        return "other"  # pragma: no cover
+
+    def enum_domain(self, node: Expr) -> frozenset[str] | None:
+        if isinstance(node, Name):
+            if node.name in self.facts and self.facts[node.name].type == "enum":
+                return frozenset(self.facts[node.name].value_ids)
+            option = self.options.get(node.name)
+            if option is not None and option.type == "enum":
+                return frozenset(option.values)
+        return None
+
+    # numeric ranges ------------------------------------------------------------------------------
+    def interval(self, node: Expr, scope: Mapping[str, str]) -> Interval:
+        """Every value ``node`` can take (numbers; dates as day ordinals)."""
+        match node:
+            case Literal(value=value) if isinstance(value, int | float) and not isinstance(
+                    value, bool):
+                number = _float(value)
+                return Interval(number, number, integer=float(number).is_integer())
+            case Name(name=name) if name not in scope:
+                if name in self.facts:
+                    fact = self.facts[name]
+                    if fact.type in ("number", "integer"):
+                        return Interval(_lower(fact.minimum), _upper(fact.maximum),
+                                        integer=fact.type == "integer")
+                    if fact.type == "date":
+                        return Interval(1.0, float(dt.date.max.toordinal()), integer=True)
+                if name in self.options:
+                    option = self.options[name]
+                    if option.type in ("integer", "number"):
+                        return Interval(_lower(option.minimum), _upper(option.maximum),
+                                        integer=option.type == "integer")
+                if name in self.derived:
+                    return self.derived_range(name)
+                return UNBOUNDED
+            case Unary(op="-", operand=operand):
+                inner = self.interval(operand, scope)
+                return Interval(-inner.hi, -inner.lo, inner.hi_open, inner.lo_open,
+                                inner.integer)
+            case Binary(op=op, left=left, right=right):
+                return _interval_binary(op, self.interval(left, scope),
+                                        self.interval(right, scope))
+            case Quantifier(kind="count", iterable=iterable):
+                size = self.collection_size(iterable)
+                return Interval(0.0, _INF if size is None else float(size), integer=True)
+            case Call(func=func, args=args):
+                return self.call_interval(func, args, scope)
+        return UNBOUNDED
+
+    def call_interval(self, func: str, args: tuple[Expr, ...], scope: Mapping[str, str]
+                      ) -> Interval:
+        if func == "date":
+            if len(args) == 1 and isinstance(args[0], Literal) and isinstance(args[0].value,
+                                                                                str):
+                try:
+                    day = float(dt.date.fromisoformat(args[0].value).toordinal())
+                except ValueError:
+                    return UNBOUNDED
+                return Interval(day, day, integer=True)
+            return Interval(1.0, float(dt.date.max.toordinal()), integer=True)
+        if func == "year":
+            return Interval(1.0, 9999.0, integer=True)
+        if func == "month":
+            return Interval(1.0, 12.0, integer=True)
+        if func == "day":
+            return Interval(1.0, 31.0, integer=True)
+        if func == "count" and len(args) == 1:
+            size = self.collection_size(args[0])
+            return Interval(0.0, _INF if size is None else float(size), integer=True)
+        if func in ("min", "max") and args:
+            parts = [self.interval(a, scope) for a in args]
+            pick = min if func == "min" else max
+            return Interval(pick(p.lo for p in parts), pick(p.hi for p in parts),
+                            integer=all(p.integer for p in parts))
+        if func == "abs" and len(args) == 1:
+            inner = self.interval(args[0], scope)
+            top = max(abs(inner.lo), abs(inner.hi))
+            bottom = 0.0 if inner.lo <= 0 <= inner.hi else min(abs(inner.lo), abs(inner.hi))
+            return Interval(bottom, top, integer=inner.integer)
+        if func == "if_known" and len(args) == 2:
+            value, default = self.interval(args[0], scope), self.interval(args[1], scope)
+            return Interval(min(value.lo, default.lo), max(value.hi, default.hi),
+                            integer=value.integer and default.integer)
+        return UNBOUNDED
+
+    def collection_size(self, node: Expr) -> int | None:
+        if isinstance(node, ListExpr):
+            return len(node.items)
+        if isinstance(node, Name) and node.name in self.facts:
+            fact = self.facts[node.name]
+            if fact.type == "set":
+                return len(fact.values)
+        return None
+
+    def derived_range(self, name: str) -> Interval:
+        if name not in self._derived_ranges:
+            self._derived_ranges[name] = UNBOUNDED  # guards against cycles (the validator
+            # rejects them; this keeps a hostile spec from recursing forever)
+            self._derived_ranges[name] = self.interval(self.derived[name].expr, {})
+        return self._derived_ranges[name]
+
+    # formulas ------------------------------------------------------------------------------------
+    def formula(self, node: Expr, positive: bool, scope: Mapping[str, str],
+                inline: bool = False) -> Formula:
+        """The condition as a formula (its negation when ``positive`` is False)."""
+        self._inline = inline
+        return self._formula(node, positive, scope)
+
+    def _formula(self, node: Expr, positive: bool, scope: Mapping[str, str]) -> Formula:
+        match node:
+            case Literal(value=bool() as value):
+                return Const(value == positive)
+            case Unary(op="not", operand=operand):
+                return self._formula(operand, not positive, scope)
+            case BoolOp(op=op, operands=operands):
+                parts = [self._formula(o, positive, scope) for o in operands]
+                conjunction = (op == "and") == positive
+                return _and(parts) if conjunction else _or(parts)
+            case Implies(left=left, right=right):
+                if positive:
+                    return _or([self._formula(left, False, scope),
+                                self._formula(right, True, scope)])
+                return _and([self._formula(left, True, scope), self._formula(right, False, scope)])
+            case Compare(ops=ops, operands=operands):
+                pairs = [self.comparison(op, a, b, scope)
+                         for op, a, b in zip(ops, operands, operands[1:], strict=False)]
+                whole = _and(pairs)
+                return whole if positive else self.negate(whole)
+            case Membership():
+                found = self.membership(node, scope)
+                return found if positive else self.negate(found)
+            case Name(name=name) if name not in scope and name in self.nodes:
+                return self.reference(name, positive)
+            case Quantifier(kind=kind, body=body, var=var, iterable=ListExpr() as iterable) if (
+                    kind in ("all", "any") and _expandable(body, iterable)):
+                parts = [self._formula(_substitute(body, var, item), positive, scope)
+                         for item in iterable.items]
+                conjunction = (kind == "all") == positive
+                return _and(parts) if conjunction else _or(parts)
+        return Lit(PropAtom(_key(node), positive))
+
+    def negate(self, formula: Formula) -> Formula:
+        match formula:
+            case Const(value=value):
+                return Const(not value)
+            case Lit(atom=atom):
+                return Lit(atom.negated())
+            case And(parts=parts):
+                return _or(self.negate(p) for p in parts)
+            case Or(parts=parts):
+                return _and(self.negate(p) for p in parts)
+        raise TypeError(formula)  # pragma: no cover
+
+    def reference(self, name: str, positive: bool) -> Formula:
+        """A rule, criterion, standard or group used as a boolean."""
+        opaque = Lit(PropAtom(name, positive))
+        if not self._inline or self._inline_depth >= _INLINE_DEPTH or self._inline_left <= 0:
+            return opaque
+        target = self.nodes[name]
+        self._inline_depth += 1
+        try:
+            definition = self.definition(target)
+        finally:
+            self._inline_depth -= 1
+        if definition is None:
+            return opaque
+        self._inline_left -= _size(definition)
+        return definition if positive else self.negate(definition)
+
+    def definition(self, node: NodeSpec) -> Formula | None:
+        """What a node means when another condition names it (not-applicable counts as met)."""
+        if node.kind in ("standard", "group"):
+            return _and(self.reference(child, True) for child in node.children)
+        if node.condition is None:
+            return None
+        condition = self._formula(node.condition, True, {})
+        if node.kind == "criterion" and node.applies_if is not None:
+            return _or([self._formula(node.applies_if, False, {}), condition])
+        return condition
+
+    def comparison(self, op: str, left: Expr, right: Expr, scope: Mapping[str, str]
+                   ) -> Formula:
+        left_kind, right_kind = self.kind(left, scope), self.kind(right, scope)
+        text = f"{to_text(left)} {op} {to_text(right)}"
+        if left_kind in ("number", "date") and right_kind in ("number", "date"):
+            return self.numeric(op, left, right, scope)
+        if {left_kind, right_kind} <= {"enum", "string"} and op in ("==", "!="):
+            domain = self.enum_domain(left) or self.enum_domain(right)
+            variable, other = (left, right) if self.enum_domain(left) else (right, left)
+            if domain is not None and isinstance(other, Literal) and isinstance(other.value,
+                                                                                 str):
+                atom = EnumAtom(_key(variable), frozenset({other.value}) & domain, domain)
+                return Lit(atom if op == "==" else atom.negated())
+            if isinstance(left, Literal) and isinstance(right, Literal):
+                return Const((left.value == right.value) == (op == "=="))
+        if left_kind == "boolean" and right_kind == "boolean" and op in ("==", "!="):
+            for variable, other in ((left, right), (right, left)):
+                if isinstance(other, Literal) and isinstance(other.value, bool):
+                    return self._formula(variable, other.value == (op == "=="), scope)
+        return Lit(PropAtom(text))
+
+    def numeric(self, op: str, left: Expr, right: Expr, scope: Mapping[str, str]) -> Formula:
+        left_range, right_range = self.interval(left, scope), self.interval(right, scope)
+        left_point, right_point = left_range.point, right_range.point
+        if left_point is not None and right_point is not None:
+            return Const(_compare(op, left_point, right_point))
+        if right_point is not None:
+            return Lit(NumAtom(_key(left), op, right_point, left_range))
+        if left_point is not None:
+            flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+            return Lit(NumAtom(_key(right), flip[op], left_point, right_range))
+        difference = _interval_binary("-", left_range, right_range)
+        return Lit(NumAtom(f"({_key(left)}) - ({_key(right)})", op, 0.0, difference))
+
+    def membership(self, node: Membership, scope: Mapping[str, str]) -> Formula:
+        item, container = node.item, node.container
+        found: Formula
+        domain = self.enum_domain(item)
+        if domain is not None and isinstance(container, ListExpr) and all(
+            isinstance(i, Literal) and isinstance(i.value, str) for i in container.items
+        ):
+            allowed = frozenset(str(i.value) for i in container.items if isinstance(i, Literal))
+            found = Lit(EnumAtom(_key(item), allowed & domain, domain))
+        elif isinstance(item, Literal) and isinstance(container, ListExpr) and all(
+            isinstance(i, Literal) for i in container.items
+        ):
+            found = Const(any(i.value == item.value and type(i.value) is type(item.value)
+                              for i in container.items if isinstance(i, Literal)))
+        else:
+            found = Lit(PropAtom(f"{to_text(item)} in {to_text(container)}"))
+        return self.negate(found) if node.negated else found
+
+
+def _expandable(body: Expr, iterable: Expr) -> bool:
+    """A quantifier over a short literal list, with no quantifier inside, is expanded."""
+    return isinstance(iterable, ListExpr) and len(iterable.items) <= _EXPAND_ITEMS and not any(
+        isinstance(n, Quantifier) for n in iter_nodes(body))
+
+
+def _float(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # a bound with thousands of digits: as good as unbounded
+        return _INF if value > 0 else -_INF
+
+
+def _lower(value: float | None) -> float:
+    return -_INF if value is None else _float(value)
+
+
+def _upper(value: float | None) -> float:
+    return _INF if value is None else _float(value)
+
+
+def _compare(op: str, a: float, b: float) -> bool:
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b,
+            "!=": a != b}[op]
+
+
+def _key(node: Expr) -> str:
+    return to_text(node)
+
+
+def _substitute(body: Expr, var: str, value: Expr) -> Expr:
+    """``body`` with the quantifier variable replaced by one literal item."""
+
+    def walk(node: Expr) -> Expr:
+        if isinstance(node, Name) and node.name == var:
+            return value
+        if isinstance(node, Quantifier) and node.var == var:
+            return attrs.evolve(node, iterable=walk(node.iterable))
+        changes: dict[str, Any] = {}
+        for field in attrs.fields(type(node)):
+            current = getattr(node, field.name)
+            if isinstance(current, tuple) and current and not isinstance(current[0], str):
+                changes[field.name] = tuple(walk(c) for c in current)
+            elif not isinstance(current, str | bool | int | float | tuple) and current is not None:
+                changes[field.name] = walk(current)
+        return attrs.evolve(node, **changes) if changes else node
+
+    return walk(body)
+
+
+# -- the checks -----------------------------------------------------------------------------------
+
+
+def _where(node: NodeSpec, part: str) -> Location:
+    location = node.location
+    path = f"{location.path}.{part}" if location.path else part
+    return attrs.evolve(location, path=path, rule_id=node.id)
+
+
+def _conditions(spec: RulesetSpec) -> Iterator[tuple[NodeSpec, str, Expr]]:
+    for node in spec.nodes:
+        if node.condition is not None:
+            yield node, "condition", node.condition
+        if node.applies_if is not None:
+            yield node, "applies_if", node.applies_if
+
+
+def _range_checks(analyser: _Analyser, spec: RulesetSpec) -> list[RulesetProblem]:
+    """W303: a constant threshold outside the declared range of the fact (or count) it bounds."""
+    problems: list[RulesetProblem] = []
+    for node, part, tree in _conditions(spec):
+        for sub in iter_nodes(tree):
+            if not isinstance(sub, Compare):
+                continue
+            for op, left, right in zip(sub.ops, sub.operands, sub.operands[1:], strict=False):
+                for subject, other in ((left, right), (right, left)):
+                    declared = _declared_range(analyser, subject)
+                    if declared is None:
+                        continue
+                    threshold = analyser.interval(other, {}).point
+                    if threshold is None or declared.contains(threshold):
+                        continue
+                    what, limits = declared_text(analyser, subject, declared)
+                    problems.append(RulesetProblem(
+                        "W303",
+                        f"threshold {_number_text(threshold)} in '{to_text(left)} {op} "
+                        f"{to_text(right)}' is outside the declared range of {what} "
+                        f"{limits}",
+                        _where(node, part), "warning", _number_text(threshold)))
+    return problems
+
+
+def _declared_range(analyser: _Analyser, node: Expr) -> Interval | None:
+    if isinstance(node, Name) and node.name in analyser.facts:
+        fact = analyser.facts[node.name]
+        if fact.type in ("number", "integer") and (fact.minimum is not None
+                                                   or fact.maximum is not None):
+            return analyser.interval(node, {})
+        return None
+    if isinstance(node, Call) and node.func == "count" and len(node.args) == 1 and (
+            analyser.collection_size(node.args[0]) is not None):
+        return analyser.interval(node, {})
+    return None
+
+
+def declared_text(analyser: _Analyser, node: Expr, declared: Interval) -> tuple[str, str]:
+    """How to name a bounded quantity and its range in a message."""
+    if isinstance(node, Name):
+        fact = analyser.facts[node.name]
+        bounds = []
+        if fact.minimum is not None:
+            bounds.append(f"min {_number_text(_float(fact.minimum))}")
+        if fact.maximum is not None:
+            bounds.append(f"max {_number_text(_float(fact.maximum))}")
+        return f"fact {node.name!r}", "(" + ", ".join(bounds) + ")"
+    return f"{to_text(node)!r}", f"(0 to {_number_text(declared.hi)} values)"
+
+
+def _truth_checks(analyser: _Analyser, spec: RulesetSpec) -> list[RulesetProblem]:
+    """W301 / W302 for criteria and rules (references to other rules are left opaque)."""
+    problems: list[RulesetProblem] = []
+    for node in spec.nodes:
+        if node.kind not in ("criterion", "rule") or node.condition is None:
+            continue
+        try:
+            condition = analyser.formula(node.condition, True, {})
+            negation = analyser.formula(node.condition, False, {})
+            applies = negation_of_applies = None
+            if node.applies_if is not None:
+                applies = analyser.formula(node.applies_if, True, {})
+                negation_of_applies = analyser.formula(node.applies_if, False, {})
+        except RecursionError:
+            continue
+        text = node.condition_text.strip()
+        if applies is not None and negation_of_applies is not None:
+            if _never(applies):
+                problems.append(RulesetProblem(
+                    "W301", f"applies_if '{node.applies_if_text.strip()}' can never be true: "
+                    f"criterion {node.id} never applies", _where(node, "applies_if"), "warning",
+                    node.id))
+                continue
+            if _never(negation_of_applies):
+                problems.append(RulesetProblem(
+                    "W302", f"applies_if '{node.applies_if_text.strip()}' can never be false: "
+                    f"criterion {node.id} always applies, the guard is redundant",
+                    _where(node, "applies_if"), "warning", node.id))
+            condition = _and([applies, condition])
+            negation = _and([applies, negation])
+        if _never(condition):
+            problems.append(RulesetProblem(
+                "W301", f"{node.kind} {node.id} can never pass: no values within the declared "
+                f"ranges make '{text}' true", _where(node, "condition"), "warning", node.id))
+        elif _never(negation):
+            problems.append(RulesetProblem(
+                "W302", f"{node.kind} {node.id} can never fail: '{text}' is true for every value "
+                "within the declared ranges", _where(node, "condition"), "warning", node.id))
+    return problems
+
+
+def _outcome_checks(analyser: _Analyser, spec: RulesetSpec) -> list[RulesetProblem]:
+    """W304: an outcome is selected only when its condition is true and every earlier one false."""
+    problems: list[RulesetProblem] = []
+    outcomes = [spec.node(o) for o in spec.outcomes]
+    positives: list[Formula] = []
+    negatives: list[Formula] = []
+    for node in outcomes:
+        assert node.condition is not None
+        analyser._inline_left = _INLINE_BUDGET
+        try:
+            positives.append(analyser.formula(node.condition, True, {}, inline=True))
+            analyser._inline_left = _INLINE_BUDGET
+            negatives.append(analyser.formula(node.condition, False, {}, inline=True))
+        except RecursionError:
+            positives.append(Lit(PropAtom(f"outcome {node.id}")))
+            negatives.append(Lit(PropAtom(f"outcome {node.id}", False)))
+    for index, node in enumerate(outcomes):
+        if _never(positives[index]):
+            problems.append(RulesetProblem(
+                "W304", f"outcome {node.id} can never be selected: its condition "
+                f"'{node.condition_text.strip()}' can never be true",
+                _where(node, "condition"), "warning", node.id))
+            continue
+        earlier = outcomes[:index]
+        if not earlier:
+            continue
+        if not _never(_and([positives[index], *negatives[:index]])):
+            continue
+        cause = next((o.id for j, o in enumerate(earlier)
+                      if _never(_and([positives[index], negatives[j]]))), None)
+        why = (f"whenever its condition is true, the earlier outcome {cause} is not false"
+               if cause else "whenever its condition is true, an earlier outcome ("
+               + ", ".join(o.id for o in earlier) + ") is not false")
+        problems.append(RulesetProblem(
+            "W304", f"outcome {node.id} can never be selected: {why}",
+            _where(node, "condition"), "warning", node.id))
+    if outcomes and _never(_and(negatives)):
+        otherwise = spec.otherwise
+        problems.append(RulesetProblem(
+            "W304", f"otherwise outcome {otherwise.id} can never be selected: for every office "
+            "some outcome before it is true or undecided", otherwise.location, "warning",
+            otherwise.id))
+    return problems
+
+
+def _usage_checks(spec: RulesetSpec) -> list[RulesetProblem]:
+    """W305 unread declarations, W306 rules that no decision outcome depends on."""
+    problems: list[RulesetProblem] = []
+    read: set[str] = set()
+    for _, _, tree in _conditions(spec):
+        read.update(names_in(tree))
+    for item in spec.derived:
+        read.update(names_in(item.expr))
+    for fact in spec.facts:
+        if fact.name not in read and fact.type != "text":
+            problems.append(RulesetProblem(
+                "W305", f"fact {fact.name!r} is declared but no condition reads it",
+                fact.location, "warning", fact.name))
+    for option in spec.options:
+        if option.name not in read:
+            problems.append(RulesetProblem(
+                "W305", f"option {option.name!r} is declared but no condition reads it",
+                option.location, "warning", option.name))
+    for item in spec.derived:
+        if item.name not in read:
+            problems.append(RulesetProblem(
+                "W305", f"derived value {item.name!r} is declared but no condition reads it",
+                item.location, "warning", item.name))
+
+    nodes = {n.id: n for n in spec.nodes}
+    used: set[str] = set()
+    stack = [*spec.outcomes]
+    while stack:
+        current = stack.pop()
+        if current in used:
+            continue
+        used.add(current)
+        node = nodes.get(current)
+        if node is None:
+            continue
+        stack.extend(node.children)
+        for condition in (node.condition, node.applies_if):
+            if condition is not None:
+                stack.extend(n for n in names_in(condition) if n in nodes)
+    for node in spec.nodes:
+        if node.kind == "outcome" or node.id in used:
+            continue
+        if node.parent is not None and node.parent not in used:
+            continue  # reported once, at the top-most unused node
+        problems.append(RulesetProblem(
+            "W306", f"{node.kind} {node.id} is not used by any decision outcome (it is shown in "
+            "traces but can never change a verdict)", node.location, "warning", node.id))
+    return problems
 
 
 def lint(spec: RulesetSpec, program: CompiledProgram) -> list[RulesetProblem]:
-    """Warnings about a valid ruleset (never-passing criteria, unreachable outcomes, ...)."""
-    return []
+    """Warnings about a valid ruleset (never-passing criteria, unreachable outcomes, ...).
+
+    Every problem has severity ``"warning"``: the ruleset loads, but probably does not say what
+    its authors meant. ``program`` is the ruleset compiled with its default options; the analysis
+    itself ranges over every allowed option value.
+    """
+    del program  # the analysis works on the spec; options are ranged over, not fixed
+    return lint_spec(spec)
+
+
+def lint_spec(spec: RulesetSpec) -> list[RulesetProblem]:
+    """:func:`lint` for a validated spec that has not been compiled."""
+    analyser = _Analyser(spec)
+    found: list[RulesetProblem] = []
+    for check in (_range_checks, _truth_checks, _outcome_checks):
+        try:
+            found += check(analyser, spec)
+        except RecursionError:  # a pathologically deep ruleset: skip the check, never crash
+            continue
+    found += _usage_checks(spec)
+    return found

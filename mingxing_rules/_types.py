@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -114,7 +115,7 @@ class _Checker:
 
     def expect(self, node: Expr, ty: Ty, scope: Mapping[str, Ty], what: str) -> Ty:
         found = self.infer(node, scope)
-        if found != ANY and ty != ANY and found.kind != ty.kind:
+        if ANY not in (found, ty) and found.kind != ty.kind:
             self.report("E202", f"{what} must be {ty.kind}, but {_describe(node)} is {found}",
                         node, _token(node))
         return found
@@ -167,8 +168,7 @@ class _Checker:
             case Compare(ops=ops, operands=operands):
                 types = [self.infer(o, scope) for o in operands]
                 for op, (a, b), (na, nb) in zip(
-                    ops, zip(types, types[1:], strict=False), zip(operands, operands[1:],
-                                                                 strict=False), strict=True
+                    ops, itertools.pairwise(types), itertools.pairwise(operands), strict=True
                 ):
                     self.check_comparison(op, a, b, na, nb)
                 return BOOLEAN
@@ -347,7 +347,7 @@ def check(node: Expr, symbols: Mapping[str, Symbol], want: Ty = BOOLEAN) -> Iter
     """Type-check one condition; yields every problem found."""
     checker = _Checker(symbols)
     found = checker.infer(node, {})
-    if found != ANY and want != ANY and found.kind != want.kind and not checker.problems:
+    if ANY not in (found, want) and found.kind != want.kind and not checker.problems:
         checker.report("E202", f"the condition must be {want.kind}, but it is {found}", node,
                        _token(node))
     yield from checker.problems

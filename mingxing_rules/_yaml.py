@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Location, RulesetProblem
 
-__all__ = ["SourceMap", "YamlProblem", "child_path", "read_yaml"]
+__all__ = ["SourceMap", "child_path", "read_yaml"]
 
 _CORE_TAGS = frozenset(
     "tag:yaml.org,2002:" + name
@@ -24,7 +24,7 @@ _CORE_TAGS = frozenset(
 )
 
 
-class YamlProblem(Exception):
+class YamlProblemError(Exception):
     """Raised inside the reader; converted to a :class:`RulesetProblem` by :func:`read_yaml`."""
 
     def __init__(self, code: str, message: str, line: int | None, column: int | None) -> None:
@@ -33,26 +33,20 @@ class YamlProblem(Exception):
 
 
 class _GuardedLoader(yaml.SafeLoader):
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML is untyped here
+        mark = event.start_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
         if isinstance(event, AliasEvent):
-            mark = event.start_mark
-            raise YamlProblem(
-                "R004",
-                f"YAML alias *{event.anchor} is not allowed in a ruleset",
-                mark.line + 1,
-                mark.column + 1,
-            )
+            raise YamlProblemError(
+                "R004", f"YAML alias *{event.anchor} is not allowed in a ruleset", line, column)
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            mark = event.start_mark
-            raise YamlProblem(
-                "R004",
-                f"YAML anchor &{anchor} is not allowed in a ruleset",
-                mark.line + 1,
-                mark.column + 1,
-            )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            raise YamlProblemError(
+                "R004", f"YAML anchor &{anchor} is not allowed in a ruleset", line, column)
+        node: Node | None = super().compose_node(parent, index)
+        return node
 
 
 def child_path(path: str, key: str | int) -> str:
@@ -87,7 +81,7 @@ class SourceMap:
 def _build(node: Node, path: str, loader: _GuardedLoader, marks: SourceMap) -> Any:
     marks.record(path, node.start_mark.line + 1, node.start_mark.column + 1)
     if node.tag not in _CORE_TAGS:
-        raise YamlProblem(
+        raise YamlProblemError(
             "R005",
             f"YAML tag {node.tag!r} is not allowed in a ruleset",
             node.start_mark.line + 1,
@@ -97,7 +91,7 @@ def _build(node: Node, path: str, loader: _GuardedLoader, marks: SourceMap) -> A
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                raise YamlProblem(
+                raise YamlProblemError(
                     "R003",
                     "mapping keys must be plain strings",
                     key_node.start_mark.line + 1,
@@ -105,7 +99,7 @@ def _build(node: Node, path: str, loader: _GuardedLoader, marks: SourceMap) -> A
                 )
             key = str(key_node.value)
             if key in result:
-                raise YamlProblem(
+                raise YamlProblemError(
                     "R003",
                     f"duplicate key {key!r}",
                     key_node.start_mark.line + 1,
@@ -146,14 +140,14 @@ def read_yaml(data: bytes, file: str | None) -> tuple[Any, SourceMap, list[Rules
         if node is None:
             return None, marks, [_problem("R006", "the file is empty", file, 1, 1)]
         value = _build(node, "", loader, marks)
-    except YamlProblem as exc:
+    except YamlProblemError as exc:
         return None, marks, [_problem(exc.code, exc.message, file, exc.line, exc.column)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
+        where_line = mark.line + 1 if mark else None
+        where_column = mark.column + 1 if mark else None
         message = f"YAML syntax: {exc.problem or exc.context}"
-        return None, marks, [_problem("R001", message, file, line, column)]
+        return None, marks, [_problem("R001", message, file, where_line, where_column)]
     except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
         return None, marks, [_problem("R001", f"YAML: {exc}", file, None, None)]
     finally:

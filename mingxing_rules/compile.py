@@ -244,7 +244,7 @@ class _Gen:
             return ast.Constant(value)
         if isinstance(value, tuple) and all(isinstance(v, bool | int | float | str)
                                             for v in value):
-            return ast.Constant(value)
+            return ast.Constant(value)  # type: ignore[arg-type]  # tuples of literals are valid
         key = f"_C{len(self.constants)}"
         self.constants[key] = value
         return _name(key)
@@ -316,7 +316,8 @@ class _Gen:
             case ListExpr(items=items):
                 parts = [self.expr(i, scope) for i in items]
                 if all(isinstance(p, ast.Constant) for p in parts):
-                    return ast.Constant(tuple(p.value for p in parts))  # type: ignore[attr-defined]
+                    values = tuple(p.value for p in parts)  # type: ignore[attr-defined]
+                    return ast.Constant(values)  # type: ignore[arg-type]
                 return ast.Call(_name("_list3"), [ast.Tuple(parts, ast.Load())], [])
             case Name(name=name):
                 if name in scope:
@@ -344,16 +345,16 @@ class _Gen:
                          for op, a, b in zip(ops, operands, operands[1:], strict=False)]
                 return self.kleene("and", pairs)
             case Membership(item=item, container=container, negated=negated):
-                op: ast.cmpop = ast.NotIn() if negated else ast.In()
+                test: ast.cmpop = ast.NotIn() if negated else ast.In()
                 return self.unknown_if_any(
                     [self.expr(item, scope), self.expr(container, scope)],
-                    lambda h: ast.Compare(h[0], [op], [h[1]]),
+                    lambda h: ast.Compare(h[0], [test], [h[1]]),
                 )
             case BoolOp(op=op, operands=operands):
                 return self.kleene(op, [self.expr(o, scope) for o in operands])
             case Implies(left=left, right=right):
-                negated = self.expr(Unary("not", left), scope)
-                return self.kleene("or", [negated, self.expr(right, scope)])
+                not_left = self.expr(Unary("not", left), scope)
+                return self.kleene("or", [not_left, self.expr(right, scope)])
             case Quantifier(kind=kind, body=body, var=var, iterable=iterable):
                 loop_var = f"Q_{var}_{next(self.temp_counter)}"
                 body_ast = self.expr(body, {**scope, var: loop_var})
@@ -413,7 +414,7 @@ class _Gen:
                              _name(name))
         raise TypeError(f"unknown function {func}")  # pragma: no cover
 
-    # nodes -----------------------------------------------------------------------------------------
+    # nodes ------------------------------------------------------------------------------
     def view(self, node_id: str, raw: ast.expr) -> ast.expr:
         """The boolean view of a node outcome: NA counts as met."""
         if not self.can_be_na.get(node_id):
@@ -562,9 +563,9 @@ def _thresholds(tree: Expr | None, gen: _Gen) -> list[Threshold]:
                                                   is True)]
                 found.append(Threshold(name, "==", False))
     unique: list[Threshold] = []
-    for item in found:
-        if item not in unique:
-            unique.append(item)
+    for threshold in found:
+        if threshold not in unique:
+            unique.append(threshold)
     return unique
 
 
@@ -602,9 +603,10 @@ def compile_ruleset(spec: RulesetSpec, options: Mapping[str, Any] | None = None
 
     order = _topological(spec, deps)
     for node_id in order:
-        node = gen.nodes.get(node_id)
-        if node is None:
+        found_node = gen.nodes.get(node_id)
+        if found_node is None:
             continue
+        node = found_node
         if node.kind == "criterion":
             gen.can_be_na[node_id] = node.applies_if is not None
         elif node.kind in ("standard", "group"):
@@ -638,7 +640,8 @@ def compile_ruleset(spec: RulesetSpec, options: Mapping[str, Any] | None = None
             assert node.condition is not None
             value = gen.expr(node.condition, {})
         full_body.append(ast.Assign([_store(f"N_{item_id}")], value))
-    row = [_name(f"D_{i.id}") if i.kind == "derived" else _name(f"N_{i.id}") for i in layout]
+    row: list[ast.expr] = [_name(f"D_{i.id}") if i.kind == "derived" else _name(f"N_{i.id}")
+                           for i in layout]
     full_body.append(ast.Return(ast.Tuple(row, ast.Load())))
 
     fast_body = _fast_body(gen, spec, deps, infos)
@@ -730,7 +733,8 @@ def _build_functions(gen: _Gen, bodies: Mapping[str, list[ast.stmt]]
             continue
         args = ast.arguments(posonlyargs=[], args=[ast.arg("f")], vararg=None, kwonlyargs=[],
                              kw_defaults=[], kwarg=None, defaults=[])
-        defs.append(ast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None, type_comment=None))
+        defs.append(ast.FunctionDef(name=name, args=args, body=body, decorator_list=[],
+                                    returns=None, type_comment=None))
     module = ast.Module(defs, [])
     ast.fix_missing_locations(module)
     source = ast.unparse(module)

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 __all__ = [
-    "BackendUnavailableError",
     "BackendMismatchError",
+    "BackendUnavailableError",
     "EvaluationError",
     "InputError",
     "InputProblem",

@@ -16,13 +16,13 @@ from .errors import Location
 from .expr import Expr
 
 __all__ = [
+    "DerivedSpec",
     "EnumValue",
     "FactSpec",
     "FactType",
     "NodeKind",
     "NodeSpec",
     "OptionSpec",
-    "DerivedSpec",
     "RulesetSpec",
     "Text",
     "Threshold",

@@ -27,7 +27,7 @@ __all__ = ["IDENTITY_FIELDS", "Office", "OfficeSchema"]
 IDENTITY_FIELDS = ("id", "name", "county", "note")
 
 
-class _BadValue(ValueError):
+class _BadValueError(ValueError):
     """Raised by a field hook; carries the value and what was expected."""
 
     def __init__(self, value: Any, expected: str, message: str) -> None:
@@ -58,8 +58,8 @@ class Office:
             if name in self.evidence:
                 data[name] = {"met": value, "evidence": self.evidence[name]}
             else:
-                value = json_value(value)
-                data[name] = list(value) if isinstance(value, tuple) else value
+                plain = json_value(value)
+                data[name] = list(plain) if isinstance(plain, tuple) else plain
         return data
 
 
@@ -79,19 +79,18 @@ def _number_hook(fact: FactSpec, integer: bool) -> Callable[[Any, Any], Any]:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _BadValue(value, expected, f"expected {expected}, got {_shown(value)}")
+            raise _BadValueError(value, expected, f"expected {expected}, got {_shown(value)}")
         if isinstance(value, float) and not math.isfinite(value):
-            raise _BadValue(value, expected, f"expected {expected}, got {value!r}")
-        if integer:
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise _BadValue(value, expected, f"expected {expected}, got {value!r}")
-                value = int(value)
+            raise _BadValueError(value, expected, f"expected {expected}, got {value!r}")
+        if integer and isinstance(value, float):
+            if not value.is_integer():
+                raise _BadValueError(value, expected, f"expected {expected}, got {value!r}")
+            value = int(value)
         if fact.minimum is not None and value < fact.minimum:
-            raise _BadValue(value, expected,
+            raise _BadValueError(value, expected,
                             f"{value!r} is below the minimum {fact.minimum:g}")
         if fact.maximum is not None and value > fact.maximum:
-            raise _BadValue(value, expected,
+            raise _BadValueError(value, expected,
                             f"{value!r} is above the maximum {fact.maximum:g}")
         return value
 
@@ -120,7 +119,8 @@ def _hook_for(fact: FactSpec) -> Callable[[Any, Any], Any]:
         def boolean(value: Any, _: Any) -> Any:
             if value is None or isinstance(value, bool):
                 return value
-            raise _BadValue(value, "true or false", f"expected true or false, got {_shown(value)}")
+            raise _BadValueError(value, "true or false",
+                                 f"expected true or false, got {_shown(value)}")
         return boolean
     if fact.type == "enum":
         def enum_value(value: Any, _: Any) -> Any:
@@ -128,7 +128,7 @@ def _hook_for(fact: FactSpec) -> Callable[[Any, Any], Any]:
                 return None
             problem = _choice_problem(fact, value)
             if problem:
-                raise _BadValue(value, f"one of {list(fact.value_ids)}", problem)
+                raise _BadValueError(value, f"one of {list(fact.value_ids)}", problem)
             return value
         return enum_value
     if fact.type == "set":
@@ -137,11 +137,11 @@ def _hook_for(fact: FactSpec) -> Callable[[Any, Any], Any]:
                 return None
             expected = f"a list of values from {list(fact.value_ids)}"
             if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
-                raise _BadValue(value, expected, f"expected {expected}, got {_shown(value)}")
+                raise _BadValueError(value, expected, f"expected {expected}, got {_shown(value)}")
             for item in value:
                 problem = _choice_problem(fact, item)
                 if problem:
-                    raise _BadValue(value, expected, problem)
+                    raise _BadValueError(value, expected, problem)
             return frozenset(value)
         return set_value
     if fact.type == "date":
@@ -157,7 +157,7 @@ def _hook_for(fact: FactSpec) -> Callable[[Any, Any], Any]:
                     return dt.date.fromisoformat(value)
                 except ValueError:
                     pass
-            raise _BadValue(value, "a date YYYY-MM-DD",
+            raise _BadValueError(value, "a date YYYY-MM-DD",
                             f"expected a date YYYY-MM-DD, got {_shown(value)}")
         return date_value
     if fact.type == "finding":
@@ -175,13 +175,13 @@ def _hook_for(fact: FactSpec) -> Callable[[Any, Any], Any]:
                 ):
                     note = " / ".join(str(v) for v in (evidence, by) if v)
                     return (met, note or None)
-            raise _BadValue(value, expected, f"expected {expected}, got {_shown(value)}")
+            raise _BadValueError(value, expected, f"expected {expected}, got {_shown(value)}")
         return finding
 
     def text(value: Any, _: Any) -> Any:
         if value is None or isinstance(value, str):
             return value
-        raise _BadValue(value, "text", f"expected text, got {_shown(value)}")
+        raise _BadValueError(value, "text", f"expected text, got {_shown(value)}")
 
     return text
 
@@ -190,13 +190,13 @@ def _identity_hook(name: str, required: bool) -> Callable[[Any, Any], Any]:
     def hook(value: Any, _: Any) -> Any:
         if value is None:
             if required:
-                raise _BadValue(value, "a non-empty string", "the office id is required")
+                raise _BadValueError(value, "a non-empty string", "the office id is required")
             return None
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise _BadValue(value, "a string", f"expected a string, got {_shown(value)}")
+            raise _BadValueError(value, "a string", f"expected a string, got {_shown(value)}")
         text = str(value)
         if required and not text.strip():
-            raise _BadValue(value, "a non-empty string", "the office id is empty")
+            raise _BadValueError(value, "a non-empty string", "the office id is empty")
         return text
 
     return hook
@@ -214,6 +214,8 @@ class OfficeSchema:
         for fact in spec.facts:
             fields[fact.name] = attrs.field(type=Any, default=None)
         self._cls = attrs.make_class(f"Office_{spec.id.replace('-', '_')}", fields, frozen=True)
+        # cattrs types the per-field overrides and its own flags as one **kwargs: go through Any
+        make_structure: Any = make_dict_structure_fn
         overrides = {"id": override(struct_hook=_identity_hook("id", True))}
         for key in IDENTITY_FIELDS[1:]:
             overrides[key] = override(struct_hook=_identity_hook(key, False))
@@ -221,10 +223,10 @@ class OfficeSchema:
             overrides[fact.name] = override(struct_hook=_hook_for(fact))
         self._strict = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
         self._lenient = cattrs.Converter(detailed_validation=True)
-        self._structure = {
-            "error": make_dict_structure_fn(self._cls, self._strict,
-                                            _cattrs_forbid_extra_keys=True, **overrides),
-            "ignore": make_dict_structure_fn(self._cls, self._lenient, **overrides),
+        self._structure: dict[str, Callable[[Any, Any], Any]] = {
+            "error": make_structure(self._cls, self._strict, _cattrs_forbid_extra_keys=True,
+                                    **overrides),
+            "ignore": make_structure(self._cls, self._lenient, **overrides),
         }
 
     def parse(self, data: Any, *, extra: str = "error") -> Office:
@@ -279,7 +281,7 @@ class OfficeSchema:
                 field = getattr(note, "name", None)
                 if field:
                     name = str(field)
-            if isinstance(exc, _BadValue):
+            if isinstance(exc, _BadValueError):
                 problems.append(InputProblem(name, exc.value, exc.expected, exc.message))
             elif isinstance(exc, KeyError):
                 problems.append(InputProblem(name, None, "a value", f"{name!r} is required"))

@@ -36,7 +36,7 @@ __all__ = [
 TRACE_FORMAT = "mingxing-verdict/1"
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """The status of one step of a trace."""
 
     PASS = "pass"

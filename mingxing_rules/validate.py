@@ -7,14 +7,15 @@ Every problem is collected (not only the first) with its :class:`~mingxing_rules
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from . import _types
 from ._yaml import SourceMap, child_path
 from .errors import Location, RulesetError, RulesetProblem
-from .expr import Expr, ExprSyntaxError, names_in, parse, to_text
+from .expr import Expr, ExprSyntaxError, names_in, parse
 from .model import (
     DerivedSpec,
     EnumValue,
@@ -115,9 +116,8 @@ def _string(c: _Collector, value: Any, path: str, rule_id: str | None = None,
 def _number(c: _Collector, value: Any, path: str, rule_id: str | None = None) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or abs(
-        value
-    ) == float("inf"):
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or not math.isfinite(value)):
         c.add("R102", path, f"expected a finite number, found {value!r}", rule_id)
         return None
     return value
@@ -289,7 +289,7 @@ def option_value_problem(otype: str, values: tuple[str, ...], minimum: float | N
         return f"expected {'an integer' if otype == 'integer' else 'a number'}"
     if otype == "integer" and not isinstance(value, int):
         return "expected an integer"
-    if value != value or abs(value) == float("inf"):
+    if not math.isfinite(value):
         return "expected a finite number"
     if minimum is not None and value < minimum:
         return f"below the minimum {minimum}"
@@ -616,7 +616,7 @@ def check_document(document: Any, marks: SourceMap
     if any(p.severity == "error" for p in c.problems):
         return None, c.problems
     assert rid and version and title and eff_from and source_title and reference and otherwise
-    spec = RulesetSpec(
+    built = RulesetSpec(
         id=rid,
         version=version,
         title=title,
@@ -634,7 +634,7 @@ def check_document(document: Any, marks: SourceMap
         messages=messages,
         file=marks.file,
     )
-    return spec, c.problems
+    return built, c.problems
 
 
 def _messages(c: _Collector, raw: Any) -> dict[str, Text]:
@@ -670,36 +670,31 @@ def _option_type(option: OptionSpec) -> _types.Ty:
 
 
 def _cycles(graph: Mapping[str, list[str]]) -> list[list[str]]:
-    """Each elementary cycle found by depth-first search, reported once."""
+    """Each cycle found by an iterative depth-first search, reported once (no recursion, so a
+    hostile chain of thousands of rules cannot overflow the stack)."""
     state: dict[str, int] = {}
-    stack: list[str] = []
     found: list[list[str]] = []
     reported: set[frozenset[str]] = set()
-
-    def visit(name: str) -> None:
-        state[name] = 1
-        stack.append(name)
-        for dep in graph.get(name, ()):
+    for root in graph:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        iterators = [iter(graph.get(root, ()))]
+        state[root] = 1
+        while iterators:
+            dep = next(iterators[-1], None)
+            if dep is None:
+                state[path.pop()] = 2
+                iterators.pop()
+                continue
             if state.get(dep) == 1:
-                cycle = stack[stack.index(dep):]
+                cycle = path[path.index(dep):]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
                     found.append(cycle)
             elif dep not in state and dep in graph:
-                visit(dep)
-        stack.pop()
-        state[name] = 2
-
-    for name in graph:
-        if name not in state:
-            visit(name)
+                state[dep] = 1
+                path.append(dep)
+                iterators.append(iter(graph.get(dep, ())))
     return found
-
-
-def expression_text(tree: Expr) -> str:
-    """Canonical text of a condition."""
-    return to_text(tree)
-
-
-_unused: Callable[..., Any] = expression_text

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from core_helpers import MINI, write
+
 from mingxing_rules import load_ruleset
 from mingxing_rules.cli import main
 

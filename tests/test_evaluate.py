@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from core_helpers import GOOD, MINI, mini, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core_helpers import GOOD, MINI, mini, write
 from mingxing_rules import (
     InputError,
     Ruleset,

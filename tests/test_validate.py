@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from core_helpers import MINI, mini, write
+
 from mingxing_rules import RulesetError, check_ruleset, load_ruleset
 
 
@@ -108,7 +108,7 @@ def test_unsafe_or_broken_yaml_is_refused(tmp_path: Path, data: bytes, code: str
 
 
 def test_options_are_validated(tmp_path: Path) -> None:
-    with pytest.raises(RulesetError, match="unknown option 'min_are'.*did you mean 'min_area'"):
+    with pytest.raises(RulesetError, match=r"unknown option 'min_are'.*did you mean 'min_area'"):
         mini(tmp_path, min_are=180)
     with pytest.raises(RulesetError, match="strict='yes': expected true or false"):
         mini(tmp_path, strict="yes")

@@ -63,7 +63,7 @@ def ruleset_from_args(args: argparse.Namespace) -> Any:
     return load_ruleset(args.ruleset, options=options)
 
 
-# -- evaluate -------------------------------------------------------------------------------------
+# -- evaluate ------------------------------------------------------------------------------
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -97,7 +97,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     return status
 
 
-# -- check ------------------------------------------------------------------------------------------
+# -- check ------------------------------------------------------------------------------
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -122,7 +122,7 @@ def _check(args: argparse.Namespace) -> int:
     return worst
 
 
-# -- schema -----------------------------------------------------------------------------------------
+# -- schema ------------------------------------------------------------------------------
 
 
 def _schema(args: argparse.Namespace) -> int:
