@@ -1,0 +1,364 @@
+"""Reading and writing a title register as JSON Lines or CSV.
+
+Both formats hold one *record* per line (per row), each with a ``kind``:
+
+* ``register``: optional header,
+  ``{"kind": "register", "format": "mingxing-campaign/1", "city": ...}``
+* ``office``: ``{"kind": "office", "id": ..., "name": ..., "county": ..., "office_kind": ...}``
+* an event kind (``application``, ``assessment``, ``promotion``, ``award``, ``incident``,
+  ``reassessment``, ``revocation``) with ``office_id``, ``date`` and the fields of that kind.
+
+In CSV every record kind shares one header (:data:`CSV_COLUMNS`); an empty cell is an absent
+field, booleans are ``true``/``false``, and the nested ``facts`` and ``verdict`` are JSON text.
+
+Records are structured with ``cattrs`` under strict hooks (a ``"2013"`` is not silently a year in
+JSON, a ``1`` is not a boolean), and *every* problem of the file, structural or about the history,
+is reported at once with its line: ``register.jsonl:14 award.date: ...``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+
+from ..errors import InputError, InputProblem
+from .register import EVENT_TYPES, Event, Office, Register, invalid_register, register_problems
+
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMAT",
+    "dump_register",
+    "load_register",
+    "parse_register",
+    "register_from_records",
+    "register_to_records",
+    "save_register",
+]
+
+FORMAT = "mingxing-campaign/1"
+
+#: The CSV header: every field of every record kind, nested values last.
+CSV_COLUMNS: tuple[str, ...] = (
+    "kind", "office_id", "date", "year",
+    "id", "name", "county", "office_kind", "opened_on", "closed_on",
+    "county_review_passed", "outcome", "effect", "of", "basis", "honour",
+    "description", "major", "reason", "note",
+    "format", "city",
+    "facts", "verdict",
+)
+_CSV_BOOLEANS = frozenset({"county_review_passed", "major"})
+_CSV_INTEGERS = frozenset({"year"})
+_CSV_JSON = frozenset({"facts", "verdict"})
+
+
+def _strict_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+    def structure_date(value: object, _: type) -> dt.date:
+        if isinstance(value, dt.datetime):
+            raise ValueError("expected a date without a time")
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value)
+        raise TypeError(f"expected an ISO date string, got {type(value).__name__}")
+
+    def structure_bool(value: object, _: type) -> bool:
+        if isinstance(value, bool):
+            return value
+        raise TypeError(f"expected true or false, got {value!r}")
+
+    def structure_int(value: object, _: type) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise TypeError(f"expected an integer, got {value!r}")
+
+    def structure_str(value: object, _: type) -> str:
+        if isinstance(value, str):
+            return value
+        raise TypeError(f"expected a string, got {value!r}")
+
+    converter.register_structure_hook(dt.date, structure_date)
+    converter.register_structure_hook(bool, structure_bool)
+    converter.register_structure_hook(int, structure_int)
+    converter.register_structure_hook(str, structure_str)
+    converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+    return converter
+
+
+_CONVERTER = _strict_converter()
+
+
+def _problems_of(error: BaseException, where: str, record: Mapping[str, Any]) -> list[InputProblem]:
+    """Flatten a cattrs validation error into problems naming the field and the bad value."""
+    if isinstance(error, ForbiddenExtraKeysError):
+        return [InputProblem(f"{where}.{name}", record.get(name), "a known field",
+                             f"unknown field {name!r}")
+                for name in sorted(error.extra_fields)]
+    if isinstance(error, ClassValidationError):
+        problems: list[InputProblem] = []
+        for sub in error.exceptions:
+            notes = getattr(sub, "__notes__", [])
+            name = next((getattr(n, "name", None) for n in notes if hasattr(n, "name")), None)
+            if name is None:
+                problems.extend(_problems_of(sub, where, record))
+                continue
+            expected = getattr(next(n for n in notes if hasattr(n, "name")), "type", None)
+            expected_text = _type_name(expected)
+            if isinstance(sub, KeyError):
+                problems.append(InputProblem(f"{where}.{name}", None, expected_text,
+                                             f"required field {name!r} is missing"))
+            else:
+                problems.append(InputProblem(f"{where}.{name}", record.get(name), expected_text,
+                                             str(sub)))
+        return problems
+    return [InputProblem(where, dict(record), "a valid record", str(error))]
+
+
+def _type_name(annotation: object) -> str:
+    text = getattr(annotation, "__name__", None)
+    if text is None or "Literal" in repr(annotation) or "|" in repr(annotation):
+        text = repr(annotation).replace("typing.", "")
+    return str(text)
+
+
+def register_from_records(
+    records: Iterable[Mapping[str, Any]], *, source: str = "register"
+) -> Register:
+    """Build a :class:`Register` from plain records (dicts), reporting every problem at once.
+
+    Problems are located as ``{source}:{n}``, ``n`` counting records from 1.
+    """
+    return _build(enumerate(records, start=1), source)
+
+
+def _build(
+    numbered: Iterable[tuple[int, Any]], source: str, problems: list[InputProblem] | None = None
+) -> Register:
+    problems = [] if problems is None else problems
+    offices: list[Office] = []
+    office_lines: list[int] = []
+    events: list[Event] = []
+    event_lines: list[int] = []
+    city = ""
+    for line, record in numbered:
+        where = f"{source}:{line}"
+        if not isinstance(record, Mapping):
+            problems.append(InputProblem(where, record, "an object with a 'kind'",
+                                         "a record must be an object"))
+            continue
+        fields = dict(record)
+        kind = fields.pop("kind", None)
+        if kind == "register":
+            fmt = fields.get("format", FORMAT)
+            if fmt != FORMAT:
+                problems.append(InputProblem(f"{where} register.format", fmt, FORMAT,
+                                             f"unsupported register format {fmt!r}"))
+            city = str(fields.get("city", ""))
+            continue
+        target: type[Office] | type[Event] | None = (
+            Office if kind == "office" else EVENT_TYPES.get(str(kind)))
+        if target is None:
+            expected = ", ".join(("register", "office", *EVENT_TYPES))
+            problems.append(InputProblem(f"{where} record.kind", kind, f"one of {expected}",
+                                         f"unknown record kind {kind!r}"))
+            continue
+        try:
+            value = _CONVERTER.structure(fields, target)
+        except Exception as error:  # cattrs raises grouped errors of many types
+            problems.extend(_problems_of(error, f"{where} {kind}", fields))
+            continue
+        if isinstance(value, Office):
+            offices.append(value)
+            office_lines.append(line)
+        else:
+            events.append(value)
+            event_lines.append(line)
+
+    problems.extend(register_problems(
+        offices, events,
+        office_where=lambda i: f"{source}:{office_lines[i]} office",
+        event_where=lambda i: f"{source}:{event_lines[i]} {events[i].kind}",
+    ))
+    if problems:
+        raise invalid_register(sorted(problems, key=_line_of), source)
+    return Register(offices=offices, events=events, city=city)
+
+
+def _line_of(problem: InputProblem) -> int:
+    """The record line a located problem names (``source:12 award.date`` -> 12)."""
+    head = problem.path.split(" ", 1)[0]
+    digits = head.rsplit(":", 1)[-1].split(".", 1)[0]
+    return int(digits) if digits.isdigit() else 0
+
+
+def register_to_records(register: Register) -> list[dict[str, Any]]:
+    """The register as plain records: header, offices, then the events as listed.
+
+    Fields equal to their default are left out, so the records stay short.
+    """
+    records: list[dict[str, Any]] = [{"kind": "register", "format": FORMAT, "city": register.city}]
+    for office in register.offices:
+        records.append({"kind": "office", **_compact(office)})
+    for event in register.events:
+        records.append({"kind": event.kind, **_compact(event)})
+    return records
+
+
+def _compact(value: Office | Event) -> dict[str, Any]:
+    full: dict[str, Any] = _CONVERTER.unstructure(value)
+    defaults = {a.name: a.default for a in attrs.fields(type(value))
+                if a.default is not attrs.NOTHING}
+    compact: dict[str, Any] = {}
+    for name, item in full.items():
+        default = defaults.get(name, attrs.NOTHING)
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        if name in defaults and item == default:
+            continue
+        compact[name] = item
+    return compact
+
+
+# -- JSON Lines ----------------------------------------------------------------------------------
+
+
+def _jsonl_records(
+    text: str, source: str, problems: list[InputProblem]
+) -> list[tuple[int, Any]]:
+    numbered: list[tuple[int, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            numbered.append((number, json.loads(line)))
+        except json.JSONDecodeError as error:
+            problems.append(InputProblem(f"{source}:{number}", line, "one JSON object per line",
+                                         f"not valid JSON: {error.msg} at column {error.colno}"))
+    return numbered
+
+
+def _csv_records(
+    text: str, source: str, problems: list[InputProblem]
+) -> list[tuple[int, Any]]:
+    reader = csv.DictReader(io.StringIO(text))
+    columns = list(reader.fieldnames or ())
+    unknown = [c for c in columns if c not in CSV_COLUMNS]
+    if unknown or "kind" not in columns:
+        problems.append(InputProblem(
+            f"{source}:1", columns, "columns from: " + ", ".join(CSV_COLUMNS),
+            f"unknown CSV columns {unknown}" if unknown else "the CSV has no 'kind' column"))
+        return []
+    numbered: list[tuple[int, Any]] = []
+    for row in reader:
+        where = f"{source}:{reader.line_num}"
+        before = len(problems)
+        record: dict[str, Any] = {}
+        for column, cell in row.items():
+            if column is None or cell is None or cell == "":
+                continue
+            record[column] = _csv_cell(column, cell, where, problems)
+        if len(problems) == before:
+            numbered.append((reader.line_num, record))
+    return numbered
+
+
+def _csv_cell(column: str, cell: str, where: str, problems: list[InputProblem]) -> Any:
+    if column in _CSV_BOOLEANS:
+        lowered = cell.strip().lower()
+        if lowered in {"true", "yes", "1"}:
+            return True
+        if lowered in {"false", "no", "0"}:
+            return False
+        problems.append(InputProblem(f"{where}.{column}", cell, "true or false",
+                                     f"{column} must be true or false"))
+        return cell
+    if column in _CSV_INTEGERS:
+        try:
+            return int(cell)
+        except ValueError:
+            problems.append(InputProblem(f"{where}.{column}", cell, "an integer",
+                                         f"{column} must be an integer"))
+            return cell
+    if column in _CSV_JSON:
+        try:
+            return json.loads(cell)
+        except json.JSONDecodeError as error:
+            problems.append(InputProblem(f"{where}.{column}", cell, "JSON text",
+                                         f"{column} is not valid JSON: {error.msg}"))
+            return cell
+    return cell
+
+
+def parse_register(text: str, *, fmt: str, source: str = "register") -> Register:
+    """Parse register text in ``fmt`` (``"jsonl"`` or ``"csv"``); problems name file lines."""
+    problems: list[InputProblem] = []
+    if fmt == "jsonl":
+        numbered = _jsonl_records(text, source, problems)
+    elif fmt == "csv":
+        numbered = _csv_records(text, source, problems)
+    else:
+        raise InputError(f"unknown register format {fmt!r} (expected jsonl or csv)")
+    return _build(numbered, source, problems)
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in {".jsonl", ".ndjson"}:
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    raise InputError(
+        f"{path}: cannot tell the register format from the suffix {suffix!r}",
+        problems=[InputProblem(str(path), suffix, ".jsonl, .ndjson or .csv",
+                               "unknown register file suffix")],
+    )
+
+
+def load_register(path: str | Path) -> Register:
+    """Load a register from a ``.jsonl`` / ``.ndjson`` or ``.csv`` file."""
+    file = Path(path)
+    fmt = _format_of(file)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise InputError(f"{file}: cannot read the register ({error.strerror})") from error
+    return parse_register(text, fmt=fmt, source=str(path))
+
+
+def dump_register(register: Register, *, fmt: str) -> str:
+    """The register as text in ``fmt`` (``"jsonl"`` or ``"csv"``)."""
+    records = register_to_records(register)
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in records)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({key: _csv_text(key, value) for key, value in record.items()})
+        return out.getvalue()
+    raise InputError(f"unknown register format {fmt!r} (expected jsonl or csv)")
+
+
+def _csv_text(column: str, value: Any) -> str:
+    if column in _CSV_JSON:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def save_register(register: Register, path: str | Path) -> None:
+    """Write the register to ``path``; the suffix picks the format."""
+    file = Path(path)
+    file.write_text(dump_register(register, fmt=_format_of(file)), encoding="utf-8")
