@@ -25,10 +25,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import handwritten_star  # noqa: E402
-from population import population  # noqa: E402
+import handwritten_star
+from population import population
 
-from mingxing_rules import evaluate, load_ruleset  # noqa: E402
+from mingxing_rules import evaluate, load_ruleset
 
 
 def machine() -> str:

@@ -35,18 +35,18 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
     add = r.append
     # 四(一) workplace
     s1 = []
-    v = f["premises_independent"]; add(("independent_premises", v, (("premises_independent", v),))); s1.append(v)  # noqa: E501, E702
-    v = f["floor_area_m2"]; ok = v >= 200; add(("floor_area", ok, (("floor_area_m2", v),))); s1.append(ok)  # noqa: E501, E702
-    v = f["premises_layout_reasonable"]; add(("premises_layout", v, (("premises_layout_reasonable", v),))); s1.append(v)  # noqa: E501, E702
-    v = f["functional_areas"]; ok = all(a in v for a in AREAS); add(("functional_areas_complete", ok, (("functional_areas", v),))); s1.append(ok)  # noqa: E501, E702
-    v = f["meeting_room_seats"]; ok = v >= 20; add(("meeting_room", ok, (("meeting_room_seats", v),))); s1.append(ok)  # noqa: E501, E702
-    v = f["equipment"]; s2 = all(d in v for d in DEVICES); add(("equipment_complete", s2, (("equipment", v),)))  # noqa: E501, E702
-    v = f["vehicles"]; s3 = "police_motorcycle" in v or "e_bike" in v; add(("motorcycle_or_e_bike", s3, (("vehicles", v),)))  # noqa: E501, E702
-    v = f["signage_compliant"]; s4 = v; add(("signage", v, (("signage_compliant", v),)))  # noqa: E702
+    v = f["premises_independent"]; add(("independent_premises", v, (("premises_independent", v),))); s1.append(v)  # noqa: E501
+    v = f["floor_area_m2"]; ok = v >= 200; add(("floor_area", ok, (("floor_area_m2", v),))); s1.append(ok)  # noqa: E501
+    v = f["premises_layout_reasonable"]; add(("premises_layout", v, (("premises_layout_reasonable", v),))); s1.append(v)  # noqa: E501
+    v = f["functional_areas"]; ok = all(a in v for a in AREAS); add(("functional_areas_complete", ok, (("functional_areas", v),))); s1.append(ok)  # noqa: E501
+    v = f["meeting_room_seats"]; ok = v >= 20; add(("meeting_room", ok, (("meeting_room_seats", v),))); s1.append(ok)  # noqa: E501
+    v = f["equipment"]; s2 = all(d in v for d in DEVICES); add(("equipment_complete", s2, (("equipment", v),)))  # noqa: E501
+    v = f["vehicles"]; s3 = "police_motorcycle" in v or "e_bike" in v; add(("motorcycle_or_e_bike", s3, (("vehicles", v),)))  # noqa: E501
+    v = f["signage_compliant"]; s4 = v; add(("signage", v, (("signage_compliant", v),)))
     s5 = []
-    v = f["business_software_used"]; add(("business_software", v, (("business_software_used", v),))); s5.append(v)  # noqa: E501, E702
-    v = f["intranet_computers_count"]; ok = v >= 1; add(("intranet_computer", ok, (("intranet_computers_count", v),))); s5.append(ok)  # noqa: E501, E702
-    v = f["private_network_secure"]; add(("network_security", v, (("private_network_secure", v),))); s5.append(v)  # noqa: E501, E702
+    v = f["business_software_used"]; add(("business_software", v, (("business_software_used", v),))); s5.append(v)  # noqa: E501
+    v = f["intranet_computers_count"]; ok = v >= 1; add(("intranet_computer", ok, (("intranet_computers_count", v),))); s5.append(ok)  # noqa: E501
+    v = f["private_network_secure"]; add(("network_security", v, (("private_network_secure", v),))); s5.append(v)  # noqa: E501
     workplace = all(s1) and s2 and s3 and s4 and all(s5)
     # 四(二) platform
     s6 = []
@@ -54,27 +54,27 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
                       ("mediation_bodies", "mediation_centre_and_committee"),
                       ("village_committees", "village_committees_sound"),
                       ("mediation_linked", "mediation_linkage")):
-        v = f[name]; add((rid, v, ((name, v),))); s6.append(v)  # noqa: E702
+        v = f[name]; add((rid, v, ((name, v),))); s6.append(v)
     received, mediated, resolved = (f["disputes_received_count"], f["disputes_mediated_count"],
                                     f["disputes_resolved_count"])
     s6.append(_rate_check(r, "mediation_rate_98", mediated, received, 0.98,
                           ("disputes_mediated_count", "disputes_received_count")))
     s6.append(_rate_check(r, "mediation_success_96", resolved, mediated, 0.96,
                           ("disputes_resolved_count", "disputes_mediated_count")))
-    v = f["mediation_incidents"]; ok = len(v) == 0; add(("no_mediation_incidents", ok, (("mediation_incidents", v),))); s6.append(ok)  # noqa: E501, E702
-    v = f["mediation_funding_budgeted"]; add(("mediation_funding", v, (("mediation_funding_budgeted", v),))); s6.append(v)  # noqa: E501, E702
-    v = f["mediator_subsidies_paid"]; add(("mediator_subsidies", v, (("mediator_subsidies_paid", v),))); s6.append(v)  # noqa: E501, E702
+    v = f["mediation_incidents"]; ok = len(v) == 0; add(("no_mediation_incidents", ok, (("mediation_incidents", v),))); s6.append(ok)  # noqa: E501
+    v = f["mediation_funding_budgeted"]; add(("mediation_funding", v, (("mediation_funding_budgeted", v),))); s6.append(v)  # noqa: E501
+    v = f["mediator_subsidies_paid"]; add(("mediator_subsidies", v, (("mediator_subsidies_paid", v),))); s6.append(v)  # noqa: E501
     s7 = [_rate_check(r, "adviser_coverage", f["villages_with_adviser_count"], f["villages_count"],
                       1.0, ("villages_with_adviser_count", "villages_count"))]
-    v = f["legal_service_ethics_breaches_count"]; ok = v == 0; add(("no_ethics_breach", ok, (("legal_service_ethics_breaches_count", v),))); s7.append(ok)  # noqa: E501, E702
-    v = f["legal_service_campaigns"]; add(("satisfaction_campaigns", v, (("legal_service_campaigns", v),))); s7.append(v)  # noqa: E501, E702
+    v = f["legal_service_ethics_breaches_count"]; ok = v == 0; add(("no_ethics_breach", ok, (("legal_service_ethics_breaches_count", v),))); s7.append(ok)  # noqa: E501
+    v = f["legal_service_campaigns"]; add(("satisfaction_campaigns", v, (("legal_service_campaigns", v),))); s7.append(v)  # noqa: E501
     s8 = []
     for rid, name in (("correction_officer", "correction_dedicated_staff"),
                       ("correction_workers_ratio", "correction_workers_ratio_met"),
                       ("correction_files", "correction_files_complete"),
                       ("correction_supervision", "correction_supervision_network")):
-        v = f[name]; add((rid, v, ((name, v),))); s8.append(v)  # noqa: E702
-    v = f["correction_lapses_count"]; ok = v == 0; add(("no_correction_lapses", ok, (("correction_lapses_count", v),))); s8.append(ok)  # noqa: E501, E702
+        v = f[name]; add((rid, v, ((name, v),))); s8.append(v)
+    v = f["correction_lapses_count"]; ok = v == 0; add(("no_correction_lapses", ok, (("correction_lapses_count", v),))); s8.append(ok)  # noqa: E501
     persons, reoffenders = f["persons_under_correction_count"], f["correction_reoffenders_count"]
     if persons > 0:
         ok = reoffenders / persons <= 0.001
@@ -82,9 +82,9 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
         s8.append(ok)
     else:
         add(("correction_reoffending_1permille", NA, (("correction_reoffenders_count", reoffenders), ("persons_under_correction_count", persons))))  # noqa: E501
-    v = f["correction_funding_in_place"]; add(("correction_funding", v, (("correction_funding_in_place", v),))); s8.append(v)  # noqa: E501, E702
+    v = f["correction_funding_in_place"]; add(("correction_funding", v, (("correction_funding_in_place", v),))); s8.append(v)  # noqa: E501
     s9 = []
-    v = f["released_caseload_known"]; add(("caseload_known", v, (("released_caseload_known", v),))); s9.append(v)  # noqa: E501, E702
+    v = f["released_caseload_known"]; add(("caseload_known", v, (("released_caseload_known", v),))); s9.append(v)  # noqa: E501
     s9.append(_rate_check(r, "key_targets_escorted", f["key_released_escorted_count"],
                           f["key_released_count"], 1.0,
                           ("key_released_escorted_count", "key_released_count")))
@@ -97,17 +97,17 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
                                ("resettlement_95", "released_resettled_count", 0.95)):
         s9.append(_rate_check(r, rid, f[name], released, minimum,
                               (name, "released_persons_count")))
-    v = f["released_reoffenders_count"]; ok = v == 0; add(("no_released_reoffending", ok, (("released_reoffenders_count", v),))); s9.append(ok)  # noqa: E501, E702
-    v = f["released_serious_incidents_count"]; ok = v == 0; add(("no_serious_incidents", ok, (("released_serious_incidents_count", v),))); s9.append(ok)  # noqa: E501, E702
-    v = f["transitional_base"]; add(("resettlement_base", v, (("transitional_base", v),))); s9.append(v)  # noqa: E501, E702
+    v = f["released_reoffenders_count"]; ok = v == 0; add(("no_released_reoffending", ok, (("released_reoffenders_count", v),))); s9.append(ok)  # noqa: E501
+    v = f["released_serious_incidents_count"]; ok = v == 0; add(("no_serious_incidents", ok, (("released_serious_incidents_count", v),))); s9.append(ok)  # noqa: E501
+    v = f["transitional_base"]; add(("resettlement_base", v, (("transitional_base", v),))); s9.append(v)  # noqa: E501
     s10 = []
     for rid, name in (("publicity_planning", "publicity_planned"),
                       ("publicity_volunteers", "publicity_teams"),
                       ("education_coverage", "education_coverage_met")):
-        v = f[name]; add((rid, v, ((name, v),))); s10.append(v)  # noqa: E702
-    v = f["bulletin_months_count"]; ok = v >= 12; add(("monthly_bulletin", ok, (("bulletin_months_count", v),))); s10.append(ok)  # noqa: E501, E702
-    v = f["themed_activity_quarters_count"]; ok = v >= 4; add(("quarterly_themed_activity", ok, (("themed_activity_quarters_count", v),))); s10.append(ok)  # noqa: E501, E702
-    v = f["publicity_funding_in_place"]; add(("publicity_funding", v, (("publicity_funding_in_place", v),))); s10.append(v)  # noqa: E501, E702
+        v = f[name]; add((rid, v, ((name, v),))); s10.append(v)
+    v = f["bulletin_months_count"]; ok = v >= 12; add(("monthly_bulletin", ok, (("bulletin_months_count", v),))); s10.append(ok)  # noqa: E501
+    v = f["themed_activity_quarters_count"]; ok = v >= 4; add(("quarterly_themed_activity", ok, (("themed_activity_quarters_count", v),))); s10.append(ok)  # noqa: E501
+    v = f["publicity_funding_in_place"]; add(("publicity_funding", v, (("publicity_funding_in_place", v),))); s10.append(v)  # noqa: E501
     rest = []
     for rid, name in (("legal_opinions", "legal_opinions_to_township"),
                       ("conduct_reviews", "conduct_review_participation"),
@@ -119,7 +119,7 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
                       ("aid_workstation", "legal_aid_workstation"),
                       ("aid_liaison_officers", "legal_aid_liaison_team"),
                       ("stability_tasks", "stability_tasks_completed")):
-        v = f[name]; add((rid, v, ((name, v),))); rest.append(v)  # noqa: E702
+        v = f[name]; add((rid, v, ((name, v),))); rest.append(v)
     platform = all(s6) and all(s7) and all(s8) and all(s9) and all(s10) and all(rest)
     # 四(三) service
     s16 = []
@@ -127,25 +127,25 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
     ok = members < 3 or branch
     add(("party_branch", ok, (("party_members", members), ("party_branch_established", branch))))
     s16.append(ok)
-    v = f["core_values_conduct"]; add(("core_values", v, (("core_values_conduct", v),))); s16.append(v)  # noqa: E501, E702
+    v = f["core_values_conduct"]; add(("core_values", v, (("core_values_conduct", v),))); s16.append(v)  # noqa: E501
     s17 = []
-    v = f["staff_count"]; ok = v >= 7; add(("min_staff", ok, (("staff_count", v),))); s17.append(ok)  # noqa: E501, E702
-    v = f["vacant_posts"]; ok = v == 0; add(("no_vacant_posts", ok, (("vacant_posts", v),))); s17.append(ok)  # noqa: E501, E702
-    v = f["unauthorised_transfers_count"]; ok = v == 0; add(("no_unauthorised_transfers", ok, (("unauthorised_transfers_count", v),))); s17.append(ok)  # noqa: E501, E702
-    v = f["director_civil_servant"]; add(("director_status", v, (("director_civil_servant", v),))); s17.append(v)  # noqa: E501, E702
-    v = f["director_law_education"]; ok = v in ("college_or_higher", "equivalent"); add(("director_degree", ok, (("director_law_education", v),))); s17.append(ok)  # noqa: E501, E702
+    v = f["staff_count"]; ok = v >= 7; add(("min_staff", ok, (("staff_count", v),))); s17.append(ok)
+    v = f["vacant_posts"]; ok = v == 0; add(("no_vacant_posts", ok, (("vacant_posts", v),))); s17.append(ok)  # noqa: E501
+    v = f["unauthorised_transfers_count"]; ok = v == 0; add(("no_unauthorised_transfers", ok, (("unauthorised_transfers_count", v),))); s17.append(ok)  # noqa: E501
+    v = f["director_civil_servant"]; add(("director_status", v, (("director_civil_servant", v),))); s17.append(v)  # noqa: E501
+    v = f["director_law_education"]; ok = v in ("college_or_higher", "equivalent"); add(("director_degree", ok, (("director_law_education", v),))); s17.append(ok)  # noqa: E501
     for rid, name in (("director_competence", "director_competent"),
                       ("staff_conduct", "staff_conduct_proper"),
                       ("courtesy", "courteous_service"), ("four_hards_absent", "no_four_hards"),
                       ("fair_handling", "fair_lawful_handling"), ("no_errors", "error_free"),
                       ("integrity_rules", "integrity_rules_kept"),
                       ("no_abuse_of_power", "no_abuse_or_banquets")):
-        v = f[name]; add((rid, v, ((name, v),))); s17.append(v)  # noqa: E702
+        v = f[name]; add((rid, v, ((name, v),))); s17.append(v)
     service = all(s16) and all(s17)
     standards = workplace and platform and service
     add(("standards_met", standards, ()))
     # rules and decision (defaults: revocation recommended, incidents block promotion)
-    vehicles = f["vehicles"]; add(("police_car_where_possible", "police_car" in vehicles, (("vehicles", vehicles),)))  # noqa: E501, E702
+    vehicles = f["vehicles"]; add(("police_car_where_possible", "police_car" in vehicles, (("vehicles", vehicles),)))  # noqa: E501
     titled = any(h in f["honours"] for h in TITLES)
     add(("holds_promotion_title", titled, (("honours", f["honours"]),)))
     major = f["major_problem"]

@@ -54,7 +54,7 @@ def _value(rng: random.Random, ruleset: Ruleset, fact: Any, limits: list[Any], g
             high = min(high, low + 500)
             value = rng.uniform(low, high)
         if fact.type == "integer":
-            return int(round(value))
+            return round(value)
         return round(float(value), 2)
     return "note"
 

@@ -1,4 +1,9 @@
-"""mingxing-rules: declarative, cited eligibility rules with verdicts that explain themselves."""
+"""mingxing-rules: declarative, cited eligibility rules with verdicts that explain themselves.
+
+Hypothesis-based tools live in submodules that are not imported here, so that importing the
+library does not import Hypothesis: ``mingxing_rules.strategies`` and ``mingxing_rules.testing``
+(install the ``testing`` extra).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ from .errors import (
     RulesetError,
     RulesetProblem,
 )
+from .diff import Change, RulesetDiff, diff_rulesets
 from .evaluate import decide, evaluate
+from .impact import Cause, Flip, Impact, find_verdict_changes, impact
 from .load import Ruleset, bundled_rulesets, check_ruleset, load_ruleset
 from .model import Text, Threshold
 from .office import Office
@@ -24,7 +31,11 @@ __version__ = "0.1.0"
 __all__ = [
     "BackendMismatchError",
     "BackendUnavailableError",
+    "Cause",
+    "Change",
     "EvaluationError",
+    "Flip",
+    "Impact",
     "InputError",
     "InputProblem",
     "Location",
@@ -32,6 +43,7 @@ __all__ = [
     "Office",
     "Reading",
     "Ruleset",
+    "RulesetDiff",
     "RulesetError",
     "RulesetProblem",
     "Status",
@@ -44,6 +56,9 @@ __all__ = [
     "bundled_rulesets",
     "check_ruleset",
     "decide",
+    "diff_rulesets",
     "evaluate",
+    "find_verdict_changes",
+    "impact",
     "load_ruleset",
 ]
