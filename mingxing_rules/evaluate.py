@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any, Protocol
+
+import attrs
 
 from .compile import NA, CompiledProgram
 from .errors import BackendUnavailableError
@@ -122,6 +125,67 @@ def _missing_facts(program: CompiledProgram, row: tuple[Any, ...], office: Offic
     return tuple(missing)
 
 
+MAX_COMPLETIONS = 256
+
+
+def _refine_undecided(program: CompiledProgram, office: Office, missing: tuple[str, ...],
+                      possible: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(possible outcomes, missing facts)`` made exact where it is cheap to.
+
+    The first-match scan over-approximates: with a Star holder's incident finding missing,
+    both "revocation" and "retained" are possible but "Star by assessment" is not, because one
+    of the first two always holds, and the procedure facts it also lists cannot matter. When
+    the missing facts with a finite domain (boolean, finding, enum) have at most
+    :data:`MAX_COMPLETIONS` combinations, each combination is evaluated: the outcomes reached
+    are the possible ones, and a missing fact is kept only if changing it alone changes the
+    result (facts of other types stay missing and are handled by the scan per combination).
+    """
+    facts = {f.name: f for f in program.spec.facts}
+    finite: list[str] = []
+    domains: list[tuple[Any, ...]] = []
+    for name in missing:
+        fact = facts.get(name)
+        if fact is not None and fact.type in ("boolean", "finding"):
+            finite.append(name)
+            domains.append((True, False))
+        elif fact is not None and fact.type == "enum":
+            finite.append(name)
+            domains.append(fact.value_ids)
+    combinations = 1
+    for domain in domains:
+        combinations *= len(domain)
+    if not finite or combinations > MAX_COMPLETIONS:
+        return possible, missing
+    order = [*program.spec.outcomes, program.spec.otherwise.id]
+    reached: set[str] = set()
+    results: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    other_missing: list[str] = []
+    for values in itertools.product(*domains):
+        completed = {**office.facts, **dict(zip(finite, values, strict=True))}
+        position = program.fast(completed)
+        if position == -2:
+            row = program.full(completed)
+            _, _, still, _ = _decide(program, row)
+            reached.update(still)
+            results[values] = still
+            partial = attrs.evolve(office, facts=completed)
+            for name in _missing_facts(program, row, partial,
+                                       tuple(o for o in still if o != order[-1])):
+                if name not in other_missing:
+                    other_missing.append(name)
+        else:
+            outcome = order[position] if position >= 0 else order[-1]
+            reached.add(outcome)
+            results[values] = (outcome,)
+    relevant = []
+    for index, name in enumerate(finite):
+        if any(results[values] != results[(*values[:index], other, *values[index + 1:])]
+               for values in results for other in domains[index] if other != values[index]):
+            relevant.append(name)
+    still_missing = tuple(n for n in missing if n in relevant or n in other_missing)
+    return tuple(o for o in order if o in reached), still_missing or missing
+
+
 def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
                      backend: str = "native") -> Verdict:
     """Build the verdict for a computed row (shared by every backend)."""
@@ -132,6 +196,7 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
     if outcome == "UNDECIDED":
         missing = _missing_facts(program, row, office,
                                  tuple(o for o in possible if o != spec.otherwise.id))
+        possible, missing = _refine_undecided(program, office, missing, possible)
         effect = None
         title = None
     else:

@@ -217,3 +217,34 @@ def test_generated_code_holds_no_rule_text(rules: Ruleset) -> None:
     source = rules.generated_source()
     assert "def full(f)" in source and "def fast(f)" in source
     assert "import" not in source and "__" not in source.replace("__builtins__", "")
+
+
+def test_possible_outcomes_are_exact_for_missing_findings() -> None:
+    # a Star holder whose incident finding is missing: revocation or retention, nothing else,
+    # and only the incident finding is named as missing (the procedure cannot matter)
+    office = json.loads(Path("examples/offices/retained-star.json").read_text(encoding="utf-8"))
+    del office["major_problem"]
+    verdict = evaluate(office, STAR)
+    assert verdict.outcome == "UNDECIDED"
+    assert verdict.possible_outcomes == ("REVOCATION_RECOMMENDED", "RETAINED")
+    assert verdict.missing_facts == ("major_problem",)
+
+
+@settings(max_examples=40)
+@given(offices(STAR, missing=0.15), st.data())
+def test_every_completion_lands_in_the_possible_outcomes(data: dict[str, Any],
+                                                         draw: st.DataObject) -> None:
+    verdict = evaluate(data, STAR)
+    if verdict.outcome != "UNDECIDED":
+        return
+    specs = {f.name: f for f in STAR.spec.facts}
+    completed = dict(data)
+    for name in verdict.missing_facts:
+        fact = specs[name]
+        if fact.type not in ("boolean", "finding", "enum"):
+            return  # only finite completions are enumerated exactly
+        completed[name] = draw.draw(st.sampled_from(
+            fact.value_ids if fact.type == "enum" else (True, False)))
+    outcome = evaluate(completed, STAR).outcome
+    if outcome != "UNDECIDED":
+        assert outcome in verdict.possible_outcomes
