@@ -230,6 +230,7 @@ class _Gen:
         self.nodes = {n.id: n for n in spec.nodes}
         self.constants: dict[str, Any] = {}
         self.temp_counter = itertools.count()
+        self.emitted = 0  # expression nodes translated, to bound inlining in `fast`
         self.can_be_na: dict[str, bool] = {}
         # set per function: how to reference nodes and facts
         self.node_ref: Callable[[str], ast.expr] = lambda n: _name(f"N_{n}")
@@ -310,6 +311,7 @@ class _Gen:
 
     # expressions ---------------------------------------------------------------------------------
     def expr(self, node: Expr, scope: Mapping[str, str]) -> ast.expr:
+        self.emitted += 1
         match node:
             case Literal(value=value):
                 return ast.Constant(value)
@@ -710,11 +712,10 @@ def _fast_body(gen: _Gen, spec: RulesetSpec, deps: Mapping[str, tuple[str, ...]]
     gen.fact_ref = fact_ref
     gen.node_ref = reference
     gen.derived_ref = reference
-    size = 0
+    start = gen.emitted
     for position, outcome in enumerate(spec.outcomes):
         value = definition(outcome)
-        size += sum(1 for _ in ast.walk(value))
-        if size > MAX_FAST_NODES:
+        if gen.emitted - start > MAX_FAST_NODES:
             return []  # too much inlining: the caller falls back to `full`
         name = f"O_{position}"
         body.append(ast.Assign([_store(name)], value))
@@ -734,11 +735,18 @@ def _build_functions(gen: _Gen, bodies: Mapping[str, list[ast.stmt]]
         args = ast.arguments(posonlyargs=[], args=[ast.arg("f")], vararg=None, kwonlyargs=[],
                              kw_defaults=[], kwarg=None, defaults=[])
         defs.append(ast.FunctionDef(name=name, args=args, body=body, decorator_list=[],
-                                    returns=None, type_comment=None))
+                                    returns=None, type_comment=None, lineno=1))
     module = ast.Module(defs, [])
-    ast.fix_missing_locations(module)
+    statements: list[ast.stmt] = list(defs)
+    while statements:  # unparse reads `lineno` on statements only (for type comments)
+        statement = statements.pop()
+        statement.lineno = 1
+        statements.extend(getattr(statement, "body", ()))
+        statements.extend(getattr(statement, "orelse", ()))
+    # Unparsing our own tree and compiling the text is several times faster than filling in
+    # source locations on ~20,000 nodes; the text comes from the tree, never from the ruleset.
     source = ast.unparse(module)
-    code = compile(module, "<mingxing-rules generated>", "exec")
+    code = compile(source, "<mingxing-rules generated>", "exec")
     namespace = {"__builtins__": {}, **_HELPERS, **gen.constants}
     functions: dict[str, Any] = {}
     for constant in code.co_consts:
