@@ -7,6 +7,8 @@ library does not import Hypothesis: ``mingxing_rules.strategies`` and ``mingxing
 
 from __future__ import annotations
 
+from .batch import BatchResult, evaluate_many, iter_evaluate, read_offices
+from .diff import Change, RulesetDiff, diff_rulesets
 from .errors import (
     BackendMismatchError,
     BackendUnavailableError,
@@ -18,23 +20,27 @@ from .errors import (
     RulesetError,
     RulesetProblem,
 )
-from .diff import Change, RulesetDiff, diff_rulesets
 from .evaluate import decide, evaluate
+from .explain import render
+from .gap import Gap, gap
 from .impact import Cause, Flip, Impact, find_verdict_changes, impact
 from .load import Ruleset, bundled_rulesets, check_ruleset, load_ruleset
 from .model import Text, Threshold
 from .office import Office
 from .trace import Reading, Status, Step, Trace, Verdict
+from .whatif import WhatIf, what_if
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BackendMismatchError",
     "BackendUnavailableError",
+    "BatchResult",
     "Cause",
     "Change",
     "EvaluationError",
     "Flip",
+    "Gap",
     "Impact",
     "InputError",
     "InputProblem",
@@ -52,13 +58,20 @@ __all__ = [
     "Threshold",
     "Trace",
     "Verdict",
+    "WhatIf",
     "__version__",
     "bundled_rulesets",
     "check_ruleset",
     "decide",
     "diff_rulesets",
     "evaluate",
+    "evaluate_many",
     "find_verdict_changes",
+    "gap",
     "impact",
+    "iter_evaluate",
     "load_ruleset",
+    "read_offices",
+    "render",
+    "what_if",
 ]

@@ -237,6 +237,26 @@ class Trace(Sequence[Step]):
                               **fixed))
         return tuple(steps)
 
+    @property
+    def program(self) -> CompiledProgram | None:
+        """The compiled ruleset this trace was computed with (``None`` when read from JSON)."""
+        return self._program
+
+    def status(self, step_id: str) -> Status:
+        """The status of one step, read from the compiled row without building every step."""
+        return self.statuses((step_id,))[0]
+
+    def statuses(self, step_ids: Sequence[str]) -> tuple[Status, ...]:
+        """Statuses of several steps; cheap on a fresh trace (batch summaries use it)."""
+        if self._steps is None and self._program is not None:
+            from .compile import NA
+
+            index = self._program.index
+            row = self._row
+            return tuple(Status.NOT_APPLICABLE if row[index[s]] is NA
+                         else _STATUS[row[index[s]]] for s in step_ids)
+        return tuple(self.step(s).status for s in step_ids)
+
     def __len__(self) -> int:
         return len(self.steps)
 
