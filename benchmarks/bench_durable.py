@@ -1,6 +1,6 @@
 """The durable backend's speed beside the native one, on the same offices, in one run (issue 6).
 
-    python benchmarks/bench_durable.py [--count 1000] [--repeat 3] [--stock 200]
+    python benchmarks/bench_durable.py [--count 500] [--repeat 3] [--stock 150]
 
 Reports evaluations/second for:
   * native: `evaluate(office, ruleset)` (compiled Python, full trace);
@@ -27,11 +27,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import handmade_durable  # noqa: E402
-from population import population  # noqa: E402
+import handmade_durable
+from population import population
 
-from mingxing_rules import evaluate, load_ruleset  # noqa: E402
-from mingxing_rules.backends.durable import DurableBackend, durable_ruleset  # noqa: E402
+from mingxing_rules import evaluate, load_ruleset
+from mingxing_rules.backends.durable import DurableBackend, durable_ruleset
 
 TARGET = 1.25
 
@@ -66,9 +66,9 @@ def rate(run: Callable[[Sequence[Any]], object], items: Sequence[Any], repeat: i
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--stock", type=int, default=200,
+    parser.add_argument("--stock", type=int, default=150,
                         help="offices for the stock durable.engine.Host run (0 to skip)")
     args = parser.parse_args(argv)
 

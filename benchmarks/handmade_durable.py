@@ -25,7 +25,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import durable_rules_engine as engine
+import durable_rules_engine as engine  # type: ignore[import-not-found]
 
 F, U, T, NA = 0, 1, 2, 3
 STATUS = {F: "fail", U: "unknown", T: "pass", NA: "na"}
@@ -233,7 +233,7 @@ def _some(parent: str, code: int) -> dict[str, Any]:
     return {"$and": [{"t": "res"}, {"p": parent}, {"v": code}]}
 
 
-def conjunction(node: str, parts: list[str], can_be_na: bool) -> dict[int, dict[str, Any]]:
+def conjunction(node: str, parts: list[str], can_be_na: bool) -> dict[int, Any]:
     """AND of result facts (a standard, a group): fail if one fails, unknown if none fails and
     one is unknown, not applicable if all are, else pass."""
     joined = {T: [{f"k{i}": _res(p, T, NA)} for i, p in enumerate(parts)],
