@@ -37,6 +37,7 @@ from mingxing_rules import InputError, Ruleset, evaluate, load_ruleset
 from mingxing_rules.model import FactSpec
 
 TARGET_MB = 200.0
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "offices"
 
 # denominator, numerator, the rate the ruleset asks for: numerators stay consistent
 RATES = [
@@ -78,13 +79,42 @@ def _value(rng: random.Random, fact: FactSpec, good: bool) -> Any:
     return "note"
 
 
+def _variation(rng: random.Random, base: dict[str, Any], facts: dict[str, FactSpec]
+               ) -> dict[str, Any]:
+    """An example office with a few counts moved by one (kept within their declared range)."""
+    office = dict(base)
+    for name in rng.sample(sorted(facts), 4):
+        fact, value = facts[name], office.get(name)
+        if fact.type == "integer" and isinstance(value, int) and not isinstance(value, bool):
+            moved = value + rng.choice((-1, 1))
+            if fact.minimum is not None:
+                moved = max(moved, int(fact.minimum))
+            if fact.maximum is not None:
+                moved = min(moved, int(fact.maximum))
+            office[name] = moved
+    return office
+
+
 def offices(ruleset: Ruleset, count: int, seed: int) -> Iterator[str]:
-    """``count`` JSON lines: offices near the thresholds, about 1 % of them bad on purpose."""
+    """``count`` JSON lines: offices near the thresholds, about 1 % of them bad on purpose.
+
+    Half are the example offices (``examples/offices``) with a few counts moved, so that every
+    outcome, STAR included, occurs; the other half are drawn fact by fact.
+    """
     rng = random.Random(seed)
     facts = ruleset.spec.facts
+    by_name = {f.name: f for f in facts}
+    examples = [json.loads(p.read_text("utf-8")) for p in sorted(EXAMPLES.glob("*.json"))]
     for number in range(count):
         good = rng.random() < 0.6
         office: dict[str, Any] = {"id": f"mem-{number:07d}"}
+        if examples and rng.random() < 0.5:
+            office.update(_variation(rng, rng.choice(examples), by_name))
+            office["id"] = f"mem-{number:07d}"
+            line = json.dumps(office, ensure_ascii=False)
+            yield line if rng.random() >= 0.01 else line.replace('"floor_area_m2": ',
+                                                                 '"floor_area_m2": -', 1)
+            continue
         for fact in facts:
             if rng.random() < 0.02:
                 continue  # a fact not reported: some verdicts are undecided

@@ -73,11 +73,14 @@ _RATIOS = [
 
 def _consistent_counts(rng: random.Random, office: dict[str, Any], good: bool) -> None:
     """Numerators no larger than denominators, near the rate thresholds."""
+    assigned: set[str] = set()
     for denominator, numerator, rate in _RATIOS:
         if denominator not in office or numerator not in office:
             continue
-        total = rng.randint(0, 300)
+        # a chain (received >= mediated >= resolved) keeps the count already drawn
+        total = office[denominator] if denominator in assigned else rng.randint(0, 300)
         office[denominator] = total
+        assigned.update((denominator, numerator))
         at = int(total * rate + 0.999999)
         office[numerator] = max(0, min(total, at + rng.choice((-1, 0, 0, 1)) if good
                                        else rng.randint(0, total)))

@@ -21,15 +21,17 @@ Codes (documented in ``docs/errors.md``):
 * ``W303`` a threshold lies outside the declared range of what it is compared with;
 * ``W304`` a decision outcome (or ``otherwise``) can never be selected;
 * ``W305`` a fact, option or derived value is declared but no condition reads it;
-* ``W306`` a group, standard, criterion or rule is not used by any decision outcome.
+* ``W306`` a group, standard, criterion or rule is not used by any decision outcome, or only by
+  outcomes that earlier ones always pre-empt (so decision precedence makes it unreachable).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -54,7 +56,7 @@ from .expr import (
 )
 from .model import NodeSpec, RulesetSpec
 
-__all__ = ["LINT_CODES", "SEARCH_BUDGET", "lint", "lint_spec"]
+__all__ = ["LINT_CODES", "SEARCH_BUDGET", "TOTAL_BUDGET", "lint", "lint_spec", "satisfiable"]
 
 LINT_CODES = {
     "W301": "condition can never be true",
@@ -66,10 +68,12 @@ LINT_CODES = {
 }
 
 SEARCH_BUDGET = 20_000  # tableau steps per question; past it the answer is "possible"
+TOTAL_BUDGET = 500_000  # tableau steps for a whole ruleset (the Star ruleset needs ~21 000)
 _INLINE_BUDGET = 4_000  # formula nodes one outcome may inline from the rules it reads
 _INLINE_DEPTH = 12  # rule-reference levels inlined; deeper references stay opaque atoms
 _EXPAND_ITEMS = 50  # all()/any() over a literal list this long or shorter is expanded
 _INF = math.inf
+_EXACT = float(2**53)  # floats represent every integer up to here
 
 
 # -- numeric domains ------------------------------------------------------------------------------
@@ -87,8 +91,10 @@ class Interval:
 
     @property
     def point(self) -> float | None:
-        if self.lo == self.hi and not self.lo_open and not self.hi_open and math.isfinite(
-            self.lo
+        """The single value of the interval; None beyond 2**53, where floats skip integers and
+        a comparison made here could differ from the exact one made at run time."""
+        if self.lo == self.hi and not self.lo_open and not self.hi_open and (
+            abs(self.lo) <= _EXACT
         ):
             return self.lo
         return None
@@ -272,7 +278,7 @@ class PropAtom:
         return PropAtom(self.key, not self.positive)
 
 
-Atom = Union[NumAtom, EnumAtom, PropAtom]  # noqa: UP007 - used at runtime in isinstance
+Atom = NumAtom | EnumAtom | PropAtom
 
 
 @attrs.frozen
@@ -295,7 +301,7 @@ class Or:
     parts: tuple[Formula, ...]
 
 
-Formula = Union[Const, Lit, And, Or]  # noqa: UP007
+Formula = Const | Lit | And | Or
 TRUE, FALSE = Const(True), Const(False)
 
 
@@ -389,6 +395,12 @@ class _Store:
 
 def satisfiable(formula: Formula, budget: int = SEARCH_BUDGET) -> bool | None:
     """True or False when decided, None when the search budget ran out (treat as possible)."""
+    return _search(formula, budget)[0]
+
+
+def _search(formula: Formula, budget: int) -> tuple[bool | None, int]:
+    """A depth-first tableau: (answer, steps used). Every item taken and every branch opened
+    costs one step, so the work is bounded whatever the formula."""
     branches: list[tuple[_Store, list[Formula], list[Or]]] = [(_Store(), [formula], [])]
     steps = 0
     while branches:
@@ -399,7 +411,7 @@ def satisfiable(formula: Formula, budget: int = SEARCH_BUDGET) -> bool | None:
                 item = pending.pop()
                 steps += 1
                 if steps > budget:
-                    return None
+                    return None, steps
                 if isinstance(item, Const):
                     alive = item.value
                 elif isinstance(item, Lit):
@@ -410,16 +422,30 @@ def satisfiable(formula: Formula, budget: int = SEARCH_BUDGET) -> bool | None:
                     choices.append(item)
                 continue
             if not choices:
-                return True
+                return True, steps
             choice = choices.pop()
+            steps += len(choice.parts) - 1
+            if steps > budget:
+                return None, steps
             for alternative in choice.parts[1:]:
                 branches.append((store.copy(), [alternative], list(choices)))
             pending.append(choice.parts[0])
-    return False
+    return False, steps
 
 
-def _never(formula: Formula) -> bool:
-    return satisfiable(formula) is False
+class _Budget:
+    """Search steps left for the whole lint run, so a huge ruleset cannot make it slow."""
+
+    def __init__(self, total: int = TOTAL_BUDGET) -> None:
+        self.left = total
+
+    def never(self, formula: Formula) -> bool:
+        """Whether ``formula`` is certainly unsatisfiable (False once the budget is spent)."""
+        if self.left <= 0:
+            return False
+        answer, used = _search(formula, min(SEARCH_BUDGET, self.left))
+        self.left -= used
+        return answer is False
 
 
 # -- from conditions to formulas ------------------------------------------------------------------
@@ -438,6 +464,8 @@ class _Analyser:
         self._inline_left = 0
         self._inline_depth = 0
         self._inline = False
+        self.budget = _Budget()
+        self.shadowed: set[str] = set()  # outcomes earlier outcomes always pre-empt
 
     # value kinds ---------------------------------------------------------------------------------
     def kind(self, node: Expr, scope: Mapping[str, str]) -> str:
@@ -489,6 +517,9 @@ class _Analyser:
     # numeric ranges ------------------------------------------------------------------------------
     def interval(self, node: Expr, scope: Mapping[str, str]) -> Interval:
         """Every value ``node`` can take (numbers; dates as day ordinals)."""
+        return _widen(self._interval(node, scope))
+
+    def _interval(self, node: Expr, scope: Mapping[str, str]) -> Interval:
         match node:
             case Literal(value=value) if isinstance(value, int | float) and not isinstance(
                     value, bool):
@@ -573,7 +604,13 @@ class _Analyser:
         if name not in self._derived_ranges:
             self._derived_ranges[name] = UNBOUNDED  # guards against cycles (the validator
             # rejects them; this keeps a hostile spec from recursing forever)
-            self._derived_ranges[name] = self.interval(self.derived[name].expr, {})
+            item = self.derived[name]
+            computed = self.interval(item.expr, {})
+            # offices whose derived values break their declared bounds are refused as input
+            # errors before evaluation, so within a condition the value is inside them
+            declared = Interval(_lower(item.minimum), _upper(item.maximum))
+            bounded = computed.meet(declared)
+            self._derived_ranges[name] = computed if bounded.is_empty() else bounded
         return self._derived_ranges[name]
 
     # formulas ------------------------------------------------------------------------------------
@@ -721,6 +758,20 @@ def _float(value: float) -> float:
         return _INF if value > 0 else -_INF
 
 
+def _widen(interval: Interval) -> Interval:
+    """Ends beyond 2**53 moved outward, since float arithmetic there is not exact: the interval
+    must contain every value the exact computation at run time can produce."""
+    lo, hi = interval.lo, interval.hi
+    if abs(lo) > _EXACT:
+        lo = -_INF if lo < 0 else _EXACT
+    if abs(hi) > _EXACT:
+        hi = _INF if hi > 0 else -_EXACT
+    if (lo, hi) == (interval.lo, interval.hi):
+        return interval
+    return Interval(lo, hi, interval.lo_open and lo == interval.lo,
+                    interval.hi_open and hi == interval.hi, interval.integer)
+
+
 def _lower(value: float | None) -> float:
     return -_INF if value is None else _float(value)
 
@@ -800,13 +851,27 @@ def _range_checks(analyser: _Analyser, spec: RulesetSpec) -> list[RulesetProblem
     return problems
 
 
-def _declared_range(analyser: _Analyser, node: Expr) -> Interval | None:
-    if isinstance(node, Name) and node.name in analyser.facts:
-        fact = analyser.facts[node.name]
-        if fact.type in ("number", "integer") and (fact.minimum is not None
-                                                   or fact.maximum is not None):
-            return analyser.interval(node, {})
+def _bounds(node: Expr, analyser: _Analyser) -> tuple[str, float | None, float | None] | None:
+    """What a name is and the bounds the ruleset declares for it, if any."""
+    if not isinstance(node, Name):
         return None
+    if node.name in analyser.facts:
+        fact = analyser.facts[node.name]
+        if fact.type in ("number", "integer"):
+            return f"fact {node.name!r}", fact.minimum, fact.maximum
+    if node.name in analyser.derived:
+        item = analyser.derived[node.name]
+        return f"derived value {node.name!r}", item.minimum, item.maximum
+    return None
+
+
+def _declared_range(analyser: _Analyser, node: Expr) -> Interval | None:
+    bounds = _bounds(node, analyser)
+    if bounds is not None:
+        _, minimum, maximum = bounds
+        if minimum is None and maximum is None:
+            return None
+        return Interval(_lower(minimum), _upper(maximum))
     if isinstance(node, Call) and node.func == "count" and len(node.args) == 1 and (
             analyser.collection_size(node.args[0]) is not None):
         return analyser.interval(node, {})
@@ -815,14 +880,15 @@ def _declared_range(analyser: _Analyser, node: Expr) -> Interval | None:
 
 def declared_text(analyser: _Analyser, node: Expr, declared: Interval) -> tuple[str, str]:
     """How to name a bounded quantity and its range in a message."""
-    if isinstance(node, Name):
-        fact = analyser.facts[node.name]
-        bounds = []
-        if fact.minimum is not None:
-            bounds.append(f"min {_number_text(_float(fact.minimum))}")
-        if fact.maximum is not None:
-            bounds.append(f"max {_number_text(_float(fact.maximum))}")
-        return f"fact {node.name!r}", "(" + ", ".join(bounds) + ")"
+    bounds = _bounds(node, analyser)
+    if bounds is not None:
+        what, minimum, maximum = bounds
+        shown = []
+        if minimum is not None:
+            shown.append(f"min {_number_text(_float(minimum))}")
+        if maximum is not None:
+            shown.append(f"max {_number_text(_float(maximum))}")
+        return what, "(" + ", ".join(shown) + ")"
     return f"{to_text(node)!r}", f"(0 to {_number_text(declared.hi)} values)"
 
 
@@ -843,24 +909,24 @@ def _truth_checks(analyser: _Analyser, spec: RulesetSpec) -> list[RulesetProblem
             continue
         text = node.condition_text.strip()
         if applies is not None and negation_of_applies is not None:
-            if _never(applies):
+            if analyser.budget.never(applies):
                 problems.append(RulesetProblem(
                     "W301", f"applies_if '{node.applies_if_text.strip()}' can never be true: "
                     f"criterion {node.id} never applies", _where(node, "applies_if"), "warning",
                     node.id))
                 continue
-            if _never(negation_of_applies):
+            if analyser.budget.never(negation_of_applies):
                 problems.append(RulesetProblem(
                     "W302", f"applies_if '{node.applies_if_text.strip()}' can never be false: "
                     f"criterion {node.id} always applies, the guard is redundant",
                     _where(node, "applies_if"), "warning", node.id))
             condition = _and([applies, condition])
             negation = _and([applies, negation])
-        if _never(condition):
+        if analyser.budget.never(condition):
             problems.append(RulesetProblem(
                 "W301", f"{node.kind} {node.id} can never pass: no values within the declared "
                 f"ranges make '{text}' true", _where(node, "condition"), "warning", node.id))
-        elif _never(negation):
+        elif analyser.budget.never(negation):
             problems.append(RulesetProblem(
                 "W302", f"{node.kind} {node.id} can never fail: '{text}' is true for every value "
                 "within the declared ranges", _where(node, "condition"), "warning", node.id))
@@ -884,7 +950,7 @@ def _outcome_checks(analyser: _Analyser, spec: RulesetSpec) -> list[RulesetProbl
             positives.append(Lit(PropAtom(f"outcome {node.id}")))
             negatives.append(Lit(PropAtom(f"outcome {node.id}", False)))
     for index, node in enumerate(outcomes):
-        if _never(positives[index]):
+        if analyser.budget.never(positives[index]):
             problems.append(RulesetProblem(
                 "W304", f"outcome {node.id} can never be selected: its condition "
                 f"'{node.condition_text.strip()}' can never be true",
@@ -893,18 +959,20 @@ def _outcome_checks(analyser: _Analyser, spec: RulesetSpec) -> list[RulesetProbl
         earlier = outcomes[:index]
         if not earlier:
             continue
-        if not _never(_and([positives[index], *negatives[:index]])):
+        if not analyser.budget.never(_and([positives[index], *negatives[:index]])):
             continue
         cause = next((o.id for j, o in enumerate(earlier)
-                      if _never(_and([positives[index], negatives[j]]))), None)
+                      if analyser.budget.never(_and([positives[index], negatives[j]]))), None)
         why = (f"whenever its condition is true, the earlier outcome {cause} is not false"
                if cause else "whenever its condition is true, an earlier outcome ("
                + ", ".join(o.id for o in earlier) + ") is not false")
+        analyser.shadowed.add(node.id)
         problems.append(RulesetProblem(
             "W304", f"outcome {node.id} can never be selected: {why}",
             _where(node, "condition"), "warning", node.id))
-    if outcomes and _never(_and(negatives)):
+    if outcomes and analyser.budget.never(_and(negatives)):
         otherwise = spec.otherwise
+        analyser.shadowed.add(otherwise.id)
         problems.append(RulesetProblem(
             "W304", f"otherwise outcome {otherwise.id} can never be selected: for every office "
             "some outcome before it is true or undecided", otherwise.location, "warning",
@@ -912,8 +980,9 @@ def _outcome_checks(analyser: _Analyser, spec: RulesetSpec) -> list[RulesetProbl
     return problems
 
 
-def _usage_checks(spec: RulesetSpec) -> list[RulesetProblem]:
-    """W305 unread declarations, W306 rules that no decision outcome depends on."""
+def _usage_checks(spec: RulesetSpec, unreachable: frozenset[str] = frozenset()
+                  ) -> list[RulesetProblem]:
+    """W305 unread declarations; W306 rules that no selectable decision outcome depends on."""
     problems: list[RulesetProblem] = []
     read: set[str] = set()
     for _, _, tree in _conditions(spec):
@@ -937,13 +1006,34 @@ def _usage_checks(spec: RulesetSpec) -> list[RulesetProblem]:
                 item.location, "warning", item.name))
 
     nodes = {n.id: n for n in spec.nodes}
-    used: set[str] = set()
-    stack = [*spec.outcomes]
+    used = _reachable(nodes, spec.outcomes)
+    used_by_live = _reachable(nodes, [o for o in spec.outcomes if o not in unreachable])
+    for node in spec.nodes:
+        if node.kind == "outcome" or node.id in used_by_live:
+            continue
+        if node.parent is not None and node.parent not in used_by_live:
+            continue  # reported once, at the top-most unused node
+        if node.id in used:
+            dead = sorted(o for o in unreachable if node.id in _reachable(nodes, [o]))
+            why = ("is used only by outcomes that can never be selected (" + ", ".join(dead)
+                   + "), so it can never change a verdict")
+        else:
+            why = ("is not used by any decision outcome (it is shown in traces but can never "
+                   "change a verdict)")
+        problems.append(RulesetProblem("W306", f"{node.kind} {node.id} {why}", node.location,
+                                       "warning", node.id))
+    return problems
+
+
+def _reachable(nodes: Mapping[str, NodeSpec], starts: Iterable[str]) -> set[str]:
+    """Every node the given ones read, directly or through others (children included)."""
+    seen: set[str] = set()
+    stack = list(starts)
     while stack:
         current = stack.pop()
-        if current in used:
+        if current in seen:
             continue
-        used.add(current)
+        seen.add(current)
         node = nodes.get(current)
         if node is None:
             continue
@@ -951,15 +1041,7 @@ def _usage_checks(spec: RulesetSpec) -> list[RulesetProblem]:
         for condition in (node.condition, node.applies_if):
             if condition is not None:
                 stack.extend(n for n in names_in(condition) if n in nodes)
-    for node in spec.nodes:
-        if node.kind == "outcome" or node.id in used:
-            continue
-        if node.parent is not None and node.parent not in used:
-            continue  # reported once, at the top-most unused node
-        problems.append(RulesetProblem(
-            "W306", f"{node.kind} {node.id} is not used by any decision outcome (it is shown in "
-            "traces but can never change a verdict)", node.location, "warning", node.id))
-    return problems
+    return seen
 
 
 def lint(spec: RulesetSpec, program: CompiledProgram) -> list[RulesetProblem]:
@@ -982,5 +1064,8 @@ def lint_spec(spec: RulesetSpec) -> list[RulesetProblem]:
             found += check(analyser, spec)
         except RecursionError:  # a pathologically deep ruleset: skip the check, never crash
             continue
-    found += _usage_checks(spec)
+    # rules read only by pre-empted outcomes never matter; an outcome whose own condition can
+    # never be true is reported as such, and the rules it reads are its cause, not its victims
+    with contextlib.suppress(RecursionError):
+        found += _usage_checks(spec, frozenset(analyser.shadowed))
     return found

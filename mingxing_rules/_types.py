@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -104,10 +105,73 @@ def _compatible(a: Ty, b: Ty) -> bool:
     return a.kind == b.kind
 
 
+MAX_CONSTANT = 10**30  # magnitude of any constant sub-expression (a folded threshold)
+MAX_LOOP_WORK = 10_000  # item combinations nested quantifiers may test for one office
+
+
 class _Checker:
     def __init__(self, symbols: Mapping[str, Symbol]) -> None:
         self.symbols = symbols
         self.problems: list[TypeProblem] = []
+        self.loop_work = 1  # product of the sizes of the enclosing quantifiers' collections
+        self.constants: dict[int, float | None] = {}
+
+    def constant(self, node: Expr) -> float | None:
+        """The value of a constant arithmetic sub-expression, computed within bounds (None if it
+        reads a name or is not arithmetic). Reports E208 once when a bound is exceeded."""
+        key = id(node)
+        if key in self.constants:
+            return self.constants[key]
+        value: float | None = None
+        if isinstance(node, Literal) and isinstance(node.value, int | float) and not isinstance(
+            node.value, bool
+        ):
+            value = node.value
+        elif isinstance(node, Unary) and node.op == "-":
+            inner = self.constant(node.operand)
+            value = None if inner is None else -inner
+        elif isinstance(node, Binary):
+            left, right = self.constant(node.left), self.constant(node.right)
+            if left is not None and right is not None:
+                value = self._fold(node, left, right)
+        self.constants[key] = value
+        return value
+
+    def _fold(self, node: Binary, left: float, right: float) -> float | None:
+        too_large = False
+        if node.op == "**":
+            if abs(left) > 1 and right > 0 and right * math.log10(abs(left)) > 30:
+                too_large = True
+            elif left == 0 and right < 0:
+                self.report("E208", "0 ** a negative number has no value", node)
+                return None
+        if not too_large:
+            try:
+                if node.op == "+":
+                    result = left + right
+                elif node.op == "-":
+                    result = left - right
+                elif node.op == "*":
+                    result = left * right
+                elif node.op == "/":
+                    result = left / right if right != 0 else math.nan
+                else:
+                    result = left**right
+            except (OverflowError, ZeroDivisionError):
+                too_large = True
+            else:
+                if isinstance(result, complex):
+                    self.report("E208", "a constant expression has no real value", node)
+                    return None
+                if isinstance(result, float) and math.isnan(result):
+                    self.report("E208", "a constant expression divides by zero", node)
+                    return None
+                too_large = abs(result) > MAX_CONSTANT
+        if too_large:
+            self.report("E208", "constant expression is too large (beyond 10**30)", node,
+                        to_text_short(node))
+            return None
+        return result
 
     def report(self, code: str, message: str, node: Expr, token: str | None = None) -> Ty:
         self.problems.append(TypeProblem(code, message, token, node.pos))
@@ -164,6 +228,7 @@ class _Checker:
                                     side, _token(side))
                 if op == "**":
                     self.check_exponent(right)
+                self.constant(node)
                 return NUMBER
             case Compare(ops=ops, operands=operands):
                 types = [self.infer(o, scope) for o in operands]
@@ -207,7 +272,17 @@ class _Checker:
                 item_ty = iter_ty.item if iter_ty.item is not None else ANY
                 if iter_ty.kind == "set":
                     item_ty = Ty("string", values=iter_ty.values)
+                size = (len(iterable.items) if isinstance(iterable, ListExpr)
+                        else len(iter_ty.values) if iter_ty.values is not None
+                        else LIMITS.max_list)
+                outer = self.loop_work
+                self.loop_work = outer * max(size, 1)
+                if self.loop_work > MAX_LOOP_WORK >= outer:
+                    self.report("E209", f"nested quantifiers would test {self.loop_work} "
+                                f"combinations for each office; the limit is {MAX_LOOP_WORK}",
+                                node, kind)
                 self.expect(body, BOOLEAN, {**scope, var: item_ty}, f"the condition in {kind}()")
+                self.loop_work = outer
                 return NUMBER if kind == "count" else BOOLEAN
             case Call(func=func, args=args):
                 return self.call(node, func, args, scope)
@@ -326,6 +401,13 @@ def _literal_number(node: Expr) -> float | None:
         inner = _literal_number(node.operand)
         return None if inner is None else -inner
     return None
+
+
+def to_text_short(node: Expr) -> str:
+    from .expr import to_text
+
+    text = to_text(node)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _describe(node: Expr) -> str:

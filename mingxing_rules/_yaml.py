@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from .errors import Location, RulesetProblem
 
@@ -124,7 +125,33 @@ def _build(node: Node, path: str, loader: Any, marks: SourceMap, seen: set[int])
 
 
 MAX_RULESET_BYTES = 2 * 1024 * 1024
+MAX_YAML_DEPTH = 50  # nested mappings and lists; a ruleset needs about 8
 _FAST = bool(getattr(yaml, "__with_libyaml__", False)) and hasattr(yaml, "CSafeLoader")
+
+
+def _scan(text: str) -> None:
+    """Refuse anchors, aliases and deep nesting from the event stream, before any node is built
+    (so that neither an alias bomb nor 100,000 nested lists costs more than one linear pass)."""
+    loader_class: Any = yaml.CSafeLoader if _FAST else yaml.SafeLoader
+    depth = 0
+    for event in yaml.parse(text, Loader=loader_class):
+        mark = event.start_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        if isinstance(event, AliasEvent):
+            raise YamlProblemError(
+                "R004", f"YAML alias *{event.anchor} is not allowed in a ruleset", line, column)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise YamlProblemError(
+                "R004", f"YAML anchor &{anchor} is not allowed in a ruleset", line, column)
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise YamlProblemError(
+                    "R001", f"YAML nests deeper than {MAX_YAML_DEPTH} levels", line, column)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
 
 
 def read_yaml(data: bytes, file: str | None) -> tuple[Any, SourceMap, list[RulesetProblem]]:
@@ -143,9 +170,11 @@ def read_yaml(data: bytes, file: str | None) -> tuple[Any, SourceMap, list[Rules
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, marks, [_problem("R001", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
                                       file, line, column)]
-    # libyaml composes ~10x faster; aliases are then caught by node identity in _build
-    loader: Any = yaml.CSafeLoader(text) if _FAST else _GuardedLoader(text)
+    loader: Any = None
     try:
+        _scan(text)
+        # libyaml composes ~10x faster; the scan above already refused aliases
+        loader = yaml.CSafeLoader(text) if _FAST else _GuardedLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None, marks, [_problem("R006", "the file is empty", file, 1, 1)]
@@ -156,12 +185,35 @@ def read_yaml(data: bytes, file: str | None) -> tuple[Any, SourceMap, list[Rules
         mark = exc.problem_mark or exc.context_mark
         where_line = mark.line + 1 if mark else None
         where_column = mark.column + 1 if mark else None
-        message = f"YAML syntax: {exc.problem or exc.context}"
+        index = getattr(mark, "index", None)
+        if isinstance(index, int) and 0 <= index <= len(text):
+            # libyaml's line count can drift on control characters; its index does not
+            where_line = text.count("\n", 0, index) + 1
+            where_column = index - (text.rfind("\n", 0, index) + 1) + 1
+        problem = " ".join(str(exc.problem or exc.context or "").split())
+        problem = problem.split(' in "<unicode string>"')[0]
+        if "nesting depth" in problem:  # libyaml's own bound, met before our event scan
+            problem = f"nests deeper than {MAX_YAML_DEPTH} levels"
+        message = f"YAML syntax: {problem}"
         return None, marks, [_problem("R001", message, file, where_line, where_column)]
+    except ReaderError as exc:
+        # a character YAML forbids (NUL, BEL, ...): str(exc) names it as #xNNNN
+        # libyaml reports a byte offset into the UTF-8 text
+        position = exc.position if isinstance(exc.position, int) else 0
+        line = data.count(b"\n", 0, position) + 1
+        column = len(data[data.rfind(b"\n", 0, position) + 1:position].decode(
+            "utf-8", "replace")) + 1
+        code = exc.character if isinstance(exc.character, int) else (
+            ord(exc.character) if isinstance(exc.character, str) and exc.character else None)
+        message = (f"character #x{code:04x} is not allowed in YAML (control characters are "
+                   "not allowed)" if code is not None else str(exc).splitlines()[0])
+        return None, marks, [_problem("R001", message, file, line, column)]
     except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
-        return None, marks, [_problem("R001", f"YAML: {exc}", file, None, None)]
+        text_of = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return None, marks, [_problem("R001", f"YAML: {text_of}", file, None, None)]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return value, marks, []
 
 

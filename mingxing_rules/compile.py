@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import itertools
+import math
 import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -134,6 +135,29 @@ def _date3(year: Any, month: Any, day: Any) -> dt.date | None:
         return None
 
 
+def _div3(left: Any, right: Any) -> Any:
+    if left is None or right is None or right == 0:
+        return None
+    try:
+        return left / right
+    except OverflowError:  # an integer too large for a float
+        return None
+
+
+def _pow3(left: Any, right: Any) -> Any:
+    if left is None or right is None:
+        return None
+    try:
+        result = left**right
+    except (OverflowError, ZeroDivisionError):
+        return None
+    # a result beyond any threshold a ruleset can state is as good as unknown; keeping huge
+    # integers would make every later step slow
+    if isinstance(result, int) and result.bit_length() > 128:
+        return None
+    return None if isinstance(result, complex) else result
+
+
 def _list3(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return None if any(v is None for v in values) else values
 
@@ -149,6 +173,8 @@ _HELPERS: dict[str, Any] = {
     "_max3": _max3,
     "_date3": _date3,
     "_list3": _list3,
+    "_div3": _div3,
+    "_pow3": _pow3,
     "_len": len,
     "_abs": abs,
 }
@@ -177,6 +203,7 @@ class CompiledProgram:
     options: tuple[tuple[str, Any], ...]
     full: Callable[[Mapping[str, Any]], tuple[Any, ...]]
     fast: Callable[[Mapping[str, Any]], int]
+    derive: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # derived values, in spec order
     layout: tuple[NodeInfo, ...]  # row order: derived values, then nodes in file order
     index: Mapping[str, int]  # id -> position in the row
     outcome_positions: tuple[int, ...]  # row positions of the decision outcomes, in precedence
@@ -379,13 +406,13 @@ class _Gen:
             folded = _fold(op, left.value, right.value)
             return ast.Constant(folded)
 
+        if op in ("/", "**"):
+            # x / 0, 0 ** -1 and results beyond a float are unknown, never an exception
+            helper = "_div3" if op == "/" else "_pow3"
+            return ast.Call(_name(helper), [left, right], [])
+
         def build(h: list[ast.expr]) -> ast.expr:
-            result: ast.expr = ast.BinOp(h[0], py_op, h[1])
-            if op == "/":
-                # x / 0 is unknown, never an exception
-                zero = ast.Compare(h[1], [ast.Eq()], [ast.Constant(0)])
-                result = ast.IfExp(zero, ast.Constant(None), result)
-            return result
+            return ast.BinOp(h[0], py_op, h[1])
 
         return self.unknown_if_any([left, right], build)
 
@@ -450,18 +477,62 @@ def _is(expr: ast.expr, value: Any) -> ast.expr:
     return ast.Compare(expr, [ast.Is()], [target])
 
 
+def _constant_problems(spec: RulesetSpec, options: Mapping[str, Any]) -> Iterable[RulesetProblem]:
+    """E208 for constant sub-expressions that grow too large once options are folded in (the
+    type checker already refused literal-only ones)."""
+
+    def value(node: Expr) -> Any:
+        if isinstance(node, Literal) and isinstance(node.value, int | float) and not isinstance(
+            node.value, bool
+        ):
+            return node.value
+        if isinstance(node, Name) and isinstance(options.get(node.name), int | float) and (
+            not isinstance(options.get(node.name), bool)
+        ):
+            return options[node.name]
+        if isinstance(node, Unary) and node.op == "-":
+            inner = value(node.operand)
+            return None if inner is None else -inner
+        if isinstance(node, Binary):
+            left, right = value(node.left), value(node.right)
+            return None if left is None or right is None else _fold(node.op, left, right)
+        return None
+
+    trees = [(d.expr, d.location) for d in spec.derived]
+    trees += [(t, n.location) for n in spec.nodes for t in (n.condition, n.applies_if)
+              if t is not None]
+    for tree, location in trees:
+        for node in iter_nodes(tree):
+            if isinstance(node, Binary):
+                try:
+                    value(node)
+                except ConstantTooLargeError as exc:
+                    yield RulesetProblem("E208", f"constant expression is too large with the "
+                                         f"options chosen: {exc}", location)
+                    break
+
+
+class ConstantTooLargeError(ValueError):
+    """A constant sub-expression (options folded in) exceeds :data:`MAX_CONSTANT`."""
+
+
+MAX_CONSTANT = 10**30
+
+
 def _fold(op: str, left: Any, right: Any) -> Any:
     if left is None or right is None:
         return None
-    if op == "+":
-        return left + right
-    if op == "-":
-        return left - right
-    if op == "*":
-        return left * right
     if op == "/":
-        return None if right == 0 else left / right
-    return left**right  # exponent bounded by the type checker
+        return _div3(left, right)
+    if op == "**":
+        if abs(left) > 1 and right > 0 and right * math.log10(abs(left)) > 30:
+            raise ConstantTooLargeError(f"{left} ** {right} is beyond 10**30")
+        result = _pow3(left, right)
+    else:
+        result = left + right if op == "+" else left - right if op == "-" else left * right
+    if result is not None and not abs(result) <= MAX_CONSTANT:
+        raise ConstantTooLargeError(f"constant {op} gives a value beyond 10**30")
+    return result
 
 
 def _topological(spec: RulesetSpec, deps: Mapping[str, tuple[str, ...]]) -> list[str]:
@@ -576,8 +647,11 @@ def compile_ruleset(spec: RulesetSpec, options: Mapping[str, Any] | None = None
     """Compile ``spec`` with ``options`` (defaults where not given)."""
     resolved = resolve_options(spec, options)
     option_map = dict(resolved)
+    too_large = list(_constant_problems(spec, option_map))
+    if too_large:
+        raise RulesetError.from_problems(too_large)
     gen = _Gen(spec, option_map)
-    nodes = [n for n in spec.nodes]
+    nodes = list(spec.nodes)
     node_ids = {n.id for n in nodes}
     derived_ids = set(gen.derived)
 
@@ -646,13 +720,34 @@ def compile_ruleset(spec: RulesetSpec, options: Mapping[str, Any] | None = None
                            for i in layout]
     full_body.append(ast.Return(ast.Tuple(row, ast.Load())))
 
-    fast_body = _fast_body(gen, spec, deps, infos)
-    source, functions = _build_functions(gen, {"full": full_body, "fast": fast_body})
+    # derived values alone, for validating an office's consistency before it is evaluated
+    derive_body: list[ast.stmt] = [
+        ast.Assign([_store(f"F_{name}")], ast.Call(
+            ast.Attribute(_name("f"), "get", ast.Load()), [ast.Constant(name)], []))
+        for name in facts_read]
+    gen.node_ref = lambda n: _name(f"N_{n}")  # derived values never read rules
+    for item_id in order:
+        if item_id in gen.derived:
+            derive_body.append(ast.Assign([_store(f"D_{item_id}")],
+                                          gen.expr(gen.derived[item_id].expr, {})))
+    derive_body.append(ast.Return(ast.Tuple(
+        [_name(f"D_{d.name}") for d in spec.derived], ast.Load())))
+
+    try:
+        fast_body = _fast_body(gen, spec, deps, infos)
+        source, functions = _build_functions(gen, {"full": full_body, "fast": fast_body,
+                                                   "derive": derive_body})
+    except (RecursionError, SyntaxError, MemoryError):
+        # a very deep chain of rules inlines too deeply for the short-circuit function (or for
+        # CPython's compiler): verdict-only evaluation then reads the full row instead
+        source, functions = _build_functions(gen, {"full": full_body, "fast": [],
+                                                   "derive": derive_body})
     return CompiledProgram(
         spec=spec,
         options=resolved,
         full=functions["full"],
         fast=functions["fast"],
+        derive=functions["derive"],
         layout=tuple(layout),
         index=index,
         outcome_positions=outcome_positions,

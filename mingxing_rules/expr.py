@@ -455,18 +455,32 @@ class _Parser:
         nxt = self.tokens[self.index + 1]
         return nxt.kind == "keyword" and nxt.text == text
 
+    def chain(self, count: int, token: _Token) -> None:
+        # `a + b + c + ...` nests to the left: every operator is one more level of the tree,
+        # which later stages walk recursively, so it counts against the depth limit too.
+        if self.depth + count > self.limits.max_depth:
+            raise ExprSyntaxError(
+                f"expression nests deeper than {self.limits.max_depth} levels "
+                f"({count} operators in a row)", token.pos, token.text)
+
     def additive(self) -> Expr:
         left = self.multiplicative()
+        count = 0
         while self.at("+", "-"):
             token = self.advance()
+            count += 1
+            self.chain(count, token)
             right = self.multiplicative()
             left = self.node(Binary(token.text, left, right, token.pos))
         return left
 
     def multiplicative(self) -> Expr:
         left = self.unary()
+        count = 0
         while self.at("*", "/"):
             token = self.advance()
+            count += 1
+            self.chain(count, token)
             right = self.unary()
             left = self.node(Binary(token.text, left, right, token.pos))
         return left

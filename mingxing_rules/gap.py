@@ -383,6 +383,17 @@ class _Analysis:
     def row(self, facts: Mapping[str, Any]) -> tuple[Any, ...]:
         return self.program.full(facts)
 
+    def consistent(self, facts: Mapping[str, Any]) -> bool:
+        """Whether ``facts`` keep every derived value within its declared bounds (a proposal
+        must not make, say, more disputes resolved than mediated)."""
+        for derived, value in zip(self.spec.derived, self.program.derive(facts), strict=True):
+            if value is None:
+                continue
+            if (derived.minimum is not None and value < derived.minimum) or (
+                    derived.maximum is not None and value > derived.maximum):
+                return False
+        return True
+
     def value(self, row: tuple[Any, ...], step_id: str) -> Any:
         return row[self.program.index[step_id]]
 
@@ -513,7 +524,8 @@ class _Analysis:
             for candidate in self.values_to_try(name, step_id, trial):
                 attempt_row = self.row({**trial, name: candidate})
                 if _satisfied(self.value(attempt_row, step_id), want) and (
-                        self.outranking(attempt_row) is None):
+                        self.outranking(attempt_row) is None) and self.consistent(
+                        {**trial, name: candidate}):
                     found = candidate
                     break
             if found is None:

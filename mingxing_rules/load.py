@@ -16,9 +16,9 @@ from typing import Any
 
 from ._yaml import read_yaml
 from .compile import CompiledProgram, compile_ruleset
-from .errors import RulesetError, RulesetProblem
+from .errors import InputError, RulesetError, RulesetProblem
 from .model import RulesetSpec, Text
-from .office import Office, OfficeSchema
+from .office import Office, OfficeSchema, derived_problems
 from .validate import check_document, validate_ruleset
 
 __all__ = ["Ruleset", "bundled_rulesets", "check_ruleset", "load_ruleset", "rulesets_dir"]
@@ -101,8 +101,16 @@ class Ruleset:
         return Ruleset(self.spec, compile_ruleset(self.spec, merged), self.path)
 
     def parse_office(self, data: Any, *, extra: str = "error") -> Office:
-        """Validate an office's data against the fact schema (see :mod:`mingxing_rules.office`)."""
-        return self._schema.parse(data, extra=extra)
+        """Validate an office's data against the fact schema (see :mod:`mingxing_rules.office`)
+        and the bounds of the ruleset's derived values (more disputes resolved than mediated is
+        an error in the data, not a 122 % success rate)."""
+        if isinstance(data, Office):
+            return data
+        office = self._schema.parse(data, extra=extra)
+        problems = derived_problems(self._program, office)
+        if problems:
+            raise InputError.from_problems(problems, office.id)
+        return office
 
     def office_schema(self) -> dict[str, Any]:
         """The JSON Schema of an office for this ruleset."""

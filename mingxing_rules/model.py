@@ -102,6 +102,8 @@ class DerivedSpec:
     unit: str | None = None
     scale: float = 1.0
     location: Location = Location()
+    minimum: float | None = None  # bounds checked when an office is validated: a success rate
+    maximum: float | None = None  # above 100 % means the counts it comes from are wrong
 
 
 @attrs.frozen

@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import cattrs
@@ -21,8 +21,12 @@ from cattrs.gen import make_dict_structure_fn, override
 from ._types import suggest
 from .errors import InputError, InputProblem
 from .model import FactSpec, RulesetSpec
+from .validate import finite_number
 
-__all__ = ["IDENTITY_FIELDS", "Office", "OfficeSchema"]
+if TYPE_CHECKING:
+    from .compile import CompiledProgram
+
+__all__ = ["IDENTITY_FIELDS", "Office", "OfficeSchema", "derived_problems"]
 
 IDENTITY_FIELDS = ("id", "name", "county", "note")
 
@@ -80,8 +84,11 @@ def _number_hook(fact: FactSpec, integer: bool) -> Callable[[Any, Any], Any]:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _BadValueError(value, expected, f"expected {expected}, got {_shown(value)}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise _BadValueError(value, expected, f"expected {expected}, got {value!r}")
+        if not finite_number(value):
+            # beyond 2**53 floats and integers disagree, and a rate of such counts overflows
+            raise _BadValueError(value, expected, f"expected {expected}, got {_shown(value)}"
+                                 + ("" if isinstance(value, float) and not math.isfinite(value)
+                                    else " (numbers must be within +-2**53)"))
         if integer and isinstance(value, float):
             if not value.is_integer():
                 raise _BadValueError(value, expected, f"expected {expected}, got {value!r}")
@@ -98,6 +105,8 @@ def _number_hook(fact: FactSpec, integer: bool) -> Callable[[Any, Any], Any]:
 
 
 def _shown(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+        return f"an integer of {len(str(abs(value)))} digits (int)"
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -354,3 +363,43 @@ def _fact_schema(fact: FactSpec) -> dict[str, Any]:
     if fact.unit:
         schema["x-unit"] = fact.unit
     return schema
+
+
+def derived_problems(program: CompiledProgram, office: Office) -> list[InputProblem]:
+    """Derived values outside their declared ``min``/``max``: the facts they come from disagree.
+
+    The problem is reported on the first fact the value reads (the numerator of a rate), and
+    names every fact and value involved.
+    """
+    bounded = [(i, d) for i, d in enumerate(program.spec.derived)
+               if d.minimum is not None or d.maximum is not None]
+    if not bounded:
+        return []
+    values = program.derive(office.facts)
+    reads = {info.id: info.reads for info in program.layout if info.kind == "derived"}
+    problems = []
+    for position, derived in bounded:
+        value = values[position]
+        if value is None:
+            continue
+        low, high = derived.minimum, derived.maximum
+        if (low is None or value >= low) and (high is None or value <= high):
+            continue
+        unit = derived.unit or ""
+        shown = f"{value * derived.scale:.4g}{unit}"
+        sources = [n for n in reads.get(derived.name, ()) if n in office.facts]
+        given = " and ".join(f"{n} {office.facts[n]!r}" for n in sources) or "the facts given"
+        if high is not None and value > high:
+            limit = f"above the maximum {high * derived.scale:g}{unit}"
+        else:
+            limit = f"below the minimum {(low or 0) * derived.scale:g}{unit}"
+        expected = " and ".join(
+            part for part in (
+                f">= {low * derived.scale:g}{unit}" if low is not None else "",
+                f"<= {high * derived.scale:g}{unit}" if high is not None else "") if part)
+        problems.append(InputProblem(
+            sources[0] if sources else derived.name,
+            office.facts.get(sources[0]) if sources else value,
+            f"{derived.name} {expected}",
+            f"{given} give {derived.name} {shown}, {limit}: the counts disagree"))
+    return problems

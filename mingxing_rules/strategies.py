@@ -229,13 +229,26 @@ def _draw_office(draw: st.DrawFn, plan: _Plan) -> dict[str, Any]:
             office[name] = draw(plan.passing_values[name])
             continue
         office[name] = draw(plan.values[name])
-    # numerators drawn before their denominator: keep them no larger than it
-    for numerator, (denominator_name, _) in numerators.items():
-        if (numerator in office and denominator_name in office
-                and isinstance(office[numerator], int | float)
-                and isinstance(office[denominator_name], int | float)
-                and office[numerator] > office[denominator_name]):
-            office[numerator] = office[denominator_name]
+    # numerators drawn before their denominator: keep them no larger than it, until every rate
+    # of a chain (resolved <= mediated <= received) is at most 100 %
+    for _ in range(len(numerators) + 1):
+        changed = False
+        for numerator, (denominator_name, _) in numerators.items():
+            # the nearest count above it in the chain that is present bounds it, even when the
+            # one in between is missing (resolved <= received when mediated is not given)
+            bound_name = denominator_name
+            seen = {numerator}
+            while bound_name not in office and bound_name in numerators and bound_name not in seen:
+                seen.add(bound_name)
+                bound_name = numerators[bound_name][0]
+            if (numerator in office and bound_name in office
+                    and isinstance(office[numerator], int | float)
+                    and isinstance(office[bound_name], int | float)
+                    and office[numerator] > office[bound_name]):
+                office[numerator] = office[bound_name]
+                changed = True
+        if not changed:
+            break
     return office
 
 

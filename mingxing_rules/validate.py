@@ -113,14 +113,28 @@ def _string(c: _Collector, value: Any, path: str, rule_id: str | None = None,
     return text
 
 
+MAX_MAGNITUDE = 2**53  # every number a ruleset or an office states is exact as a float
+
+
+def finite_number(value: Any) -> bool:
+    """A number (not a bool) that is finite and within +-2**53 (so floats and integers agree)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= MAX_MAGNITUDE
+    return math.isfinite(value) and abs(value) <= MAX_MAGNITUDE
+
+
 def _number(c: _Collector, value: Any, path: str, rule_id: str | None = None) -> float | None:
     if value is None:
         return None
-    if (isinstance(value, bool) or not isinstance(value, int | float)
-            or not math.isfinite(value)):
-        c.add("R102", path, f"expected a finite number, found {value!r}", rule_id)
+    if not finite_number(value):
+        shown = repr(value) if len(repr(value)) <= 30 else repr(value)[:27] + "..."
+        c.add("R102", path, f"expected a finite number, found {shown} (numbers must be within "
+              "+-2**53)", rule_id)
         return None
-    return value
+    number: float = value
+    return number
 
 
 def _date(c: _Collector, value: Any, path: str, required: bool = True) -> dt.date | None:
@@ -289,8 +303,8 @@ def option_value_problem(otype: str, values: tuple[str, ...], minimum: float | N
         return f"expected {'an integer' if otype == 'integer' else 'a number'}"
     if otype == "integer" and not isinstance(value, int):
         return "expected an integer"
-    if not math.isfinite(value):
-        return "expected a finite number"
+    if not finite_number(value):
+        return "expected a finite number within +-2**53"
     if minimum is not None and value < minimum:
         return f"below the minimum {minimum}"
     if maximum is not None and value > maximum:
@@ -346,7 +360,7 @@ def _node(c: _Collector, raw: Any, path: str, kind: str, parsed_conditions: list
         required.append("quote")
     _keys(c, body, path, allowed, (), label)
     for key in required:
-        if key not in body:
+        if body.get(key) is None:  # `condition:` with nothing after it is as good as absent
             code = "R301" if key in ("clause", "quote") else "R103"
             what = "citation" if code == "R301" else "key"
             c.add(code, path, f"{kind} {label} has no {key!r} ({what} required)", label, key)
@@ -477,7 +491,8 @@ def _derived(c: _Collector, raw: Any, parsed: list[_Parsed]
         if _name(c, name, path, what="derived name") is None:
             continue
         spec = _mapping(c, body, path, name)
-        _keys(c, spec, path, ("title", "unit", "scale", "value"), ("title", "value"), name)
+        _keys(c, spec, path, ("title", "unit", "scale", "value", "min", "max"), ("title", "value"),
+              name)
         value = _condition(c, spec.get("value"), child_path(path, "value"), name, parsed,
                            required=False)
         found.append((name, spec, value))
@@ -578,13 +593,19 @@ def check_document(document: Any, marks: SourceMap
         dtitle = _text(c, spec.get("title"), child_path(path, "title"), name, required=False)
         unit = _string(c, spec.get("unit"), child_path(path, "unit"), name, required=False)
         scale = _number(c, spec.get("scale"), child_path(path, "scale"), name)
+        minimum = _number(c, spec.get("min"), child_path(path, "min"), name)
+        maximum = _number(c, spec.get("max"), child_path(path, "max"), name)
+        if minimum is not None and maximum is not None and minimum > maximum:
+            c.add("R109", child_path(path, "min"), f"min {minimum} is greater than max {maximum}",
+                  name)
         if value is None or value.tree is None or dtitle is None:
             continue
         ty = _types.infer(value.tree, symbols)
         if ty.kind not in ("number", "any"):
             c.add("E202", value.path, f"a derived value must be a number, this is {ty}", name)
         derived.append(DerivedSpec(name, dtitle, value.tree, value.text, unit,
-                                   1.0 if scale is None else scale, c.located(path, name)))
+                                   1.0 if scale is None else scale, c.located(path, name),
+                                   minimum, maximum))
 
     # type-check every condition
     for entry in parsed:

@@ -22,7 +22,7 @@ pytest.importorskip("durable_rules_engine")
 
 from durable_helpers import RULESET_FILES, exotic_text
 
-from mingxing_rules import Ruleset, evaluate, load_ruleset
+from mingxing_rules import InputError, Ruleset, evaluate, load_ruleset
 from mingxing_rules.backends.durable import DurableBackend
 from mingxing_rules.backends.verified import row_differences
 from mingxing_rules.model import FactSpec, Threshold
@@ -36,7 +36,12 @@ VARIANTS = 3  # offices derived from each drawn office: drawing a whole office i
 
 
 def agree(ruleset: Ruleset, data: dict[str, Any]) -> None:
-    office = ruleset.parse_office(data)
+    try:
+        office = ruleset.parse_office(data)
+    except InputError:
+        # an edit can make counts disagree (more resolved than mediated): such an office is
+        # refused before any backend sees it, so there is nothing to compare
+        return
     native = ruleset.program.full(office.facts)
     durable = BACKEND.row(ruleset.program, office)
     assert row_differences(ruleset.program, native, durable) == [], data
