@@ -39,6 +39,12 @@ from typing import Any
 import attrs
 
 from ..compile import NA, CompiledProgram
+from ..compile import _all3 as compiled_all3
+from ..compile import _any3 as compiled_any3
+from ..compile import _count3 as compiled_count3
+from ..compile import _date3 as compiled_date3
+from ..compile import _div3 as compiled_div3
+from ..compile import _pow3 as compiled_pow3
 from ..errors import (
     BackendUnavailableError,
     EvaluationError,
@@ -192,42 +198,8 @@ class _UnsupportedError(Exception):
 Getter = Callable[[dict[str, Any]], Any]
 
 
-def _all3(values: Iterable[Any]) -> bool | None:
-    unknown = False
-    for value in values:
-        if value is False:
-            return False
-        if value is None:
-            unknown = True
-    return None if unknown else True
-
-
-def _any3(values: Iterable[Any]) -> bool | None:
-    unknown = False
-    for value in values:
-        if value is True:
-            return True
-        if value is None:
-            unknown = True
-    return None if unknown else False
-
-
-def _count3(values: Iterable[Any]) -> int | None:
-    total = 0
-    for value in values:
-        if value is None:
-            return None
-        total += value is True
-    return total
-
-
-def _date3(year: Any, month: Any, day: Any) -> dt.date | None:
-    if year is None or month is None or day is None:
-        return None
-    try:
-        return dt.date(int(year), int(month), int(day))
-    except (ValueError, OverflowError):
-        return None
+# The pre-pass computes exactly what the compiled native code computes: same helpers.
+_all3, _any3, _count3, _date3 = compiled_all3, compiled_any3, compiled_count3, compiled_date3
 
 
 def _compare(op: str, left: Any, right: Any) -> bool | None:
@@ -256,8 +228,8 @@ def _arith(op: str, left: Any, right: Any) -> Any:
     if op == "*":
         return left * right
     if op == "/":
-        return None if right == 0 else left / right
-    return left**right
+        return compiled_div3(left, right)
+    return compiled_pow3(left, right)
 
 
 class _PrePass:
