@@ -383,6 +383,28 @@ class _Analysis:
     def row(self, facts: Mapping[str, Any]) -> tuple[Any, ...]:
         return self.program.full(facts)
 
+    def consistent_change(self, change: Change, facts: Mapping[str, Any]) -> Change:
+        """``change`` raised, where it sets the denominator of a bounded rate, so that the rate
+        stays within its bound (49 mediated cannot stand with 50 resolved: propose 50)."""
+        required = change.required
+        if change.kind != "number" or isinstance(required, bool) or not isinstance(
+                required, int | float):
+            return change
+        raised = required
+        for derived in self.spec.derived:
+            expr = derived.expr
+            if (derived.maximum is None or derived.maximum <= 0 or not isinstance(expr, Binary)
+                    or expr.op != "/" or not isinstance(expr.left, Name)
+                    or not isinstance(expr.right, Name) or expr.right.name != change.fact):
+                continue
+            numerator = facts.get(expr.left.name)
+            if isinstance(numerator, int | float) and not isinstance(numerator, bool):
+                raised = max(raised, math.ceil(numerator / derived.maximum))
+        if raised == required:
+            return change
+        again = self.change(change.fact, facts.get(change.fact), raised, change.kind)
+        return attrs.evolve(change, required=again.required, delta=again.delta, cost=again.cost)
+
     def consistent(self, facts: Mapping[str, Any]) -> bool:
         """Whether ``facts`` keep every derived value within its declared bounds (a proposal
         must not make, say, more disputes resolved than mediated)."""
@@ -571,18 +593,20 @@ class _Analysis:
         if only is not None:
             candidates = [c for c in candidates if c.fact == only]
         working: list[tuple[int, Change]] = []
-        for order, change in enumerate(candidates):
-            fact = self.fact_specs.get(change.fact)
+        for order, proposed in enumerate(candidates):
+            fact = self.fact_specs.get(proposed.fact)
             if fact is None:
                 continue
+            change = self.consistent_change(proposed, facts)
             trial = {**facts, change.fact: _normal(fact, change.required)}
-            if _passes(self.value(self.row(trial), step_id)):
+            if _passes(self.value(self.row(trial), step_id)) and self.consistent(trial):
                 working.append((order, change))
         if not working and only is None:
-            for order, change in enumerate(self.fallback(info, facts)):
-                fact = self.fact_specs[change.fact]
+            for order, proposed in enumerate(self.fallback(info, facts)):
+                fact = self.fact_specs[proposed.fact]
+                change = self.consistent_change(proposed, facts)
                 trial = {**facts, change.fact: _normal(fact, change.required)}
-                if _passes(self.value(self.row(trial), step_id)):
+                if _passes(self.value(self.row(trial), step_id)) and self.consistent(trial):
                     working.append((len(candidates) + order, change))
         if not working:
             return None, ()
