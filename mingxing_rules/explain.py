@@ -351,36 +351,7 @@ def ratio_parts(condition: str) -> tuple[str, str] | None:
 
 def threshold_holds(threshold: Threshold, value: Any) -> bool | None:
     """Whether ``value`` satisfies ``threshold`` (``None`` when the value is missing)."""
-    if value is None:
-        return None
-    op, limit = threshold.op, threshold.value
-    if op.startswith("count") and isinstance(value, list | tuple | set | frozenset):
-        return threshold_holds(Threshold(threshold.fact, op[len("count"):], limit), len(value))
-    try:
-        if op == ">=":
-            return bool(value >= limit)
-        if op == ">":
-            return bool(value > limit)
-        if op == "<=":
-            return bool(value <= limit)
-        if op == "<":
-            return bool(value < limit)
-        if op == "==":
-            return bool(value == limit)
-        if op == "!=":
-            return bool(value != limit)
-        items = tuple(value) if isinstance(value, list | tuple | set | frozenset) else (value,)
-        if op == "contains":
-            return limit in items
-        if op == "lacks":
-            return limit not in items
-        if op == "contains_all":
-            return all(v in items for v in limit)
-        if op == "contains_any":
-            return any(v in items for v in limit)
-    except TypeError:
-        return None
-    return None
+    return threshold.holds(value)
 
 
 def condition_thresholds(step: Step) -> tuple[Threshold, ...]:

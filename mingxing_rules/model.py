@@ -8,6 +8,7 @@ ruleset can always say what it encodes and where.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from typing import Any, Literal
 
 import attrs
@@ -118,6 +119,35 @@ class Threshold:
     fact: str
     op: str
     value: Any
+
+    def holds(self, value: Any) -> bool | None:
+        """Whether ``value`` (JSON form; sets as lists or tuples) meets this threshold;
+        ``None`` when it cannot be told (the value is missing or of another type)."""
+        if value is None:
+            return None
+        op, limit = self.op, self.value
+        if op.startswith("count") and isinstance(value, list | tuple | set | frozenset):
+            return Threshold(self.fact, op[len("count"):], limit).holds(len(value))
+        try:
+            if op in _ORDER:
+                return bool(_ORDER[op](value, limit))
+            items = tuple(value) if isinstance(value, list | tuple | set | frozenset) else (
+                value,)
+            if op == "contains":
+                return limit in items
+            if op == "lacks":
+                return limit not in items
+            if op == "contains_all":
+                return all(v in items for v in limit)
+            if op == "contains_any":
+                return any(v in items for v in limit)
+        except TypeError:
+            return None
+        return None
+
+
+_ORDER = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+          "==": operator.eq, "!=": operator.ne}
 
 
 @attrs.frozen

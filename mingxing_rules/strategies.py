@@ -402,35 +402,10 @@ def _passing_value(fact: FactSpec, thresholds: list[Threshold]) -> st.SearchStra
 
 
 def _satisfies(value: Any, threshold: Threshold) -> bool:
-    op, limit = threshold.op, threshold.value
+    """Meets the threshold, or cannot be told (then it does not rule the value out)."""
     if isinstance(value, Mapping):  # a panel finding {met, evidence}
         value = value.get("met")
-    try:
-        if op == ">=":
-            return bool(value >= limit)
-        if op == ">":
-            return bool(value > limit)
-        if op == "<=":
-            return bool(value <= limit)
-        if op == "<":
-            return bool(value < limit)
-        if op == "==":
-            return bool(value == limit)
-        if op == "!=":
-            return bool(value != limit)
-        if op == "contains":
-            return limit in value
-        if op == "lacks":
-            return limit not in value
-        if op == "contains_all":
-            return all(v in value for v in limit)
-        if op == "contains_any":
-            return any(v in value for v in limit)
-        if op.startswith("count"):
-            return _satisfies(len(value), Threshold(threshold.fact, op[len("count"):], limit))
-    except TypeError:
-        return True
-    return True
+    return threshold.holds(value) is not False
 
 
 def passing_offices(ruleset: Ruleset | str, outcome: str,

@@ -78,7 +78,9 @@ def test_emphasise_sets_how_often_a_set_is_non_empty(probability: float,
 
 
 def test_floor_area_boundaries_are_reached() -> None:
-    areas = {o.get("floor_area_m2") for o in _drawn(offices(STAR))}
+    # enough draws that the result does not hinge on Hypothesis's pool of constants, which
+    # depends on which modules earlier tests imported
+    areas = {o.get("floor_area_m2") for o in _drawn(offices(STAR), 300)}
     assert {199.99, 200, 200.01} <= areas
 
 
@@ -87,11 +89,13 @@ def test_rate_boundaries_of_another_version_are_reached() -> None:
     comes up: a boundary the Star ruleset alone (96 %) does not have."""
     amendment = load_ruleset(AMENDMENT)
     caseload = {"disputes_received_count": 100, "disputes_mediated_count": 100}
-    own = [o["disputes_resolved_count"] for o in _drawn(offices(STAR, fixed=caseload), 150)]
+    own = [o["disputes_resolved_count"] for o in _drawn(offices(STAR, fixed=caseload), 400)]
     both = [o["disputes_resolved_count"]
-            for o in _drawn(offices(STAR, fixed=caseload, boundaries_of=amendment), 150)]
-    assert own.count(96) >= 10  # the own boundary is favoured ...
-    assert both.count(96) >= 10 and both.count(97) >= 3  # ... and so is the other version's
+            for o in _drawn(offices(STAR, fixed=caseload, boundaries_of=amendment), 400)]
+    # (400 draws, the same bar per 150 draws as before, so that the outcome does not hinge on
+    # which constants earlier tests made Hypothesis favour)
+    assert own.count(96) >= 27  # the own boundary is favoured ...
+    assert both.count(96) >= 27 and both.count(97) >= 8  # ... and so is the other version's
 
 
 def test_a_new_fact_needs_no_new_code() -> None:
