@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from ._yaml import read_yaml
 from .compile import CompiledProgram, compile_ruleset
 from .errors import InputError, RulesetError, RulesetProblem
@@ -131,7 +133,22 @@ def _load_cached(path: str, stamp: float, options_json: str) -> Ruleset:
 
 def _load(path: Path, options: Mapping[str, Any]) -> Ruleset:
     spec = _read_spec(path)
-    return Ruleset(spec, compile_ruleset(spec, options), path)
+    program = compile_ruleset(spec, options)
+    impossible = [p for p in _semantic_problems(spec, program) if p.severity == "error"]
+    if impossible:
+        raise RulesetError.from_problems(impossible)
+    return Ruleset(spec, program, path)
+
+
+def _semantic_problems(spec: RulesetSpec, program: CompiledProgram) -> list[RulesetProblem]:
+    """The static analysis of :mod:`._lint`, with one kind of finding made an error (E301): a
+    criterion or rule whose own condition no office within the declared ranges can meet, for
+    any value of the options. Such a condition cannot be what the ruleset means."""
+    from . import _lint
+
+    return [attrs.evolve(p, code="E301", severity="error")
+            if p.code == "W301" and " can never pass" in p.message else p
+            for p in _lint.lint(spec, program)]
 
 
 def _read_spec(path: Path) -> RulesetSpec:
@@ -211,11 +228,9 @@ def check_ruleset(source: str | Path) -> list[RulesetProblem]:
         return problems
     spec, found = check_document(document, marks)
     if spec is not None:
-        from . import _lint
-
         try:
             program = compile_ruleset(spec)
         except RulesetError as exc:
             return [*found, *exc.problems]
-        found += _lint.lint(spec, program)
+        found += _semantic_problems(spec, program)
     return found

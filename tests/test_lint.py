@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mingxing_rules import RulesetProblem, check_ruleset, load_ruleset
+from mingxing_rules import RulesetError, RulesetProblem, check_ruleset, load_ruleset
 from mingxing_rules._lint import LINT_CODES, lint, lint_spec
 from mingxing_rules._yaml import read_yaml
 from mingxing_rules.compile import compile_ruleset
@@ -390,10 +390,22 @@ def test_every_code_is_documented() -> None:
 
 def test_warnings_do_not_stop_a_load(tmp_path: Path) -> None:
     path = tmp_path / "warned.yaml"
-    path.write_text(criterion_ruleset("area_m2 >= 200 and area_m2 < 100"), "utf-8")
+    path.write_text(criterion_ruleset("area_m2 >= 200 or area_m2 >= 0"), "utf-8")
     ruleset = load_ruleset(path)
     assert ruleset.id == "lint-case"
-    assert [p.code for p in check_ruleset(path)] == ["W301", "W304"]  # c1, then PASS
+    assert [p.code for p in check_ruleset(path)] == ["W302"]  # c1 can never fail
+
+
+def test_a_criterion_that_can_never_pass_is_an_error_at_load(tmp_path: Path) -> None:
+    """Issue 2: impossible conditions are ruleset errors at load time (E301, with the line)."""
+    path = tmp_path / "impossible.yaml"
+    path.write_text(criterion_ruleset("area_m2 >= 200 and area_m2 < 100"), "utf-8")
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(path)
+    (problem,) = caught.value.problems
+    assert problem.code == "E301" and problem.location.rule_id == "c1"
+    assert problem.location.line is not None and "can never pass" in problem.message
+    assert [p.code for p in check_ruleset(path)] == ["E301", "W304"]  # c1, then PASS
 
 
 # -- the analysis against brute force --------------------------------------------------------------
