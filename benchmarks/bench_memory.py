@@ -36,20 +36,12 @@ from typing import Any, TextIO
 from mingxing_rules import InputError, Ruleset, evaluate, load_ruleset
 from mingxing_rules.model import FactSpec
 
+sys.path.insert(0, str(Path(__file__).parent))
+from population import clamp_rates, rate_pairs
+
 TARGET_MB = 200.0
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "offices"
 
-# denominator, numerator, the rate the ruleset asks for: numerators stay consistent
-RATES = [
-    ("disputes_received_count", "disputes_mediated_count", 0.98),
-    ("disputes_mediated_count", "disputes_resolved_count", 0.96),
-    ("villages_count", "villages_with_adviser_count", 1.0),
-    ("key_released_count", "key_released_escorted_count", 1.0),
-    ("general_released_count", "general_released_escorted_count", 0.8),
-    ("released_persons_count", "released_handed_over_count", 1.0),
-    ("released_persons_count", "released_assisted_count", 1.0),
-    ("released_persons_count", "released_resettled_count", 0.95),
-]
 
 
 # facts that are true for few offices (most are applicants, not Star offices under review)
@@ -105,12 +97,14 @@ def offices(ruleset: Ruleset, count: int, seed: int) -> Iterator[str]:
     facts = ruleset.spec.facts
     by_name = {f.name: f for f in facts}
     examples = [json.loads(p.read_text("utf-8")) for p in sorted(EXAMPLES.glob("*.json"))]
+    pairs = rate_pairs(ruleset)
     for number in range(count):
         good = rng.random() < 0.6
         office: dict[str, Any] = {"id": f"mem-{number:07d}"}
         if examples and rng.random() < 0.5:
             office.update(_variation(rng, rng.choice(examples), by_name))
             office["id"] = f"mem-{number:07d}"
+            clamp_rates(office, ruleset)  # the 1 % bad lines are made on purpose, below
             line = json.dumps(office, ensure_ascii=False)
             yield line if rng.random() >= 0.01 else line.replace('"floor_area_m2": ',
                                                                  '"floor_area_m2": -', 1)
@@ -119,12 +113,13 @@ def offices(ruleset: Ruleset, count: int, seed: int) -> Iterator[str]:
             if rng.random() < 0.02:
                 continue  # a fact not reported: some verdicts are undecided
             office[fact.name] = _value(rng, fact, good)
-        for denominator, numerator, rate in RATES:
+        for denominator, numerator, rate in pairs:
             if denominator in office and numerator in office:
                 total = rng.randint(0, 300)
                 office[denominator] = total
                 near = int(total * rate + 0.999999) + rng.choice((-1, 0, 0, 1))
                 office[numerator] = max(0, min(total, near if good else rng.randint(0, total)))
+        clamp_rates(office, ruleset)
         for name, probability in RARE.items():
             if name in office:
                 office[name] = rng.random() < probability

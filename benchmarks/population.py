@@ -11,6 +11,7 @@ import random
 from typing import Any
 
 from mingxing_rules import Ruleset
+from mingxing_rules.expr import Binary, Name
 from mingxing_rules.strategies import boundary_values
 
 
@@ -21,12 +22,13 @@ def population(ruleset: Ruleset, count: int, seed: int = 20121130) -> list[dict[
         for threshold in info.thresholds:
             thresholds.setdefault(threshold.fact, []).append(threshold)
     offices = []
+    pairs = rate_pairs(ruleset)
     for number in range(count):
         office: dict[str, Any] = {"id": f"bench-{number:07d}"}
         good = rng.random() < 0.6  # most offices are close to meeting the standards
         for fact in ruleset.spec.facts:
             office[fact.name] = _value(rng, ruleset, fact, thresholds.get(fact.name, []), good)
-        _consistent_counts(rng, office, good)
+        _consistent_counts(rng, office, good, pairs)
         offices.append(office)
     return offices
 
@@ -59,22 +61,45 @@ def _value(rng: random.Random, ruleset: Ruleset, fact: Any, limits: list[Any], g
     return "note"
 
 
-_RATIOS = [
-    ("disputes_received_count", "disputes_mediated_count", 0.98),
-    ("disputes_mediated_count", "disputes_resolved_count", 0.96),
-    ("villages_count", "villages_with_adviser_count", 1.0),
-    ("key_released_count", "key_released_escorted_count", 1.0),
-    ("general_released_count", "general_released_escorted_count", 0.8),
-    ("released_persons_count", "released_handed_over_count", 1.0),
-    ("released_persons_count", "released_assisted_count", 1.0),
-    ("released_persons_count", "released_resettled_count", 0.95),
-]
+def clamp_rates(office: dict[str, Any], ruleset: Ruleset) -> None:
+    """Keep every ``a / b`` derived value of the ruleset at most 100 % (the bound its rates
+    declare), lowering numerators along chains such as received >= mediated >= resolved."""
+    ratios = [(d.expr.left.name, d.expr.right.name) for d in ruleset.spec.derived
+              if isinstance(d.expr, Binary) and d.expr.op == "/"
+              and isinstance(d.expr.left, Name) and isinstance(d.expr.right, Name)]
+    for _ in range(len(ratios) + 1):
+        changed = False
+        for top, bottom in ratios:
+            a, b = office.get(top), office.get(bottom)
+            if isinstance(a, int | float) and isinstance(b, int | float) and a > b:
+                office[top] = b
+                changed = True
+        if not changed:
+            return
 
 
-def _consistent_counts(rng: random.Random, office: dict[str, Any], good: bool) -> None:
+def rate_pairs(ruleset: Ruleset) -> list[tuple[str, str, float]]:
+    """(denominator, numerator, the lowest rate asked for) of every ``a / b`` derived value, read
+    from the ruleset, in the order it declares them (received before mediated before resolved)."""
+    floors: dict[str, list[float]] = {}
+    for info in ruleset.program.layout:
+        for threshold in info.thresholds:
+            if threshold.op in (">=", ">") and isinstance(threshold.value, int | float):
+                floors.setdefault(threshold.fact, []).append(float(threshold.value))
+    pairs = []
+    for derived in ruleset.spec.derived:
+        expr = derived.expr
+        if (isinstance(expr, Binary) and expr.op == "/" and isinstance(expr.left, Name)
+                and isinstance(expr.right, Name) and derived.name in floors):
+            pairs.append((expr.right.name, expr.left.name, min(floors[derived.name])))
+    return pairs
+
+
+def _consistent_counts(rng: random.Random, office: dict[str, Any], good: bool,
+                       pairs: list[tuple[str, str, float]]) -> None:
     """Numerators no larger than denominators, near the rate thresholds."""
     assigned: set[str] = set()
-    for denominator, numerator, rate in _RATIOS:
+    for denominator, numerator, rate in pairs:
         if denominator not in office or numerator not in office:
             continue
         # a chain (received >= mediated >= resolved) keeps the count already drawn
