@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 import attrs
 
-from .compile import NA, CompiledProgram
-from .errors import BackendUnavailableError
-from .load import Ruleset, load_ruleset
+from ..compile.codegen import NA, CompiledProgram
+from ..errors import BackendUnavailableError
+from ..ruleset.load import Ruleset, load_ruleset
 from .office import Office
 from .trace import Trace, Verdict
 
@@ -55,7 +55,7 @@ def register_backend(backend: Backend) -> None:
 def get_backend(name: str) -> Backend:
     """The backend called ``name`` (``native``, ``durable``, ``verified``)."""
     if name not in _BACKENDS and name in ("durable", "verified"):
-        from . import backends  # registers them, or says why it cannot
+        from .. import backends  # registers them, or says why it cannot
 
         backends.install()
     try:
@@ -221,7 +221,7 @@ def evaluate(
 
     ``office`` is plain data (validated against the ruleset's fact schema; every bad field is
     reported at once in an :class:`~mingxing_rules.errors.InputError`) or an already validated
-    :class:`~mingxing_rules.office.Office`. ``ruleset`` is a :class:`Ruleset`, a path, or a
+    :class:`~mingxing_rules.engine.office.Office`. ``ruleset`` is a :class:`Ruleset`, a path, or a
     bundled id (default: the Star Judicial Office ruleset). ``backend`` is ``"native"``,
     ``"durable"`` (durable_rules' Rete engine) or ``"verified"`` (both; raises
     :class:`~mingxing_rules.errors.BackendMismatchError` if they disagree).

@@ -31,11 +31,22 @@ from typing import Any, Literal
 
 import attrs
 
-from .arithmetic import ConstantTooLargeError
-from .errors import Location, RulesetError, RulesetProblem
-from .expr import Binary, BoolOp, Call, Compare, Expr, ListExpr, Membership, Name, Quantifier, Unary
-from .model import DerivedSpec, FactSpec, NodeSpec, RulesetSpec, Text, Threshold
-from .visitor import ExprVisitor, NotConstantError, children, constant_value
+from ..errors import Location, RulesetError, RulesetProblem
+from ..language.arithmetic import ConstantTooLargeError
+from ..language.expr import (
+    Binary,
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    ListExpr,
+    Membership,
+    Name,
+    Quantifier,
+    Unary,
+)
+from ..language.visitor import ExprVisitor, NotConstantError, children, constant_value
+from ..ruleset.model import DerivedSpec, FactSpec, NodeSpec, RulesetSpec, Text, Threshold
 
 __all__ = [
     "COMPARATOR_FLIP",
@@ -395,8 +406,8 @@ def topological_order(edges: Mapping[str, Sequence[str]]) -> list[str]:
 
 def build_plan(spec: RulesetSpec, options: tuple[tuple[str, Any], ...]) -> Plan:
     """Build the plan of ``spec`` with resolved ``options`` (see
-    :func:`mingxing_rules.compile.resolve_options`). Raises :class:`RulesetError` (E210) when
-    the static cost exceeds :data:`MAX_PLAN_COST`."""
+    :func:`mingxing_rules.compile.resolve_options`). Raises :class:`RulesetError` (E210)
+    when the static cost exceeds :data:`MAX_PLAN_COST`."""
     option_map = dict(options)
     facts = {f.name: f for f in spec.facts}
     derived = {d.name: d for d in spec.derived}
