@@ -1027,9 +1027,7 @@ def _first_index(program: CompiledProgram, steps: list[str]) -> int:
 
 
 def _outcome(program: CompiledProgram, row: tuple[Any, ...]) -> str:
-    from .engine.evaluate import _decide
-
-    return _decide(program, row)[0]
+    return program.plan.decide(row).outcome
 
 
 def _conjunct_refs(condition: Expr | None, index: Mapping[str, int]) -> list[str] | None:

@@ -66,41 +66,6 @@ def get_backend(name: str) -> Backend:
         ) from None
 
 
-def _decide(program: CompiledProgram, row: tuple[Any, ...]
-            ) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
-    """(outcome, decided_by, possible outcomes, role of each outcome) from a full row."""
-    outcomes = program.spec.outcomes
-    unknown: list[str] = []
-    winner: str | None = None
-    for outcome_id, position in zip(outcomes, program.outcome_positions, strict=True):
-        value = row[position]
-        if value is True:
-            winner = outcome_id
-            break
-        if value is None:
-            unknown.append(outcome_id)
-    roles: list[str] = []
-    passed_winner = False
-    for outcome_id, position in zip(outcomes, program.outcome_positions, strict=True):
-        value = row[position]
-        if outcome_id == winner:
-            roles.append("possible" if unknown else "selected")
-            passed_winner = True
-        elif passed_winner:
-            roles.append("outranked" if value is True else "not_selected")
-        elif value is None:
-            roles.append("possible")
-        else:
-            roles.append("not_selected")
-    otherwise = program.spec.otherwise.id
-    if unknown:
-        possible = (*unknown, winner if winner else otherwise)
-        return "UNDECIDED", None, possible, tuple(roles)
-    if winner is not None:
-        return winner, winner, (), tuple(roles)
-    return otherwise, otherwise, (), tuple(roles)
-
-
 def _missing_facts(program: CompiledProgram, row: tuple[Any, ...], office: Office,
                    start: tuple[str, ...]) -> tuple[str, ...]:
     """Facts, not provided, read by the unknown steps the undecided outcomes depend on."""
@@ -147,7 +112,7 @@ def _refine_undecided(program: CompiledProgram, office: Office, missing: tuple[s
         position = program.fast(completed)
         if position == -2:
             row = program.full(completed)
-            _, _, still, _ = _decide(program, row)
+            still = program.plan.decide(row).possible
             reached.update(still)
             results[values] = still
             partial = attrs.evolve(office, facts=completed)
@@ -172,7 +137,8 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
                      backend: str = "native") -> Verdict:
     """Build the verdict for a computed row (shared by every backend)."""
     program = ruleset.program
-    outcome, decided_by, possible, roles = _decide(program, row)
+    outcome, decided_by, possible, roles = attrs.astuple(program.plan.decide(row),
+                                                         recurse=False)
     spec = program.spec
     missing: tuple[str, ...] = ()
     if outcome == "UNDECIDED":
