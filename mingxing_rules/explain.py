@@ -950,7 +950,7 @@ def render(verdict: Verdict, lang: str = "en", fmt: str = "text", *,
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "json":
-        return verdict.to_json(indent=2) + "\n"
+        return verdict.to_json(full=True, indent=2) + "\n"
     report = _report(verdict, lang, ruleset)
     if fmt == "text":
         return _text(report)

@@ -145,12 +145,18 @@ def _convert_row(row: Mapping[str, Any], facts: Mapping[str, FactSpec]) -> dict[
             value = convert_cell(facts.get(key), value)
             if value is None:
                 continue
+        elif _is_flag(facts.get(key)) and type(value) in (int, float) and value in (0, 1):
+            value = bool(value)  # pandas stores a boolean column with gaps as 1.0 / 0.0 / NaN
         data[key] = value
     for name, note in notes.items():
         met = data.get(name)
         if isinstance(met, bool) or met is None:
             data[name] = {"met": met, **note}
     return data
+
+
+def _is_flag(fact: FactSpec | None) -> bool:
+    return fact is not None and fact.type in ("boolean", "finding")
 
 
 def _plain(value: Any) -> Any:

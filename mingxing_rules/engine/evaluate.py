@@ -137,27 +137,29 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
                      backend: str = "native") -> Verdict:
     """Build the verdict for a computed row (shared by every backend)."""
     program = ruleset.program
-    outcome, decided_by, possible, roles = attrs.astuple(program.plan.decide(row),
-                                                         recurse=False)
+    plan = program.plan
+    decision = plan.decide(row)
+    outcome, possible = decision.outcome, decision.possible
     spec = program.spec
     missing: tuple[str, ...] = ()
+    effect: str | None = None
+    title = None
     if outcome == "UNDECIDED":
         missing = _missing_facts(program, row, office,
                                  tuple(o for o in possible if o != spec.otherwise.id))
         possible, missing = _refine_undecided(program, office, missing, possible)
-        effect = None
-        title = None
+    elif outcome == spec.otherwise.id:
+        effect, title = spec.otherwise.effect, spec.otherwise.title
     else:
-        node = spec.node(outcome)
-        effect = node.effect
-        title = node.title
+        node = plan.node(outcome)
+        effect, title = node.effect, node.title
     trace = Trace(program=program, row=row, values=office.facts, evidence=office.evidence,
-                  selected=roles)
+                  selected=decision.roles)
     return Verdict(
         office_id=office.id,
         outcome=outcome,
         effect=effect,
-        decided_by=decided_by,
+        decided_by=decision.decided_by,
         possible_outcomes=possible,
         missing_facts=missing,
         trace=trace,
@@ -167,6 +169,7 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
         office_name=office.name,
         outcome_title=title,
         backend=backend,
+        ruleset_hash=ruleset.content_hash,
     )
 
 
