@@ -27,10 +27,10 @@ from typing import Any
 HERE = Path(__file__).parent / "eligibility24"
 sys.path.insert(0, str(HERE))
 
-import handwritten
-from criteria import CRITERIA, FACTS, SAMPLES
+import handwritten  # noqa: E402  (from benchmarks/eligibility24, put on the path above)
+from criteria import CRITERIA, FACTS, SAMPLES  # noqa: E402
 
-from mingxing_rules import decide, evaluate, load_ruleset
+from mingxing_rules import decide, evaluate, load_ruleset  # noqa: E402
 
 
 def population(count: int, seed: int = 2013, fail: float = 0.03) -> list[dict[str, Any]]:
