@@ -113,14 +113,15 @@ class Step:
         _fill(self, info, status, value, role, tuple(reads), None)
 
     @classmethod
-    def _view(cls, info: StepInfo, trace: Trace) -> Step:
+    def _view(cls, info: StepInfo, trace: Trace, status: Status | None = None) -> Step:
         raw = trace._row[info.position]
         step = object.__new__(cls)
         if info.kind == "derived":
             _fill(step, info, Status.UNKNOWN if raw is None else Status.PASS, raw, "", None,
                   trace)
         else:
-            _fill(step, info, status_of(raw), None, trace._role_of(info.id), None, trace)
+            role = trace._role_of(info.id) if info.kind == "outcome" else ""
+            _fill(step, info, status or status_of(raw), None, role, None, trace)
         return step
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -169,7 +170,7 @@ class Step:
         if self._reads is None:
             trace = self._trace
             assert trace is not None
-            object.__setattr__(self, "_reads", trace._readings(self._info))
+            _SET_READS(self, trace._readings(self._info))
         assert self._reads is not None
         return self._reads
 
@@ -238,15 +239,21 @@ class Step:
         )
 
 
+# slot setters bypass Step.__setattr__ (which keeps steps immutable once built)
+_SET = {name: getattr(Step, name).__set__
+        for name in ("_info", "status", "value", "role", "_reads", "_trace")}
+_SET_INFO, _SET_STATUS, _SET_VALUE = _SET["_info"], _SET["status"], _SET["value"]
+_SET_ROLE, _SET_READS, _SET_TRACE = _SET["role"], _SET["_reads"], _SET["_trace"]
+
+
 def _fill(step: Step, info: StepInfo, status: Status, value: Any, role: str,
           reads: tuple[Reading, ...] | None, trace: Trace | None) -> None:
-    setter = object.__setattr__
-    setter(step, "_info", info)
-    setter(step, "status", status)
-    setter(step, "value", value)
-    setter(step, "role", role)
-    setter(step, "_reads", reads)
-    setter(step, "_trace", trace)
+    _SET_INFO(step, info)
+    _SET_STATUS(step, status)
+    _SET_VALUE(step, value)
+    _SET_ROLE(step, role)
+    _SET_READS(step, reads)
+    _SET_TRACE(step, trace)
 
 
 def _tuples(value: Any) -> Any:
@@ -257,6 +264,7 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+_SCALARS = frozenset((bool, int, float, str))
 _STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}
 
 
@@ -265,7 +273,22 @@ def status_of(raw: Any) -> Status:
     return Status.NOT_APPLICABLE if raw is NA else _STATUS[raw]
 
 
+_RAW_OF = {Status.PASS: True, Status.FAIL: False, Status.UNKNOWN: None,
+           Status.NOT_APPLICABLE: NA}
 _STATIC: dict[int, tuple[Plan, tuple[StepInfo, ...]]] = {}
+_BY_KIND: dict[tuple[int, str], tuple[Plan, tuple[StepInfo, ...]]] = {}
+
+
+def infos_of_kind(plan: Plan, kind: str) -> tuple[StepInfo, ...]:
+    """The step infos of one kind (criteria, standards...), in row order; cached per plan."""
+    cached = _BY_KIND.get((id(plan), kind))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    found = tuple(info for info in step_infos(plan) if info.kind == kind)
+    if len(_BY_KIND) > 1024:
+        _BY_KIND.clear()
+    _BY_KIND[(id(plan), kind)] = (plan, found)
+    return found
 
 
 def step_infos(plan: Plan) -> tuple[StepInfo, ...]:
@@ -453,9 +476,11 @@ class Trace(Sequence[Step]):
     def _matching(self, kind: str, status: Status) -> tuple[Step, ...]:
         if self._columnar():
             assert self._program is not None
-            infos = step_infos(self._program.plan)
-            return tuple(Step._view(info, self) for info in infos
-                         if info.kind == kind and self._status_at(info.position) is status)
+            wanted = _RAW_OF[status]  # the row value that has this status
+            row = self._row
+            return tuple(Step._view(info, self, status)
+                         for info in infos_of_kind(self._program.plan, kind)
+                         if row[info.position] is wanted)
         return tuple(s for s in self.steps if s.kind == kind and s.status is status)
 
     def failing(self, kind: str = "criterion") -> tuple[Step, ...]:
@@ -546,13 +571,22 @@ class Verdict:
         if trace.program is None or self.ruleset_hash is None:
             raise ValueError("a verdict read back from a full document has no compiled row; "
                              "write it with to_dict(full=True)")
-        not_passed: dict[str, list[str]] = {"fail": [], "unknown": [], "not_applicable": []}
+        fail: list[str] = []
+        unknown: list[str] = []
+        not_applicable: list[str] = []
         values: dict[str, Any] = {}
-        for node, status in zip(trace.program.plan.nodes, trace.statuses(), strict=True):
+        for node, raw in zip(trace.program.plan.nodes, trace.row, strict=True):
             if node.kind == "derived":
-                values[node.id] = trace.row[node.position]
-            elif status is not Status.PASS:
-                not_passed[status.value].append(node.id)
+                values[node.id] = raw
+            elif raw is True:
+                continue
+            elif raw is False:
+                fail.append(node.id)
+            elif raw is None:
+                unknown.append(node.id)
+            else:
+                not_applicable.append(node.id)
+        not_passed = {"fail": fail, "unknown": unknown, "not_applicable": not_applicable}
         facts = trace._values or {}
         evidence = trace._evidence
         return {
@@ -569,6 +603,7 @@ class Verdict:
             "not_passed": not_passed,
             "values": values,
             "facts": {name: ({"met": value, "evidence": evidence[name]} if name in evidence
+                             else value if type(value) in _SCALARS
                              else _plain(json_value(value))) for name, value in facts.items()},
         }
 
