@@ -23,8 +23,6 @@ import collections
 import csv
 import json
 import math
-import sys
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -36,6 +34,7 @@ from .evaluate import evaluate
 from .explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, office_label
 from .load import Ruleset, load_ruleset
 from .model import FactSpec, Text
+from .progress import Progress
 from .trace import Status, Verdict
 
 __all__ = [
@@ -308,48 +307,6 @@ def iter_evaluate(
                 exc.add_note(f"row {row}" + (f" (line {line})" if line is not None else ""))
                 raise
             yield row, RowError(row, office_id, exc, line)
-
-
-class _Progress:
-    """A progress display on stderr: tqdm when it is installed, else a plain counter."""
-
-    def __init__(self, total: int | None, enabled: bool, stream: IO[str] | None = None) -> None:
-        self.enabled = enabled
-        self.total = total
-        self.count = 0
-        self.stream = stream or sys.stderr
-        self._bar: Any = None
-        self._last = 0.0
-        if not enabled:
-            return
-        try:
-            from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
-        except ImportError:
-            return
-        self._bar = tqdm(total=total, unit="office", file=self.stream, leave=False)
-
-    def update(self) -> None:
-        self.count += 1
-        if not self.enabled:
-            return
-        if self._bar is not None:
-            self._bar.update(1)
-            return
-        now = time.monotonic()
-        if now - self._last >= 0.5 or self.count == self.total:
-            self._last = now
-            of = f"/{self.total}" if self.total else ""
-            self.stream.write(f"\revaluated {self.count}{of} offices")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if not self.enabled:
-            return
-        if self._bar is not None:
-            self._bar.close()
-        else:
-            self.stream.write("\r" + " " * 40 + "\r")
-            self.stream.flush()
 
 
 class Tally:
@@ -632,14 +589,15 @@ def evaluate_many(
     ``.csv`` path, or a pandas DataFrame).
 
     ``on_error="collect"`` (default) keeps going and lists bad rows in ``result.errors``;
-    ``"raise"`` stops at the first. ``progress=True`` shows a progress bar on stderr.
+    ``"raise"`` stops at the first. ``progress=True`` shows a progress bar (rate, ETA) when
+    stderr is a terminal.
     """
     compiled = _ruleset(ruleset)
     verdicts: list[Verdict] = []
     rows: list[int] = []
     errors: list[RowError] = []
-    bar = _Progress(count_records(offices) if progress else None, progress)
-    try:
+    with Progress(count_records(offices) if progress else None, "evaluating",
+                  enabled=progress) as bar:
         for row, item in iter_evaluate(offices, compiled, backend=backend, on_error=on_error,
                                        extra=extra):
             if isinstance(item, RowError):
@@ -647,9 +605,7 @@ def evaluate_many(
             else:
                 verdicts.append(item)
                 rows.append(row)
-            bar.update()
-    finally:
-        bar.close()
+            bar.advance()
     return BatchResult(compiled, verdicts, rows, errors)
 
 

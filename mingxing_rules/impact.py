@@ -35,6 +35,7 @@ from .evaluate import decide, evaluate
 from .expr import Binary, Name
 from .load import Ruleset
 from .model import Threshold
+from .progress import Progress, track
 from .trace import Step, Verdict
 
 if TYPE_CHECKING:  # the search needs Hypothesis; impact over a population does not
@@ -218,7 +219,8 @@ def impact(old: Ruleset, new: Ruleset, offices: str | Path | Any | Iterable[Mapp
     """
     population = load_population(offices)
     diff = diff_rulesets(old, new)
-    flips = [f for o in population if (f := _flip(old, new, diff, o, "population")) is not None]
+    flips = [f for o in track(population, "impact")  # a bar on a terminal only
+             if (f := _flip(old, new, diff, o, "population")) is not None]
     return Impact(diff, len(population), tuple(flips))
 
 
@@ -399,8 +401,10 @@ def find_verdict_changes(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
                                suppress_health_check=list(HealthCheck), deadline=None)
     seen: set[tuple[str, str]] = set()
     flips: list[Flip] = []
-    while True:
+    searched = Progress(None, "searching for flips", unit="example")  # closed below, or by
+    while True:                                                    # the command line on errors
         def is_new_flip(office: dict[str, Any]) -> bool:
+            searched.advance()
             before, after = _outcomes(old, new, office)
             return before != after and (before, after) not in seen
         try:
@@ -414,4 +418,5 @@ def find_verdict_changes(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
             flip = attrs.evolve(flip, found_by="population")
         seen.add(flip.transition)
         flips.append(flip)
+    searched.close()
     return flips

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 import attrs
 
 from ..errors import InputError, InputProblem
+from ..progress import track
 from .rates import DEFAULT_POLICY, CampaignPolicy
 from .register import (
     HONOURS,
@@ -391,7 +392,7 @@ def run_cycle(
 
     decisions: list[CycleDecision] = []
     problems: list[InputProblem] = []
-    for subject, event, on in candidates:
+    for subject, event, on in track(candidates, "assessing"):  # a bar on a terminal only
         office = offices[event.office_id]
         facts = assessment_facts(register, office, event, year, on=on)
         try:
