@@ -119,7 +119,7 @@ def _with_lang(function: Callable[..., Any], lang: str, /, *args: Any, **kwargs:
 
 def _register_path(item: str) -> Path:
     if item == "-":
-        return stdin_as_file(".csv", choose={"{": ".jsonl"})
+        return stdin_as_file(".csv")
     paths = expand_inputs([item], (".jsonl", ".csv"), "register")
     if len(paths) != 1:
         raise UsageError(f"{item}: give one register file, not {len(paths)}")

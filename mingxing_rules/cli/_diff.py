@@ -57,10 +57,14 @@ def register(subparsers: Subparsers) -> None:
 def _load(source: str, pairs: list[str], flag: str, side: str) -> Any:
     from ..load import load_ruleset
 
+    options = parse_options(pairs, flag)
     try:
-        return load_ruleset(source, options=parse_options(pairs, flag))
+        return load_ruleset(source, options=options)
     except RulesetError as error:
-        raise RulesetError(f"{side} ruleset {source}: {error.message}", error.problems) from None
+        located = any(p.location.file for p in error.problems)
+        detail = str(error) if located or not error.problems else "; ".join(
+            p.message for p in error.problems)
+        raise RulesetError(f"{side} ruleset {source}: {detail}", error.problems) from None
 
 
 def _population(items: list[str]) -> list[dict[str, Any]] | None:
@@ -70,7 +74,7 @@ def _population(items: list[str]) -> list[dict[str, Any]] | None:
         return None
     offices: list[dict[str, Any]] = []
     for path in expand_inputs(items, (".json", ".jsonl", ".ndjson"), "office"):
-        source = stdin_as_file(".json", choose={"{": ".jsonl"}) if path == "-" else Path(path)
+        source = stdin_as_file(".json") if path == "-" else Path(path)
         try:
             offices += load_population(source)
         except json.JSONDecodeError as error:

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     ruleset = load_ruleset_from(args)
     if args.batch is not None or args.out:
         items = [args.batch] if args.batch is not None else args.offices
-        sources = [stdin_as_file(".csv", choose={"{": ".jsonl", "[": ".json"}) if item == "-"
+        sources = [stdin_as_file(".csv") if item == "-"
                    else Path(item) for item in expand_inputs(items, BATCH_SUFFIXES, "office")]
         for source in sources:
             if source.suffix.lower() not in BATCH_SUFFIXES:

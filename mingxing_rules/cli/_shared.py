@@ -241,19 +241,29 @@ def expand_inputs(items: Iterable[str], suffixes: Sequence[str], what: str) -> l
 _spool: list[Path] = []
 
 
-def stdin_as_file(suffix: str | None = None, *, choose: dict[str, str] | None = None) -> Path:
+def stdin_as_file(suffix: str) -> Path:
     """Standard input saved to a temporary file, for readers that take a path (removed at exit).
 
-    ``suffix`` is the file type; or ``choose`` maps the first non-blank character to one
-    (e.g. ``{"{": ".jsonl", "[": ".json"}``) with ``suffix`` as the fallback.
+    JSON is recognised by its content: one document (``[...]`` or one object) becomes a
+    ``.json`` file, several objects one a line a ``.jsonl`` file; anything else gets ``suffix``.
     """
     data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else (
         sys.stdin.read().encode("utf-8"))
-    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1].decode("utf-8", "replace")
-    chosen = (choose or {}).get(start, suffix or ".txt")
+    chosen = _sniff(data) or suffix
     if not _spool:
         _spool.append(Path(tempfile.mkdtemp(prefix="mingxing-stdin-")))
         atexit.register(shutil.rmtree, _spool[0], True)
     target = _spool[0] / f"stdin-{len(list(_spool[0].iterdir()))}{chosen}"
     target.write_bytes(data)
     return target
+
+
+def _sniff(data: bytes) -> str | None:
+    text = data.decode("utf-8-sig", "replace").lstrip()
+    if not text.startswith(("{", "[")):
+        return None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return ".jsonl" if text.startswith("{") and error.msg == "Extra data" else ".json"
+    return ".json"
