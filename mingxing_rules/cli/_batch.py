@@ -19,6 +19,7 @@ summary), 2 a file cannot be read, 3 ruleset errors.
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import csv
 import json
@@ -130,6 +131,10 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
     if out is not None and any(same_file(out, s) for s in sources):
         raise UsageError(f"--out {out} is one of the inputs; it would be overwritten")
     encoding = args.encoding or DEFAULT_CSV_ENCODING
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"--encoding {encoding}: unknown encoding") from None
     criteria = tuple(i.id for i in ruleset.program.layout if i.kind == "criterion")
     tally = Tally(ruleset)
     keep_all = args.format == "html"  # the matrix needs every verdict; other summaries counts
