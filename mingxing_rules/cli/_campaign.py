@@ -6,6 +6,7 @@ import argparse
 import inspect
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from ..campaign import (
     write_chart,
 )
 from ..campaign.rates import DEFAULT_TARGETS
+from ..campaign.report import CJKFontWarning
 from ..errors import InputError
 from ._shared import (
     DEFAULT_RULESET,
@@ -41,6 +43,7 @@ from ._shared import (
     add_ruleset,
     expand_inputs,
     parse_options,
+    print_warning,
     refuse_unless,
     stdin_as_file,
 )
@@ -163,7 +166,11 @@ def _run(args: argparse.Namespace) -> int:
     if cycle is not None and args.format == "text":
         sys.stdout.write(_cycle_text(cycle))
     if args.chart:
-        write_chart(table, args.chart, year=args.year)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CJKFontWarning)
+            write_chart(table, args.chart, year=args.year)
+        for warning in caught:  # said once, as a warning of the command, not of a module
+            print_warning(str(warning.message))
         print(f"wrote {args.chart}", file=sys.stderr)
     if args.out:
         page = _with_lang(render_html, args.lang, table, year=args.year, cycle=cycle,

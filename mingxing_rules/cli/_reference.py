@@ -28,12 +28,13 @@ def _cell(text: str, action: argparse.Action | None = None, *, formatted: bool =
 
 
 def _flag(action: argparse.Action) -> str:
-    name = ", ".join(action.option_strings) or action.metavar or action.dest
+    metavar = action.metavar if isinstance(action.metavar, str) else None
+    name = ", ".join(action.option_strings) or metavar or action.dest
     if action.option_strings and action.nargs != 0:
         if action.choices is not None:
             name += " " + "\\|".join(str(c) for c in action.choices)
         else:
-            name += f" {action.metavar or action.dest.upper()}"
+            name += f" {metavar or action.dest.upper()}"
     return f"`{name}`"
 
 
@@ -67,7 +68,8 @@ def reference_markdown(parser: argparse.ArgumentParser | None = None) -> str:
             helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
     out: list[str] = []
     for command, sub in _subcommands(parser).items():
-        out += [f"### `mingxing {command}`", "", _cell(helps.get(command, ""), formatted=True) + ".", "",
+        summary = _cell(helps.get(command, ""), formatted=True)
+        out += [f"### `mingxing {command}`", "", f"{summary}.", "",
                 f"    {_usage(command, sub)}", "", _cell(sub.description or ""), "",
                 "| argument | meaning |", "|---|---|"]
         for action in sub._actions:
