@@ -32,10 +32,12 @@ import attrs
 from .errors import InputError, InputProblem
 from .evaluate import evaluate
 from .explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, office_label
+from .jsonio import JsonMixin, text_from, text_to
 from .load import Ruleset, load_ruleset
 from .model import FactSpec, Text
 from .progress import Progress
 from .trace import Status, Verdict
+from .types import BackendName, ExtraFacts, Format, Lang, OnError
 
 __all__ = [
     "BatchResult",
@@ -282,9 +284,9 @@ def iter_evaluate(
     offices: OfficeSource,
     ruleset: Ruleset | str | None = None,
     *,
-    backend: str = "native",
-    on_error: str = "collect",
-    extra: str = "error",
+    backend: BackendName = "native",
+    on_error: OnError = "collect",
+    extra: ExtraFacts = "error",
 ) -> Iterator[tuple[int, Verdict | RowError]]:
     """``(row, verdict or RowError)`` for each record, one at a time (bounded memory).
 
@@ -367,8 +369,8 @@ def statuses(verdict: Verdict, step_ids: tuple[str, ...]) -> tuple[Status, ...]:
     return verdict.trace.statuses(step_ids)
 
 
-@attrs.frozen
-class BatchSummary:
+@attrs.frozen(repr=False)
+class BatchSummary(JsonMixin):
     """Counts per outcome and the criteria most often not met (or unknown)."""
 
     ruleset: str
@@ -381,7 +383,7 @@ class BatchSummary:
     titles: Mapping[str, Text] = attrs.field(factory=dict, repr=False)
     clauses: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
-    def explain(self, lang: str = "en", fmt: str = "text") -> str:
+    def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
         return _render_summary(self, lang, fmt)
 
     def __str__(self) -> str:
@@ -397,7 +399,30 @@ class BatchSummary:
             "outcomes": dict(self.outcomes),
             "failing": dict(self.failing),
             "unknown": dict(self.unknown),
+            # the words of the ids above, so that the summary reads the same when loaded back
+            "titles": {i: text_to(self.titles[i]) for i in self._shown() if i in self.titles},
+            "clauses": {i: self.clauses[i] for i in self._shown() if i in self.clauses},
         }
+
+    def _shown(self) -> list[str]:
+        return [i for i, _ in (*self.outcomes, *self.failing, *self.unknown)]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchSummary:
+        """The summary back from :meth:`to_dict` (each bad row with its message)."""
+        errors = tuple(RowError(e["row"], e.get("office_id"), InputError(e["message"]),
+                                e.get("line")) for e in data.get("errors", ()))
+        return cls(data["ruleset"], data["total"], data["evaluated"], errors,
+                   tuple(data["outcomes"].items()), tuple(data["failing"].items()),
+                   tuple(data["unknown"].items()),
+                   titles={k: v for k, t in data.get("titles", {}).items()
+                           if (v := text_from(t)) is not None},
+                   clauses=dict(data.get("clauses", {})))
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{outcome} {count}" for outcome, count in self.outcomes)
+        return (f"<BatchSummary {self.ruleset}: {self.total} offices, {self.evaluated} "
+                f"evaluated, {len(self.errors)} with errors ({counts})>")
 
 
 def _render_summary(summary: BatchSummary, lang: str, fmt: str) -> str:
@@ -580,10 +605,10 @@ def evaluate_many(
     offices: OfficeSource,
     ruleset: Ruleset | str | None = None,
     *,
-    backend: str = "native",
-    on_error: str = "collect",
+    backend: BackendName = "native",
+    on_error: OnError = "collect",
     progress: bool = False,
-    extra: str = "error",
+    extra: ExtraFacts = "error",
 ) -> BatchResult:
     """Evaluate every office of ``offices`` (an iterable of dicts, a ``.jsonl``/``.json``/
     ``.csv`` path, or a pandas DataFrame).
@@ -612,7 +637,7 @@ def evaluate_many(
 # -- the pass/fail matrix --------------------------------------------------------------------------
 
 
-def matrix_html(result: BatchResult, lang: str = "en") -> str:
+def matrix_html(result: BatchResult, lang: Lang = "en") -> str:
     """Offices x standards: a coloured cell per standard, the verdict, and the summary."""
     import html
     import re

@@ -39,6 +39,7 @@ import yaml
 from .expr import BoolOp, Call, Compare, Expr, ExprSyntaxError, Literal, Name, names_in, parse
 from .model import DerivedSpec, FactSpec, RulesetSpec, Text, Threshold
 from .trace import Status, Step, Trace
+from .types import Format, Lang
 
 if TYPE_CHECKING:
     from .load import Ruleset
@@ -926,7 +927,7 @@ def trace_html(trace: Trace, lang: str = "en") -> str:
     return f'{HTML_STYLE}<div class="mx" lang="{lang}">{_trace_table(trace, w)}</div>'
 
 
-def render(verdict: Verdict, lang: str = "en", fmt: str = "text", *,
+def render(verdict: Verdict, lang: Lang = "en", fmt: Format = "text", *,
            ruleset: Ruleset | None = None) -> str:
     """A readable explanation of ``verdict``.
 

@@ -33,6 +33,7 @@ from .diff import Change, RulesetDiff, diff_rulesets
 from .errors import InputError, InputProblem
 from .evaluate import decide, evaluate
 from .expr import Binary, Name
+from .jsonio import JsonMixin, tuples
 from .load import Ruleset
 from .model import Threshold
 from .progress import Progress, track
@@ -63,6 +64,11 @@ class Cause:
         return {"step": self.step_id, "kind": self.kind, "old_status": self.old_status,
                 "new_status": self.new_status, "changes": [c.to_dict() for c in self.changes]}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Cause:
+        return cls(data["step"], data["kind"], data["old_status"], data["new_status"],
+                   tuple(Change.from_dict(c) for c in data["changes"]))
+
 
 @attrs.frozen
 class Flip:
@@ -91,9 +97,15 @@ class Flip:
                 "causes": [c.to_dict() for c in self.causes], "found_by": self.found_by,
                 "readings": dict(self.readings), "office": dict(self.office)}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Flip:
+        return cls(data["office_id"], data["old"], data["new"],
+                   tuple(Cause.from_dict(c) for c in data["causes"]), dict(data["office"]),
+                   data["found_by"], tuple((k, tuples(v)) for k, v in data["readings"].items()))
 
-@attrs.frozen
-class Impact:
+
+@attrs.frozen(repr=False)
+class Impact(JsonMixin):
     """The verdict changes over a population."""
 
     diff: RulesetDiff
@@ -115,7 +127,17 @@ class Impact:
         return {"old": self.diff.old_key, "new": self.diff.new_key, "total": self.total,
                 "transitions": [{"old": a, "new": b, "count": n}
                                 for (a, b), n in self.counts().items()],
-                "flips": [f.to_dict() for f in self.flips]}
+                "flips": [f.to_dict() for f in self.flips], "diff": self.diff.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Impact:
+        """The impact back from :meth:`to_dict`."""
+        return cls(RulesetDiff.from_dict(data["diff"]), data["total"],
+                   tuple(Flip.from_dict(f) for f in data["flips"]))
+
+    def __repr__(self) -> str:
+        return (f"<Impact {self.diff.old_key} -> {self.diff.new_key}: {len(self.flips)} of "
+                f"{self.total} offices change verdict>")
 
 
 # ------------------------------------------------------------------------------ population

@@ -21,6 +21,7 @@ from .compile import CompiledProgram, compile_ruleset
 from .errors import InputError, RulesetError, RulesetProblem
 from .model import RulesetSpec, Text
 from .office import Office, OfficeSchema, derived_problems
+from .types import ExtraFacts
 from .validate import check_document, validate_ruleset
 
 __all__ = ["Ruleset", "bundled_rulesets", "check_ruleset", "load_ruleset", "rulesets_dir"]
@@ -102,7 +103,7 @@ class Ruleset:
         merged = {**self.options, **options}
         return Ruleset(self.spec, compile_ruleset(self.spec, merged), self.path)
 
-    def parse_office(self, data: Any, *, extra: str = "error") -> Office:
+    def parse_office(self, data: Any, *, extra: ExtraFacts = "error") -> Office:
         """Validate an office's data against the fact schema (see :mod:`mingxing_rules.office`)
         and the bounds of the ruleset's derived values (more disputes resolved than mediated is
         an error in the data, not a 122 % success rate)."""

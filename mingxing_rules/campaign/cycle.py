@@ -32,6 +32,7 @@ import attrs
 
 from ..errors import InputError, InputProblem
 from ..progress import track
+from ..types import Lang
 from .rates import DEFAULT_POLICY, CampaignPolicy
 from .register import (
     HONOURS,
@@ -79,7 +80,7 @@ class VerdictLike(Protocol):
 
     def to_dict(self) -> dict[str, Any]: ...
 
-    def explain(self, lang: str = "en") -> str: ...
+    def explain(self, lang: Lang = "en") -> str: ...
 
 
 Evaluator: TypeAlias = Callable[[Mapping[str, Any]], VerdictLike]

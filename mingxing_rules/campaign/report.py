@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ..atomic import atomic_write_bytes
 from ..errors import InputError, MingxingError
+from ..types import Lang
 from .cycle import CycleDecision, CycleResult
 from .rates import CITY, RateTable, StarRate
 
@@ -489,7 +490,7 @@ def _target_text(table: RateTable, year: int) -> str:
     return "no target" if target is None else f"target {_percent(target, 0)}"
 
 
-def _decision_items(decisions: Sequence[CycleDecision], lang: str = "zh") -> str:
+def _decision_items(decisions: Sequence[CycleDecision], lang: Lang = "zh") -> str:
     if not decisions:
         return "<p class=\"none\">None. 无。</p>"
     items = []

@@ -43,6 +43,7 @@ from ..batch import (
 from ..load import Ruleset
 from ..progress import Progress
 from ..trace import Verdict
+from ..types import BackendName
 from ._shared import EXIT_FOUND, EXIT_OK, UsageError, languages
 
 __all__ = ["BATCH_SUFFIXES", "TABLE_SUFFIXES", "run_batch"]
@@ -107,7 +108,7 @@ def _kind(out: Path | None, fmt: str) -> str:
     return {".ndjson": "jsonl"}.get(suffix, suffix.lstrip("."))
 
 
-def _items(sources: list[Path], ruleset: Ruleset, backend: str
+def _items(sources: list[Path], ruleset: Ruleset, backend: BackendName
            ) -> Iterator[tuple[int, Verdict | RowError]]:
     """Every record of every source, numbered across them."""
     number = 0

@@ -19,6 +19,7 @@ from ..explain import render
 from ..gap import gap, render_gap
 from ..load import Ruleset
 from ..trace import TRACE_FORMAT, Verdict
+from ..types import Lang
 from ._evaluate import read_json_input
 from ._shared import (
     DEFAULT_RULESET,
@@ -102,7 +103,7 @@ def _ruleset_for(args: argparse.Namespace, subject: Any, cache: dict[Any, Rulese
     return cache[None]
 
 
-def _print(render_one: Callable[[str], str], args: argparse.Namespace, document: Any) -> None:
+def _print(render_one: Callable[[Lang], str], args: argparse.Namespace, document: Any) -> None:
     if args.format == "json":
         print(json.dumps(document, ensure_ascii=False))
         return
