@@ -10,16 +10,16 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from matplotlib.text import Text  # noqa: E402
+from matplotlib.text import Text
 
-from mingxing_rules.campaign import load_register, rate_table  # noqa: E402
-from mingxing_rules.campaign import report as report_module  # noqa: E402
-from mingxing_rules.campaign.report import (  # noqa: E402
+from mingxing_rules.campaign import load_register, rate_table
+from mingxing_rules.campaign import report as report_module
+from mingxing_rules.campaign.report import (
     CJKFontWarning,
     chart_figure,
     render_chart,
 )
-from mingxing_rules.cli import main  # noqa: E402
+from mingxing_rules.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTER = ROOT / "examples" / "city" / "register.jsonl"
