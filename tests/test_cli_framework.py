@@ -170,6 +170,18 @@ def test_diff_takes_a_directory_of_offices_and_says_which_side_is_wrong(
     assert code == 3 and err.startswith("mingxing: error: NEW ruleset nope.yaml:")
 
 
+def test_a_ruleset_can_come_from_stdin_or_a_glob(capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    amendment = Path(AMENDMENT).read_text(encoding="utf-8")
+    code, out, err = run(capsys, "diff", STAR, "-", "--format", "json", stdin=amendment,
+                         monkeypatch=monkeypatch)
+    assert code == 0, err
+    assert json.loads(out)["diff"]["new"].startswith("star-judicial-office@2014")
+    code, out, _ = run(capsys, "evaluate", STAFF, "--format", "json", "--ruleset",
+                       str(Path(AMENDMENT).parent / "*.yaml"))
+    assert code == 0 and json.loads(out)["ruleset"]["version"].startswith("2014")
+
+
 # -- --format json on every command ----------------------------------------------------------------
 
 

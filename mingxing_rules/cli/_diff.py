@@ -17,6 +17,7 @@ from ._shared import (
     add_quiet,
     expand_inputs,
     parse_options,
+    ruleset_source,
     stdin_as_file,
 )
 
@@ -35,8 +36,12 @@ def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "diff", help="structural diff of two rulesets and the verdicts it changes",
         description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("old", metavar="OLD", help="the current ruleset (file or bundled id)")
-    parser.add_argument("new", metavar="NEW", help="the proposed ruleset (file or bundled id)")
+    parser.add_argument("old", metavar="OLD",
+                        help="the current ruleset: a file, a bundled id, a quoted glob "
+                             "matching one file, or -")
+    parser.add_argument("new", metavar="NEW",
+                        help="the proposed ruleset: a file, a bundled id, a quoted glob "
+                             "matching one file, or -")
     parser.add_argument("--offices", metavar="OFFICES", action="append", default=[],
                         help="population: office files (.json, .jsonl), directories, quoted "
                              "globs, or - (repeatable)")
@@ -59,7 +64,7 @@ def _load(source: str, pairs: list[str], flag: str, side: str) -> Any:
 
     options = parse_options(pairs, flag)
     try:
-        return load_ruleset(source, options=options)
+        return load_ruleset(ruleset_source(source), options=options)
     except RulesetError as error:
         located = any(p.location.file for p in error.problems)
         detail = str(error) if located or not error.problems else "; ".join(

@@ -52,6 +52,7 @@ __all__ = [
     "print_error",
     "print_warning",
     "refuse_unless",
+    "ruleset_source",
     "stdin_as_file",
 ]
 
@@ -113,7 +114,7 @@ def add_ruleset(parser: argparse.ArgumentParser, *, what: str = "") -> None:
     """``--ruleset`` and ``--option`` (default ``None``: a command can tell "not given")."""
     parser.add_argument(
         "--ruleset", default=None, metavar="RULESET",
-        help=f"ruleset YAML file or bundled id (default: {DEFAULT_RULESET}){what}")
+        help=f"ruleset YAML file, bundled id or - (default: {DEFAULT_RULESET}){what}")
     parser.add_argument(
         "--option", action="append", default=[], metavar="NAME=VALUE",
         help="set a ruleset option for this run, repeatable; VALUE is read as JSON, else as "
@@ -196,7 +197,21 @@ def load_ruleset_from(args: argparse.Namespace, *, default: str = DEFAULT_RULESE
     from ..load import load_ruleset
 
     options = {**(base_options or {}), **parse_options(getattr(args, "option", None) or [])}
-    return load_ruleset(getattr(args, "ruleset", None) or default, options=options or None)
+    return load_ruleset(ruleset_source(getattr(args, "ruleset", None) or default),
+                        options=options or None)
+
+
+def ruleset_source(name: str) -> str | Path:
+    """A ruleset argument as ``load_ruleset`` takes it: a bundled id or a path as given, ``-``
+    (standard input) spooled to a file, a quoted glob that matches exactly one file."""
+    if name == "-":
+        return stdin_as_file(".yaml")
+    if glob.has_magic(name) and not Path(name).exists():
+        matches = sorted(glob.glob(name, recursive=True))
+        if len(matches) != 1:
+            raise UsageError(f"{name!r} matches {len(matches)} files; a ruleset is one file")
+        return matches[0]
+    return name
 
 
 def languages(lang: str) -> tuple[Literal["zh", "en"], ...]:
