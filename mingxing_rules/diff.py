@@ -234,6 +234,9 @@ def _node_changes(old: NodeSpec, new: NodeSpec, old_thresholds: tuple[Threshold,
         yield Change(area, new.id, "changed", "quote", old.quote, new.quote, False)
     if old.title != new.title:
         yield Change(area, new.id, "changed", "title", old.title.en, new.title.en, False)
+    if old.informational != new.informational:  # a declaration for the lint: no verdict moves
+        yield Change(area, new.id, "changed", "informational", old.informational,
+                     new.informational, False)
 
 
 def _thresholds(ruleset: Ruleset) -> dict[str, tuple[Threshold, ...]]:

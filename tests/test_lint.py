@@ -399,6 +399,19 @@ def test_an_unused_rule_is_reported_unless_declared_informational(tmp_path: Path
             if p.token == "extra_note"] == []
 
 
+def test_declaring_a_rule_informational_is_a_cosmetic_change(tmp_path: Path) -> None:
+    from mingxing_rules import diff_rulesets
+
+    star = load_ruleset("star-judicial-office")
+    assert star.spec.file is not None
+    source = Path(star.spec.file).read_text(encoding="utf-8")
+    path = tmp_path / "undeclared.yaml"
+    path.write_text(source.replace("    informational: true\n", "", 1), encoding="utf-8")
+    changes = diff_rulesets(load_ruleset(path), star).changes
+    assert [(c.target, c.field, c.semantic) for c in changes] == [
+        ("police_car_where_possible", "informational", False)]
+
+
 def test_an_informational_rule_that_decides_is_a_warning(tmp_path: Path) -> None:
     text = load_ruleset("star-judicial-office").spec.file
     assert text is not None
