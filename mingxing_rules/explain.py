@@ -49,6 +49,7 @@ from .language.expr import (
     parse,
 )
 from .ruleset.model import DerivedSpec, FactSpec, RulesetSpec, Text, Threshold
+from .types import Format, Lang
 
 if TYPE_CHECKING:
     from .engine.trace import Reading, Verdict
@@ -936,7 +937,7 @@ def trace_html(trace: Trace, lang: str = "en") -> str:
     return f'{HTML_STYLE}<div class="mx" lang="{lang}">{_trace_table(trace, w)}</div>'
 
 
-def render(verdict: Verdict, lang: str = "en", fmt: str = "text", *,
+def render(verdict: Verdict, lang: Lang = "en", fmt: Format = "text", *,
            ruleset: Ruleset | None = None) -> str:
     """A readable explanation of ``verdict``.
 

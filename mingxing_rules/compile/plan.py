@@ -429,7 +429,7 @@ def topological_order(edges: Mapping[str, Sequence[str]]) -> list[str]:
 
 def build_plan(spec: RulesetSpec, options: tuple[tuple[str, Any], ...]) -> Plan:
     """Build the plan of ``spec`` with resolved ``options`` (see
-    :func:`mingxing_rules.compile.resolve_options`). Raises :class:`RulesetError` (E210)
+    :func:`mingxing_rules.compile.codegen.resolve_options`). Raises :class:`RulesetError` (E210)
     when the static cost exceeds :data:`MAX_PLAN_COST`."""
     option_map = dict(options)
     facts = {f.name: f for f in spec.facts}

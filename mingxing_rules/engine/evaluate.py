@@ -19,6 +19,7 @@ import attrs
 from ..compile.codegen import NA, CompiledProgram
 from ..errors import BackendUnavailableError
 from ..ruleset.load import Ruleset, load_ruleset
+from ..types import BackendName, ExtraFacts, OutcomeId
 from .office import Office
 from .trace import Trace, Verdict
 
@@ -183,26 +184,32 @@ def evaluate(
     office: Mapping[str, Any] | Office,
     ruleset: Ruleset | str | None = None,
     *,
-    backend: str = "native",
-    extra: str = "error",
+    options: Mapping[str, Any] | None = None,
+    backend: BackendName = "native",
+    extra: ExtraFacts = "error",
 ) -> Verdict:
     """Decide one office and return the :class:`Verdict` with its full trace.
 
     ``office`` is plain data (validated against the ruleset's fact schema; every bad field is
     reported at once in an :class:`~mingxing_rules.errors.InputError`) or an already validated
     :class:`~mingxing_rules.engine.office.Office`. ``ruleset`` is a :class:`Ruleset`, a path, or a
-    bundled id (default: the Star Judicial Office ruleset). ``backend`` is ``"native"``,
+    bundled id (default: the Star Judicial Office ruleset). ``options`` sets interpretation
+    options for this call (``{"revocation_mode": "automatic"}``; the ruleset is compiled once
+    per set of options and cached). ``backend`` is ``"native"``,
     ``"durable"`` (durable_rules' Rete engine) or ``"verified"`` (both; raises
     :class:`~mingxing_rules.errors.BackendMismatchError` if they disagree).
     """
     compiled = _ruleset(ruleset)
+    if options:
+        compiled = load_ruleset(compiled, options=options)
     parsed = compiled.parse_office(office, extra=extra)
     engine = get_backend(backend)
     row = engine.row(compiled.program, parsed)
     return verdict_from_row(compiled, parsed, row, engine.name)
 
 
-def decide(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None = None) -> str:
+def decide(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None = None
+           ) -> OutcomeId:
     """Only the outcome id (or ``"UNDECIDED"``), computed by the short-circuit function.
 
     Use it where no explanation is needed (counting, screening); :func:`evaluate` gives the

@@ -23,6 +23,7 @@ from ..compile.plan import Plan
 from ..errors import InputError, InputProblem
 from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import Text, Threshold
+from ..types import Format, Lang, OutcomeId
 from .office import json_value
 
 __all__ = [
@@ -500,12 +501,12 @@ class Trace(Sequence[Step]):
         return trace_html(self)
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class Verdict:
     """The decision for one office, with the trace that explains it."""
 
     office_id: str
-    outcome: str  # an outcome id of the ruleset, or "UNDECIDED"
+    outcome: OutcomeId  # an outcome id of the ruleset, or "UNDECIDED"
     effect: str | None  # award | revoke | none; None when undecided
     decided_by: str | None  # the outcome rule that decided, or the otherwise outcome
     possible_outcomes: tuple[str, ...]  # when undecided: the outcomes still possible
@@ -522,6 +523,18 @@ class Verdict:
     @property
     def decided(self) -> bool:
         return self.outcome != "UNDECIDED"
+
+    def __repr__(self) -> str:
+        """One line: the office, the outcome and why (not the options and the whole trace)."""
+        if self.decided:
+            failed = [step.id for step in self.trace.failing()]  # criteria
+            why = f"; not met: {', '.join(failed[:3])}" + (
+                f" and {len(failed) - 3} more" if len(failed) > 3 else "") if failed else ""
+        else:
+            why = (f"; possible: {', '.join(self.possible_outcomes)}; missing: "
+                   f"{', '.join(self.missing_facts)}")
+        return (f"<Verdict {self.office_id}: {self.outcome}{why} "
+                f"({self.ruleset_id} {self.ruleset_version})>")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Verdict):
@@ -695,7 +708,7 @@ class Verdict:
         """Rebuild a verdict from :meth:`to_json` output (compact or full)."""
         return cls.from_dict(json.loads(text), ruleset)
 
-    def explain(self, lang: str = "en", fmt: str = "text") -> str:
+    def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
         """A readable explanation (``fmt``: text | md | html | json)."""
         from ..explain import render
 

@@ -23,6 +23,7 @@ from ..compile.plan import Plan
 from ..engine.office import Office, OfficeSchema, derived_problems
 from ..errors import InputError, RulesetError, RulesetProblem
 from ..language.typecheck import suggest
+from ..types import ExtraFacts
 from . import lint
 from .model import RulesetSpec, Text
 from .source import read_yaml
@@ -123,7 +124,7 @@ class Ruleset:
         merged = {**self.options, **options}
         return Ruleset(self.spec, compile_ruleset(self.spec, merged), self.path, self._digest)
 
-    def parse_office(self, data: Any, *, extra: str = "error") -> Office:
+    def parse_office(self, data: Any, *, extra: ExtraFacts = "error") -> Office:
         """Validate an office's data against the fact schema (see
         :mod:`mingxing_rules.engine.office`) and the bounds of the ruleset's derived values (more
         disputes resolved than mediated is an error in the data, not a 122 % success rate)."""

@@ -168,6 +168,8 @@ class NodeSpec:
     effect: Effect = "none"
     description: Text | None = None
     location: Location = Location()
+    # A rule declared shown-in-traces-only (``informational: true``): no outcome may read it.
+    informational: bool = False
 
 
 @attrs.frozen

@@ -382,6 +382,11 @@ def _node(c: _Collector, raw: Any, path: str, kind: str, parsed_conditions: list
         else:
             applies = _condition(c, body.get("applies_if"), child_path(path, "applies_if"), label,
                                  parsed_conditions)
+    informational = body.get("informational", False)
+    if not isinstance(informational, bool):
+        c.add("R102", child_path(path, "informational"),
+              f"expected true or false, found {informational!r}", label)
+        informational = False
     if rule_id is None or title is None or clause is None:
         return body, None
     node = NodeSpec(
@@ -397,6 +402,7 @@ def _node(c: _Collector, raw: Any, path: str, kind: str, parsed_conditions: list
         parent=parent,
         description=description,
         location=c.located(path, rule_id),
+        informational=informational,
     )
     return body, node
 
@@ -551,7 +557,8 @@ def check_document(document: Any, marks: SourceMap
     derived_raw = _derived(c, root.get("derived", {}), parsed)
     nodes = _groups(c, root.get("groups"), parsed)
     for index, rraw in enumerate(_list(c, root.get("rules"), "rules")):
-        _, rule = _node(c, rraw, child_path("rules", index), "rule", parsed, None)
+        _, rule = _node(c, rraw, child_path("rules", index), "rule", parsed, None,
+                        ("informational",))
         if rule is not None:
             nodes.append(rule)
     outcomes, otherwise = _decision(c, root.get("decision"), parsed)
