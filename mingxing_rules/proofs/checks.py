@@ -432,7 +432,7 @@ CHECKS = ("criteria", "outcomes", "rules", "undecided", "properties")
 
 
 def prove_ruleset(ruleset: Ruleset | str, *, options: str = "all",
-                  timeout: float = DEFAULT_TIMEOUT, checks: Iterable[str] = CHECKS,
+                  timeout: float = DEFAULT_TIMEOUT, checks: Iterable[str] | None = None,
                   progress: Callable[[str], None] | None = None) -> ProofReport:
     """Prove what holds for every office of ``ruleset`` (see the module docstring).
 
@@ -445,7 +445,7 @@ def prove_ruleset(ruleset: Ruleset | str, *, options: str = "all",
         raise ValueError(f"options must be 'all' or 'fixed', not {options!r}")
     if not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
-    wanted = tuple(checks)
+    wanted = tuple(checks) if checks is not None else CHECKS
     unknown = [c for c in wanted if c not in CHECKS]
     if unknown:
         raise ValueError(f"unknown checks {unknown}; checks: {', '.join(CHECKS)}")

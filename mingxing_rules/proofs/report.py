@@ -125,7 +125,9 @@ class ProofReport:
         ``verbose``), with counterexample offices shown as the facts that matter."""
         counts = self.counts()
         if lang == "zh":
-            head = (f"证明 {self.subject}({self.options};{self.solver},"
+            options = {"every option setting": "所有选项取值",
+                       "options as loaded": "按加载时的选项"}.get(self.options, self.options)
+            head = (f"证明 {self.subject}({options};{self.solver},"
                     f"用时 {self.seconds:.1f} 秒,每项限时 {self.timeout:g} 秒):"
                     f"已证明 {counts['proved']},不成立 {counts['refuted']},未知 {counts['unknown']}")
         else:
@@ -156,8 +158,13 @@ def _detail_lines(result: ProofResult, lang: str) -> list[str]:
     if result.options:
         lines.append(("选项:" if lang == "zh" else "options: ")
                      + ", ".join(f"{k}={v!r}" for k, v in result.options.items()))
+    changed = result.details.get("changed_facts")
+    if changed is not None:
+        missing = "缺失" if lang == "zh" else "missing"
+        lines.append(("改动的事实:" if lang == "zh" else "facts changed: ") + ", ".join(
+            f"{k}={missing if v is None else repr(v)}" for k, v in changed.items()))
     for label, office in (("office", result.office), ("then", result.other_office)):
-        if office is None:
+        if office is None or changed is not None:
             continue
         shown = result.details.get("shown_facts")
         items = [(k, v) for k, v in office.items() if k != "id"
