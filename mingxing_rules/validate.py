@@ -39,7 +39,7 @@ _FACT_TYPES = ("number", "integer", "boolean", "enum", "set", "date", "finding",
 _OPTION_TYPES = ("boolean", "integer", "number", "enum")
 _TOP_KEYS = ("format", "ruleset", "options", "facts", "derived", "groups", "rules", "decision",
              "messages")
-_TOP_KEYS = (*_TOP_KEYS, "properties")  # declared properties (mingxing_rules.properties)
+_EXTRA_TOP_KEYS = ("properties",)  # declared properties (mingxing_rules.properties)
 
 
 class _Collector:
@@ -524,7 +524,7 @@ def check_document(document: Any, marks: SourceMap
         if isinstance(document, dict):
             c.add("R103", "", "the ruleset is empty")
         return None, c.problems
-    _keys(c, root, "", _TOP_KEYS, ("format", "ruleset", "facts", "decision"))
+    _keys(c, root, "", (*_TOP_KEYS, *_EXTRA_TOP_KEYS), ("format", "ruleset", "facts", "decision"))
     if "format" in root and root["format"] != FORMAT:
         c.add("R111", "format", f"format {root['format']!r} is not supported; use {FORMAT!r}")
 

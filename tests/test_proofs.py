@@ -379,8 +379,8 @@ def test_differential_prove_finds_every_flip_hypothesis_finds_and_more(
          , None),
     ]
     old = load_ruleset("star-judicial-office")
-    for new, report in seeded:
-        report = report or prove_equivalent(old, new, base=BASE)
+    for new, known in seeded:
+        report = known or prove_equivalent(old, new, base=BASE)
         proved = {tuple(r.subject.split(" -> ")) for r in report.of("flip")}
         assert all(r.reproduced for r in report.of("flip"))
         searched = {f.transition for f in find_verdict_changes(

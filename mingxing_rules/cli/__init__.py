@@ -23,7 +23,7 @@ EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RULESET = 0, 1, 2, 3
 
 # Sub-command modules; each defines add_parser(subparsers) and run(args).
 _SUBCOMMANDS = ("_explain", "_diff", "_campaign")
-_SUBCOMMANDS = (*_SUBCOMMANDS, "_prove")  # `mingxing prove` (needs the prove extra)
+_OPTIONAL_SUBCOMMANDS = ("_prove",)  # `mingxing prove` (its solver is the prove extra)
 
 
 def _error(message: str) -> None:
@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--option", action="append", default=[], metavar="NAME=VALUE")
     schema.set_defaults(func=_schema)
 
-    for name in _SUBCOMMANDS:
+    for name in (*_SUBCOMMANDS, *_OPTIONAL_SUBCOMMANDS):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:

@@ -243,7 +243,8 @@ class _Prover:
             core = tuple(c for w in dead for c in answers[w].core)
             return ProofResult("rule_not_dead", node.id, "refuted",
                                f"rule {node.id} can never {dead[0]}: it is dead{note}",
-                               f"规则 {node.id} 永远不可能{'成立' if dead[0] == 'pass' else '不成立'}"
+                               f"规则 {node.id} 永远不可能"
+                               f"{'成立' if dead[0] == 'pass' else '不成立'}"
                                f",是失效的规则{note_zh}", place, node.clause, core=core,
                                seconds=sum(a.seconds for a in answers.values()))
         reproduced = True

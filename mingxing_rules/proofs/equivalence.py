@@ -245,7 +245,7 @@ def _flip_result(kind: tuple[str, str], before: Encoding, after: Encoding,
     if answer != z3.sat:
         return ProofResult("flip", subject, "unknown",
                            f"a flip of this kind exists, but no minimal office was found within "
-                           f"{timeout:g} s", f"存在此类变化,但限时内未找到最小示例",
+                           f"{timeout:g} s", "存在此类变化,但限时内未找到最小示例",
                            seconds=seconds)
     model = optimizer.model()
     found = office.read(model, facts)
@@ -311,4 +311,4 @@ def _json(value: Any) -> Any:
 def _summary(verdict: Any, lang: str) -> str:
     """The verdict and the lines of its explanation that say why (not the office header)."""
     lines = [line.strip() for line in verdict.explain(lang).splitlines() if line.strip()]
-    return lines[1] if len(lines) > 1 else verdict.outcome
+    return lines[1] if len(lines) > 1 else str(verdict.outcome)

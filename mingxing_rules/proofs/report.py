@@ -129,7 +129,8 @@ class ProofReport:
                        "options as loaded": "按加载时的选项"}.get(self.options, self.options)
             head = (f"证明 {self.subject}({options};{self.solver},"
                     f"用时 {self.seconds:.1f} 秒,每项限时 {self.timeout:g} 秒):"
-                    f"已证明 {counts['proved']},不成立 {counts['refuted']},未知 {counts['unknown']}")
+                    f"已证明 {counts['proved']},不成立 {counts['refuted']},"
+                    f"未知 {counts['unknown']}")
         else:
             head = (f"prove {self.subject} ({self.options}; {self.solver}, "
                     f"{self.seconds:.1f} s, {self.timeout:g} s per check): "

@@ -380,7 +380,7 @@ class Encoding:
     """
 
     def __init__(self, plan: Plan, office: SymbolicOffice, options: SymbolicOptions) -> None:
-        self.z3 = z3 = load_z3()
+        self.z3 = load_z3()
         self.plan, self.office, self.options = plan, office, options
         self.side: list[Any] = []  # definitions of materialised ratios
         self.derived: dict[str, Any] = {}
@@ -618,11 +618,11 @@ class _Translator(ExprVisitor[Any]):
             return self.relation(z3.And(left.known, other.known),
                                  _arith(op, left.value, other.value))
         if isinstance(left, Bool3):
-            other = self.as_bool(right)
+            flag = self.as_bool(right)
             if op not in ("==", "!="):
                 raise UnsupportedError(f"ordering of conditions ({op})")
-            same_t = z3.Or(z3.And(left.t, other.t), z3.And(left.f, other.f))
-            same_f = z3.Or(z3.And(left.t, other.f), z3.And(left.f, other.t))
+            same_t = z3.Or(z3.And(left.t, flag.t), z3.And(left.f, flag.f))
+            same_f = z3.Or(z3.And(left.t, flag.f), z3.And(left.f, flag.t))
             return Bool3(same_t, same_f) if op == "==" else Bool3(same_f, same_t)
         if isinstance(left, Enum3):
             if op not in ("==", "!="):
@@ -641,13 +641,13 @@ class _Translator(ExprVisitor[Any]):
             return equal if op == "==" else Bool3(equal.f, equal.t)
         if isinstance(left, Date3):
             if isinstance(right, Const) and isinstance(right.value, dt.date):
-                other = Date3(z3.BoolVal(True), z3.IntVal(right.value.toordinal()))
+                day = Date3(z3.BoolVal(True), z3.IntVal(right.value.toordinal()))
             elif isinstance(right, Date3):
-                other = right
+                day = right
             else:
                 raise UnsupportedError("a date compared with another type")
-            return self.relation(z3.And(left.known, other.known),
-                                 _arith(op, left.ordinal, other.ordinal))
+            return self.relation(z3.And(left.known, day.known),
+                                 _arith(op, left.ordinal, day.ordinal))
         if isinstance(left, Str3):
             if op not in ("==", "!="):
                 raise UnsupportedError(f"ordering of text ({op})")
@@ -887,7 +887,8 @@ class _Translator(ExprVisitor[Any]):
         z3 = self.z3
         if isinstance(value, Bool3) or (isinstance(default, Bool3)
                                         and not isinstance(value, Num3 | Ratio3)):
-            first, second = self.as_bool(value), self.as_bool(default)
+            first: Bool3 = self.as_bool(value)
+            second: Bool3 = self.as_bool(default)
             missing = z3.Not(first.known(z3))
             return Bool3(z3.Or(first.t, z3.And(missing, second.t)),
                          z3.Or(first.f, z3.And(missing, second.f)))
@@ -915,13 +916,13 @@ class _Translator(ExprVisitor[Any]):
                 return Const(dt.date(year_tree, month, day))
             except ValueError:
                 return Const(None)
-        year = self.as_number(self.visit(year_tree))
+        year: Num3 = self.as_number(self.visit(year_tree))
         spec = (self.encoding.plan.facts.get(year_tree.name)
                 if isinstance(year_tree, Name) else None)
         if (spec is None or spec.minimum is None or spec.maximum is None
                 or spec.maximum - spec.minimum > _MAX_YEARS):
             raise UnsupportedError("date() with a year that has no small declared range")
-        known: Any = z3.BoolVal(False)
+        hits: Any = z3.BoolVal(False)
         ordinal: Any = z3.IntVal(0)
         for candidate in range(int(spec.minimum), int(spec.maximum) + 1):
             try:
@@ -929,9 +930,9 @@ class _Translator(ExprVisitor[Any]):
             except ValueError:
                 continue
             hit = year.value == candidate
-            known = z3.Or(known, hit)
+            hits = z3.Or(hits, hit)
             ordinal = z3.If(hit, z3.IntVal(day_number), ordinal)
-        return Date3(z3.And(year.known, known), ordinal)
+        return Date3(z3.And(year.known, hits), ordinal)
 
 
 def _freeze(value: Any) -> Any:
