@@ -111,7 +111,7 @@ class Session:
                 return Answer("sat", self.solver.model(), (), time.perf_counter() - started)
             if result == z3.unsat:
                 names = {**self.labels, **goal_labels}
-                core = tuple(names.get(str(c), str(c)) for c in self.solver.unsat_core())
+                core = tuple(sorted(names.get(str(c), str(c)) for c in self.solver.unsat_core()))
                 return Answer("unsat", None, core, time.perf_counter() - started)
             return Answer("unknown", None, (), time.perf_counter() - started,
                           str(self.solver.reason_unknown()))
