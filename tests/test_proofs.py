@@ -268,8 +268,11 @@ def test_a_false_property_is_refuted_with_a_reproducible_pair(tmp_path: Path) ->
     outcome_in: [DIRECT_PROMOTION]
 """
     ruleset = variant(tmp_path, "wrong-properties", ("properties:\n", "properties:\n" + wrong))
-    report = prove_ruleset(ruleset, checks=["properties"], options="fixed")
+    report = prove_ruleset(ruleset, checks=["properties"], options="fixed", properties=[
+        "more_members_keeps_the_title", "mediated_alone", "promotion_is_always_star",
+        "more_floor_area"])
     results = {r.subject: r for r in report.of("property")}
+    assert len(results) == 4
     for name in ("more_members_keeps_the_title", "mediated_alone", "promotion_is_always_star"):
         assert results[name].status == "refuted", name
         assert results[name].reproduced is True, name
@@ -292,8 +295,9 @@ def test_unencoded_constructs_and_timeouts_are_an_honest_unknown(tmp_path: Path)
     outcome_not_in: [UNDECIDED]
 """
     ruleset = variant(tmp_path, "unsupported", ("properties:\n", "properties:\n" + unsupported))
-    report = prove_ruleset(ruleset, checks=["properties"], options="fixed")
-    result = {r.subject: r for r in report.of("property")}["year_based"]
+    report = prove_ruleset(ruleset, checks=["properties"], options="fixed",
+                           properties=["year_based"])
+    (result,) = report.of("property")
     assert result.status == "unknown" and "not encoded" in result.message
     hurried = prove_ruleset("star-judicial-office", checks=["undecided"], timeout=0.001)
     assert hurried.by_status("unknown") and not hurried.ok

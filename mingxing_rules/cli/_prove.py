@@ -41,6 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--check", action="append", default=[], metavar="NAME",
                         help="only these checks (criteria, outcomes, rules, undecided, "
                         "properties), repeatable")
+    parser.add_argument("--property", action="append", default=None, metavar="ID",
+                        dest="property_ids", help="only these declared properties, repeatable")
     parser.add_argument("--base", metavar="OFFICE",
                         help="with OLD NEW: the office JSON counterexamples stay close to")
     parser.add_argument("--fix", action="append", default=[], metavar="FACT=VALUE",
@@ -89,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     if len(args.rulesets) == 1:
         report = prove_ruleset(args.rulesets[0], timeout=args.timeout,
                                options="fixed" if args.fixed_options else "all",
-                               checks=args.check or None)
+                               checks=args.check or None, properties=args.property_ids)
     else:
         base = None
         if args.base:

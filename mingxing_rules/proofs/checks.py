@@ -27,7 +27,9 @@ from ..errors import InputError, Location
 from ..model import PropertySpec
 from .report import ProofReport, ProofResult
 from .translate import (
+    Bool3,
     Encoding,
+    Enum3,
     SymbolicOffice,
     SymbolicOptions,
     UnsupportedError,
@@ -145,8 +147,11 @@ class Native:
             return None
 
 
-def _office(encoding: Encoding, model: Any, name: str) -> dict[str, Any]:
-    return {"id": name, **encoding.office.read(model, encoding.facts_read)}
+def _office(encoding: Encoding, model: Any, name: str,
+            facts: Iterable[str] | None = None) -> dict[str, Any]:
+    """The office of a model: the facts ``facts`` (default: every fact the plan reads)."""
+    names = encoding.facts_read if facts is None else facts
+    return {"id": name, **encoding.office.read(model, names)}
 
 
 def _unknown(check: str, subject: str, answer: Answer | None, node_where: str = "",
@@ -168,11 +173,33 @@ class _Prover:
         self.free = [o.name for o in ruleset.spec.options] if options == "all" else []
         self.encoding = encode(self.plan, SymbolicOffice("office"), self.options_for({}))
         self.session = Session([self.encoding], timeout)
+        self.only_properties: frozenset[str] | None = None
 
     def options_for(self, fixed: Mapping[str, Any], prefix: str = "opt") -> SymbolicOptions:
         values = {**self.plan.option_map, **fixed}
         free = [n for n in self.free if n not in fixed]
         return SymbolicOptions(self.ruleset.spec.options, values, free=free, prefix=prefix)
+
+    def witness(self, goals: list[tuple[Any, str]]) -> Answer:
+        """A query for a witness: with the ruleset's own option values first (readable, and
+        one compiled ruleset re-evaluates them all), then with every option setting."""
+        if not self.free:
+            return self.session.query(goals)
+        z3 = load_z3()
+        defaults = []
+        for name, value in self.encoding.options.vars.items():
+            default = self.plan.option_map[name]
+            if isinstance(value, Bool3):
+                defaults.append(value.t if default else value.f)
+            elif isinstance(value, Enum3):
+                defaults.append(value.index == value.values.index(default))
+            else:
+                defaults.append(value.value == z3.RealVal(default))
+        first = self.session.query([*goals, (z3.And(defaults), "the default options")])
+        if first.status == "sat":
+            return first
+        second = self.session.query(goals)
+        return attrs.evolve(second, seconds=second.seconds + first.seconds)
 
     def options_of(self, model: Any, options: SymbolicOptions | None = None) -> dict[str, Any]:
         return (options or self.encoding.options).read(model)
@@ -186,7 +213,7 @@ class _Prover:
             place = where(node.location)
             answers = {}
             for wanted, formula in (("pass", value.t), ("fail", value.f)):
-                answers[wanted] = self.session.query(
+                answers[wanted] = self.witness(
                     [(formula, f"{node.kind} {node.id} {wanted}es ({place})")])
             if node.kind == "criterion":
                 for wanted in ("pass", "fail"):
@@ -219,7 +246,9 @@ class _Prover:
                                f"{node.kind} {node.id} {verb[0]} for any valid office",
                                f"{node.id} 对任何有效的司法所都{verb[1]}", place, node.clause,
                                core=answer.core, seconds=answer.seconds)
-        office = _office(self.encoding, answer.model, f"witness-{node.id}-{wanted}")
+        # the facts the criterion needs decide it: the witness carries those alone
+        office = _office(self.encoding, answer.model, f"witness-{node.id}-{wanted}",
+                         node.facts_needed)
         options = self.options_of(answer.model)
         verdict = self.native.evaluate(office, options)
         status = "PASS" if wanted == "pass" else "FAIL"
@@ -249,7 +278,8 @@ class _Prover:
                                seconds=sum(a.seconds for a in answers.values()))
         reproduced = True
         for wanted, answer in answers.items():
-            office = _office(self.encoding, answer.model, f"witness-{node.id}-{wanted}")
+            office = _office(self.encoding, answer.model, f"witness-{node.id}-{wanted}",
+                             node.facts_needed)
             verdict = self.native.evaluate(office, self.options_of(answer.model))
             status = "PASS" if wanted == "pass" else "FAIL"
             reproduced &= verdict is not None and verdict.trace.step(node.id).status.name == status
@@ -268,7 +298,7 @@ class _Prover:
                 self.plan.otherwise)
             place = where(spec.location if spec else None)
             clause = spec.clause if spec else ""
-            answer = self.session.query([(encoding.verdict[outcome_id],
+            answer = self.witness([(encoding.verdict[outcome_id],
                                           f"outcome {outcome_id} ({place})")])
             if answer.status == "unknown":
                 results.append(_unknown("outcome_reachable", outcome_id, answer, place, clause))
@@ -336,6 +366,8 @@ class _Prover:
     def property_checks(self) -> list[ProofResult]:
         results = []
         for prop in self.ruleset.spec.properties:
+            if self.only_properties is not None and prop.id not in self.only_properties:
+                continue
             try:
                 results.append(self.property_check(prop))
             except UnsupportedError as exc:
@@ -434,11 +466,13 @@ CHECKS = ("criteria", "outcomes", "rules", "undecided", "properties")
 
 def prove_ruleset(ruleset: Ruleset | str, *, options: str = "all",
                   timeout: float = DEFAULT_TIMEOUT, checks: Iterable[str] | None = None,
+                  properties: Iterable[str] | None = None,
                   progress: Callable[[str], None] | None = None) -> ProofReport:
     """Prove what holds for every office of ``ruleset`` (see the module docstring).
 
     ``options``: ``"all"`` (every option setting) or ``"fixed"`` (the ruleset's own values).
     ``timeout``: seconds per check; a check the solver cannot settle in time is *unknown*.
+    ``checks``: a subset of :data:`CHECKS`; ``properties``: only these declared properties.
     """
     from ..load import load_ruleset
 
@@ -453,6 +487,13 @@ def prove_ruleset(ruleset: Ruleset | str, *, options: str = "all",
     started = time.perf_counter()
     rs = load_ruleset(ruleset)
     prover = _Prover(rs, options, timeout)
+    if properties is not None:
+        prover.only_properties = frozenset(properties)
+        declared = {p.id for p in rs.spec.properties}
+        missing = sorted(prover.only_properties - declared)
+        if missing:
+            raise ValueError(f"no declared properties {missing}; declared: "
+                             + ", ".join(sorted(declared)))
     results: list[ProofResult] = []
     steps: dict[str, Callable[[], list[ProofResult]]] = {
         "outcomes": prover.outcome_checks,
