@@ -441,3 +441,26 @@ def test_options_can_be_free_variables(star: Any) -> None:
     solver = z3.Solver()
     solver.add(fixed.valid(), fixed.verdict["REVOKED"])
     assert solver.check() == z3.unsat
+
+
+def test_a_vacuous_property_and_an_empty_region_are_not_proofs(tmp_path: Path) -> None:
+    vacuous = """  - id: never_applies
+    clause: 四
+    title:
+      zh: 空洞
+      en: vacuous
+    when: floor_area_m2 < 0
+    outcome_in: [STAR]
+"""
+    ruleset = variant(tmp_path, "vacuous", ("properties:\n", "properties:\n" + vacuous))
+    report = prove_ruleset(ruleset, checks=["properties"], properties=["never_applies"])
+    (result,) = report.of("property")
+    assert result.status == "refuted" and "vacuously" in result.message
+    assert any("fact floor_area_m2" in c for c in result.core)
+    from mingxing_rules.errors import InputError, MingxingError
+
+    with pytest.raises(MingxingError, match="no valid office"):
+        prove_equivalent("star-judicial-office", AMENDMENT,
+                         ranges={"floor_area_m2": (300, 100)})
+    with pytest.raises(InputError):
+        prove_equivalent("star-judicial-office", AMENDMENT, region={"floor_area_m2": "big"})

@@ -61,6 +61,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
+    except BrokenPipeError:  # pragma: no cover - `mingxing prove ... | head`
+        raise
     except RulesetError as error:
         print(f"mingxing: error: {error}", file=sys.stderr)
         return EXIT_RULESET

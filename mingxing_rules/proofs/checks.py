@@ -400,6 +400,8 @@ class _Prover:
             if prop.same_step:
                 goals += [(s == steps[0], "every fact moves by the same step")
                           for s in steps[1:]]
+            premise = [*goals, (z3.Or([first.verdict[k] for k in prop.keeps]),
+                                f"the first office gets one of {list(prop.keeps)}")]
             goals.append((z3.Or([z3.And(first.verdict[k], z3.Not(second.verdict[k]))
                                  for k in prop.keeps]),
                           f"the outcome in {list(prop.keeps)} is not kept ({place})"))
@@ -407,6 +409,7 @@ class _Prover:
             when = first.translator.boolean(prop.when) if prop.when is not None else None
             if when is not None:
                 goals.append((when.t, f"when {prop.when_text} ({place})"))
+            premise = list(goals)
             broken = []
             if prop.outcome_in:
                 broken.append(z3.Not(z3.Or([first.verdict[o] for o in prop.outcome_in])))
@@ -418,8 +421,16 @@ class _Prover:
         if answer.status == "unknown":
             return _unknown("property", prop.id, answer, place, prop.clause)
         if answer.status == "unsat":
+            # a property no office can even put to the test holds vacuously: say so
+            applies = session.query(premise)
+            if applies.status == "unsat":
+                return ProofResult(
+                    "property", prop.id, "refuted",
+                    f"{prop.title.en}: holds only vacuously, no valid office meets its premise",
+                    f"{prop.title.zh}:仅空洞成立,没有有效的司法所满足其前提", place,
+                    prop.clause, core=applies.core, seconds=answer.seconds + applies.seconds)
             return ProofResult("property", prop.id, "proved", prop.title.en, prop.title.zh,
-                               place, prop.clause, seconds=answer.seconds)
+                               place, prop.clause, seconds=answer.seconds + applies.seconds)
         return self._property_counterexample(prop, first, second, options, answer)
 
     def _property_counterexample(self, prop: PropertySpec, first: Encoding,

@@ -113,10 +113,14 @@ def prove_equivalent(old: Ruleset | str, new: Ruleset | str, *,
     after = encode(new_rs.plan, office, new_options)
     facts = list(dict.fromkeys([*before.facts_read, *after.facts_read]))
     specs_by_name = {**old_rs.plan.facts, **new_rs.plan.facts}
+    for ruleset in (old_rs, new_rs):  # region values are office data: validate them as such
+        ruleset.parse_office({"id": "region", **dict(region or {})}, extra="ignore")
     restrictions = _region(office, specs_by_name, region or {}, ranges or {})
     solver = z3.Solver()
     solver.set("timeout", max(1, int(timeout * 1000)))
     solver.add(before.valid(), after.valid(), *restrictions)
+    if solver.check() == z3.unsat:  # an empty region would make "equivalent" vacuous
+        raise MingxingError("the region contains no valid office: nothing to prove")
     pairs = [(a, b) for a in before.verdict_ids for b in after.verdict_ids if a != b]
     differ = z3.Or([z3.And(before.verdict[a], after.verdict[b]) for a, b in pairs])
     solver.add(differ)
@@ -148,6 +152,9 @@ def prove_equivalent(old: Ruleset | str, new: Ruleset | str, *,
                                              model_completion=True)))
         kinds.append(kind)
         solver.add(z3.Not(z3.And(before.verdict[kind[0]], after.verdict[kind[1]])))
+    order = {name: i for i, name in enumerate(dict.fromkeys([*before.verdict_ids,
+                                                            *after.verdict_ids]))}
+    kinds.sort(key=lambda k: (order[k[0]], order[k[1]]))
     for kind in kinds:
         results.append(_flip_result(kind, before, after, office, facts, restrictions,
                                     base_facts, timeout, (native_old, native_new), diff,
