@@ -464,3 +464,21 @@ def test_a_vacuous_property_and_an_empty_region_are_not_proofs(tmp_path: Path) -
                          ranges={"floor_area_m2": (300, 100)})
     with pytest.raises(InputError):
         prove_equivalent("star-judicial-office", AMENDMENT, region={"floor_area_m2": "big"})
+
+
+def test_prove_reports_a_criterion_a_constraint_makes_impossible(
+        monkeypatch: pytest.MonkeyPatch, star: Any) -> None:
+    """End to end: once a constraint is added (the ``constraints:`` section of another branch),
+    ``prove`` refutes ``floor_area`` can-pass with the constraint's file:line in the core."""
+    from mingxing_rules.load import Ruleset
+
+    where = Location(file="rulesets/with-constraints.yaml", line=12)
+    seeded = _Constraint("small_premises", parse("floor_area_m2 < 150"), where)
+    patched = attrs.evolve(star.plan, spec=_WithConstraints(star.spec, [seeded]))
+    monkeypatch.setattr(Ruleset, "plan", property(lambda self: patched))
+    report = prove_ruleset(star, checks=["criteria"], options="fixed")
+    refuted = {(r.check, r.subject): r for r in report.by_status("refuted")}
+    assert set(refuted) == {("criterion_can_pass", "floor_area")}
+    result = refuted[("criterion_can_pass", "floor_area")]
+    assert "constraint small_premises (rulesets/with-constraints.yaml:12)" in result.core
+    assert result.location == f"{star.spec.file}:{star.plan.node('floor_area').location.line}"
