@@ -205,10 +205,12 @@ class _Prover:
         return (options or self.encoding.options).read(model)
 
     # criteria and rules ----------------------------------------------------------------------
-    def node_checks(self) -> list[ProofResult]:
+    def node_checks(self, kinds: tuple[str, ...] = ("criterion", "rule")) -> list[ProofResult]:
         results: list[ProofResult] = []
         read_by_outcomes = self._read_by_outcomes()
-        for node in self.plan.of_kind("criterion", "rule"):
+        for node in self.plan.nodes:
+            if node.kind not in kinds:
+                continue
             value = self.encoding.nodes[node.id]
             place = where(node.location)
             answers = {}
@@ -377,8 +379,11 @@ class _Prover:
 
     def property_check(self, prop: PropertySpec) -> ProofResult:
         z3 = load_z3()
-        options = self.options_for(dict(prop.options), prefix=f"opt.{prop.id}")
-        first = encode(self.plan, SymbolicOffice(f"{prop.id}.a"), options)
+        shared = prop.kind == "invariant" and not prop.options  # the main encoding serves
+        options = (self.encoding.options if shared
+                   else self.options_for(dict(prop.options), prefix=f"opt.{prop.id}"))
+        first = (self.encoding if shared
+                 else encode(self.plan, SymbolicOffice(f"{prop.id}.a"), options))
         place = where(prop.location)
         encodings = [first]
         goals: list[tuple[Any, str]] = []
@@ -409,6 +414,8 @@ class _Prover:
             when = first.translator.boolean(prop.when) if prop.when is not None else None
             if when is not None:
                 goals.append((when.t, f"when {prop.when_text} ({place})"))
+            if first.side:  # ratios `when` compares with each other, defined exactly
+                goals.append((z3.And(first.side), "exact rates"))
             premise = list(goals)
             broken = []
             if prop.outcome_in:
@@ -416,7 +423,7 @@ class _Prover:
             if prop.outcome_not_in:
                 broken.append(z3.Or([first.verdict[o] for o in prop.outcome_not_in]))
             goals.append((z3.Or(broken), f"the outcome is not as declared ({place})"))
-        session = Session(encodings, self.timeout)
+        session = self.session if shared else Session(encodings, self.timeout)
         answer = session.query(goals)
         if answer.status == "unknown":
             return _unknown("property", prop.id, answer, place, prop.clause)
@@ -519,7 +526,9 @@ def prove_ruleset(ruleset: Ruleset | str, *, options: str = "all",
             progress(name)
         if name in ("criteria", "rules"):
             if node_results is None:
-                node_results = prover.node_checks()
+                node_results = prover.node_checks(tuple(
+                    kind for kind, check in (("criterion", "criteria"), ("rule", "rules"))
+                    if check in wanted))
             keep = ("criterion_can_pass", "criterion_can_fail") if name == "criteria" else (
                 "rule_not_dead",)
             results += [r for r in node_results if r.check in keep]
