@@ -33,8 +33,10 @@ RESERVED_OUTCOMES = frozenset({"UNDECIDED"})
 RESERVED_FIELDS = frozenset({"id", "name", "county", "note"})
 MAX_ITEMS = 2000  # facts, rules, criteria ... of one kind in one ruleset
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_OUTCOME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+# matched with fullmatch (``$`` would let a trailing newline through) and ASCII only: ids reach
+# generated code and file names
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}", re.ASCII)
+_OUTCOME = re.compile(r"[A-Z][A-Z0-9_]{0,63}", re.ASCII)
 _FACT_TYPES = ("number", "integer", "boolean", "enum", "set", "date", "finding", "text")
 _OPTION_TYPES = ("boolean", "integer", "number", "enum")
 _TOP_KEYS = ("format", "ruleset", "options", "facts", "derived", "groups", "rules", "decision",
@@ -168,7 +170,7 @@ def _name(c: _Collector, value: Any, path: str, pattern: re.Pattern[str] = _NAME
     text = _string(c, value, path)
     if text is None:
         return None
-    if not pattern.match(text):
+    if not pattern.fullmatch(text):
         shape = "UPPER_CASE" if pattern is _OUTCOME else "lower_snake_case"
         c.add("R106", path, f"{what} {text!r} must be {shape} (letters, digits, _; at most 64)",
               None, text)
@@ -530,7 +532,7 @@ def check_document(document: Any, marks: SourceMap
     meta = _mapping(c, root.get("ruleset"), "ruleset")
     _keys(c, meta, "ruleset", ("id", "version", "title", "effective", "source", "description"),
           ("id", "version", "title", "effective", "source"))
-    rid = _name(c, meta.get("id"), "ruleset.id", re.compile(r"^[a-z][a-z0-9_-]{0,63}$"))
+    rid = _name(c, meta.get("id"), "ruleset.id", re.compile(r"[a-z][a-z0-9_-]{0,63}", re.ASCII))
     version = _string(c, meta.get("version"), "ruleset.version")
     title = _text(c, meta.get("title"), "ruleset.title")
     description = _text(c, meta.get("description"), "ruleset.description", required=False)
@@ -659,10 +661,29 @@ def check_document(document: Any, marks: SourceMap
 
 
 def _messages(c: _Collector, raw: Any) -> dict[str, Text]:
+    """Wording overrides: known catalogue keys only, each template parsed now with the safe
+    formatter's rules (:mod:`.templates`), so that explaining never meets a bad one."""
+    from .templates import catalogue_fields, template_problems
+
+    known = catalogue_fields()
     messages: dict[str, Text] = {}
     for key, value in _mapping(c, raw, "messages").items():
-        text = _text(c, value, child_path("messages", key))
-        if text is not None:
+        path = child_path("messages", key)
+        if key not in known:
+            hint = _types.suggest(key, known)
+            extra = f" (did you mean {hint!r}?)" if hint else ""
+            c.add("R112", path, f"unknown message key {key!r}{extra}", None, key)
+            continue
+        text = _text(c, value, path)
+        if text is None:
+            continue
+        bad = False
+        for lang in ("zh", "en"):
+            for problem in template_problems(text.get(lang), known[key]):
+                c.add("R113", child_path(path, lang), f"message {key} ({lang}): {problem}",
+                      None, text.get(lang)[:80])
+                bad = True
+        if not bad:
             messages[key] = text
     return messages
 
