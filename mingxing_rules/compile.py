@@ -135,11 +135,52 @@ def _date3(year: Any, month: Any, day: Any) -> dt.date | None:
         return None
 
 
+MAX_RESULT_BITS = 1024  # an integer result beyond what a float can hold is unknown
+
+
+def _number3(result: Any) -> Any:
+    """An arithmetic result, or unknown when it is beyond what a float can hold (inf, NaN, an
+    integer of more than 1024 bits): a threshold can never be stated that far out, and a NaN or
+    an infinity would reach JSON output, which has no form for them."""
+    if isinstance(result, float):
+        return result if math.isfinite(result) else None
+    if isinstance(result, int) and result.bit_length() > MAX_RESULT_BITS:
+        return None
+    return result
+
+
+def _add3(left: Any, right: Any) -> Any:
+    if left is None or right is None:
+        return None
+    try:
+        return _number3(left + right)
+    except OverflowError:  # an integer too large for a float, met with a float
+        return None
+
+
+def _sub3(left: Any, right: Any) -> Any:
+    if left is None or right is None:
+        return None
+    try:
+        return _number3(left - right)
+    except OverflowError:
+        return None
+
+
+def _mul3(left: Any, right: Any) -> Any:
+    if left is None or right is None:
+        return None
+    try:
+        return _number3(left * right)
+    except OverflowError:
+        return None
+
+
 def _div3(left: Any, right: Any) -> Any:
     if left is None or right is None or right == 0:
         return None
     try:
-        return left / right
+        return _number3(left / right)
     except OverflowError:  # an integer too large for a float
         return None
 
@@ -155,7 +196,7 @@ def _pow3(left: Any, right: Any) -> Any:
     # integers would make every later step slow
     if isinstance(result, int) and result.bit_length() > 128:
         return None
-    return None if isinstance(result, complex) else result
+    return None if isinstance(result, complex) else _number3(result)
 
 
 def _list3(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -175,6 +216,9 @@ _HELPERS: dict[str, Any] = {
     "_list3": _list3,
     "_div3": _div3,
     "_pow3": _pow3,
+    "_add3": _add3,
+    "_sub3": _sub3,
+    "_mul3": _mul3,
     "_len": len,
     "_abs": abs,
 }
@@ -400,21 +444,13 @@ class _Gen:
         raise TypeError(f"cannot compile {node!r}")  # pragma: no cover - the checker rejects it
 
     def binary(self, op: str, left: ast.expr, right: ast.expr) -> ast.expr:
-        py_op: ast.operator = {"+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(), "/": ast.Div(),
-                               "**": ast.Pow()}[op]
         if isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
             folded = _fold(op, left.value, right.value)
             return ast.Constant(folded)
 
-        if op in ("/", "**"):
-            # x / 0, 0 ** -1 and results beyond a float are unknown, never an exception
-            helper = "_div3" if op == "/" else "_pow3"
-            return ast.Call(_name(helper), [left, right], [])
-
-        def build(h: list[ast.expr]) -> ast.expr:
-            return ast.BinOp(h[0], py_op, h[1])
-
-        return self.unknown_if_any([left, right], build)
+        # x / 0, 0 ** -1 and results beyond a float are unknown, never an exception
+        helper = {"+": "_add3", "-": "_sub3", "*": "_mul3", "/": "_div3", "**": "_pow3"}[op]
+        return ast.Call(_name(helper), [left, right], [])
 
     def compare(self, op: str, left: ast.expr, right: ast.expr) -> ast.expr:
         py_op: ast.cmpop = {"<": ast.Lt(), "<=": ast.LtE(), ">": ast.Gt(), ">=": ast.GtE(),

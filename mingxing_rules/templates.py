@@ -60,7 +60,8 @@ def parse_template(template: str) -> tuple[Piece, ...]:
     except ValueError as exc:  # a lone "{" or "}"
         raise TemplateError(f"{exc} (write {{{{ or }}}} for a literal brace)") from None
     pieces: list[Piece] = []
-    for literal, field, spec, conversion in parsed:
+    for literal, field, raw_spec, conversion in parsed:
+        spec = raw_spec or ""
         if field is None:
             pieces.append((literal, None, ""))
             continue
@@ -73,7 +74,6 @@ def parse_template(template: str) -> tuple[Piece, ...]:
                                 "access or indexing)")
         if conversion not in (None, "s"):
             raise TemplateError(f"conversion !{conversion} in {whole} is not allowed (only !s)")
-        spec = spec or ""
         if "{" in spec or "}" in spec:
             raise TemplateError(f"nested placeholder in the format of {whole} is not allowed")
         found = _SPEC.fullmatch(spec)

@@ -525,6 +525,17 @@ def check_document(document: Any, marks: SourceMap
         if isinstance(document, dict):
             c.add("R103", "", "the ruleset is empty")
         return None, c.problems
+    if not any(key in root for key in _TOP_KEYS):
+        # not a ruleset at all (a password file, a CSV...): one problem naming the first key,
+        # cut short, rather than every line of the file echoed back as an unknown key
+        first = str(next(iter(root)))
+        shown = first if len(first) <= 40 else first[:37] + "..."
+        where = c.marks.locate(child_path("", first))
+        c.problems.append(RulesetProblem(
+            "R111", f"not a ruleset: no 'format: {FORMAT}' and none of the keys "
+            f"{', '.join(_TOP_KEYS)} (the first key is {shown!r})",
+            Location(where.file, where.line, where.column, "", None), "error", None))
+        return None, c.problems
     _keys(c, root, "", _TOP_KEYS, ("format", "ruleset", "facts", "decision"))
     if "format" in root and root["format"] != FORMAT:
         c.add("R111", "format", f"format {root['format']!r} is not supported; use {FORMAT!r}")

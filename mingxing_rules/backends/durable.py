@@ -39,12 +39,15 @@ from typing import Any
 import attrs
 
 from ..compile import NA, CompiledProgram
+from ..compile import _add3 as compiled_add3
 from ..compile import _all3 as compiled_all3
 from ..compile import _any3 as compiled_any3
 from ..compile import _count3 as compiled_count3
 from ..compile import _date3 as compiled_date3
 from ..compile import _div3 as compiled_div3
+from ..compile import _mul3 as compiled_mul3
 from ..compile import _pow3 as compiled_pow3
+from ..compile import _sub3 as compiled_sub3
 from ..errors import (
     BackendUnavailableError,
     EvaluationError,
@@ -222,11 +225,11 @@ def _arith(op: str, left: Any, right: Any) -> Any:
     if left is None or right is None:
         return None
     if op == "+":
-        return left + right
+        return compiled_add3(left, right)
     if op == "-":
-        return left - right
+        return compiled_sub3(left, right)
     if op == "*":
-        return left * right
+        return compiled_mul3(left, right)
     if op == "/":
         return compiled_div3(left, right)
     return compiled_pow3(left, right)
@@ -1637,7 +1640,8 @@ def _encode(translation: Translation, office: Office, sid: str) -> tuple[str, di
         for key, value in computed.items():
             if value is None:
                 continue
-            kind = translation.field_kinds[key]
+            # a derived value read only by other derived values has no field in the network
+            kind = translation.field_kinds.get(key, "number")
             problem = _type_problem(key, kind, value, "computed")
             if problem is not None:
                 raise EvaluationError(f"office {office.id!r}: {problem.message}")
@@ -1763,6 +1767,13 @@ class DurableHost:
             if found is not None:
                 return found
             definition = translation.definition  # a fresh copy: the stored text never changes
+            if not definition:
+                # every node is constant (e.g. it compares impossible dates, which are unknown):
+                # nothing for the engine to do, and durable_rules crashes the process on an
+                # empty ruleset, so it is never asked to create one
+                registered = DurableRuleset(translation, -1, {})
+                self._rulesets[translation.name] = registered
+                return registered
             for rule_name, rule in definition.items():
                 self._actions[(translation.name, rule_name)] = translation.actions[rule.pop("run")]
             try:
@@ -1787,6 +1798,8 @@ class DurableHost:
         with self._lock:
             sid = str(next(self._sids))
             events, derived = _encode(translation, office, sid)
+            if handle == -1:  # no network (see register): the row is constants and derived
+                return self._without_network(translation, row, derived, sid)
             state: int | None = None
             message: str | None = None
             finished = False
@@ -1846,6 +1859,15 @@ class DurableHost:
         return DurableRun(tuple(row), tuple(
             Firing(rule, node, _STATUS_NAMES[code], text, duplicate)
             for rule, node, code, text, duplicate in firings), sid)
+
+    def _without_network(self, translation: Translation, row: list[Any],
+                         derived: Mapping[str, Any], sid: str) -> DurableRun:
+        for position, value in translation.constants.items():
+            row[position] = value
+        for name, position in translation.derived_positions.items():
+            row[position] = derived[name]
+        self.evaluations += 1
+        return DurableRun(tuple(row), (), sid)
 
     def _abandon(self, handle: int, state: int | None, message: str | None) -> None:
         """Run the session's remaining activations without their actions.
