@@ -17,12 +17,17 @@ summary), 2 the file cannot be read, 3 ruleset errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
-import json
+import signal
+import stat
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ..atomic import atomic_open, same_file
 from ..batch import (
     BatchResult,
     RowError,
@@ -35,7 +40,9 @@ from ..batch import (
     record_columns,
     verdict_record,
 )
-from ..errors import InputError, MingxingError, RulesetError
+from ..errors import MingxingError, RulesetError
+from ..jsonio import dumps as json_dumps
+from ..jsonio import loads as json_loads
 from ..load import load_ruleset
 from ..trace import Verdict
 
@@ -45,6 +52,7 @@ EXIT_OK = 0
 EXIT_ROW_ERRORS = 1
 EXIT_INPUT = 2
 EXIT_RULESET = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 PROGRESS_FROM = 200  # records; shorter runs finish before a bar is worth drawing
 
 
@@ -56,8 +64,8 @@ def _options(pairs: list[str]) -> dict[str, Any] | None:
         if not sep:
             raise RulesetError(f"--option {pair!r}: expected NAME=VALUE")
         try:
-            options[name] = json.loads(raw)
-        except json.JSONDecodeError:
+            options[name] = json_loads(raw)
+        except ValueError:
             options[name] = raw
     return options or None
 
@@ -89,7 +97,44 @@ class _Writer:
                                     "error": item.message}
         else:
             data = {"row": row, **item.to_dict()}
-        self.handle.write(json.dumps(data, ensure_ascii=False) + "\n")
+        self.handle.write(json_dumps(data) + "\n")
+
+
+class _InterruptedError(Exception):
+    """SIGINT or SIGTERM arrived during a batch."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop the batch between two records, as :class:`_InterruptedError`."""
+    def stop(number: int, _frame: object) -> None:
+        raise _InterruptedError(signal.Signals(number).name)
+
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _output(out_path: Path) -> contextlib.AbstractContextManager[IO[str]]:
+    """The results file: written atomically (a temporary file renamed when the batch is done)
+    unless it is a device or a pipe (``/dev/null``, ``/dev/stdout``), written directly."""
+    try:
+        special = out_path.exists() and not stat.S_ISREG(out_path.stat().st_mode)
+    except OSError:
+        special = False
+    if special:
+        return out_path.open("w", encoding="utf-8", newline="")
+    return atomic_open(out_path, "w", encoding="utf-8", newline="")
 
 
 def run_batch(args: argparse.Namespace) -> int:
@@ -99,9 +144,17 @@ def run_batch(args: argparse.Namespace) -> int:
     lang = getattr(args, "lang", None) or "en"
     lang = "zh" if lang == "zh" else "en"
     fmt = getattr(args, "format", None) or "text"
+    out_path = Path(out) if out and str(out) != "-" else None
+    ruleset_name = getattr(args, "ruleset", None) or "star-judicial-office"
+    if out_path is not None:
+        # refused before anything is opened: writing the results over an input loses it
+        for name, given in (("the batch file", source), ("the ruleset", Path(ruleset_name))):
+            if given.exists() and same_file(out_path, given):
+                _error(f"--out {out_path} is {name}; choose another file (nothing was written)")
+                return EXIT_INPUT
     try:
-        ruleset = load_ruleset(getattr(args, "ruleset", None) or "star-judicial-office",
-                               options=_options(getattr(args, "option", None) or []))
+        ruleset = load_ruleset(ruleset_name, options=_options(getattr(args, "option", None)
+                                                              or []))
     except RulesetError as exc:
         _error(str(exc))
         return EXIT_RULESET
@@ -111,7 +164,6 @@ def run_batch(args: argparse.Namespace) -> int:
     if source.suffix.lower() not in (".csv", ".tsv", ".jsonl", ".ndjson", ".json"):
         _error(f"{source}: unsupported file type (expected .csv, .tsv, .jsonl or .json)")
         return EXIT_INPUT
-    out_path = Path(out) if out and str(out) != "-" else None
     kind = "jsonl" if out_path is not None and out_path.suffix.lower() in (
         ".jsonl", ".ndjson") else "csv"
     criteria = tuple(i.id for i in ruleset.program.layout if i.kind == "criterion")
@@ -124,35 +176,51 @@ def run_batch(args: argparse.Namespace) -> int:
     if show is None:
         show = sys.stderr.isatty() and (total is None or total >= PROGRESS_FROM)
     progress = _Progress(total, bool(show))
-    handle: IO[str] = (out_path.open("w", encoding="utf-8", newline="") if out_path
-                       else sys.stdout)
+    status = EXIT_OK
     try:
-        writer = _Writer(handle, kind, criteria)
-        for row, item in iter_evaluate(source, ruleset,
-                                       backend=getattr(args, "backend", None) or "native"):
-            writer.write(row, item)
-            tally.add(item)
-            if keep_all and isinstance(item, Verdict):
-                kept.append(item)
-                kept_rows.append(row)
-            progress.update()
+        with _interruptible(), (_output(out_path) if out_path is not None
+                                else contextlib.nullcontext(sys.stdout)) as handle:
+            writer = _Writer(handle, kind, criteria)
+            for row, item in iter_evaluate(source, ruleset,
+                                           backend=getattr(args, "backend", None) or "native"):
+                writer.write(row, item)
+                tally.add(item)
+                if keep_all and isinstance(item, Verdict):
+                    kept.append(item)
+                    kept_rows.append(row)
+                progress.update()
+    except _InterruptedError as stop:
+        progress.close()
+        kept_note = ("no results file was written" + (f" ({out_path} is unchanged)"
+                     if out_path is not None and out_path.exists() else "")
+                     if out_path is not None else "the results above are partial")
+        _error(f"interrupted ({stop.name}) after {tally.total} records: {kept_note}")
+        sys.stderr.write(tally.summary().explain(lang, "json" if fmt == "json" else "text"))
+        return EXIT_INTERRUPTED
     except RulesetError as exc:
         _error(str(exc))
         return EXIT_RULESET
-    except InputError as exc:  # the file as a whole cannot be read (e.g. a .json that is not)
+    except MingxingError as exc:  # the file as a whole cannot be read, an unavailable backend
         _error(str(exc))
-        return EXIT_INPUT
-    except MingxingError as exc:  # e.g. an unavailable backend
-        _error(str(exc))
-        return EXIT_INPUT
+        status = EXIT_INPUT
+    except OSError as exc:  # the results cannot be written: a full disk, a missing folder
+        where = out_path or "the output"
+        regular = out_path is not None and out_path.is_file()
+        kept_note = (f"; {out_path} is unchanged" if regular else "; no results file was "
+                     "written" if out_path is not None and not out_path.exists() else "")
+        _error(f"cannot write the results to {where}: {exc.strerror or exc}{kept_note}")
+        status = EXIT_INPUT
     finally:
         progress.close()
-        if out_path is not None:
-            handle.close()
-    summary_stream = sys.stdout if out_path is not None else sys.stderr
-    if keep_all:
-        summary_stream.write(matrix_html(BatchResult(ruleset, kept, kept_rows, tally.errors),
-                                         lang) + "\n")
-    else:
-        summary_stream.write(tally.summary().explain(lang, fmt if fmt != "html" else "text"))
+    summary_stream = sys.stdout if out_path is not None and status == EXIT_OK else sys.stderr
+    try:
+        if keep_all and status == EXIT_OK:
+            summary_stream.write(matrix_html(BatchResult(ruleset, kept, kept_rows,
+                                                         tally.errors), lang) + "\n")
+        else:
+            summary_stream.write(tally.summary().explain(lang, fmt if fmt != "html" else "text"))
+    except OSError:  # stdout closed or full: the exit status still tells
+        pass
+    if status != EXIT_OK:
+        return status
     return EXIT_ROW_ERRORS if tally.errors else EXIT_OK

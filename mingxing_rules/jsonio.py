@@ -1,0 +1,114 @@
+"""Strict JSON in and out: what the library reads from office files and writes as results.
+
+Reading (:func:`loads`) refuses what Python's :mod:`json` lets through silently or turns into a
+crash: a key given twice in one object (which value was meant?), ``NaN`` and ``Infinity`` (not
+JSON), a number of more than 4300 digits (Python's own ``ValueError``), and nesting deeper than
+:data:`MAX_DEPTH` (100,000 ``[`` would be a ``RecursionError``). Each is a :class:`JsonInputError`
+with a message fit for a user.
+
+Writing (:func:`dumps`) never emits ``NaN`` or ``Infinity``: a value that is not finite is
+written as ``null`` (unknown), which is what the library means by it.
+
+>>> loads('{"id": "a", "id": "b"}')
+Traceback (most recent call last):
+...
+mingxing_rules.jsonio.JsonInputError: duplicate key 'id' in one object
+>>> dumps({"rate": float("inf")})
+'{"rate": null}'
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+__all__ = ["MAX_DEPTH", "JsonInputError", "dumps", "finite_json", "loads"]
+
+MAX_DEPTH = 64  # nested arrays and objects in one record; an office needs 3
+
+
+class JsonInputError(ValueError):
+    """Text that is not strict JSON. ``column`` is 1-based when known."""
+
+    def __init__(self, message: str, column: int | None = None, reason: str | None = None
+                 ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+        self.reason = reason or message  # without the "not valid JSON" and the column
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            shown = key if len(key) <= 40 else key[:37] + "..."
+            raise JsonInputError(f"duplicate key {shown!r} in one object")
+        result[key] = value
+    return result
+
+
+def _constant(name: str) -> Any:
+    raise JsonInputError(f"{name} is not a JSON value (write null for an unknown number)")
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays and objects (strings skipped), in one linear pass."""
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse strict JSON; :class:`JsonInputError` says what is wrong and where."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JsonInputError(f"not valid UTF-8 (byte 0x{text[exc.start]:02x})",
+                                 exc.start + 1) from None
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        raise JsonInputError(f"nests deeper than {MAX_DEPTH} levels")
+    try:
+        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+    except JsonInputError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise JsonInputError(f"not valid JSON: {exc.msg} (column {exc.colno})",
+                             exc.colno, exc.msg) from None
+    except ValueError as exc:  # an integer beyond Python's 4300-digit conversion limit
+        if "digits" in str(exc):
+            raise JsonInputError("a number has more than 4300 digits") from None
+        raise JsonInputError(f"not valid JSON: {exc}") from None
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise JsonInputError(f"nests deeper than {MAX_DEPTH} levels") from None
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (containers copied)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(item) for item in value]
+    return value
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """JSON text without ``NaN``/``Infinity`` (they become ``null``); UTF-8 text as is."""
+    options.setdefault("ensure_ascii", False)
+    try:
+        return json.dumps(value, allow_nan=False, **options)
+    except ValueError:  # a NaN or an infinity somewhere: unknown
+        return json.dumps(finite_json(value), allow_nan=False, **options)
