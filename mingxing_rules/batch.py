@@ -33,6 +33,7 @@ from typing import IO, Any
 import attrs
 
 from . import jsonio
+from .atomic import atomic_open
 from .errors import InputError, InputProblem, MingxingError
 from .evaluate import evaluate
 from .explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, office_label
@@ -687,7 +688,7 @@ class BatchResult:
         """Write :meth:`records` as CSV (``encoding="utf-8-sig"`` for Excel)."""
         columns = record_columns(self.criteria)
         if isinstance(path, str | Path):
-            with Path(path).open("w", encoding=encoding, newline="") as handle:
+            with atomic_open(path, "w", encoding=encoding, newline="") as handle:
                 _write_csv(handle, columns, self.records(include_errors))
         else:
             _write_csv(path, columns, self.records(include_errors))

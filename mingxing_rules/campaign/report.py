@@ -22,6 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+from ..atomic import atomic_write_bytes
 from ..errors import InputError, MingxingError
 from .cycle import CycleDecision, CycleResult
 from .rates import CITY, RateTable, StarRate
@@ -291,7 +292,8 @@ def write_chart(table: RateTable, path: str | Path, *, year: int | None = None) 
     suffix = file.suffix.lower().lstrip(".")
     if suffix not in ("png", "svg"):
         raise InputError(f"{file}: a chart is written as .png or .svg, not {file.suffix!r}")
-    file.write_bytes(render_chart(table, year=year, fmt="png" if suffix == "png" else "svg"))
+    atomic_write_bytes(file, render_chart(table, year=year,
+                                          fmt="png" if suffix == "png" else "svg"))
 
 
 def _inline_svg(svg: bytes) -> str:

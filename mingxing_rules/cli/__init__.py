@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EvaluationError, InputError, RulesetError
+from ..terminal import sanitised_terminal
 
 __all__ = ["main"]
 
@@ -177,19 +178,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "command", None) == "schema":
         args.ruleset = args.ruleset
-    try:
-        return int(args.func(args))
-    except RulesetError as exc:
-        _error(str(exc))
-        return EXIT_RULESET
-    except InputError as exc:
-        _error(str(exc))
-        return EXIT_USAGE
-    except EvaluationError as exc:
-        _error(str(exc))
-        return EXIT_FOUND
-    except BrokenPipeError:  # pragma: no cover - `mingxing ... | head`
-        return EXIT_OK
+    with sanitised_terminal():  # texts from rulesets and offices are shown, not obeyed
+        try:
+            return int(args.func(args))
+        except RulesetError as exc:
+            _error(str(exc))
+            return EXIT_RULESET
+        except InputError as exc:
+            _error(str(exc))
+            return EXIT_USAGE
+        except EvaluationError as exc:
+            _error(str(exc))
+            return EXIT_FOUND
+        except BrokenPipeError:  # pragma: no cover - `mingxing ... | head`
+            return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

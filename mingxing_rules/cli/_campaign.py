@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_write_text, same_file
 from ..campaign import (
     Assessment,
     CampaignPolicy,
@@ -99,9 +100,26 @@ def run(args: argparse.Namespace) -> int:
     except InputError as error:
         print(f"mingxing campaign: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:  # a file cannot be written: every write is atomic, so the old
+        # file (if any) is whole
+        where = error.filename or "a file"
+        print(f"mingxing campaign: error: cannot write {where}: {error.strerror or error} "
+              "(any existing file is unchanged)", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _refuse_overwriting_the_register(args: argparse.Namespace) -> None:
+    """--out and --chart are outputs: one naming the register would destroy it (--save is
+    meant to, and is written only after the register has been read in full)."""
+    for option, target in (("--out", args.out), ("--chart", args.chart)):
+        if target is not None and Path(args.register).exists() and same_file(
+                target, args.register):
+            raise InputError(f"{option} {target} is the register file; choose another file "
+                             "(nothing was written)")
 
 
 def _run(args: argparse.Namespace) -> int:
+    _refuse_overwriting_the_register(args)
     if (args.apply or args.save) and not args.cycle:
         raise InputError("--apply and --save need --cycle")
     if args.save and not args.apply:
@@ -133,7 +151,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.out:
         page = render_html(table, year=args.year, cycle=cycle, chart=not args.no_chart,
                            source=str(args.register))
-        args.out.write_text(page, encoding="utf-8")
+        atomic_write_text(args.out, page)
         print(f"wrote {args.out}", file=sys.stderr)
     return EXIT_OK
 
