@@ -64,9 +64,9 @@ def sanitised_terminal() -> Iterator[None]:
     saved = sys.stdout, sys.stderr
     try:
         if _is_terminal(sys.stdout):
-            sys.stdout = SanitisingStream(sys.stdout)  # type: ignore[assignment]
+            sys.stdout = SanitisingStream(sys.stdout)
         if _is_terminal(sys.stderr):
-            sys.stderr = SanitisingStream(sys.stderr)  # type: ignore[assignment]
+            sys.stderr = SanitisingStream(sys.stderr)
         yield
     finally:
         sys.stdout, sys.stderr = saved

@@ -394,9 +394,14 @@ def dump_register(register: Register, *, fmt: str) -> str:
                 + ", ".join(sorted(register.header)) + "); save it as .jsonl")
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        # the csv module quotes a cell holding "\n" but not one holding a lone "\r", which
+        # every reader then takes for a line break: such rows are written fully quoted
+        quoted = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n",
+                                quoting=csv.QUOTE_ALL)
         writer.writeheader()
         for record in records:
-            writer.writerow({key: _csv_text(key, value) for key, value in record.items()})
+            row = {key: _csv_text(key, value) for key, value in record.items()}
+            (quoted if any("\r" in cell for cell in row.values()) else writer).writerow(row)
         return out.getvalue()
     raise InputError(f"unknown register format {fmt!r} (expected jsonl or csv)")
 

@@ -108,18 +108,34 @@ class _InterruptedError(Exception):
         self.name = name
 
 
+class _StopRequest:
+    """Set by SIGINT/SIGTERM; the batch stops before its next record. (Raising from the signal
+    handler would land wherever the program happens to be, e.g. inside the validation of one
+    office, which would report it as that office's error.) A second signal stops at once."""
+
+    def __init__(self) -> None:
+        self.signal_name: str | None = None
+
+    def check(self) -> None:
+        if self.signal_name is not None:
+            raise _InterruptedError(self.signal_name)
+
+
 @contextlib.contextmanager
-def _interruptible() -> Iterator[None]:
-    """Ctrl-C and SIGTERM stop the batch between two records, as :class:`_InterruptedError`."""
+def _interruptible() -> Iterator[_StopRequest]:
+    request = _StopRequest()
+
     def stop(number: int, _frame: object) -> None:
-        raise _InterruptedError(signal.Signals(number).name)
+        if request.signal_name is not None:
+            raise KeyboardInterrupt
+        request.signal_name = signal.Signals(number).name
 
     previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for number in (signal.SIGINT, signal.SIGTERM):
             previous[number] = signal.signal(number, stop)
     try:
-        yield
+        yield request
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -178,23 +194,25 @@ def run_batch(args: argparse.Namespace) -> int:
     progress = _Progress(total, bool(show))
     status = EXIT_OK
     try:
-        with _interruptible(), (_output(out_path) if out_path is not None
-                                else contextlib.nullcontext(sys.stdout)) as handle:
+        with _interruptible() as stop, (_output(out_path) if out_path is not None
+                                        else contextlib.nullcontext(sys.stdout)) as handle:
             writer = _Writer(handle, kind, criteria)
             for row, item in iter_evaluate(source, ruleset,
                                            backend=getattr(args, "backend", None) or "native"):
+                tally.add(item)  # counted as read even if writing it fails below
                 writer.write(row, item)
-                tally.add(item)
+                stop.check()
                 if keep_all and isinstance(item, Verdict):
                     kept.append(item)
                     kept_rows.append(row)
                 progress.update()
-    except _InterruptedError as stop:
+    except (_InterruptedError, KeyboardInterrupt) as stop:
         progress.close()
+        name = stop.name if isinstance(stop, _InterruptedError) else "SIGINT"
         kept_note = ("no results file was written" + (f" ({out_path} is unchanged)"
                      if out_path is not None and out_path.exists() else "")
                      if out_path is not None else "the results above are partial")
-        _error(f"interrupted ({stop.name}) after {tally.total} records: {kept_note}")
+        _error(f"interrupted ({name}) after {tally.total} records: {kept_note}")
         sys.stderr.write(tally.summary().explain(lang, "json" if fmt == "json" else "text"))
         return EXIT_INTERRUPTED
     except RulesetError as exc:
