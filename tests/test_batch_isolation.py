@@ -136,7 +136,7 @@ def test_a_derived_inf_or_nan_is_unknown_and_json_stays_strict(tmp_path: Path,
     from mingxing_rules import evaluate
 
     verdict = evaluate({"id": "o", "area_m2": 5}, load_ruleset(path))
-    document = json.loads(verdict.to_json(), parse_constant=lambda name: pytest.fail(name))
+    document = json.loads(verdict.to_json(), parse_constant=pytest.fail)
     assert verdict.outcome == "UNDECIDED"
     assert json.dumps(document, allow_nan=False)
 
@@ -219,7 +219,7 @@ def test_a_disk_that_fills_up_leaves_the_old_results_whole(tmp_path: Path) -> No
     out.write_text("previous\n", "utf-8")
     process = _cli(["evaluate", "--batch", str(path), "--out", str(out)],
                    preexec_fn=_limit_file_size(4096))
-    stdout, stderr = process.communicate(timeout=120)
+    _, stderr = process.communicate(timeout=120)
     assert process.returncode == 2, stderr
     assert "Traceback" not in stderr and "cannot write the results" in stderr
     assert out.read_text("utf-8") == "previous\n"
@@ -241,7 +241,7 @@ def test_an_interrupted_batch_exits_130_with_the_summary_and_no_partial_file(
         time.sleep(0.05)  # the batch has started writing
     time.sleep(0.5)
     process.send_signal(signal_number)
-    stdout, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert "offices:" in stderr  # the summary so far
