@@ -56,6 +56,8 @@ def child_path(path: str, key: str | int) -> str:
     """Compose a path: ``groups`` + 0 -> ``groups[0]``; ``ruleset`` + ``id`` -> ``ruleset.id``."""
     if isinstance(key, int):
         return f"{path}[{key}]"
+    if not key.isprintable():  # a key holding a newline or a control character: shown escaped
+        return f"{path}[{key!r}]"
     return f"{path}.{key}" if path else key
 
 
