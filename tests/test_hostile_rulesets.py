@@ -485,7 +485,7 @@ def test_a_file_in_the_working_directory_never_replaces_a_bundled_ruleset(
     assert load_ruleset("./star-judicial-office").id == "hostile"
     assert load_ruleset("file:star-judicial-office").id == "hostile"
     (tmp_path / "other").write_text(BASE, "utf-8")
-    with pytest.raises(RulesetError, match="write './other' or 'file:other'"):
+    with pytest.raises(RulesetError, match=r"write '\./other' or 'file:other'"):
         load_ruleset("other")
 
 
