@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EvaluationError, InputError, RulesetError
+from ..jsonio import JsonInputError
+from ..jsonio import loads as strict_json
 from ..terminal import sanitised_terminal
 
 __all__ = ["main"]
@@ -35,10 +37,18 @@ def _read_office(path: str) -> Any:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read office file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text)
+        json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError):
+        pass  # reported by the strict reader below
+    try:  # duplicate keys, NaN, 5000-digit numbers, deep nesting: input errors (issue 13)
+        return strict_json(text)
+    except JsonInputError as exc:
+        raise InputError(f"{path}: {exc.message}") from None
 
 
 def _add_ruleset_args(parser: argparse.ArgumentParser) -> None:
