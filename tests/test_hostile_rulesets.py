@@ -535,3 +535,43 @@ def test_a_message_template_never_fails_at_explain_time() -> None:
     assert render("{ruleset_title:>1000000000}", values) == "{ruleset_title:>1000000000}"
     assert render("{ruleset_title:d}", values) == "t"
     assert render("{missing}", values) == "{missing}"
+
+
+# -- issue 13: the durable backend runs or refuses what the native compiler accepts --------------------
+
+DURABLE_RUN = r"""
+import sys
+from mingxing_rules import evaluate, load_ruleset
+ruleset = load_ruleset(sys.argv[1])
+for backend in ("native", "durable", "verified"):
+    for area in (3, 250):
+        print(backend, area, evaluate({"id": "o", "area_m2": area}, ruleset,
+                                      backend=backend).outcome)
+"""
+
+
+@pytest.mark.parametrize(("condition", "derived", "expected"), [
+    ("b >= 2", "  a: {value: area_m2 * 2, title: {zh: a, en: a}}\n"
+     "  b: {value: a + 1, title: {zh: b, en: b}}\n", ["PASS", "PASS"]),
+    ("date(2013, 2, 30) > date(2013, 1, 1)", "", ["UNDECIDED", "UNDECIDED"]),
+    ("area_m2 >= 200 and date(2013, 2, 30) > date(2013, 1, 1)", "", ["FAIL", "UNDECIDED"]),
+], ids=["derived-reads-derived", "impossible-date", "impossible-date-and-a-fact"])
+def test_the_durable_backend_agrees_with_the_native_one(
+        tmp_path: Path, condition: str, derived: str, expected: list[str]) -> None:
+    """A derived value reading another raised KeyError on durable and verified; a ruleset whose
+    every node is constant (an impossible date is unknown) crashed the process (durable_rules
+    segfaults on an empty ruleset). Run in a subprocess, so that a crash fails this test only."""
+    import subprocess
+
+    pytest.importorskip("durable_rules_engine")
+    text = BASE.replace('"area_m2 >= 200"', f'"{condition}"')
+    if derived:
+        text = text.replace("groups:", "derived:\n" + derived + "groups:", 1)
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, "utf-8")
+    done = subprocess.run([sys.executable, "-c", DURABLE_RUN, str(path)], capture_output=True,
+                          text=True, timeout=120, check=False,
+                          env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcomes = [line.split()[2] for line in done.stdout.splitlines()]
+    assert outcomes == expected * 3, done.stdout

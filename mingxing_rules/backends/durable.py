@@ -1431,7 +1431,12 @@ class _Emitter:
         has_unknown = any(v is None for v in all_of.constants)
         possible = self.tr.possible[node_id]
 
-        def every(codes: frozenset[int]) -> list[dict[str, Any]]:
+        def every(codes: frozenset[int]) -> list[dict[str, Any]] | None:
+            """A join of every child having one of ``codes``; None when some child can never
+            have any of them (e.g. a criterion that can fail or be unknown but never pass,
+            because part of it is an impossible date): the rule could never fire."""
+            if any(not codes & self.tr.possible[c] for c in live):
+                return None
             return [{f"k{i}": self.result_pattern(c, codes)} for i, c in enumerate(live)]
 
         def some(code: int) -> dict[str, Any]:
@@ -1442,15 +1447,23 @@ class _Emitter:
         not_false = frozenset({UNKNOWN, PASS, NOT_APPLICABLE})
         met = frozenset({PASS, NOT_APPLICABLE})
         rules: dict[int, dict[str, Any]] = {FAIL: {"all": [some(FAIL)]}}
+        all_not_false = every(not_false)
         if has_unknown:
-            rules[UNKNOWN] = {"all": every(not_false)}
+            if all_not_false is not None:
+                rules[UNKNOWN] = {"all": all_not_false}
             return rules
-        rules[UNKNOWN] = {"all": [some(UNKNOWN), *every(not_false)], "dist": 0}
+        if all_not_false is not None:
+            rules[UNKNOWN] = {"all": [some(UNKNOWN), *all_not_false], "dist": 0}
+        all_met = every(met)
+        if all_met is None:
+            return rules
         if has_true or NOT_APPLICABLE not in possible:
-            rules[PASS] = {"all": every(met)}  # some child cannot be NA, so "all met" has a T
+            rules[PASS] = {"all": all_met}  # some child cannot be NA, so "all met" has a T
         else:
-            rules[PASS] = {"all": [some(PASS), *every(met)], "dist": 0}
-            rules[NOT_APPLICABLE] = {"all": every(frozenset({NOT_APPLICABLE}))}
+            rules[PASS] = {"all": [some(PASS), *all_met], "dist": 0}
+            all_not_applicable = every(frozenset({NOT_APPLICABLE}))
+            if all_not_applicable is not None:
+                rules[NOT_APPLICABLE] = {"all": all_not_applicable}
         return rules
 
 
