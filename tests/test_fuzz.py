@@ -243,7 +243,7 @@ batch_lines = st.one_of(
                      + b"}", b'{"id": "\\ud800"}', b'{"id": "x", "staff_count": NaN}',
                      STAR_LINE[:40], STAR_LINE + b"\r", b"\x00\xff\xfe"]),
 )
-batch_files = st.lists(batch_lines, max_size=8).map(lambda lines: b"\n".join(lines))
+batch_files = st.lists(batch_lines, max_size=8).map(b"\n".join)
 
 
 def check_batch_file(data: bytes) -> None:
