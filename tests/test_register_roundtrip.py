@@ -211,3 +211,31 @@ def test_a_save_on_a_full_disk_leaves_the_old_register_whole(tmp_path: Path) -> 
     assert load_register(path) == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["register.jsonl"]
 
+
+
+def test_campaign_outputs_naming_the_register_are_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--out`` (the HTML report) or ``--chart`` naming the register would overwrite it."""
+    from mingxing_rules.cli import main
+
+    register = tmp_path / "register.jsonl"
+    save_register(Register(OFFICES, city="江城市"), register)
+    before = register.read_bytes()
+    for option in ("--out", "--chart"):
+        assert main(["campaign", str(register), "--year", "2013", option, str(register)]) == 2
+        assert register.read_bytes() == before
+    err = capsys.readouterr().err
+    assert "is the register file" in err and "Traceback" not in err
+
+
+def test_an_unwritable_campaign_report_is_an_error_message(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mingxing_rules.cli import main
+
+    register = tmp_path / "register.jsonl"
+    save_register(Register(OFFICES, city="江城市"), register)
+    code = main(["campaign", str(register), "--year", "2013", "--no-chart",
+                 "--out", str(tmp_path / "missing" / "report.html")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "Traceback" not in err
