@@ -361,8 +361,8 @@ def count_records(source: OfficeSource) -> int | None:
     if isinstance(source, str | Path):
         path = Path(source)
         if path.suffix.lower() in (".jsonl", ".ndjson", ".csv", ".tsv") and path.is_file():
-            with path.open("rb") as handle:
-                lines = sum(1 for line in handle if line.strip())
+            with path.open("rb") as handle:  # bounded reads: a file may have no newline
+                lines = sum(1 for _, line in _lines(handle) if line is None or line.strip())
             return max(lines - (1 if path.suffix.lower() in (".csv", ".tsv") else 0), 0)
         return None
     sized: Any = source
