@@ -176,14 +176,19 @@ def test_out_naming_the_input_is_refused_and_the_input_kept(
 
 def test_an_existing_results_file_is_replaced_only_when_the_batch_is_done(
         tmp_path: Path) -> None:
-    path = _batch(tmp_path, [_office("a")])
+    """It was truncated before anything was evaluated: a batch that then failed (here a .json
+    file that is not JSON) left an empty results file and the old results lost."""
+    broken = tmp_path / "offices.json"
+    broken.write_text('[{"id": "a"}, ', "utf-8")
     out = tmp_path / "results.csv"
     out.write_text("previous results\n", "utf-8")
-    assert _run("--batch", str(path), "--out", str(out), "--ruleset", "no-such-ruleset") == 3
-    assert out.read_text("utf-8") == "previous results\n"  # not truncated before evaluating
+    assert _run("--batch", str(broken), "--out", str(out)) == 2
+    assert out.read_text("utf-8") == "previous results\n"
+    path = _batch(tmp_path, [_office("a")])
     assert _run("--batch", str(path), "--out", str(out)) == 0
     assert out.read_text("utf-8").startswith("office_id,")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["offices.jsonl", "results.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["offices.json", "offices.jsonl",
+                                                         "results.csv"]
 
 
 def test_a_full_device_is_an_error_message_not_a_traceback(

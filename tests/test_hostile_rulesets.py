@@ -148,7 +148,7 @@ CORPUS: list[tuple[str, str, int | None, str | None, list[str]]] = [
     ("yaml12_octal", "R007", 10, None, ["but 100000 in YAML 1.2"]),
     ("yaml11_yes", "R007", 5, None, ["'yes' reads as True in YAML 1.1"]),
     # -- issue 13: line breaks counted one way
-    ("cr_line_breaks", "E201", 28, "c1", ["unknown name 'nowhere'"]),
+    ("cr_line_breaks", "R001", 18, None, ["not valid UTF-8", "0xe9"]),
     ("nel_line_break", "R001", 11, None, ["U+0085 (NEL) is not allowed"]),
     ("line_separator", "R001", 26, None, ["line separator U+2028 is not allowed"]),
     # -- issue 13: a file that is no ruleset is not echoed back line by line
