@@ -717,10 +717,19 @@ def verdict_record(verdict: Verdict, criteria: tuple[str, ...]) -> dict[str, Any
     return record
 
 
+def writable_text(value: Any) -> Any:
+    """Text of an error (it may quote what a bad record held) that UTF-8 can encode: a lone
+    surrogate is written as its escape. Other values are returned as they are."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 def error_record(error: RowError, criteria: tuple[str, ...]) -> dict[str, Any]:
-    record: dict[str, Any] = {"office_id": error.office_id or f"row-{error.row}",
+    record: dict[str, Any] = {"office_id": writable_text(error.office_id or f"row-{error.row}"),
                               "office_name": "", "outcome": "INPUT_ERROR", "effect": "",
-                              "decided_by": "", "missing_facts": "", "error": error.message}
+                              "decided_by": "", "missing_facts": "",
+                              "error": writable_text(error.message)}
     record.update(dict.fromkeys(criteria, ""))
     return record
 

@@ -80,7 +80,7 @@ def loads(text: str | bytes) -> Any:
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
         raise JsonInputError(f"nests deeper than {MAX_DEPTH} levels")
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
     except JsonInputError:
         raise
     except json.JSONDecodeError as exc:
@@ -92,6 +92,24 @@ def loads(text: str | bytes) -> Any:
         raise JsonInputError(f"not valid JSON: {exc}") from None
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise JsonInputError(f"nests deeper than {MAX_DEPTH} levels") from None
+    if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
+        # only an escape can make one; it is not Unicode and could be neither printed nor saved
+        raise JsonInputError("a text holds a lone surrogate (a \\ud800-\\udfff escape that is "
+                             "not half of a pair): not Unicode")
+    return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def finite_json(value: Any) -> Any:

@@ -43,6 +43,7 @@ BAD_LINES: dict[str, tuple[bytes, str]] = {
     "a 5,000-digit number": (b'{"id": "x", "staff_count": ' + b"9" * 5000 + b"}",
                              "more than 4300 digits"),
     "a lone surrogate in a name": (b'{"id": "x", "name": "\\ud800"}', "lone surrogate"),
+    "a lone surrogate in a key": (b'{"id": "x", "\\udc00x": 1}', "lone surrogate"),
     "a duplicate key": (b'{"id": "x", "staff_count": 7, "staff_count": 9}',
                         "duplicate key 'staff_count'"),
     "NaN": (b'{"id": "x", "staff_count": NaN}', "NaN is not a JSON value"),
@@ -86,6 +87,27 @@ def test_the_counts_add_up_over_every_kind_of_bad_line(tmp_path: Path) -> None:
     assert len(result.verdicts) == 2 and len(result.errors) == len(BAD_LINES)
     summary = result.summary()
     assert summary.total == summary.evaluated + len(summary.errors) == len(lines)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_every_bad_line_ends_in_the_results_and_the_summary_not_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str) -> None:
+    lines = [_office("good-1")] + [line for line, _ in BAD_LINES.values()] + [_office("good-2")]
+    path = _batch(tmp_path, lines)
+    out = tmp_path / f"results{suffix}"
+    assert _run("--batch", str(path), "--out", str(out)) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert f"{len(lines)} offices: 2 evaluated, {len(BAD_LINES)} with input errors" in captured.out
+    written = out.read_text("utf-8")
+    assert written.count("INPUT_ERROR" if suffix == ".csv" else '"error"') == len(BAD_LINES)
+
+
+def test_results_of_python_records_with_a_lone_surrogate_can_be_saved(tmp_path: Path) -> None:
+    result = evaluate_many([{"id": "a", "\udc00": 1}, {"id": "b\ud800"}], "star-judicial-office")
+    assert len(result.errors) == 2
+    result.to_csv(tmp_path / "results.csv")
+    assert "INPUT_ERROR" in (tmp_path / "results.csv").read_text("utf-8")
 
 
 def test_invalid_utf8_in_a_csv_row_is_that_row_s_error(tmp_path: Path) -> None:

@@ -240,7 +240,8 @@ batch_lines = st.one_of(
     st.binary(max_size=40),
     st.sampled_from([b"", b"   ", b"\xef\xbb\xbf" + STAR_LINE, b"[" * 5000, b"{" * 3000,
                      b'{"id": "x", "id": "y"}', b'{"id": "x", "staff_count": ' + b"9" * 5000
-                     + b"}", b'{"id": "\\ud800"}', b'{"id": "x", "staff_count": NaN}',
+                     + b"}", b'{"id": "\\ud800"}', b'{"id": "x", "\\udc00": 1}',
+                     b'{"id": "x", "staff_count": NaN}',
                      STAR_LINE[:40], STAR_LINE + b"\r", b"\x00\xff\xfe"]),
 )
 batch_files = st.lists(batch_lines, max_size=8).map(b"\n".join)

@@ -39,6 +39,7 @@ from ..batch import (
     matrix_html,
     record_columns,
     verdict_record,
+    writable_text,
 )
 from ..errors import MingxingError, RulesetError
 from ..jsonio import dumps as json_dumps
@@ -93,8 +94,9 @@ class _Writer:
             self.csv.writerow(record)
             return
         if isinstance(item, RowError):
-            data: dict[str, Any] = {"row": row, "line": item.line, "office_id": item.office_id,
-                                    "error": item.message}
+            data: dict[str, Any] = {"row": row, "line": item.line,
+                                    "office_id": writable_text(item.office_id),
+                                    "error": writable_text(item.message)}
         else:
             data = {"row": row, **item.to_dict()}
         self.handle.write(json_dumps(data) + "\n")
