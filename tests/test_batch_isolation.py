@@ -293,3 +293,23 @@ def test_terminal_output_shows_escape_sequences_escaped(
     shown = screen.getvalue()
     assert "\x1b" not in shown and "\u202e" not in shown
     assert "西塘\\x1b]0;pwned\\x07\\x1b[2J\\u202e" in shown
+
+
+def test_a_file_without_newlines_stays_within_the_memory_ceiling(tmp_path: Path) -> None:
+    """256 MB without a newline (a sparse file: zeros) under a 360 MB address-space limit: read
+    in 1 MiB pieces and reported as one bad record, never held whole."""
+    path = tmp_path / "offices.jsonl"
+    with path.open("wb") as handle:
+        handle.write(_office("first") + b"\n")
+        handle.truncate(256 * 1024 * 1024)
+
+    def limit() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (360 * 1024 * 1024,) * 2)
+
+    process = _cli(["evaluate", "--batch", str(path), "--out", str(tmp_path / "r.csv")],
+                   preexec_fn=limit)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 1, stderr[-2000:]
+    assert "Traceback" not in stderr and "MemoryError" not in stderr
