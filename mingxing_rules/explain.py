@@ -49,6 +49,7 @@ from .language.expr import (
     parse,
 )
 from .ruleset.model import DerivedSpec, FactSpec, RulesetSpec, Text, Threshold
+from .templates import render as render_template
 from .types import Format, Lang
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ class Wording:
             template = self._messages[key]
         except KeyError:
             raise KeyError(f"no message {key!r} in the {self.lang} catalogue") from None
-        return template.format_map(_Params(params))
+        return render_template(template, params)  # safe: no attributes, bounded widths
 
     def join(self, items: Iterable[str], how: str = "sep") -> str:
         """Items joined by the language's separator (``sep``), or ``or``/``and`` before the last."""

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..jsonio import JsonInputError
+from ..jsonio import loads as strict_json
 from ._batch import BATCH_SUFFIXES, run_batch
 from ._shared import (
     EXIT_OK,
@@ -67,20 +69,29 @@ def register(subparsers: Subparsers) -> None:
 
 
 def read_json_input(path: str) -> Any:
-    """A JSON file (``-``: standard input), or a JSON Lines text, as data (lists for many)."""
+    """A JSON file (``-``: standard input), or a JSON Lines text, as data (lists for many).
+    Read strictly: duplicate keys, NaN, huge numbers and deep nesting are input errors."""
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text)
+        json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # several documents, one a line: JSON Lines
             try:
-                return [json.loads(line) for line in text.splitlines() if line.strip()]
-            except json.JSONDecodeError:
-                pass
+                return [strict_json(line) for line in text.splitlines() if line.strip()]
+            except JsonInputError as error:
+                raise InputError(f"{path}: {error.message}") from None
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError):
+        pass  # a huge number or deep nesting: the strict reader below says which
+    try:
+        return strict_json(text)
+    except JsonInputError as exc:
+        raise InputError(f"{path}: {exc.message}") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,13 +23,16 @@ import collections
 import csv
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
-from ..errors import InputError, InputProblem
+from .. import jsonio
+from ..atomic import atomic_open
+from ..errors import InputError, InputProblem, MingxingError
 from ..explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, office_label
 from ..jsonio import JsonMixin, text_from, text_to
 from ..progress import Progress
@@ -37,6 +40,7 @@ from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import FactSpec, Text
 from ..types import BackendName, ExtraFacts, Format, Lang, OnError
 from .evaluate import evaluate
+from .office import has_surrogate
 from .trace import Status, Verdict
 
 __all__ = [
@@ -64,6 +68,7 @@ class RowError:
     office_id: str | None
     error: InputError
     line: int | None = None  # line in the file, for file input
+    file: str | None = None  # the file, for file input
 
     @property
     def message(self) -> str:
@@ -80,6 +85,8 @@ class RowError:
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line is not None else f"row {self.row}"
+        if self.file is not None:
+            where = f"{self.file}: {where}"
         who = f" ({self.office_id})" if self.office_id else ""
         return f"{where}{who}: {self.message}"
 
@@ -178,48 +185,137 @@ def _plain(value: Any) -> Any:
 
 _Record = tuple[int, int | None, "dict[str, Any] | InputError"]
 
+MAX_RECORD_BYTES = 1024 * 1024  # one line of JSON Lines, one CSV row: an office needs ~3 kB
+MAX_JSON_FILE_BYTES = 256 * 1024 * 1024  # a whole .json file is parsed at once; use .jsonl
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, as Excel writes it
+
 
 def _bad_record(message: str, value: Any = None) -> InputError:
     return InputError.from_problems([InputProblem("$", value, "an office record", message)])
 
 
+def _lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes)`` of each line, at most :data:`MAX_RECORD_BYTES` read per line: a
+    longer line (a file without newlines) gives ``None`` and is skipped without being held."""
+    number = 0
+    while True:
+        chunk = handle.readline(MAX_RECORD_BYTES + 1)
+        if not chunk:
+            return
+        number += 1
+        if len(chunk) > MAX_RECORD_BYTES and not chunk.endswith(b"\n"):
+            while chunk and not chunk.endswith(b"\n"):  # skip the rest of the long line
+                chunk = handle.readline(MAX_RECORD_BYTES)
+            yield number, None
+            continue
+        yield number, chunk
+
+
+def _jsonl_records(path: Path) -> Iterator[_Record]:
+    with path.open("rb") as handle:
+        row = 0
+        for line_number, line in _lines(handle):
+            if line is None:
+                row += 1
+                yield row, line_number, _bad_record(
+                    f"the line is longer than {MAX_RECORD_BYTES} bytes")
+                continue
+            raw = line[3:] if line_number == 1 and line.startswith(_BOM) else line
+            if not raw.strip():
+                continue
+            row += 1
+            try:
+                data = jsonio.loads(raw)
+            except jsonio.JsonInputError as exc:
+                yield row, line_number, _bad_record(exc.message)
+                continue
+            yield row, line_number, data if isinstance(data, dict) else _bad_record(
+                "a JSON Lines record must be an object", _preview(data))
+
+
+def _preview(value: Any) -> Any:
+    """A bad record's value, kept small (it is shown in messages and kept in the error)."""
+    return value if isinstance(value, int | float | bool | None) else f"{type(value).__name__}"
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+
+
+def _csv_records(path: Path, facts: Mapping[str, FactSpec]) -> Iterator[_Record]:
+    suffix = path.suffix.lower()
+    too_long: list[int] = []
+
+    def text_lines(binary: IO[bytes]) -> Iterator[str]:
+        for number, line in _lines(binary):
+            if line is None:
+                too_long.append(number)
+                yield "\n"  # an empty row, which the reader skips; reported below
+                continue
+            raw = line[3:] if number == 1 and line.startswith(_BOM) else line
+            yield raw.decode("utf-8", errors="surrogateescape")
+
+    with path.open("rb") as binary:
+        reader = csv.DictReader(text_lines(binary),
+                                delimiter="\t" if suffix == ".tsv" else ",")
+        row = 0
+        try:
+            header = reader.fieldnames
+        except csv.Error as exc:
+            raise _file_error(path, f"the header cannot be read: {exc}") from None
+        if header and any(_UNDECODED.search(name) for name in header):
+            raise _file_error(path, "the header is not valid UTF-8")
+        while True:
+            start = reader.line_num + 1
+            try:
+                record: dict[str, Any] | None = next(reader)
+            except StopIteration:
+                record = None
+            except csv.Error as exc:  # a field over the csv module's limit, a stray quote
+                row += 1
+                yield row, start, _bad_record(f"not a CSV row: {exc}")
+                continue
+            while too_long:
+                row += 1
+                yield row, too_long.pop(0), _bad_record(
+                    f"the line is longer than {MAX_RECORD_BYTES} bytes")
+            if record is None:
+                return
+            row += 1
+            cells = [c for c in record.values() if isinstance(c, str)]
+            if any(_UNDECODED.search(cell) for cell in cells):
+                yield row, start, _bad_record("the row is not valid UTF-8")
+                continue
+            yield row, start, _convert_row(record, facts)
+
+
+def _json_records(path: Path) -> Iterator[_Record]:
+    size = path.stat().st_size
+    if size > MAX_JSON_FILE_BYTES:
+        raise _file_error(path, f"{size} bytes is more than a .json file may hold "
+                          f"({MAX_JSON_FILE_BYTES}); write one office per line (.jsonl)")
+    raw = path.read_bytes()
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM):]
+    try:
+        data = jsonio.loads(raw)
+    except jsonio.JsonInputError as exc:
+        raise _file_error(path, exc.message) from None
+    items = data if isinstance(data, list) else [data]
+    for row, item in enumerate(items, start=1):
+        yield row, None, item if isinstance(item, dict) else _bad_record(
+            "an office must be a JSON object", _preview(item))
+
+
 def _records_from_file(path: Path, ruleset: Ruleset) -> Iterator[_Record]:
     suffix = path.suffix.lower()
-    facts = {f.name: f for f in ruleset.spec.facts}
     if suffix in (".jsonl", ".ndjson"):
-        with path.open(encoding="utf-8-sig") as handle:
-            row = 0
-            for line_number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                row += 1
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield row, line_number, _bad_record(f"not valid JSON: {exc.msg} "
-                                                        f"(column {exc.colno})")
-                    continue
-                yield row, line_number, data if isinstance(data, dict) else _bad_record(
-                    "a JSON Lines record must be an object", data)
-        return
-    if suffix == ".json":
-        with path.open(encoding="utf-8-sig") as handle:
-            try:
-                data = json.load(handle)
-            except json.JSONDecodeError as exc:
-                raise _file_error(path, f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
-        items = data if isinstance(data, list) else [data]
-        for row, item in enumerate(items, start=1):
-            yield row, None, item if isinstance(item, dict) else _bad_record(
-                "an office must be a JSON object", item)
-        return
-    if suffix in (".csv", ".tsv"):
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ",")
-            for row, record in enumerate(reader, start=1):
-                yield row, reader.line_num, _convert_row(record, facts)
-        return
-    raise _file_error(path, "unsupported file type (expected .csv, .tsv, .jsonl or .json)")
+        yield from _jsonl_records(path)
+    elif suffix == ".json":
+        yield from _json_records(path)
+    elif suffix in (".csv", ".tsv"):
+        yield from _csv_records(path, {f.name: f for f in ruleset.spec.facts})
+    else:
+        raise _file_error(path, "unsupported file type (expected .csv, .tsv, .jsonl or .json)")
 
 
 def _file_error(path: Path, message: str) -> InputError:
@@ -272,8 +368,8 @@ def count_records(source: OfficeSource) -> int | None:
     if isinstance(source, str | Path):
         path = Path(source)
         if path.suffix.lower() in (".jsonl", ".ndjson", ".csv", ".tsv") and path.is_file():
-            with path.open("rb") as handle:
-                lines = sum(1 for line in handle if line.strip())
+            with path.open("rb") as handle:  # bounded reads: a file may have no newline
+                lines = sum(1 for _, line in _lines(handle) if line is None or line.strip())
             return max(lines - (1 if path.suffix.lower() in (".csv", ".tsv") else 0), 0)
         return None
     sized: Any = source
@@ -301,11 +397,9 @@ def iter_evaluate(
     if on_error not in ("collect", "raise"):
         raise ValueError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
     compiled = _ruleset(ruleset)
+    file = str(offices) if isinstance(offices, str | Path) else None
     for row, line, record in _records(offices, compiled):
-        office_id = None
-        if isinstance(record, Mapping):
-            raw_id = record.get("id")
-            office_id = str(raw_id) if isinstance(raw_id, str | int) else None
+        office_id = _office_id(record)
         try:
             if isinstance(record, InputError):
                 raise record
@@ -314,7 +408,26 @@ def iter_evaluate(
             if on_error == "raise":
                 exc.add_note(f"row {row}" + (f" (line {line})" if line is not None else ""))
                 raise
-            yield row, RowError(row, office_id, exc, line)
+            yield row, RowError(row, office_id, exc, line, file)
+        except (MingxingError, ArithmeticError, RecursionError, ValueError, TypeError,
+                LookupError) as exc:
+            # one record must not end the batch, whatever it does to the evaluator (a backend
+            # failure, an arithmetic case nobody foresaw): it is reported like bad input
+            if on_error == "raise":
+                raise
+            message = f"cannot be evaluated: {type(exc).__name__}: {str(exc)[:200]}"
+            yield row, RowError(row, office_id, _bad_record(message), line, file)
+
+
+def _office_id(record: Any) -> str | None:
+    if not isinstance(record, Mapping):
+        return None
+    raw_id = record.get("id")
+    if isinstance(raw_id, str):
+        return None if has_surrogate(raw_id) else raw_id[:200]
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool) and abs(raw_id) < 2**53:
+        return str(raw_id)
+    return None
 
 
 class Tally:
@@ -397,8 +510,8 @@ class BatchSummary(JsonMixin):
             "ruleset": self.ruleset,
             "total": self.total,
             "evaluated": self.evaluated,
-            "errors": [{"row": e.row, "line": e.line, "office_id": e.office_id,
-                        "message": e.message} for e in self.errors],
+            "errors": [{"row": e.row, "line": e.line, "file": e.file,
+                        "office_id": e.office_id, "message": e.message} for e in self.errors],
             "outcomes": dict(self.outcomes),
             "failing": dict(self.failing),
             "unknown": dict(self.unknown),
@@ -559,7 +672,7 @@ class BatchResult:
         """Write :meth:`records` as CSV (``encoding="utf-8-sig"`` for Excel)."""
         columns = record_columns(self.criteria)
         if isinstance(path, str | Path):
-            with Path(path).open("w", encoding=encoding, newline="") as handle:
+            with atomic_open(path, "w", encoding=encoding, newline="") as handle:
                 _write_csv(handle, columns, self.records(include_errors))
         else:
             _write_csv(path, columns, self.records(include_errors))
@@ -588,10 +701,19 @@ def verdict_record(verdict: Verdict, criteria: tuple[str, ...]) -> dict[str, Any
     return record
 
 
+def writable_text(value: Any) -> Any:
+    """Text of an error (it may quote what a bad record held) that UTF-8 can encode: a lone
+    surrogate is written as its escape. Other values are returned as they are."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 def error_record(error: RowError, criteria: tuple[str, ...]) -> dict[str, Any]:
-    record: dict[str, Any] = {"office_id": error.office_id or f"row-{error.row}",
+    record: dict[str, Any] = {"office_id": writable_text(error.office_id or f"row-{error.row}"),
                               "office_name": "", "outcome": "INPUT_ERROR", "effect": "",
-                              "decided_by": "", "missing_facts": "", "error": error.message}
+                              "decided_by": "", "missing_facts": "",
+                              "error": writable_text(error.message)}
     record.update(dict.fromkeys(criteria, ""))
     return record
 

@@ -12,7 +12,6 @@ that only count outcomes do not pay for thousands of step objects; the data is t
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
@@ -21,6 +20,7 @@ import attrs
 from ..compile.codegen import NA, CompiledProgram
 from ..compile.plan import Plan
 from ..errors import InputError, InputProblem
+from ..jsonio import dumps, loads
 from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import Text, Threshold
 from ..types import Format, Lang, OutcomeId
@@ -623,9 +623,7 @@ class Verdict:
     def to_json(self, *, full: bool = False, **kwargs: Any) -> str:
         """Strict JSON (no NaN or Infinity): compact by default, ``full=True`` for the
         self-contained form (see :meth:`to_dict`)."""
-        kwargs.setdefault("ensure_ascii", False)
-        kwargs.setdefault("allow_nan", False)
-        return json.dumps(self.to_dict(full=full), **kwargs)
+        return dumps(self.to_dict(full=full), **kwargs)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], ruleset: Ruleset | None = None) -> Verdict:
@@ -706,7 +704,7 @@ class Verdict:
     @classmethod
     def from_json(cls, text: str, ruleset: Ruleset | None = None) -> Verdict:
         """Rebuild a verdict from :meth:`to_json` output (compact or full)."""
-        return cls.from_dict(json.loads(text), ruleset)
+        return cls.from_dict(loads(text), ruleset)
 
     def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
         """A readable explanation (``fmt``: text | md | html | json)."""

@@ -34,8 +34,10 @@ RESERVED_OUTCOMES = frozenset({"UNDECIDED"})
 RESERVED_FIELDS = frozenset({"id", "name", "county", "note"})
 MAX_ITEMS = 2000  # facts, rules, criteria ... of one kind in one ruleset
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_OUTCOME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+# matched with fullmatch (``$`` would let a trailing newline through) and ASCII only: ids reach
+# generated code and file names
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}", re.ASCII)
+_OUTCOME = re.compile(r"[A-Z][A-Z0-9_]{0,63}", re.ASCII)
 _FACT_TYPES = ("number", "integer", "boolean", "enum", "set", "date", "finding", "text")
 _OPTION_TYPES = ("boolean", "integer", "number", "enum")
 _TOP_KEYS = ("format", "ruleset", "options", "facts", "derived", "groups", "rules", "decision",
@@ -158,7 +160,7 @@ def _name(c: _Collector, value: Any, path: str, pattern: re.Pattern[str] = _NAME
     text = _string(c, value, path)
     if text is None:
         return None
-    if not pattern.match(text):
+    if not pattern.fullmatch(text):
         shape = "UPPER_CASE" if pattern is _OUTCOME else "lower_snake_case"
         c.add("R106", path, f"{what} {text!r} must be {shape} (letters, digits, _; at most 64)",
               None, text)
@@ -499,6 +501,17 @@ def check_document(document: Any, marks: SourceMap
         if isinstance(document, dict):
             c.add("R103", "", "the ruleset is empty")
         return None, c.problems
+    if not any(key in root for key in _TOP_KEYS):
+        # not a ruleset at all (a password file, a CSV...): one problem naming the first key,
+        # cut short, rather than every line of the file echoed back as an unknown key
+        first = str(next(iter(root)))
+        shown = first if len(first) <= 40 else first[:37] + "..."
+        where = c.marks.locate(child_path("", first))
+        c.problems.append(RulesetProblem(
+            "R111", f"not a ruleset: no 'format: {FORMAT}' and none of the keys "
+            f"{', '.join(_TOP_KEYS)} (the first key is {shown!r})",
+            Location(where.file, where.line, where.column, "", None), "error", None))
+        return None, c.problems
     _keys(c, root, "", (*_TOP_KEYS, *_EXTRA_TOP_KEYS), ("format", "ruleset", "facts", "decision"))
     if "format" in root and root["format"] != FORMAT:
         c.add("R111", "format", f"format {root['format']!r} is not supported; use {FORMAT!r}")
@@ -506,7 +519,7 @@ def check_document(document: Any, marks: SourceMap
     meta = _mapping(c, root.get("ruleset"), "ruleset")
     _keys(c, meta, "ruleset", ("id", "version", "title", "effective", "source", "description"),
           ("id", "version", "title", "effective", "source"))
-    rid = _name(c, meta.get("id"), "ruleset.id", re.compile(r"^[a-z][a-z0-9_-]{0,63}$"))
+    rid = _name(c, meta.get("id"), "ruleset.id", re.compile(r"[a-z][a-z0-9_-]{0,63}", re.ASCII))
     version = _string(c, meta.get("version"), "ruleset.version")
     title = _text(c, meta.get("title"), "ruleset.title")
     description = _text(c, meta.get("description"), "ruleset.description", required=False)
@@ -643,10 +656,29 @@ def check_document(document: Any, marks: SourceMap
 
 
 def _messages(c: _Collector, raw: Any) -> dict[str, Text]:
+    """Wording overrides: known catalogue keys only, each template parsed now with the safe
+    formatter's rules (:mod:`.templates`), so that explaining never meets a bad one."""
+    from ..templates import catalogue_fields, template_problems
+
+    known = catalogue_fields()
     messages: dict[str, Text] = {}
     for key, value in _mapping(c, raw, "messages").items():
-        text = _text(c, value, child_path("messages", key))
-        if text is not None:
+        path = child_path("messages", key)
+        if key not in known:
+            hint = _types.suggest(key, known)
+            extra = f" (did you mean {hint!r}?)" if hint else ""
+            c.add("R112", path, f"unknown message key {key!r}{extra}", None, key)
+            continue
+        text = _text(c, value, path)
+        if text is None:
+            continue
+        bad = False
+        for lang in ("zh", "en"):
+            for problem in template_problems(text.get(lang), known[key]):
+                c.add("R113", child_path(path, lang), f"message {key} ({lang}): {problem}",
+                      None, text.get(lang)[:80])
+                bad = True
+        if not bad:
             messages[key] = text
     return messages
 
