@@ -208,7 +208,7 @@ def test_an_existing_results_file_is_replaced_only_when_the_batch_is_done(
     assert out.read_text("utf-8") == "previous results\n"
     path = _batch(tmp_path, [_office("a")])
     assert _run("--batch", str(path), "--out", str(out)) == 0
-    assert out.read_text("utf-8").startswith("office_id,")
+    assert out.read_text("utf-8-sig").startswith("office_id,")  # Excel-friendly: a BOM first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["offices.json", "offices.jsonl",
                                                          "results.csv"]
 

@@ -48,7 +48,15 @@ from ..jsonio import dumps as json_dumps
 from ..progress import Progress
 from ..ruleset.load import Ruleset
 from ..types import BackendName
-from ._shared import EXIT_FOUND, EXIT_INTERRUPTED, EXIT_OK, UsageError, languages, print_error
+from ._shared import (
+    EXIT_FOUND,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    languages,
+    print_error,
+)
 
 __all__ = ["BATCH_SUFFIXES", "TABLE_SUFFIXES", "run_batch"]
 
@@ -107,7 +115,7 @@ class _Writer:
 
 
 def _kind(out: Path | None, fmt: str) -> str:
-    if out is None:
+    if out is None or _special(out):  # stdout, or a device such as /dev/null: by --format
         return "jsonl" if fmt in ("json", "json-full") else "csv"
     suffix = out.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -171,15 +179,18 @@ def _interruptible() -> Iterator[_StopRequest]:
             signal.signal(number, handler)
 
 
+def _special(path: Path) -> bool:
+    """A device or a pipe (``/dev/null``, ``/dev/stdout``), not a file that can be replaced."""
+    try:
+        return path.exists() and not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
 def _output(out_path: Path, encoding: str) -> contextlib.AbstractContextManager[IO[str]]:
     """The results file: written atomically (a temporary file renamed when the batch is done)
-    unless it is a device or a pipe (``/dev/null``, ``/dev/stdout``), written directly: a
-    rename would replace the device node."""
-    try:
-        special = out_path.exists() and not stat.S_ISREG(out_path.stat().st_mode)
-    except OSError:
-        special = False
-    if special:
+    unless it is a device or a pipe, written directly: a rename would replace the device node."""
+    if _special(out_path):
         return out_path.open("w", encoding=encoding, newline="")
     return atomic_open(out_path, "w", encoding=encoding, newline="")
 
@@ -191,10 +202,13 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
     if args.encoding is not None and kind not in ("csv", "tsv"):
         raise UsageError("--encoding applies to a .csv or .tsv written with --out")
     if out is not None:  # refused before anything is opened: writing over an input loses it
-        inputs = [*sources, *([ruleset.path] if ruleset.path is not None else [])]
-        if any(Path(i).exists() and same_file(out, i) for i in inputs):
-            raise UsageError(f"--out {out} is one of the inputs; choose another file "
-                             "(nothing was written)")
+        inputs = [("the batch file", s) for s in sources]
+        if ruleset.path is not None:
+            inputs.append(("the ruleset", ruleset.path))
+        for name, given in inputs:
+            if Path(given).exists() and same_file(out, given):
+                raise UsageError(f"--out {out} is {name}; choose another file "
+                                 "(nothing was written)")
     encoding = args.encoding or DEFAULT_CSV_ENCODING
     try:
         codecs.lookup(encoding)
@@ -244,8 +258,12 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
     except OSError as exc:  # the results cannot be written: a full disk, a missing folder
         unchanged = (f"; {out} is unchanged" if out is not None and out.is_file()
                      else "; no results file was written" if out is not None else "")
-        raise UsageError(f"cannot write the results to {out or 'the output'}: "
-                         f"{exc.strerror or exc}{unchanged}") from None
+        print_error(f"cannot write the results to {out or 'the output'}: "
+                    f"{exc.strerror or exc}{unchanged}")
+        with contextlib.suppress(OSError):  # the counts so far, as after an interruption
+            sys.stderr.write(tally.summary().explain(
+                "en", "json" if args.format in ("json", "json-full") else "text"))
+        return EXIT_USAGE
     summary_stream = sys.stdout if out is not None else sys.stderr
     shown = languages(args.lang)
     if keep_all:
