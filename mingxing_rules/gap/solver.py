@@ -62,9 +62,8 @@ from typing import Any
 
 import attrs
 
-from .compile import NA, CompiledProgram, NodeInfo
-from .explain import (
-    HTML_STYLE,
+from ..compile import NA, CompiledProgram, NodeInfo
+from ..explain import (
     Wording,
     condition_thresholds,
     counted_set,
@@ -72,7 +71,7 @@ from .explain import (
     ratio_parts,
     threshold_holds,
 )
-from .expr import (
+from ..expr import (
     Binary,
     BoolOp,
     Call,
@@ -85,10 +84,10 @@ from .expr import (
     iter_nodes,
     names_in,
 )
-from .load import Ruleset, load_ruleset
-from .model import FactSpec, Text, Threshold
-from .office import Office
-from .trace import Verdict, json_value
+from ..load import Ruleset, load_ruleset
+from ..model import FactSpec, Text, Threshold
+from ..office import Office
+from ..trace import Verdict, json_value
 
 __all__ = ["Change", "Gap", "GapGroup", "GapItem", "Provide", "gap", "office_from_verdict"]
 
@@ -216,9 +215,11 @@ class Gap:
                     data[entry.fact] = list(value) if isinstance(value, tuple) else value
         return data
 
-    def explain(self, lang: str = "en", fmt: str = "text") -> str:
+    def explain(self, lang: str = "en", fmt: str = "text", *, standalone: bool = False) -> str:
         """The gap as text (``fmt``: ``text``, ``md``, ``html`` or ``json``)."""
-        return render_gap(self, lang, fmt)
+        from .report import render_gap
+
+        return render_gap(self, lang, fmt, standalone=standalone)
 
     def to_dict(self) -> dict[str, Any]:
         def text(value: Text | None) -> dict[str, str] | None:
@@ -258,6 +259,8 @@ class Gap:
         }
 
     def _repr_html_(self) -> str:
+        from .report import render_gap
+
         return render_gap(self, "en", "html")
 
 
@@ -331,7 +334,7 @@ class _Analysis:
     def __init__(self, ruleset: Ruleset, office: Office, target: str) -> None:
         spec = ruleset.spec
         if target not in spec.outcomes:
-            from ._types import suggest
+            from .._types import suggest
 
             hint = suggest(target, spec.outcomes)
             extra = f" (did you mean {hint!r}?)" if hint else ""
@@ -1012,7 +1015,7 @@ def condition_thresholds_of(info: NodeInfo) -> tuple[Threshold, ...]:
 
 def _step_thresholds(info: NodeInfo) -> tuple[Threshold, ...]:
     """Thresholds of the condition only (``applies_if`` thresholds are not requirements)."""
-    from .trace import Status, Step
+    from ..trace import Status, Step
 
     spec = info.spec
     if spec is None:
@@ -1027,7 +1030,7 @@ def _first_index(program: CompiledProgram, steps: list[str]) -> int:
 
 
 def _outcome(program: CompiledProgram, row: tuple[Any, ...]) -> str:
-    from .evaluate import _decide
+    from ..evaluate import _decide
 
     return _decide(program, row)[0]
 
@@ -1150,107 +1153,3 @@ def _evaluate(node: Expr, facts: Mapping[str, Any], options: Mapping[str, Any]) 
                 args[0], dt.date):
             return getattr(args[0], node.func)
     raise _NotComputableError(type(node).__name__)
-
-
-# -- rendering -------------------------------------------------------------------------------------
-
-
-def _gap_lines(result: Gap, lang: str) -> tuple[list[str], list[tuple[str, list[str]]],
-                                                list[str], list[str]]:
-    """(header lines, [(group heading, item lines)], to-be-provided lines, notes)."""
-    w = Wording(lang)
-    office = office_label(result.office_id, result.office_name, w)
-    target_title = w.text(result.target_title, result.target)
-    head = [w.message("gap.title", office=office, target_title=target_title,
-                      target=result.target)]
-    outcome_title = w.text(result.outcome_title, result.outcome)
-    now = w.message("gap.now", outcome_title=outcome_title, outcome=result.outcome)
-    count = len(result.items)
-    if result.reached:
-        now += w.message("sentence.sep") + w.message("gap.reached", target_title=target_title)
-    elif count:
-        key = "gap.count" if count == 1 else "gap.count.many"
-        now += w.message("sentence.sep") + w.message(key, count=count)
-    head.append(now)
-    notes = [note.get(lang) for note in result.notes]
-    if not result.reached and not result.items and not result.to_be_provided:
-        notes.append(w.message("gap.nothing"))
-    groups = []
-    for group in result.groups:
-        heading = f"{group.clause} {group.title.get(lang)}".strip()
-        groups.append((heading, [item.text.get(lang) for item in group.items]))
-    provide = [p.text.get(lang) for p in result.to_be_provided]
-    return head, groups, provide, notes
-
-
-def render_gap(result: Gap, lang: str = "en", fmt: str = "text") -> str:
-    """The gap as ``text``, ``md``, ``html`` or ``json`` (``mingxing-gap/1``)."""
-    import html as html_module
-    import json
-
-    from .explain import FORMATS, LANGUAGES
-
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    if fmt == "json":
-        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
-    w = Wording(lang)
-    head, groups, provide, notes = _gap_lines(result, lang)
-    colon = w.message("punct.colon")
-    if fmt == "text":
-        out = [*head, *notes]
-        for heading, lines in groups:
-            out += ["", heading, *(f"  - {line}" for line in lines)]
-        if provide:
-            out += ["", w.message("gap.to_be_provided") + colon, *(f"  - {p}" for p in provide)]
-        return "\n".join(out) + "\n"
-    if fmt == "md":
-        from .explain import _md_escape as e
-
-        out = [f"### {e(head[0])}", "", e(head[1])]
-        out += ["", *(f"> {e(n)}" for n in notes)] if notes else []
-        for heading, lines in groups:
-            out += ["", f"**{e(heading)}**", "", *(f"- {e(line)}" for line in lines)]
-        if provide:
-            out += ["", f"**{e(w.message('gap.to_be_provided'))}**", "",
-                    *(f"- {e(p)}" for p in provide)]
-        return "\n".join(out) + "\n"
-    h = html_module.escape
-    effect = "award" if result.reached or result.already else "none"
-    parts = [HTML_STYLE, f'<div class="mx mx-{effect}" lang="{lang}">',
-             f'<div class="mx-head"><span class="mx-badge">{h(result.target)}</span>'
-             f'<span class="mx-outcome">{h(head[0])}</span></div>',
-             f'<div class="mx-meta">{h(head[1])}</div>']
-    parts += [f'<div class="mx-note">{h(n)}</div>' for n in notes]
-    headers = "".join(f"<th>{h(w.message('gap.column.' + c))}</th>" for c in (
-        "criterion", "fact", "now", "required", "change"))
-    if result.groups:
-        parts.append(f'<table class="mx-gap"><thead><tr>{headers}</tr></thead><tbody>')
-    for group in result.groups:
-        parts.append(f'<tr class="mx-group"><th colspan="5">{h(group.clause)} '
-                     f"{h(group.title.get(lang))}</th></tr>")
-        for item in group.items:
-            cells = [c.get(lang) for c in item.columns] or ["", "", "", ""]
-            notes_html = ""
-            extra = []
-            if item.alternatives_text is not None:
-                extra.append(item.alternatives_text.get(lang))
-            if item.knock_on:
-                extra.append(w.message("gap.knock_on"))
-            if extra:
-                notes_html = f'<div class="mx-meta">{h(w.message("reads.sep").join(extra))}</div>'
-            parts.append(
-                f"<tr><td>{h(item.title.get(lang))} <span class=\"mx-meta\">{h(item.clause)}"
-                f"</span>{notes_html}</td><td>{h(cells[0])}</td><td>{h(cells[1])}</td>"
-                f'<td>{h(cells[2])}</td><td class="mx-delta">{h(cells[3])}</td></tr>')
-    if result.groups:
-        parts.append("</tbody></table>")
-    if provide:
-        parts.append(f"<h4>{h(w.message('gap.to_be_provided'))}</h4><ul class=\"mx-tree\">")
-        parts += [f'<li><span class="mx-m mx-unknown">?</span>{h(p)}</li>' for p in provide]
-        parts.append("</ul>")
-    parts.append("</div>")
-    return "".join(parts)
-
