@@ -698,9 +698,12 @@ def matrix_document(result: BatchResult, lang: str = "en") -> Document:
     standards = tuple(info.id for info in program.layout if info.kind == "standard")
     spec = result.ruleset.spec
     heads = []
+    hints = []
     for number, standard in enumerate(standards, start=1):
-        match = re.search(r"(\d+)$", spec.node(standard).clause)
+        node = spec.node(standard)
+        match = re.search(r"(\d+)$", node.clause)
         heads.append(match.group(1) if match else str(number))
+        hints.append(f"{w.clause(node.clause)} {w.text(node.title)}")
     rows = []
     for index, verdict in enumerate(result.verdicts, start=1):
         label = office_label(verdict.office_id, verdict.office_name, w)
@@ -709,13 +712,13 @@ def matrix_document(result: BatchResult, lang: str = "en") -> Document:
         cells = tuple(Cell(w.mark(s), s.value, hint=w.status(s))
                       for s in statuses(verdict, standards))
         rows.append(Row((Cell(str(result.rows[index - 1])), Cell(label),
-                         Cell(outcome, f"v-{verdict.effect or 'undecided'}"), *cells)))
+                         Cell(outcome, css=f"mx-tv-{verdict.effect or 'undecided'}"), *cells)))
     for error in result.errors:
         rows.append(Row((Cell(str(error.row)), Cell(error.office_id or "?"),
                          Cell(w.message("batch.input_error"), "fail", hint=error.message),
                          *(Cell("") for _ in standards))))
     table = Table(("#", w.message("batch.matrix.office"), w.message("batch.matrix.verdict"),
-                   *heads), tuple(rows), css="mx-matrix")
+                   *heads), tuple(rows), css="mx-matrix", hints=("", "", "", *hints))
     legend = tuple(Line(f"{w.clause(spec.node(s).clause)} {w.text(spec.node(s).title)}")
                    for s in standards)
     summary = summary_document(result.summary(top=5), lang)

@@ -200,8 +200,8 @@ def test_the_summary_counts_outcomes_and_the_most_common_failures() -> None:
     assert counts == sorted(counts, reverse=True) and len(counts) == 10
     assert min(counts) >= sorted(failing.values(), reverse=True)[9]
     text = summary.explain("zh")
-    assert text.startswith("共 21 个司法所：已判定 21 个，数据有误 0 个")
-    assert "办公用房面积不低于200平方米（四(一)1）：4" in text
+    assert text.startswith("共21个司法所：已审查21个，数据有误0个")
+    assert "办公用房面积不低于200平方米（四（一）1）：4个" in text
     assert json.loads(summary.explain(fmt="json"))["outcomes"]["STAR"] == 2
 
 
@@ -281,7 +281,7 @@ def test_mingxing_evaluate_batch_writes_results_and_a_summary(
     code = main(["evaluate", "--batch", str(tmp_path / "offices.csv"),
                  "--out", str(tmp_path / "results.jsonl"), "--lang", "zh"])
     assert code == 0
-    assert "共 21 个司法所" in capsys.readouterr().out
+    assert "共21个司法所" in capsys.readouterr().out
     lines = (tmp_path / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["outcome"] for line in lines] == [o for _, o in EXPECTED]
 

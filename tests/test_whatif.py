@@ -89,7 +89,7 @@ def test_the_explanation_lists_the_flips_in_both_languages() -> None:
         "What if office floor area = 200 m²?",
         "Verdict: standards not met [NOT_ELIGIBLE] → Star office by assessment [STAR]"]
     assert "✗ → ✓ floor area at least 200 m² (四(一)1): not met → met" in en
-    assert "✗ → ✓ 办公用房面积不低于200平方米（四(一)1）：未达到 → 达到" in zh
+    assert "✗ → ✓ 办公用房面积不低于200平方米（四（一）1）：未达标→达标" in zh
     assert "<table" not in result._repr_html_() and "STAR" in result._repr_html_()
     assert json.loads(result.explain(fmt="json"))["after"]["outcome"] == "STAR"
 
@@ -109,3 +109,18 @@ def test_flips_are_exactly_the_steps_whose_status_differs(data: dict[str, Any], 
     # and back again
     undo = what_if(result.after, RULESET, **{name: data.get(name)})
     assert undo.after.outcome == result.before.outcome
+
+
+def test_marks_follow_the_office_interest_not_the_truth_of_a_ground() -> None:
+    # meeting the staffing standard again removes the ground "standards lowered without cause":
+    # good for the office, so its mark goes ✗ → ✓ although the ground goes from yes to no
+    data = office("revocation-lowered-standards")
+    result = what_if(data, RULESET, staff_count=7, vacant_posts=0)
+    flips = {f.id: (f.before, f.after) for f in result.flipped}
+    assert flips["lowered_standards_ground"] == (Status.PASS, Status.FAIL)
+    en = result.explain("en")
+    line = next(x for x in en.splitlines() if "standards lowered without cause" in x)
+    assert line.strip().startswith("✗ → ✓"), line
+    zh = result.explain("zh")
+    line = next(x for x in zh.splitlines() if "无故降低创建标准" in x)
+    assert line.strip().startswith("✗ → ✓"), line

@@ -45,8 +45,9 @@ class Line:
 @attrs.frozen
 class Cell:
     text: str
-    tone: str = ""
+    tone: str = ""  # a status (pass, fail, unknown, not_applicable): the cell's colour
     code: bool = False
+    css: str = ""  # any other class
     hint: str = ""  # shown on hover in HTML
 
 
@@ -61,6 +62,7 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
     css: str = ""
+    hints: tuple[str, ...] = ()  # a column's full name, shown on hover in HTML
 
 
 @attrs.frozen

@@ -57,7 +57,7 @@ def gap_document(result: Gap, lang: str) -> Document:
                     f"{w.text(item.title)} ({item.clause})")
                 rows.append(Row((Cell(label, hint=w.message("reads.sep").join(extra)),
                                  Cell(cells[0]), Cell(cells[1]), Cell(cells[2]),
-                                 Cell(cells[3], tone="delta"))))
+                                 Cell(cells[3], css="mx-delta"))))
         columns = tuple(w.message("gap.column." + c) for c in (
             "criterion", "fact", "now", "required", "change"))
         sections.append(Section("", table=Table(columns, tuple(rows), css="mx-gap"),
