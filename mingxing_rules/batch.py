@@ -595,7 +595,7 @@ def _criterion_header(w: Wording, spec: RulesetSpec | None, criterion: str) -> s
     if spec is None:
         return criterion
     node = spec.node(criterion)
-    return f"{w.clause(node.clause)} {w.text(node.title, criterion)}"
+    return w.titled(node.title, node.clause, criterion)
 
 
 def verdict_record(verdict: Verdict, criteria: tuple[str, ...], lang: str = "en",
@@ -703,7 +703,7 @@ def matrix_document(result: BatchResult, lang: str = "en") -> Document:
         node = spec.node(standard)
         match = re.search(r"(\d+)$", node.clause)
         heads.append(match.group(1) if match else str(number))
-        hints.append(f"{w.clause(node.clause)} {w.text(node.title)}")
+        hints.append(w.titled(node.title, node.clause))
     rows = []
     for index, verdict in enumerate(result.verdicts, start=1):
         label = office_label(verdict.office_id, verdict.office_name, w)
@@ -719,7 +719,7 @@ def matrix_document(result: BatchResult, lang: str = "en") -> Document:
                          *(Cell("") for _ in standards))))
     table = Table(("#", w.message("batch.matrix.office"), w.message("batch.matrix.verdict"),
                    *heads), tuple(rows), css="mx-matrix", hints=("", "", "", *hints))
-    legend = tuple(Line(f"{w.clause(spec.node(s).clause)} {w.text(spec.node(s).title)}")
+    legend = tuple(Line(w.titled(spec.node(s).title, spec.node(s).clause))
                    for s in standards)
     summary = summary_document(result.summary(top=5), lang)
     return Document(lang=lang, title=summary.title, wide=True, sections=(

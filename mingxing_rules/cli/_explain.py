@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import InputError, InputProblem, MingxingError, RulesetError
 from ..evaluate import evaluate
 from ..explain import render
+from ..explain.html import page
 from ..gap import gap, render_gap
 from ..load import Ruleset, load_ruleset
 from ..trace import TRACE_FORMAT, Verdict
@@ -111,8 +112,11 @@ def _print_in_languages(render_one: Any, languages: tuple[str, ...], fmt: str) -
     if fmt == "json":
         sys.stdout.write(render_one(languages[0]))
         return
-    separator = "\n<hr>\n" if fmt == "html" else "\n"
-    sys.stdout.write(separator.join(render_one(lang) for lang in languages))
+    if fmt == "html":  # a whole page (with its charset), in each language asked for
+        sys.stdout.write(page([render_one(lang) for lang in languages], lang=languages[0],
+                              title="mingxing"))
+        return
+    sys.stdout.write("\n".join(render_one(lang) for lang in languages))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,10 +9,11 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from .report import Document
 
-__all__ = ["HTML_STYLE", "environment", "write_html"]
+__all__ = ["HTML_STYLE", "environment", "page", "render_template", "write_html"]
 
 
 @functools.cache
@@ -33,8 +34,17 @@ def render_template(name: str, **context: Any) -> str:
 
 def write_html(document: Document, *, standalone: bool = False) -> str:
     """``document`` as an HTML fragment, or as a whole page when ``standalone``."""
-    name = "page.html.j2" if standalone else "fragment.html.j2"
-    return render_template(name, doc=document) + ("\n" if standalone else "")
+    fragment = render_template("fragment.html.j2", doc=document)
+    if not standalone:
+        return fragment
+    return page([fragment], lang=document.lang, title=document.title)
+
+
+def page(fragments: list[str], *, lang: str, title: str) -> str:
+    """A whole HTML page (``<!DOCTYPE html>``, ``<meta charset="utf-8">``) around fragments
+    made by :func:`write_html` (e.g. the same explanation in two languages)."""
+    return render_template("page.html.j2", fragments=[markupsafe.Markup(f) for f in fragments],
+                           lang=lang, title=title)
 
 
 HTML_STYLE = "<style>" + resources.files("mingxing_rules").joinpath(

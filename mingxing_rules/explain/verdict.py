@@ -214,7 +214,7 @@ class _Builder:
             if parent is not None:
                 standard = self._step(parent)
                 heading = parent if standard is None else (
-                    f"{w.clause(standard.clause)} {w.text(standard.title, standard.id)}")
+                    w.titled(standard.title, standard.clause, standard.id))
             bad = tuple(Line(step_reason(s, trace, w), (self.mark(Status.FAIL),),
                              clause=w.clause(s.clause))
                         for s in criteria if s.status is Status.FAIL)

@@ -220,6 +220,14 @@ class Wording:
     def clause(self, clause: str | None) -> str:
         return self.typeset(clause) if clause else "—"
 
+    def titled(self, title: Text | None, clause: str | None, fallback: str = "") -> str:
+        """A heading of a standard or group with its clause (``办公用房（四（一）1）``,
+        ``四(一)1 office premises``)."""
+        shown = self.text(title, fallback)
+        if not clause:
+            return shown
+        return self.message("heading.titled", title=shown, clause=self.clause(clause))
+
     def mark(self, status: Status) -> str:
         return self.message(f"mark.{status.value}")
 

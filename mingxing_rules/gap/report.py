@@ -36,7 +36,7 @@ def gap_document(result: Gap, lang: str) -> Document:
     if notes:
         sections.append(Section("", notes=tuple(notes)))
     for group in result.groups:
-        heading = f"{w.clause(group.clause)} {w.text(group.title)}".strip()
+        heading = w.titled(group.title, group.clause)
         lines = tuple(Line(w.typeset(item.text.get(lang))) for item in group.items)
         sections.append(Section(heading, lines=tuple(
             Line("- " + line.text) for line in lines), views=("text",)))
@@ -44,7 +44,7 @@ def gap_document(result: Gap, lang: str) -> Document:
     if result.groups:
         rows: list[Row] = []
         for group in result.groups:
-            rows.append(Row((Cell(f"{w.clause(group.clause)} {w.text(group.title)}"),),
+            rows.append(Row((Cell(w.titled(group.title, group.clause)),),
                             heading=True))
             for item in group.items:
                 cells = [w.typeset(c.get(lang)) for c in item.columns] or ["", "", "", ""]
@@ -53,8 +53,8 @@ def gap_document(result: Gap, lang: str) -> Document:
                     extra.append(w.typeset(item.alternatives_text.get(lang)))
                 if item.knock_on:
                     extra.append(w.message("gap.knock_on"))
-                label = f"{w.text(item.title)}（{w.clause(item.clause)}）" if lang == "zh" else (
-                    f"{w.text(item.title)} ({item.clause})")
+                label = w.message("heading.item", title=w.text(item.title),
+                                  clause=w.clause(item.clause))
                 rows.append(Row((Cell(label, hint=w.message("reads.sep").join(extra)),
                                  Cell(cells[0]), Cell(cells[1]), Cell(cells[2]),
                                  Cell(cells[3], css="mx-delta"))))
