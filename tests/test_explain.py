@@ -303,3 +303,99 @@ def test_generated_verdicts_validate_and_round_trip(data: dict[str, Any]) -> Non
     assert Verdict.from_json(verdict.to_json()) == verdict
     text = verdict.explain("zh") + verdict.explain("en")
     assert "{" not in text, "a placeholder was left unfilled"
+
+
+# -- every line names the reason that decided it (issue 14) --------------------------------------
+
+
+def decision_lines(name: str, lang: str, **changes: Any) -> list[str]:
+    data = {**office(name), **changes}
+    text = evaluate(data, RULESET).explain(lang)
+    return [line.strip() for line in text.split("\n\n")[1].splitlines()]
+
+
+def test_promotion_fails_for_an_office_without_a_title_because_it_has_no_title() -> None:
+    zh = decision_lines("near-miss-floor-area", "zh")
+    assert "✗ 不符合直接晋级条件（二）：未获得可直接晋级的称号" in zh
+    assert not any("工作中发生重大问题" in line for line in zh)
+    en = decision_lines("near-miss-floor-area", "en")
+    assert ("✗ does not qualify for direct promotion (二): holds no title that gives direct "
+            "promotion") in en
+
+
+def test_a_major_problem_that_blocks_promotion_is_said_in_both_languages() -> None:
+    zh = decision_lines("promotion-blocked-by-incident", "zh")
+    assert "✗ 不符合直接晋级条件（二）：工作中发生重大问题" in zh
+    en = decision_lines("promotion-blocked-by-incident", "en")
+    assert "✗ does not qualify for direct promotion (二): a major problem occurred in its work" in en
+
+
+def test_holding_the_title_is_never_given_as_the_reason_there_is_no_ground() -> None:
+    zh = decision_lines("retained-star", "zh")
+    ground = next(line for line in zh if "摘牌情形" in line)
+    assert ground.startswith("✓ 不具备摘牌情形（五）"), ground
+    assert "已创成" not in ground
+    # an office that meets every standard is not told its justification is missing
+    for name in ("retained-star", "star-by-assessment"):
+        for lang, missing in (("zh", "未提供"), ("en", "not provided")):
+            text = evaluate(office(name), RULESET).explain(lang)
+            assert missing not in text, (name, lang)
+
+
+def test_conclusions_are_phrased_as_the_bureau_writes_them() -> None:
+    def conclusion(name: str) -> str:
+        return evaluate(office(name), RULESET).explain("zh").splitlines()[1]
+
+    assert conclusion("star-by-assessment") == "经审查，该所达到全部20项创建标准，评定为“明星司法所”。"
+    assert conclusion("near-miss-floor-area") == (
+        "经审查，该所未达到创建标准，20项标准中尚有1项不符合。")
+    assert conclusion("revocation-major-problem").endswith("建议市局视情予以摘牌。")
+    assert "工作中发生重大问题" in conclusion("revocation-major-problem")
+    assert conclusion("inadmissible-late") == (
+        "经审查，该所申报不符合程序：申报日期为2014年12月3日，晚于2014年11月30日。")
+    assert conclusion("undecided-missing-count") == (
+        "经审查，尚无法作出结论，仍可能为“评定为明星司法所”或“未达到创建标准”。请补充调解成功数。")
+    data = {**office("retained-star")}
+    del data["major_problem"]
+    text = evaluate(data, RULESET).explain("zh")
+    assert "请补充“是否工作中发生重大问题”的认定。" in text  # a finding, not the problem itself
+    assert "请补充工作中发生重大问题" not in text
+
+
+def test_no_english_identifier_appears_in_a_chinese_sentence() -> None:
+    for path in EXAMPLES:
+        text = evaluate(office(path.stem), RULESET).explain("zh")
+        for outcome in ("STAR", "NOT_ELIGIBLE", "INADMISSIBLE", "DIRECT_PROMOTION", "RETAINED",
+                        "REVOKED", "REVOCATION_RECOMMENDED", "star-judicial-office"):
+            assert outcome not in text, (path.stem, outcome)
+
+
+# -- the views: one model, three writers ---------------------------------------------------------
+
+
+def test_html_for_files_is_a_whole_page_with_its_charset() -> None:
+    verdict = evaluate(office("near-miss-floor-area"), RULESET)
+    page = render(verdict, "zh", "html", standalone=True)
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+    assert '<html lang="zh">' in page
+    parse_html(page.split("<!DOCTYPE html>", 1)[1])
+    fragment = render(verdict, "zh", "html")
+    assert "<!DOCTYPE" not in fragment and "charset" not in fragment
+
+
+def test_notebook_fragments_carry_a_scoped_stylesheet_that_resets_alignment() -> None:
+    markup = evaluate(office("near-miss-floor-area"), RULESET)._repr_html_()
+    style = markup.split("<style>", 1)[1].split("</style>", 1)[0]
+    import re
+
+    selectors = [s.strip() for block in re.findall(r"([^{}]+)\{", re.sub(
+        r"/\*.*?\*/", "", style, flags=re.S)) for s in block.split(",")]
+    assert selectors and all(s.startswith(".mx") for s in selectors), [
+        s for s in selectors if not s.startswith(".mx")]
+    assert "text-align:left!important" in style  # the notebook right-aligns table cells
+
+
+def test_markdown_is_escaped_in_one_place() -> None:
+    data = {**office("near-miss-floor-area"), "name": "所*名* | <b>"}
+    markdown = evaluate(data, RULESET).explain("zh", "md")
+    assert "所\\*名\\* \\| \\<b\\>" in markdown

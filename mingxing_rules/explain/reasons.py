@@ -53,6 +53,7 @@ __all__ = [
     "expression_value",
     "failing_reasons",
     "is_disjunction",
+    "request_for",
     "missing_inputs",
     "mark_status",
     "ratio_parts",
@@ -126,6 +127,18 @@ def missing_inputs(step: Step, trace: Trace) -> list[str]:
             continue
         missing.extend(r.name for r in derived.reads if r.value is None and r.source == "fact")
     return list(dict.fromkeys(missing))
+
+
+def request_for(name: str, w: Wording, trace: Trace | None = None) -> str:
+    """What to ask for when a fact is missing: a finding for a yes/no fact (请补充“是否发生重大
+    问题”的认定, never a request for the problem itself), the figure otherwise."""
+    fact = w.fact(name)
+    title = w.fact_title(name, trace)
+    if fact is not None and fact.type in ("boolean", "finding"):
+        if w.lang == "zh":  # quotes inside quotes become single quotes
+            title = title.replace("“", "‘").replace("”", "’")
+        return w.message("request.finding", fact=title)
+    return w.message("request.value", fact=title)
 
 
 # -- the sentence of a failing criterion -----------------------------------------------------------
@@ -217,7 +230,7 @@ def step_reason(step: Step, trace: Trace, wording: Wording) -> str:
         missing = missing_inputs(step, trace)
         if missing:
             return w.message("criterion.unknown", title=title, clause=clause,
-                             missing=w.join(w.fact_title(m, trace) for m in missing))
+                             missing=w.join(request_for(m, w, trace) for m in missing))
         return w.message("criterion.unknown.bare", title=title, clause=clause)
     if step.status is Status.NOT_APPLICABLE:
         return w.message("criterion.not_applicable", title=title, clause=clause,

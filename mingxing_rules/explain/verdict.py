@@ -13,6 +13,7 @@ from .reasons import (
     deciding_parts,
     mark_status,
     part_phrase,
+    request_for,
     step_reason,
 )
 from .report import Cell, Document, Line, Mark, Row, Section, Table
@@ -83,6 +84,8 @@ class _Builder:
         clause, and what decided it."""
         w = self.w
         title = w.text(step.title, step.id)
+        if step.status is Status.UNKNOWN and not self._reads_rules(step):
+            return step_reason(step, self.trace, w)
         if step.status in (Status.PASS, Status.FAIL):
             state = "pass" if step.status is Status.PASS else "fail"
             values = {r.name: w.value(r.name, r.value) for r in step.reads}
@@ -121,7 +124,7 @@ class _Builder:
         if not verdict.decided:
             possible = w.join((w.message("outcome.quoted", title=w.outcome_title(o, None))
                                for o in verdict.possible_outcomes), "or")
-            missing = w.join(self.request(m) for m in verdict.missing_facts)
+            missing = w.join(request_for(m, w, self.trace) for m in verdict.missing_facts)
             return w.message("conclusion.undecided", outcomes=possible,
                              missing=missing or w.message("value.none"))
         title = w.outcome_title(verdict.outcome, verdict.outcome_title)
@@ -133,15 +136,6 @@ class _Builder:
         if said is not None:
             return said
         return w.message("conclusion.other", **params)
-
-    def request(self, name: str) -> str:
-        """A request for a missing fact: a finding for yes/no facts, the figure otherwise."""
-        w = self.w
-        fact = w.fact(name)
-        title = w.fact_title(name, self.trace)
-        if fact is not None and fact.type in ("boolean", "finding"):
-            return w.message("request.finding", fact=title)
-        return w.message("request.value", fact=title)
 
     def decision(self) -> Section:
         verdict, trace, w = self.verdict, self.trace, self.w
