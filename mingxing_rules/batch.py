@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import collections
 import csv
-import json
 import io
+import json
 import math
 import re
 import sys
@@ -33,9 +33,9 @@ from typing import IO, Any
 
 import attrs
 
+from .atomic import atomic_write_text
 from .errors import InputError, InputProblem
 from .evaluate import evaluate
-from .atomic import atomic_write_text
 from .explain import Wording, check_lang, check_lang_and_format, office_label, write
 from .explain.report import Cell, Document, Line, Row, Section, Table
 from .load import Ruleset, load_ruleset

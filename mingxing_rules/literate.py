@@ -29,6 +29,7 @@ import attrs
 import yaml
 
 from .errors import InputError
+from .explain.wording import Wording, zh_typography
 from .expr import (
     Binary,
     BoolOp,
@@ -43,7 +44,6 @@ from .expr import (
     Quantifier,
     Unary,
 )
-from .explain.wording import Wording, zh_typography
 from .model import NodeSpec, RulesetSpec
 
 if TYPE_CHECKING:
@@ -239,12 +239,12 @@ def literate_document(ruleset: Ruleset, source: str | Path | None = None) -> Lit
                 not_encoded=reason[0] if reason else None,
                 not_encoded_en=reason[1] if reason else None))
         clauses.append(Clause(clause, heading, tuple(out), heading_nodes))
-    sentences = [s for c in clauses for s in c.sentences]
-    requirements = [s for s in sentences if s.requirement]
+    every = [s for c in clauses for s in c.sentences]
+    requirements = [s for s in every if s.requirement]
     cited = sum(1 for s in requirements if s.cited)
     not_encoded = sum(1 for s in requirements if not s.cited and s.not_encoded)
     coverage = Coverage(
-        sentences=len(sentences), requirements=len(requirements), cited=cited,
+        sentences=len(every), requirements=len(requirements), cited=cited,
         not_encoded=not_encoded, unaccounted=len(requirements) - cited - not_encoded,
         uncited_quotes=tuple(n.id for n in cites if n.id not in found))
     return LiterateDocument(spec, text_path, title, tuple(clauses), coverage)

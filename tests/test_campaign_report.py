@@ -208,5 +208,5 @@ def test_the_html_report_in_chinese_reads_like_a_bureau_document() -> None:
 def test_the_text_table_in_chinese() -> None:
     text = format_table(table(), year=2013, lang="zh")
     assert text.splitlines()[0] == "江城市：2013年明星司法所创建率（全市目标35%）"
-    assert "县（区）" in text and "达到目标" in text or "尚差" in text
+    assert ("县（区）" in text and "达到目标" in text) or "尚差" in text
     assert "Scope" not in text

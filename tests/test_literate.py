@@ -113,13 +113,13 @@ def test_the_chinese_notes_follow_the_typography() -> None:
     page = render_literate(RULESET, "zh")
     parser = _Tags()
     parser.feed(page.split("\n", 1)[1])
-    for node in parser.text:  # every piece of text a reader sees (ids are in their own spans)
-        node = html.unescape(node).strip()
-        if not node or re.fullmatch(r"[a-z0-9_]+", node):
+    for raw in parser.text:  # every piece of text a reader sees (ids are in their own spans)
+        text = html.unescape(raw).strip()
+        if not text or re.fullmatch(r"[a-z0-9_]+", text):
             continue
-        found = [p for p in problems(node) if not p.startswith(("English identifier",
+        found = [p for p in problems(text) if not p.startswith(("English identifier",
                                                                "English status word"))]
-        assert found == [], node
+        assert found == [], text
 
 
 def test_mingxing_doc_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -53,10 +53,10 @@ __all__ = [
     "expression_value",
     "failing_reasons",
     "is_disjunction",
-    "request_for",
-    "missing_inputs",
     "mark_status",
+    "missing_inputs",
     "ratio_parts",
+    "request_for",
     "shown_status",
     "step_reason",
     "threshold_holds",
@@ -324,7 +324,7 @@ class _Decider:
         for name, value in options.items():
             self.values.setdefault(name, value)
 
-    def step_truth(self, name: str) -> bool | None | str:
+    def step_truth(self, name: str) -> bool | str | None:
         try:
             dep = self.trace.step(name)
         except KeyError:
@@ -465,8 +465,8 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
             dep = None
         if dep is not None and dep.kind != "derived":
             state = "pass" if part.value else "fail"
-            values = {r.name: w.value(r.name, r.value) for r in dep.reads}
-            phrase = w.maybe(f"phrase.{dep.id}.{state}", **values)
+            shown = {r.name: w.value(r.name, r.value) for r in dep.reads}
+            phrase = w.maybe(f"phrase.{dep.id}.{state}", **shown)
             if phrase is not None:
                 return phrase
             return w.message(f"phrase.step.{state}", title=w.text(dep.title, dep.id))
@@ -523,19 +523,21 @@ def adverse_steps(spec: RulesetSpec | None) -> frozenset[str]:
         if node.kind in ("rule", "outcome") and node.condition is not None:
             conditions[node.id] = node.condition
     signs: dict[str, set[int]] = {}
-
-    def walk(tree: Expr, sign: int, effect: str, depth: int) -> None:
-        if depth > 50:
-            return
-        for name, polarity in _signed_names(tree, sign):
+    # each (effect, name, sign) is expanded once: linear in the ruleset, even when rules read the
+    # same rule many times (a chain where each rule reads the previous one twice)
+    pending = [(node.effect, node.id, 1) for node in spec.nodes
+               if node.kind == "outcome" and node.id in conditions
+               and node.effect in ("award", "revoke")]
+    seen: set[tuple[str, str, int]] = set()
+    while pending:
+        effect, step, sign = pending.pop()
+        if (effect, step, sign) in seen:
+            continue
+        seen.add((effect, step, sign))
+        for name, polarity in _signed_names(conditions[step], sign):
             signs.setdefault(f"{effect}:{name}", set()).add(polarity)
             if name in conditions:
-                walk(conditions[name], polarity, effect, depth + 1)
-
-    for node in spec.nodes:
-        if node.kind == "outcome" and node.id in conditions:
-            if node.effect in ("award", "revoke"):
-                walk(conditions[node.id], 1, node.effect, 0)
+                pending.append((effect, name, polarity))
     adverse = {key.split(":", 1)[1] for key, s in signs.items()
                if key.startswith("revoke:") and 1 in s}
     favourable = {key.split(":", 1)[1] for key, s in signs.items()

@@ -66,7 +66,8 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _PUNCT_AFTER_CJK = re.compile(f"(?<=[{_CJK}”）])([,;:?!])(?!\\d)")
-_SPACE_CJK_NUMBER = re.compile(f"(?<=[{_CJK}])[ \u00a0]+(?=[0-9])|(?<=[0-9%‰])[ \u00a0]+(?=[{_CJK}])")
+_SPACE_CJK_NUMBER = re.compile(
+    f"(?<=[{_CJK}])[ \u00a0]+(?=[0-9])|(?<=[0-9%‰])[ \u00a0]+(?=[{_CJK}])")
 
 
 def zh_typography(text: str) -> str:

@@ -67,7 +67,6 @@ from ..explain import (
     Wording,
     condition_thresholds,
     counted_set,
-    office_label,
     ratio_parts,
     threshold_holds,
 )
