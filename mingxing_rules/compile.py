@@ -21,13 +21,14 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import itertools
-import math
 import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 
+from ._types import suggest
+from .arithmetic import ConstantTooLargeError, add3, div3, mul3, pow3, sub3
 from .errors import RulesetError, RulesetProblem
 from .expr import (
     Binary,
@@ -42,13 +43,13 @@ from .expr import (
     Name,
     Quantifier,
     Unary,
-    iter_nodes,
-    names_in,
 )
-from .model import NodeSpec, OptionSpec, RulesetSpec, Threshold
+from .model import OptionSpec, RulesetSpec
+from .plan import Plan, PlanNode, build_plan
 from .validate import option_value_problem
+from .visitor import ExprVisitor, NotConstantError, constant_value, walk
 
-__all__ = ["NA", "CompiledProgram", "compile_ruleset", "resolve_options"]
+__all__ = ["NA", "CompiledProgram", "NodeInfo", "compile_ruleset", "resolve_options"]
 
 
 class _NotApplicable:
@@ -70,7 +71,6 @@ class _NotApplicable:
 
 NA = _NotApplicable()
 _UNSET = object()
-MAX_FAST_NODES = 40_000  # inlining budget for the short-circuit function
 
 
 # -- runtime helpers (the only callables generated code can reach) -------------------------------
@@ -135,29 +135,6 @@ def _date3(year: Any, month: Any, day: Any) -> dt.date | None:
         return None
 
 
-def _div3(left: Any, right: Any) -> Any:
-    if left is None or right is None or right == 0:
-        return None
-    try:
-        return left / right
-    except OverflowError:  # an integer too large for a float
-        return None
-
-
-def _pow3(left: Any, right: Any) -> Any:
-    if left is None or right is None:
-        return None
-    try:
-        result = left**right
-    except (OverflowError, ZeroDivisionError):
-        return None
-    # a result beyond any threshold a ruleset can state is as good as unknown; keeping huge
-    # integers would make every later step slow
-    if isinstance(result, int) and result.bit_length() > 128:
-        return None
-    return None if isinstance(result, complex) else result
-
-
 def _list3(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return None if any(v is None for v in values) else values
 
@@ -173,8 +150,11 @@ _HELPERS: dict[str, Any] = {
     "_max3": _max3,
     "_date3": _date3,
     "_list3": _list3,
-    "_div3": _div3,
-    "_pow3": _pow3,
+    "_add3": add3,
+    "_sub3": sub3,
+    "_mul3": mul3,
+    "_div3": div3,
+    "_pow3": pow3,
     "_len": len,
     "_abs": abs,
 }
@@ -182,33 +162,44 @@ _HELPERS: dict[str, Any] = {
 
 # -- the compiled program -----------------------------------------------------------------------
 
-
-@attrs.frozen
-class NodeInfo:
-    """Static facts about one trace entry, computed once per compiled ruleset."""
-
-    id: str
-    kind: str  # derived | criterion | standard | group | rule | outcome
-    reads: tuple[str, ...]  # facts and derived values read directly
-    depends_on: tuple[str, ...]  # rule ids read (children of standards and groups included)
-    thresholds: tuple[Threshold, ...]
-    spec: NodeSpec | None  # None for derived values
+#: Former name of :class:`~mingxing_rules.plan.PlanNode` (the per-step static data).
+NodeInfo = PlanNode
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class CompiledProgram:
-    """A ruleset compiled with one set of options."""
+    """A ruleset compiled with one set of options: its :class:`Plan` and the generated code."""
 
-    spec: RulesetSpec
-    options: tuple[tuple[str, Any], ...]
+    plan: Plan
     full: Callable[[Mapping[str, Any]], tuple[Any, ...]]
     fast: Callable[[Mapping[str, Any]], int]
     derive: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # derived values, in spec order
-    layout: tuple[NodeInfo, ...]  # row order: derived values, then nodes in file order
-    index: Mapping[str, int]  # id -> position in the row
-    outcome_positions: tuple[int, ...]  # row positions of the decision outcomes, in precedence
-    facts_read: tuple[str, ...]
     source: str  # the generated Python, for inspection (`ruleset.generated_source()`)
+
+    @property
+    def spec(self) -> RulesetSpec:
+        return self.plan.spec
+
+    @property
+    def options(self) -> tuple[tuple[str, Any], ...]:
+        return self.plan.options
+
+    @property
+    def layout(self) -> tuple[PlanNode, ...]:
+        """The plan's nodes in row order (position ``i`` of a row is ``layout[i]``)."""
+        return self.plan.nodes
+
+    @property
+    def index(self) -> Mapping[str, int]:
+        return self.plan.index
+
+    @property
+    def outcome_positions(self) -> tuple[int, ...]:
+        return tuple(n.position for n in self.plan.outcomes)
+
+    @property
+    def facts_read(self) -> tuple[str, ...]:
+        return self.plan.facts_read
 
 
 def resolve_options(spec: RulesetSpec, chosen: Mapping[str, Any] | None
@@ -219,8 +210,6 @@ def resolve_options(spec: RulesetSpec, chosen: Mapping[str, Any] | None
     known = {o.name: o for o in spec.options}
     for name in chosen:
         if name not in known:
-            from ._types import suggest
-
             hint = suggest(name, known)
             extra = f" (did you mean {hint!r}?)" if hint else ""
             problems.append(RulesetProblem("R401", f"unknown option {name!r}{extra}; options: "
@@ -245,21 +234,23 @@ def _option_problem(option: OptionSpec, value: Any) -> str | None:
 
 # -- code generation ------------------------------------------------------------------------------
 
+_ARITHMETIC = {"+": "_add3", "-": "_sub3", "*": "_mul3", "/": "_div3", "**": "_pow3"}
+_COMPARISON: dict[str, type[ast.cmpop]] = {"<": ast.Lt, "<=": ast.LtE, ">": ast.Gt,
+                                           ">=": ast.GtE, "==": ast.Eq, "!=": ast.NotEq}
 
-class _Gen:
-    """Translates condition trees into Python expression trees."""
 
-    def __init__(self, spec: RulesetSpec, options: Mapping[str, Any]) -> None:
-        self.spec = spec
-        self.options = options
-        self.facts = {f.name: f for f in spec.facts}
-        self.derived = {d.name: d for d in spec.derived}
-        self.nodes = {n.id: n for n in spec.nodes}
+class _Gen(ExprVisitor[ast.expr]):
+    """Translates condition trees into Python expression trees (one visitor method per kind)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.options = plan.option_map
+        self.facts = plan.facts
+        self.derived = {n.id for n in plan.nodes if n.kind == "derived"}
         self.constants: dict[str, Any] = {}
         self.temp_counter = itertools.count()
-        self.emitted = 0  # expression nodes translated, to bound inlining in `fast`
-        self.can_be_na: dict[str, bool] = {}
-        # set per function: how to reference nodes and facts
+        self.scope: dict[str, str] = {}  # quantifier variables -> generated local names
+        # set per function: how to reference nodes, facts and derived values
         self.node_ref: Callable[[str], ast.expr] = lambda n: _name(f"N_{n}")
         self.fact_ref: Callable[[str], ast.expr] = lambda n: _name(f"F_{n}")
         self.derived_ref: Callable[[str], ast.expr] = lambda n: _name(f"D_{n}")
@@ -276,6 +267,17 @@ class _Gen:
         key = f"_C{len(self.constants)}"
         self.constants[key] = value
         return _name(key)
+
+    def folded(self, node: Expr) -> ast.expr | None:
+        """The constant this sub-tree folds to (options included), or None if it reads data."""
+        if isinstance(node, Literal | Name):
+            return None  # cheaper to translate directly
+        try:
+            return self.const(constant_value(node, self.options))
+        except NotConstantError:
+            return None
+        except ConstantTooLargeError:  # refused at load (E208) before code is generated
+            return ast.Constant(None)
 
     # 3-valued building blocks ------------------------------------------------------------------
     def unknown_if_any(self, parts: list[ast.expr], build: Callable[[list[ast.expr]], ast.expr]
@@ -337,96 +339,84 @@ class _Gen:
         return ast.IfExp(test, ast.Constant(dominant), otherwise)
 
     # expressions ---------------------------------------------------------------------------------
-    def expr(self, node: Expr, scope: Mapping[str, str]) -> ast.expr:
-        self.emitted += 1
-        match node:
-            case Literal(value=value):
-                return ast.Constant(value)
-            case ListExpr(items=items):
-                parts = [self.expr(i, scope) for i in items]
-                if all(isinstance(p, ast.Constant) for p in parts):
-                    values = tuple(p.value for p in parts)  # type: ignore[attr-defined]
-                    return ast.Constant(values)  # type: ignore[arg-type]
-                return ast.Call(_name("_list3"), [ast.Tuple(parts, ast.Load())], [])
-            case Name(name=name):
-                if name in scope:
-                    return _name(scope[name])
-                if name in self.options:
-                    return self.const(self.options[name])
-                if name in self.facts:
-                    return self.fact_ref(name)
-                if name in self.derived:
-                    return self.derived_ref(name)
-                return self.node_ref(name)
-            case Unary(op="not", operand=operand):
-                inner = self.expr(operand, scope)
-                return self.unknown_if_any([inner], lambda h: ast.UnaryOp(ast.Not(), h[0]))
-            case Unary(operand=operand):
-                inner = self.expr(operand, scope)
-                return self.unknown_if_any([inner], lambda h: ast.UnaryOp(ast.USub(), h[0]))
-            case Binary(op=op, left=left, right=right):
-                return self.binary(op, self.expr(left, scope), self.expr(right, scope))
-            case Compare(ops=ops, operands=operands):
-                if len(ops) == 1:
-                    return self.compare(ops[0], self.expr(operands[0], scope),
-                                        self.expr(operands[1], scope))
-                pairs = [self.compare(op, self.expr(a, scope), self.expr(b, scope))
-                         for op, a, b in zip(ops, operands, operands[1:], strict=False)]
-                return self.kleene("and", pairs)
-            case Membership(item=item, container=container, negated=negated):
-                test: ast.cmpop = ast.NotIn() if negated else ast.In()
-                return self.unknown_if_any(
-                    [self.expr(item, scope), self.expr(container, scope)],
-                    lambda h: ast.Compare(h[0], [test], [h[1]]),
-                )
-            case BoolOp(op=op, operands=operands):
-                return self.kleene(op, [self.expr(o, scope) for o in operands])
-            case Implies(left=left, right=right):
-                not_left = self.expr(Unary("not", left), scope)
-                return self.kleene("or", [not_left, self.expr(right, scope)])
-            case Quantifier(kind=kind, body=body, var=var, iterable=iterable):
-                loop_var = f"Q_{var}_{next(self.temp_counter)}"
-                body_ast = self.expr(body, {**scope, var: loop_var})
-                helper = {"all": "_all3", "any": "_any3", "count": "_count3"}[kind]
+    def visit(self, node: Expr) -> ast.expr:
+        folded = self.folded(node)
+        return folded if folded is not None else super().visit(node)
 
-                def build(h: list[ast.expr]) -> ast.expr:
-                    comp = ast.ListComp(body_ast, [ast.comprehension(
-                        _store(loop_var), h[0], [], 0)])
-                    return ast.Call(_name(helper), [comp], [])
+    def generic_visit(self, node: Expr) -> ast.expr:  # pragma: no cover - the checker rejects
+        raise TypeError(f"cannot compile {node!r}")
 
-                return self.unknown_if_any([self.expr(iterable, scope)], build)
-            case Call(func=func, args=args):
-                return self.call(func, args, scope)
-        raise TypeError(f"cannot compile {node!r}")  # pragma: no cover - the checker rejects it
+    def visit_Literal(self, node: Literal) -> ast.expr:
+        return ast.Constant(node.value)
 
-    def binary(self, op: str, left: ast.expr, right: ast.expr) -> ast.expr:
-        py_op: ast.operator = {"+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(), "/": ast.Div(),
-                               "**": ast.Pow()}[op]
-        if isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
-            folded = _fold(op, left.value, right.value)
-            return ast.Constant(folded)
+    def visit_ListExpr(self, node: ListExpr) -> ast.expr:
+        parts = [self.visit(i) for i in node.items]
+        return ast.Call(_name("_list3"), [ast.Tuple(parts, ast.Load())], [])
 
-        if op in ("/", "**"):
-            # x / 0, 0 ** -1 and results beyond a float are unknown, never an exception
-            helper = "_div3" if op == "/" else "_pow3"
-            return ast.Call(_name(helper), [left, right], [])
+    def visit_Name(self, node: Name) -> ast.expr:
+        name = node.name
+        if name in self.scope:
+            return _name(self.scope[name])
+        if name in self.options:
+            return self.const(self.options[name])
+        if name in self.facts:
+            return self.fact_ref(name)
+        if name in self.derived:
+            return self.derived_ref(name)
+        return self.node_ref(name)
 
-        def build(h: list[ast.expr]) -> ast.expr:
-            return ast.BinOp(h[0], py_op, h[1])
+    def visit_Unary(self, node: Unary) -> ast.expr:
+        inner = self.visit(node.operand)
+        op: ast.unaryop = ast.Not() if node.op == "not" else ast.USub()
+        return self.unknown_if_any([inner], lambda h: ast.UnaryOp(op, h[0]))
 
-        return self.unknown_if_any([left, right], build)
+    def visit_Binary(self, node: Binary) -> ast.expr:
+        # every operator through its helper: x / 0, overflow and results beyond the documented
+        # magnitude are unknown, never an exception or a huge integer (see arithmetic.py)
+        return ast.Call(_name(_ARITHMETIC[node.op]),
+                        [self.visit(node.left), self.visit(node.right)], [])
+
+    def visit_Compare(self, node: Compare) -> ast.expr:
+        pairs = [self.compare(op, self.visit(a), self.visit(b))
+                 for op, a, b in zip(node.ops, node.operands, node.operands[1:], strict=False)]
+        return pairs[0] if len(pairs) == 1 else self.kleene("and", pairs)
 
     def compare(self, op: str, left: ast.expr, right: ast.expr) -> ast.expr:
-        py_op: ast.cmpop = {"<": ast.Lt(), "<=": ast.LtE(), ">": ast.Gt(), ">=": ast.GtE(),
-                            "==": ast.Eq(), "!=": ast.NotEq()}[op]
+        py_op = _COMPARISON[op]()
         return self.unknown_if_any([left, right],
                                    lambda h: ast.Compare(h[0], [py_op], [h[1]]))
 
-    def call(self, func: str, args: tuple[Expr, ...], scope: Mapping[str, str]) -> ast.expr:
-        if func == "date" and len(args) == 1:
-            assert isinstance(args[0], Literal)
-            return self.const(dt.date.fromisoformat(args[0].value))
-        compiled = [self.expr(a, scope) for a in args]
+    def visit_Membership(self, node: Membership) -> ast.expr:
+        test: ast.cmpop = ast.NotIn() if node.negated else ast.In()
+        return self.unknown_if_any([self.visit(node.item), self.visit(node.container)],
+                                   lambda h: ast.Compare(h[0], [test], [h[1]]))
+
+    def visit_BoolOp(self, node: BoolOp) -> ast.expr:
+        return self.kleene(node.op, [self.visit(o) for o in node.operands])
+
+    def visit_Implies(self, node: Implies) -> ast.expr:
+        return self.kleene("or", [self.visit(Unary("not", node.left)), self.visit(node.right)])
+
+    def visit_Quantifier(self, node: Quantifier) -> ast.expr:
+        loop_var = f"Q_{node.var}_{next(self.temp_counter)}"
+        iterable = self.visit(node.iterable)
+        outer = self.scope
+        self.scope = {**outer, node.var: loop_var}
+        try:
+            body = self.visit(node.body)
+        finally:
+            self.scope = outer
+        helper = {"all": "_all3", "any": "_any3", "count": "_count3"}[node.kind]
+
+        def build(h: list[ast.expr]) -> ast.expr:
+            comp = ast.ListComp(body, [ast.comprehension(_store(loop_var), h[0], [], 0)])
+            return ast.Call(_name(helper), [comp], [])
+
+        return self.unknown_if_any([iterable], build)
+
+    def visit_Call(self, node: Call) -> ast.expr:
+        func = node.func
+        compiled = [self.visit(a) for a in node.args]
         if func == "date":
             return ast.Call(_name("_date3"), compiled, [])
         if func in ("year", "month", "day"):
@@ -446,16 +436,25 @@ class _Gen:
     # nodes ------------------------------------------------------------------------------
     def view(self, node_id: str, raw: ast.expr) -> ast.expr:
         """The boolean view of a node outcome: NA counts as met."""
-        if not self.can_be_na.get(node_id):
+        if not self.plan.node(node_id).can_be_na:
             return raw
         return ast.IfExp(_is(raw, NA), ast.Constant(True), raw)
 
-    def criterion(self, node: NodeSpec, view_only: bool) -> ast.expr:
+    def definition(self, node: PlanNode, view_only: bool) -> ast.expr:
+        """The expression computing ``node`` (children and other nodes through ``node_ref``)."""
+        if node.kind == "derived" or node.kind in ("rule", "outcome"):
+            assert node.condition is not None
+            return self.visit(node.condition)
+        if node.kind in ("standard", "group"):
+            if view_only:
+                return self.kleene("and", [self.node_ref(c) for c in node.children])
+            return ast.Call(_name("_all_of"), [ast.Tuple(
+                [_name(f"N_{c}") for c in node.children], ast.Load())], [])
         assert node.condition is not None
-        cond = self.expr(node.condition, {})
+        cond = self.visit(node.condition)
         if node.applies_if is None:
             return cond
-        applies = self.expr(node.applies_if, {})
+        applies = self.visit(node.applies_if)
         a, c = self.temp(), self.temp()
         when_unknown = ast.IfExp(_is(ast.NamedExpr(_store(c), cond), True), ast.Constant(True),
                                  ast.Constant(None))
@@ -477,347 +476,178 @@ def _is(expr: ast.expr, value: Any) -> ast.expr:
     return ast.Compare(expr, [ast.Is()], [target])
 
 
-def _constant_problems(spec: RulesetSpec, options: Mapping[str, Any]) -> Iterable[RulesetProblem]:
+def _constant_problems(plan: Plan) -> Iterable[RulesetProblem]:
     """E208 for constant sub-expressions that grow too large once options are folded in (the
     type checker already refused literal-only ones)."""
-
-    def value(node: Expr) -> Any:
-        if isinstance(node, Literal) and isinstance(node.value, int | float) and not isinstance(
-            node.value, bool
-        ):
-            return node.value
-        if isinstance(node, Name) and isinstance(options.get(node.name), int | float) and (
-            not isinstance(options.get(node.name), bool)
-        ):
-            return options[node.name]
-        if isinstance(node, Unary) and node.op == "-":
-            inner = value(node.operand)
-            return None if inner is None else -inner
-        if isinstance(node, Binary):
-            left, right = value(node.left), value(node.right)
-            return None if left is None or right is None else _fold(node.op, left, right)
-        return None
-
-    trees = [(d.expr, d.location) for d in spec.derived]
-    trees += [(t, n.location) for n in spec.nodes for t in (n.condition, n.applies_if)
-              if t is not None]
-    for tree, location in trees:
-        for node in iter_nodes(tree):
-            if isinstance(node, Binary):
+    options = plan.option_map
+    for node in plan.nodes:
+        for tree in (node.condition, node.applies_if):
+            if tree is None:
+                continue
+            for sub in walk(tree):
+                if not isinstance(sub, Binary):
+                    continue
                 try:
-                    value(node)
+                    constant_value(sub, options)
+                except NotConstantError:
+                    continue
                 except ConstantTooLargeError as exc:
                     yield RulesetProblem("E208", f"constant expression is too large with the "
-                                         f"options chosen: {exc}", location)
+                                         f"options chosen: {exc}", node.location)
                     break
-
-
-class ConstantTooLargeError(ValueError):
-    """A constant sub-expression (options folded in) exceeds :data:`MAX_CONSTANT`."""
-
-
-MAX_CONSTANT = 10**30
-
-
-def _fold(op: str, left: Any, right: Any) -> Any:
-    if left is None or right is None:
-        return None
-    if op == "/":
-        return _div3(left, right)
-    if op == "**":
-        if abs(left) > 1 and right > 0 and right * math.log10(abs(left)) > 30:
-            raise ConstantTooLargeError(f"{left} ** {right} is beyond 10**30")
-        result = _pow3(left, right)
-    else:
-        result = left + right if op == "+" else left - right if op == "-" else left * right
-    if result is not None and not abs(result) <= MAX_CONSTANT:
-        raise ConstantTooLargeError(f"constant {op} gives a value beyond 10**30")
-    return result
-
-
-def _topological(spec: RulesetSpec, deps: Mapping[str, tuple[str, ...]]) -> list[str]:
-    order: list[str] = []
-    done: set[str] = set()
-    for start in deps:
-        if start in done:
-            continue
-        stack: list[tuple[str, Iterable[str]]] = [(start, iter(deps[start]))]
-        done.add(start)
-        while stack:
-            current, children = stack[-1]
-            for child in children:
-                if child in deps and child not in done:
-                    done.add(child)
-                    stack.append((child, iter(deps[child])))
-                    break
-            else:
-                stack.pop()
-                order.append(current)
-    return order
-
-
-def _thresholds(tree: Expr | None, gen: _Gen) -> list[Threshold]:
-    """Comparisons of a fact against a constant, for explanations and gap analysis."""
-    if tree is None:
-        return []
-    found: list[Threshold] = []
-    readable = set(gen.facts) | set(gen.derived)
-
-    def constant(node: Expr) -> tuple[bool, Any]:
-        if isinstance(node, Literal):
-            return True, node.value
-        if isinstance(node, Name) and node.name in gen.options:
-            return True, gen.options[node.name]
-        if isinstance(node, ListExpr):
-            values = [constant(i) for i in node.items]
-            if all(ok for ok, _ in values):
-                return True, tuple(v for _, v in values)
-        if isinstance(node, Call) and node.func == "date" and len(node.args) == 1:
-            arg = node.args[0]
-            if isinstance(arg, Literal):
-                return True, str(arg.value)
-        if isinstance(node, Unary | Binary):
-            if any(isinstance(n, Name) and n.name not in gen.options for n in iter_nodes(node)):
-                return False, None
-            try:
-                value = ast.literal_eval(gen.expr(node, {}))
-                return True, value
-            except ValueError:
-                return False, None
-        return False, None
-
-    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-    for node in iter_nodes(tree):
-        match node:
-            case Compare(ops=ops, operands=operands):
-                for op, left, right in zip(ops, operands, operands[1:], strict=False):
-                    if (isinstance(left, Call) and left.func == "count" and len(left.args) == 1
-                            and isinstance(left.args[0], Name) and left.args[0].name in readable):
-                        ok, value = constant(right)
-                        if ok:  # count(incidents) == 0 reads as "size of incidents == 0"
-                            found.append(Threshold(left.args[0].name, f"count{op}", value))
-                    elif isinstance(left, Name) and left.name in readable:
-                        ok, value = constant(right)
-                        if ok:
-                            found.append(Threshold(left.name, op, value))
-                    elif isinstance(right, Name) and right.name in readable:
-                        ok, value = constant(left)
-                        if ok:
-                            found.append(Threshold(right.name, flip[op], value))
-            case Membership(item=item, container=container, negated=negated):
-                if isinstance(container, Name) and container.name in readable:
-                    ok, value = constant(item)
-                    if ok:
-                        found.append(Threshold(container.name, "lacks" if negated else "contains",
-                                               value))
-            case Quantifier(kind="all", body=Membership(item=Name(name=var), container=Name(
-                    name=target), negated=False), var=bound, iterable=iterable) if (
-                    var == bound and target in readable):
-                ok, value = constant(iterable)
-                if ok:
-                    found.append(Threshold(target, "contains_all", tuple(value)))
-            case Quantifier(kind="any", body=Membership(item=Name(name=var), container=Name(
-                    name=target), negated=False), var=bound, iterable=iterable) if (
-                    var == bound and target in readable):
-                ok, value = constant(iterable)
-                if ok:
-                    found.append(Threshold(target, "contains_any", tuple(value)))
-            case Name(name=name) if name in gen.facts and gen.facts[name].type in (
-                    "boolean", "finding"):
-                found.append(Threshold(name, "==", True))
-            case _:
-                pass
-    # `not x` on a boolean fact reads as x == false
-    for node in iter_nodes(tree):
-        if isinstance(node, Unary) and node.op == "not" and isinstance(node.operand, Name):
-            name = node.operand.name
-            if name in gen.facts and gen.facts[name].type in ("boolean", "finding"):
-                found = [t for t in found if not (t.fact == name and t.op == "==" and t.value
-                                                  is True)]
-                found.append(Threshold(name, "==", False))
-    unique: list[Threshold] = []
-    for threshold in found:
-        if threshold not in unique:
-            unique.append(threshold)
-    return unique
 
 
 def compile_ruleset(spec: RulesetSpec, options: Mapping[str, Any] | None = None
                     ) -> CompiledProgram:
     """Compile ``spec`` with ``options`` (defaults where not given)."""
-    resolved = resolve_options(spec, options)
-    option_map = dict(resolved)
-    too_large = list(_constant_problems(spec, option_map))
+    plan = build_plan(spec, resolve_options(spec, options))
+    too_large = list(_constant_problems(plan))
     if too_large:
         raise RulesetError.from_problems(too_large)
-    gen = _Gen(spec, option_map)
-    nodes = list(spec.nodes)
-    node_ids = {n.id for n in nodes}
-    derived_ids = set(gen.derived)
+    gen = _Gen(plan)
 
-    # static dependencies
-    def refs(tree: Expr | None) -> list[str]:
-        return [] if tree is None else names_in(tree)
-
-    deps: dict[str, tuple[str, ...]] = {}
-    infos: dict[str, NodeInfo] = {}
-    for item in spec.derived:
-        read = refs(item.expr)
-        deps[item.name] = tuple(n for n in read if n in derived_ids)
-        infos[item.name] = NodeInfo(item.name, "derived", tuple(
-            n for n in read if n in gen.facts or n in derived_ids), (), (), None)
-    for node in nodes:
-        read = refs(node.condition) + [n for n in refs(node.applies_if)
-                                       if n not in refs(node.condition)]
-        rule_refs = [n for n in read if n in node_ids]
-        depends = tuple(dict.fromkeys([*node.children, *rule_refs]))
-        deps[node.id] = depends + tuple(n for n in read if n in derived_ids)
-        thresholds = _thresholds(node.condition, gen) + _thresholds(node.applies_if, gen)
-        infos[node.id] = NodeInfo(node.id, node.kind, tuple(
-            n for n in read if n in gen.facts or n in derived_ids), depends, tuple(thresholds),
-            node)
-
-    order = _topological(spec, deps)
-    for node_id in order:
-        found_node = gen.nodes.get(node_id)
-        if found_node is None:
-            continue
-        node = found_node
-        if node.kind == "criterion":
-            gen.can_be_na[node_id] = node.applies_if is not None
-        elif node.kind in ("standard", "group"):
-            gen.can_be_na[node_id] = all(gen.can_be_na.get(c, False) for c in node.children)
-
-    facts_read = tuple(dict.fromkeys(
-        name for info in infos.values() for name in info.reads if name in gen.facts))
-
-    # row layout: derived values first, then nodes in file order
-    layout = [infos[d.name] for d in spec.derived] + [infos[n.id] for n in nodes]
-    index = {info.id: i for i, info in enumerate(layout)}
-    outcome_positions = tuple(index[o] for o in spec.outcomes)
-
-    full_body: list[ast.stmt] = []
-    for name in facts_read:
-        full_body.append(ast.Assign([_store(f"F_{name}")], ast.Call(
-            ast.Attribute(_name("f"), "get", ast.Load()), [ast.Constant(name)], [])))
-    gen.node_ref = lambda n: gen.view(n, _name(f"N_{n}"))
-    for item_id in order:
-        if item_id in gen.derived:
-            value = gen.expr(gen.derived[item_id].expr, {})
-            full_body.append(ast.Assign([_store(f"D_{item_id}")], value))
-            continue
-        node = gen.nodes[item_id]
-        if node.kind == "criterion":
-            value = gen.criterion(node, view_only=False)
-        elif node.kind in ("standard", "group"):
-            value = ast.Call(_name("_all_of"), [ast.Tuple(
-                [_name(f"N_{c}") for c in node.children], ast.Load())], [])
-        else:
-            assert node.condition is not None
-            value = gen.expr(node.condition, {})
-        full_body.append(ast.Assign([_store(f"N_{item_id}")], value))
-    row: list[ast.expr] = [_name(f"D_{i.id}") if i.kind == "derived" else _name(f"N_{i.id}")
-                           for i in layout]
-    full_body.append(ast.Return(ast.Tuple(row, ast.Load())))
-
-    # derived values alone, for validating an office's consistency before it is evaluated
-    derive_body: list[ast.stmt] = [
-        ast.Assign([_store(f"F_{name}")], ast.Call(
+    def load_facts() -> list[ast.stmt]:
+        return [ast.Assign([_store(f"F_{name}")], ast.Call(
             ast.Attribute(_name("f"), "get", ast.Load()), [ast.Constant(name)], []))
-        for name in facts_read]
-    gen.node_ref = lambda n: _name(f"N_{n}")  # derived values never read rules
-    for item_id in order:
-        if item_id in gen.derived:
-            derive_body.append(ast.Assign([_store(f"D_{item_id}")],
-                                          gen.expr(gen.derived[item_id].expr, {})))
-    derive_body.append(ast.Return(ast.Tuple(
-        [_name(f"D_{d.name}") for d in spec.derived], ast.Load())))
+            for name in plan.facts_read]
 
+    # full: every node once, in topological order, into a local; the row in row order
+    full_body = load_facts()
+    gen.node_ref = lambda n: gen.view(n, _name(f"N_{n}"))
+    for node in plan.order:
+        target = f"D_{node.id}" if node.kind == "derived" else f"N_{node.id}"
+        full_body.append(ast.Assign([_store(target)], gen.definition(node, view_only=False)))
+    full_body.append(ast.Return(ast.Tuple(
+        [_name(f"D_{n.id}") if n.kind == "derived" else _name(f"N_{n.id}") for n in plan.nodes],
+        ast.Load())))
+
+    # derive: derived values alone, for validating an office's consistency before evaluation
+    derive_body = load_facts()
+    for node in plan.order:
+        if node.kind == "derived":
+            derive_body.append(ast.Assign([_store(f"D_{node.id}")],
+                                          gen.definition(node, view_only=False)))
+    derive_body.append(ast.Return(ast.Tuple(
+        [_name(f"D_{n.id}") for n in plan.of_kind("derived")], ast.Load())))
+
+    fast_body = _fast_body(gen, plan)
     try:
-        fast_body = _fast_body(gen, spec, deps, infos)
         source, functions = _build_functions(gen, {"full": full_body, "fast": fast_body,
                                                    "derive": derive_body})
-    except (RecursionError, SyntaxError, MemoryError):
-        # a very deep chain of rules inlines too deeply for the short-circuit function (or for
-        # CPython's compiler): verdict-only evaluation then reads the full row instead
+    except (RecursionError, SyntaxError, MemoryError):  # pragma: no cover - inlining is bounded
         source, functions = _build_functions(gen, {"full": full_body, "fast": [],
                                                    "derive": derive_body})
-    return CompiledProgram(
-        spec=spec,
-        options=resolved,
-        full=functions["full"],
-        fast=functions["fast"],
-        derive=functions["derive"],
-        layout=tuple(layout),
-        index=index,
-        outcome_positions=outcome_positions,
-        facts_read=facts_read,
-        source=source,
-    )
+    return CompiledProgram(plan=plan, full=functions["full"], fast=functions["fast"],
+                           derive=functions["derive"], source=source)
 
 
-def _fast_body(gen: _Gen, spec: RulesetSpec, deps: Mapping[str, tuple[str, ...]],
-               infos: Mapping[str, NodeInfo]) -> list[ast.stmt]:
-    """Outcomes in precedence order, each inlining the rules it needs and returning early."""
-    # how often is each node or derived value referenced from the outcomes' dependency trees?
-    uses: dict[str, int] = {}
+#: A node read once is written inline where it is read (so the short-circuit function stops as
+#: early as hand-written code would) unless that nests definitions deeper than this; it is then
+#: computed by a local function instead, which keeps generated expressions shallow for CPython.
+MAX_INLINE_DEPTH = 16
+#: Local functions call each other lazily; a node whose chain of such calls would be longer than
+#: this is computed up front instead, so evaluation never nests deeper than this many calls.
+MAX_CALL_DEPTH = 48
 
-    def count(item: str) -> None:
-        for dep in deps.get(item, ()):
-            uses[dep] = uses.get(dep, 0) + 1
-            if uses[dep] == 1:
-                count(dep)
 
-    for outcome in spec.outcomes:
-        count(outcome)
-    shared = {name for name, n in uses.items() if n > 1}
-    body: list[ast.stmt] = [ast.Assign([_store("g")], ast.Attribute(_name("f"), "get",
-                                                                     ast.Load()))]
-    for name in sorted(shared):
-        body.append(ast.Assign([_store(f"M_{name}")], _name("_U")))
-    building: list[str] = []
+def _fast_body(gen: _Gen, plan: Plan) -> list[ast.stmt]:
+    """Outcomes in precedence order, each computing only what it needs and returning early.
+
+    Every node's definition is emitted exactly once, so the code is linear in the ruleset. Each
+    node the outcomes need is, by a static classification in topological order:
+
+    * *inline*: read from one place, written into that place's expression;
+    * *lazy*: read from several places (or nested too deep to inline): a local function
+      ``S_x`` whose result is memoised in ``M_x`` on first use;
+    * *eager*: lazy, but at the end of a chain of more than :data:`MAX_CALL_DEPTH` lazy calls:
+      computed into ``M_x`` before the first outcome, in topological order.
+    """
+    refs = {n.id: _references(n, plan) for n in plan.nodes}
+    uses: dict[str, int] = {}  # how many places read each node the outcomes need
+    stack = [o.id for o in plan.outcomes]
+    while stack:
+        item = stack.pop()
+        uses[item] = uses.get(item, 0) + 1
+        if uses[item] == 1:
+            stack.extend(refs[item])
+    kind: dict[str, str] = {}
+    height: dict[str, int] = {}  # nesting of inlined definitions
+    chain: dict[str, int] = {}  # nesting of lazy calls
+    for node in plan.order:
+        item = node.id
+        if item not in uses:
+            continue
+        height[item] = 1 + max((height[r] for r in refs[item] if kind[r] == "inline"),
+                               default=0)
+        shared = uses[item] > 1 or height[item] > MAX_INLINE_DEPTH
+        kind[item] = "lazy" if shared else "inline"
+        chain[item] = (1 if shared else 0) + max((chain[r] for r in refs[item]), default=0)
+        if shared:
+            height[item] = 0
+            if chain[item] > MAX_CALL_DEPTH:
+                kind[item], chain[item] = "eager", 0
 
     def fact_ref(name: str) -> ast.expr:
         return ast.Call(_name("g"), [ast.Constant(name)], [])
 
-    def definition(item: str) -> ast.expr:
-        if item in building:  # pragma: no cover - cycles are rejected by the validator
-            raise RulesetError(f"circular reference through {item}")
-        building.append(item)
-        try:
-            if item in gen.derived:
-                return gen.expr(gen.derived[item].expr, {})
-            node = gen.nodes[item]
-            if node.kind == "criterion":
-                return gen.criterion(node, view_only=True)
-            if node.kind in ("standard", "group"):
-                return gen.kleene("and", [reference(c) for c in node.children])
-            assert node.condition is not None
-            return gen.expr(node.condition, {})
-        finally:
-            building.pop()
+    touched: set[str] = set()  # memos assigned by the function being generated
 
     def reference(item: str) -> ast.expr:
-        if item not in shared:
-            return definition(item)
         memo = f"M_{item}"
+        if kind[item] == "inline":
+            return gen.definition(plan.node(item), view_only=True)
+        if kind[item] == "eager":
+            return _name(memo)
+        touched.add(memo)
         return ast.IfExp(ast.Compare(_name(memo), [ast.IsNot()], [_name("_U")]), _name(memo),
-                         ast.NamedExpr(_store(memo), definition(item)))
+                         ast.NamedExpr(_store(memo), ast.Call(_name(f"S_{item}"), [], [])))
 
     gen.fact_ref = fact_ref
     gen.node_ref = reference
     gen.derived_ref = reference
-    start = gen.emitted
-    for position, outcome in enumerate(spec.outcomes):
-        value = definition(outcome)
-        if gen.emitted - start > MAX_FAST_NODES:
-            return []  # too much inlining: the caller falls back to `full`
+    body: list[ast.stmt] = [ast.Assign([_store("g")], ast.Attribute(_name("f"), "get",
+                                                                     ast.Load()))]
+    ordered = [n.id for n in plan.order if n.id in kind]
+    body += [ast.Assign([_store(f"M_{item}")], _name("_U"))
+             for item in ordered if kind[item] == "lazy"]
+    for item in ordered:
+        if kind[item] != "lazy":
+            continue
+        touched.clear()
+        function = _local_function(f"S_{item}", gen.definition(plan.node(item), view_only=True))
+        if touched:  # the function sets memos of the enclosing call
+            function.body.insert(0, ast.Nonlocal(sorted(touched)))
+        body.append(function)
+    for item in ordered:
+        if kind[item] == "eager":
+            body.append(ast.Assign([_store(f"M_{item}")],
+                                   gen.definition(plan.node(item), view_only=True)))
+    for position, outcome in enumerate(plan.outcomes):
+        value = (_name(f"M_{outcome.id}") if kind[outcome.id] == "eager"
+                 else gen.definition(outcome, view_only=True))
         name = f"O_{position}"
         body.append(ast.Assign([_store(name)], value))
         body.append(ast.If(_is(_name(name), True), [ast.Return(ast.Constant(position))], []))
         body.append(ast.If(_is(_name(name), None), [ast.Return(ast.Constant(-2))], []))
     body.append(ast.Return(ast.Constant(-1)))
     return body
+
+
+def _references(node: PlanNode, plan: Plan) -> list[str]:
+    """Every place ``node`` reads another node or derived value, repeats included (a rule that
+    reads ``r`` twice must not have ``r`` inlined twice)."""
+    found = list(node.children)
+    for tree in (node.condition, node.applies_if):
+        if tree is not None:
+            found += [n.name for n in walk(tree) if isinstance(n, Name) and n.name in plan.index]
+    return found
+
+
+def _local_function(name: str, value: ast.expr) -> ast.FunctionDef:
+    args = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                         kwarg=None, defaults=[])
+    return ast.FunctionDef(name=name, args=args, body=[ast.Return(value)], decorator_list=[],
+                           returns=None, type_comment=None, lineno=1)
 
 
 def _build_functions(gen: _Gen, bodies: Mapping[str, list[ast.stmt]]
@@ -848,15 +678,12 @@ def _build_functions(gen: _Gen, bodies: Mapping[str, list[ast.stmt]]
         if isinstance(constant, types.CodeType):
             functions[constant.co_name] = types.FunctionType(constant, namespace, constant.co_name)
     if "fast" not in functions:
-        full = functions["full"]
-        functions["fast"] = _fast_from_full(full, gen.spec)
+        functions["fast"] = _fast_from_full(functions["full"], len(gen.plan.outcomes))
     return source, functions
 
 
-def _fast_from_full(full: Callable[[Mapping[str, Any]], tuple[Any, ...]], spec: RulesetSpec
+def _fast_from_full(full: Callable[[Mapping[str, Any]], tuple[Any, ...]], count: int
                     ) -> Callable[[Mapping[str, Any]], int]:
-    count = len(spec.outcomes)
-
     def fast(facts: Mapping[str, Any]) -> int:
         row = full(facts)
         for position, value in enumerate(row[len(row) - count:]):

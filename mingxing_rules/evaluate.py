@@ -104,25 +104,7 @@ def _decide(program: CompiledProgram, row: tuple[Any, ...]
 def _missing_facts(program: CompiledProgram, row: tuple[Any, ...], office: Office,
                    start: tuple[str, ...]) -> tuple[str, ...]:
     """Facts, not provided, read by the unknown steps the undecided outcomes depend on."""
-    missing: list[str] = []
-    seen: set[str] = set()
-    stack = [s for s in start if s in program.index]
-    while stack:
-        step_id = stack.pop(0)
-        if step_id in seen:
-            continue
-        seen.add(step_id)
-        position = program.index[step_id]
-        if row[position] is not None:  # decided steps are not what is missing
-            continue
-        info = program.layout[position]
-        for name in info.reads:
-            if name in program.index:
-                stack.append(name)
-            elif name not in office.facts and name not in missing:
-                missing.append(name)
-        stack.extend(info.depends_on)
-    return tuple(missing)
+    return program.plan.missing_facts(row, office.facts, start)
 
 
 MAX_COMPLETIONS = 256

@@ -21,6 +21,7 @@ from .compile import CompiledProgram, compile_ruleset
 from .errors import InputError, RulesetError, RulesetProblem
 from .model import RulesetSpec, Text
 from .office import Office, OfficeSchema, derived_problems
+from .plan import Plan
 from .validate import check_document, validate_ruleset
 
 __all__ = ["Ruleset", "bundled_rulesets", "check_ruleset", "load_ruleset", "rulesets_dir"]
@@ -76,6 +77,11 @@ class Ruleset:
     @property
     def program(self) -> CompiledProgram:
         return self._program
+
+    @property
+    def plan(self) -> Plan:
+        """The compiled plan: every node once, with its static structure (docs/plan.md)."""
+        return self._program.plan
 
     @property
     def key(self) -> str:

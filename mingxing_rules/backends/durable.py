@@ -39,12 +39,6 @@ from typing import Any
 import attrs
 
 from ..compile import NA, CompiledProgram
-from ..compile import _all3 as compiled_all3
-from ..compile import _any3 as compiled_any3
-from ..compile import _count3 as compiled_count3
-from ..compile import _date3 as compiled_date3
-from ..compile import _div3 as compiled_div3
-from ..compile import _pow3 as compiled_pow3
 from ..errors import (
     BackendUnavailableError,
     EvaluationError,
@@ -198,8 +192,40 @@ class _UnsupportedError(Exception):
 Getter = Callable[[dict[str, Any]], Any]
 
 
-# The pre-pass computes exactly what the compiled native code computes: same helpers.
-_all3, _any3, _count3, _date3 = compiled_all3, compiled_any3, compiled_count3, compiled_date3
+# The pre-pass has its own three-valued helpers and arithmetic, written independently of the
+# native compiler's (mingxing_rules/arithmetic.py) from the documented semantics, so that the
+# verified backend catches a bug in either.
+
+
+def _all3(values: Iterable[Any]) -> bool | None:
+    seen = [v for v in values]
+    if any(v is False for v in seen):
+        return False
+    return None if any(v is None for v in seen) else True
+
+
+def _any3(values: Iterable[Any]) -> bool | None:
+    seen = [v for v in values]
+    if any(v is True for v in seen):
+        return True
+    return None if any(v is None for v in seen) else False
+
+
+def _count3(values: Iterable[Any]) -> int | None:
+    seen = list(values)
+    return None if any(v is None for v in seen) else sum(1 for v in seen if v is True)
+
+
+def _date3(year: Any, month: Any, day: Any) -> dt.date | None:
+    if None in (year, month, day):
+        return None
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except (ValueError, OverflowError):
+        return None
+
+
+_LARGEST = float(2**128)  # docs/limits.md: a derived value beyond 2**128 is unknown
 
 
 def _compare(op: str, left: Any, right: Any) -> bool | None:
@@ -221,15 +247,26 @@ def _compare(op: str, left: Any, right: Any) -> bool | None:
 def _arith(op: str, left: Any, right: Any) -> Any:
     if left is None or right is None:
         return None
-    if op == "+":
-        return left + right
-    if op == "-":
-        return left - right
-    if op == "*":
-        return left * right
-    if op == "/":
-        return compiled_div3(left, right)
-    return compiled_pow3(left, right)
+    if op == "/" and right == 0:
+        return None
+    if op == "**" and isinstance(right, int) and abs(right) > 4096 and abs(left) > 1:
+        return None
+    try:
+        if op == "+":
+            result = left + right
+        elif op == "-":
+            result = left - right
+        elif op == "*":
+            result = left * right
+        elif op == "/":
+            result = left / right
+        else:
+            result = left**right
+    except (OverflowError, ZeroDivisionError):
+        return None
+    if isinstance(result, complex) or (isinstance(result, float) and math.isnan(result)):
+        return None
+    return result if abs(result) <= _LARGEST else None
 
 
 class _PrePass:
