@@ -34,15 +34,7 @@ from typing import TYPE_CHECKING
 from ..trace import Trace
 from .html import HTML_STYLE
 from .markdown import md_escape
-from .reasons import (
-    condition_thresholds,
-    counted_set,
-    failing_reasons,
-    is_disjunction,
-    ratio_parts,
-    step_reason,
-    threshold_holds,
-)
+from .reasons import condition_thresholds, failing_reasons, step_reason, threshold_holds
 from .report import Document, Section, write
 from .verdict import trace_table, verdict_document
 from .wording import (
@@ -52,6 +44,7 @@ from .wording import (
     check_lang,
     check_lang_and_format,
     office_label,
+    plan_of,
     ruleset_spec_of,
     zh_typography,
 )
@@ -69,12 +62,10 @@ __all__ = [
     "check_lang",
     "check_lang_and_format",
     "condition_thresholds",
-    "counted_set",
     "failing_reasons",
-    "is_disjunction",
     "md_escape",
     "office_label",
-    "ratio_parts",
+    "plan_of",
     "render",
     "ruleset_spec_of",
     "step_reason",
@@ -89,8 +80,8 @@ __all__ = [
 def trace_html(trace: Trace, lang: str = "en") -> str:
     """The whole trace as an HTML table (``Trace._repr_html_``)."""
     program = trace.program
-    spec = program.spec if program is not None else None
-    w = Wording(lang, spec).knowing(trace)
+    plan = program.plan if program is not None else None
+    w = Wording(lang, plan=plan).knowing(trace)
     document = Document(lang=lang, title=w.message("trace.heading"), wide=True,
                         sections=(Section("", table=trace_table(trace, w)),))
     return write(document, "html")

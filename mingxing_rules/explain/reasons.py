@@ -12,7 +12,6 @@ ground for revocation that holds is marked ✗, never ✓.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,6 @@ from ..expr import (
     Call,
     Compare,
     Expr,
-    ExprSyntaxError,
     Implies,
     ListExpr,
     Literal,
@@ -33,11 +31,10 @@ from ..expr import (
     Quantifier,
     Unary,
     names_in,
-    parse,
 )
 from ..model import RulesetSpec, Threshold
 from ..trace import Status, Step, Trace
-from .wording import Wording, ruleset_spec_of
+from .wording import Wording, plan_of, ruleset_spec_of
 
 if TYPE_CHECKING:
     from ..load import Ruleset
@@ -47,15 +44,12 @@ __all__ = [
     "Part",
     "adverse_steps",
     "condition_thresholds",
-    "counted_set",
     "decided_by",
     "deciding_parts",
     "expression_value",
     "failing_reasons",
-    "is_disjunction",
     "mark_status",
     "missing_inputs",
-    "ratio_parts",
     "request_for",
     "shown_status",
     "step_reason",
@@ -63,53 +57,16 @@ __all__ = [
 ]
 
 
-@functools.lru_cache(maxsize=1024)
-def _parsed(condition: str) -> Expr | None:
-    if not condition:
-        return None
-    try:
-        return parse(condition)
-    except ExprSyntaxError:
-        return None
-
-
-def ratio_parts(condition: str) -> tuple[str, str] | None:
-    """``(numerator, denominator)`` when a derived value is ``a / b``."""
-    tree = _parsed(condition)
-    if isinstance(tree, Binary) and tree.op == "/" and isinstance(tree.left, Name) and isinstance(
-            tree.right, Name):
-        return tree.left.name, tree.right.name
-    return None
-
-
 def threshold_holds(threshold: Threshold, value: Any) -> bool | None:
     """Whether ``value`` satisfies ``threshold`` (``None`` when the value is missing)."""
     return threshold.holds(value)
 
 
-def condition_thresholds(step: Step) -> tuple[Threshold, ...]:
-    """The step's thresholds that belong to its condition (not to its ``applies_if``)."""
-    tree = _parsed(step.condition)
-    if tree is None:
-        return step.thresholds
-    names = set(names_in(tree))
-    return tuple(t for t in step.thresholds if t.fact in names)
-
-
-def is_disjunction(condition: str) -> bool:
-    tree = _parsed(condition)
-    return isinstance(tree, BoolOp) and tree.op == "or"
-
-
-def counted_set(condition: str) -> str | None:
-    """The set fact of a ``count(x) == 0`` condition."""
-    tree = _parsed(condition)
-    if (isinstance(tree, Compare) and tree.ops == ("==",) and isinstance(tree.operands[0], Call)
-            and tree.operands[0].func == "count" and len(tree.operands[0].args) == 1
-            and isinstance(tree.operands[0].args[0], Name)
-            and isinstance(tree.operands[1], Literal) and tree.operands[1].value == 0):
-        return tree.operands[0].args[0].name
-    return None
+def condition_thresholds(step: Step, w: Wording) -> tuple[Threshold, ...]:
+    """The thresholds of the step's ``condition`` (not of its ``applies_if``), from the plan;
+    the trace's thresholds when the plan is not known."""
+    node = w.node(step.id)
+    return node.condition_thresholds if node is not None else step.thresholds
 
 
 def missing_inputs(step: Step, trace: Trace) -> list[str]:
@@ -146,16 +103,17 @@ def request_for(name: str, w: Wording, trace: Trace | None = None) -> str:
 
 def _fail_sentences(step: Step, trace: Trace, w: Wording, clause: str | None) -> list[str]:
     values = {r.name: r for r in step.reads}
-    counted = counted_set(step.condition)
+    node = w.node(step.id)
+    counted = node.counted_set if node is not None else None
     if counted is not None and counted in values and values[counted].value:
         return [w.message(_with_clause("criterion.fail.count_zero", clause),
                           fact=w.fact_title(counted, trace),
                           value=w.value(counted, values[counted].value), clause=clause)]
-    violated = [t for t in condition_thresholds(step)
+    violated = [t for t in condition_thresholds(step, w)
                 if t.fact in values and threshold_holds(t, values[t.fact].value) is False]
     if not violated:
         return []
-    if is_disjunction(step.condition) and len(violated) > 1:
+    if node is not None and node.disjunction and len(violated) > 1:
         facts = {t.fact for t in violated}
         ops = {t.op for t in violated}
         if len(facts) == 1:
@@ -252,7 +210,8 @@ def step_reason(step: Step, trace: Trace, wording: Wording) -> str:
 def failing_reasons(verdict: Verdict, lang: str = "en", *, ruleset: Ruleset | None = None,
                     ) -> list[str]:
     """One sentence per criterion that is not met, in ruleset (clause) order."""
-    w = Wording(lang, ruleset_spec_of(verdict, ruleset)).knowing(verdict.trace)
+    w = Wording(lang, ruleset_spec_of(verdict, ruleset), plan_of(verdict, ruleset)).knowing(
+        verdict.trace)
     return [step_reason(s, verdict.trace, w) for s in verdict.trace.failing()]
 
 
@@ -316,10 +275,12 @@ class Part:
 class _Decider:
     """Three-valued truth of the parts of one step's condition, from what the trace recorded."""
 
-    def __init__(self, step: Step, trace: Trace, options: Mapping[str, Any]) -> None:
+    def __init__(self, step: Step, trace: Trace, options: Mapping[str, Any],
+                 thresholds: tuple[Threshold, ...]) -> None:
         self.step = step
         self.trace = trace
         self.options = options
+        self.thresholds = thresholds
         self.values: dict[str, Any] = {r.name: r.value for r in step.reads}
         for name, value in options.items():
             self.values.setdefault(name, value)
@@ -363,7 +324,7 @@ class _Decider:
             known = self.leaf(node.args[0])
             return known if known is not None else self.leaf(node.args[1])
         names = set(names_in(node))
-        thresholds = [t for t in self.step.thresholds if t.fact in names]
+        thresholds = [t for t in self.thresholds if t.fact in names]
         if thresholds and all(t.fact in self.values for t in thresholds) and not (
                 names - {t.fact for t in thresholds} - set(self.options)):
             held = [t.holds(self.values[t.fact]) for t in thresholds]
@@ -424,14 +385,16 @@ class _Decider:
         return [Part(node, self.truth(node))]
 
 
-def deciding_parts(step: Step, trace: Trace, options: Mapping[str, Any]) -> list[Part]:
-    """The parts of ``step``'s condition that decided its status (empty when undecided or
-    unparsable). Options are left out when another part decided too (they are the setting,
-    not the reason)."""
-    tree = _parsed(step.condition)
+def deciding_parts(step: Step, trace: Trace, w: Wording, options: Mapping[str, Any]
+                   ) -> list[Part]:
+    """The parts of ``step``'s condition (from the plan) that decided its status: empty when
+    undecided or when the plan is not known. Options are left out when another part decided
+    too (they are the setting, not the reason)."""
+    node = w.node(step.id)
+    tree = node.condition if node is not None else None
     if tree is None or step.status not in (Status.PASS, Status.FAIL):
         return []
-    decider = _Decider(step, trace, options)
+    decider = _Decider(step, trace, options, node.condition_thresholds if node else ())
     parts = decider.parts(tree, step.status is Status.PASS)
     seen: set[str] = set()
     unique = []
@@ -484,7 +447,7 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
     names = names_in(part.node)
     values = {r.name: r for r in step.reads}
     if part.value is False:
-        for threshold in step.thresholds:
+        for threshold in condition_thresholds(step, w):
             if threshold.fact in names and threshold.fact in values and threshold.holds(
                     values[threshold.fact].value) is False:
                 return threshold_sentence(threshold, values[threshold.fact], trace, w, None)
@@ -505,7 +468,7 @@ def _key_of(value: Any) -> str:
 def decided_by(step: Step, trace: Trace, w: Wording, options: Mapping[str, Any]) -> list[str]:
     """The phrases of the parts that decided ``step`` (see :func:`deciding_parts`)."""
     phrases = [part_phrase(p, step, trace, w, options)
-               for p in deciding_parts(step, trace, options)]
+               for p in deciding_parts(step, trace, w, options)]
     return list(dict.fromkeys(phrases))
 
 

@@ -17,7 +17,7 @@ from .reasons import (
     step_reason,
 )
 from .report import Cell, Document, Line, Mark, Row, Section, Table
-from .wording import Wording, office_label, ruleset_spec_of
+from .wording import Wording, office_label, plan_of, ruleset_spec_of
 
 if TYPE_CHECKING:
     from ..load import Ruleset
@@ -59,7 +59,7 @@ class _Builder:
         if not descend or depth > 6:
             return phrases
         out: list[str] = []
-        for part in deciding_parts(step, self.trace, self.options):
+        for part in deciding_parts(step, self.trace, w, self.options):
             name = getattr(part.node, "name", None)
             dep = self._step(name) if isinstance(name, str) else None
             if dep is not None and dep.kind == "rule" and self._reads_rules(dep):
@@ -238,7 +238,7 @@ class _Builder:
 def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None) -> Document:
     """The explanation of ``verdict`` in ``lang`` as a document."""
     spec = ruleset_spec_of(verdict, ruleset)
-    w = Wording(lang, spec).knowing(verdict.trace)
+    w = Wording(lang, spec, plan_of(verdict, ruleset)).knowing(verdict.trace)
     builder = _Builder(verdict, w)
     trace = verdict.trace
     standards = [s for s in trace if s.kind == "standard"]

@@ -19,7 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ..compile import resolve_options
+from ..errors import MingxingError
+from ..expr import Binary, ExprSyntaxError, Name, parse
 from ..model import DerivedSpec, FactSpec, RulesetSpec, Text
+from ..plan import Plan, PlanNode, build_plan
 from ..trace import Status, Trace
 
 if TYPE_CHECKING:
@@ -34,6 +38,8 @@ __all__ = [
     "check_lang_and_format",
     "format_number",
     "office_label",
+    "plan_of",
+    "recorded_ratio",
     "ruleset_spec_of",
     "zh_typography",
 ]
@@ -139,8 +145,7 @@ def ruleset_spec_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Ruleset
     if program is not None:
         spec: RulesetSpec = program.spec
         return spec
-    from ..errors import MingxingError
-    from ..load import bundled_rulesets, load_ruleset
+    from ..load import bundled_rulesets, load_ruleset  # lazy: loading is needed only here
 
     if verdict.ruleset_id not in bundled_rulesets():
         return None
@@ -169,9 +174,13 @@ class Wording:
     'yes'
     """
 
-    def __init__(self, lang: str = "en", spec: RulesetSpec | None = None) -> None:
+    def __init__(self, lang: str = "en", spec: RulesetSpec | None = None,
+                 plan: Plan | None = None) -> None:
         self.lang = check_lang(lang)
+        if spec is None and plan is not None:
+            spec = plan.spec
         self.spec = spec
+        self._plan = plan
         messages = dict(_catalogue(lang))
         if spec is not None:
             for key, text in spec.messages.items():
@@ -254,6 +263,21 @@ class Wording:
         return outcome
 
     # facts and values ----------------------------------------------------------------------------
+    @property
+    def plan(self) -> Plan | None:
+        """The plan given, or the plan of :attr:`spec` with default options (built once per
+        ruleset); ``None`` without a ruleset."""
+        if self._plan is None and self.spec is not None:
+            self._plan = default_plan(self.spec)
+        return self._plan
+
+    def node(self, name: str) -> PlanNode | None:
+        """The plan node ``name`` (thresholds, ratio parts, counted set), when the plan is known."""
+        plan = self.plan
+        if plan is None or name not in plan:
+            return None
+        return plan.node(name)
+
     def fact(self, name: str) -> FactSpec | None:
         return self._facts.get(name)
 
@@ -377,14 +401,17 @@ class Wording:
         return shown
 
     def with_ratio(self, name: str, shown: str, trace: Trace) -> str:
-        """``shown`` followed by the counts of a rate ``a / b`` (``95.1%（388/408）``)."""
-        from .reasons import ratio_parts
-
+        """``shown`` followed by the counts of a rate ``a / b`` (``95.1%（388/408）``), the parts
+        read from the plan."""
         try:
             step = trace.step(name)
         except KeyError:
             return shown
-        parts = ratio_parts(step.condition)
+        node = self.node(name)
+        if node is not None:
+            parts = (node.ratio.numerator, node.ratio.denominator) if node.ratio else None
+        else:
+            parts = recorded_ratio(step.condition)
         if parts is None:
             return shown
         values = {r.name: r.value for r in step.reads}
@@ -396,6 +423,60 @@ class Wording:
 
     def reads(self, step: Any, trace: Trace | None = None) -> str:
         return self.message("reads.sep").join(self.reading(r, trace) for r in step.reads)
+
+
+_DEFAULT_PLANS: dict[int, tuple[RulesetSpec, Plan]] = {}
+
+
+def default_plan(spec: RulesetSpec) -> Plan | None:
+    """The plan of ``spec`` with its default options, built once per ruleset."""
+    cached = _DEFAULT_PLANS.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    try:
+        plan = build_plan(spec, resolve_options(spec, None))
+    except MingxingError:  # pragma: no cover - a loaded spec builds
+        return None
+    if len(_DEFAULT_PLANS) > 16:
+        _DEFAULT_PLANS.clear()
+    _DEFAULT_PLANS[id(spec)] = (spec, plan)
+    return plan
+
+
+def recorded_ratio(condition: str) -> tuple[str, str] | None:
+    """The parts of ``a / b`` in a condition recorded in a trace. Only for a verdict whose
+    ruleset (and so its plan, which knows every ratio) cannot be found: one read back from JSON
+    for a ruleset that is not bundled."""
+    try:
+        tree = parse(condition) if condition else None
+    except ExprSyntaxError:
+        return None
+    if isinstance(tree, Binary) and tree.op == "/" and isinstance(tree.left, Name) and isinstance(
+            tree.right, Name):
+        return tree.left.name, tree.right.name
+    return None
+
+
+def plan_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Plan | None:
+    """The plan a verdict was decided under, if it can be found (as :func:`ruleset_spec_of`:
+    the ruleset given, the trace's compiled program, or the bundled ruleset with the verdict's
+    id, version and options)."""
+    if ruleset is not None:
+        return ruleset.plan
+    program = verdict.trace.program
+    if program is not None:
+        plan: Plan = program.plan
+        return plan
+    from ..errors import MingxingError
+    from ..load import bundled_rulesets, load_ruleset
+
+    if verdict.ruleset_id not in bundled_rulesets():
+        return None
+    try:
+        found = load_ruleset(verdict.ruleset_id, options=dict(verdict.options))
+    except MingxingError:  # pragma: no cover - the bundled rulesets load
+        return None
+    return found.plan if found.version == verdict.ruleset_version else None
 
 
 def _is_derived(trace: Trace, name: str) -> bool:

@@ -63,13 +63,7 @@ from typing import Any
 import attrs
 
 from ..compile import NA, CompiledProgram, NodeInfo
-from ..explain import (
-    Wording,
-    condition_thresholds,
-    counted_set,
-    ratio_parts,
-    threshold_holds,
-)
+from ..explain import Wording, threshold_holds
 from ..expr import (
     Binary,
     BoolOp,
@@ -393,15 +387,14 @@ class _Analysis:
                 required, int | float):
             return change
         raised = required
-        for derived in self.spec.derived:
-            expr = derived.expr
-            if (derived.maximum is None or derived.maximum <= 0 or not isinstance(expr, Binary)
-                    or expr.op != "/" or not isinstance(expr.left, Name)
-                    or not isinstance(expr.right, Name) or expr.right.name != change.fact):
+        for node in self.program.plan.of_kind("derived"):
+            ratio = node.ratio
+            if (ratio is None or node.maximum is None or node.maximum <= 0
+                    or ratio.denominator != change.fact):
                 continue
-            numerator = facts.get(expr.left.name)
+            numerator = facts.get(ratio.numerator)
             if isinstance(numerator, int | float) and not isinstance(numerator, bool):
-                raised = max(raised, math.ceil(numerator / derived.maximum))
+                raised = max(raised, math.ceil(numerator / node.maximum))
         if raised == required:
             return change
         again = self.change(change.fact, facts.get(change.fact), raised, change.kind)
@@ -627,9 +620,9 @@ class _Analysis:
         if spec is None or condition is None:
             return found
         antecedent = _antecedent_names(condition)
-        thresholds = [t for t in _step_thresholds(info) if t.fact not in antecedent]
+        thresholds = [t for t in info.condition_thresholds if t.fact not in antecedent]
         values = self.values(facts)
-        counted = counted_set(spec.condition_text)
+        counted = info.counted_set
         if counted is not None and counted in self.fact_specs:
             current = facts.get(counted)
             found.append(self.change(counted, current, frozenset(), "remove"))
@@ -717,13 +710,13 @@ class _Analysis:
     def rate_change(self, t: Threshold, facts: Mapping[str, Any], values: Mapping[str, Any]
                     ) -> Change | None:
         """Move the numerator of a rate ``a / b`` to the nearest whole count that meets ``t``."""
-        derived = next((d for d in self.spec.derived if d.name == t.fact), None)
-        if derived is None or not isinstance(t.value, int | float) or isinstance(t.value, bool):
+        if t.fact not in self.program.index or not isinstance(t.value, int | float) or isinstance(
+                t.value, bool):
             return None
-        parts = ratio_parts(derived.source)
-        if parts is None or parts[0] not in self.fact_specs:
+        ratio = self.info(t.fact).ratio
+        if ratio is None or ratio.numerator not in self.fact_specs:
             return None
-        top, bottom = parts
+        top, bottom = ratio.numerator, ratio.denominator
         denominator = facts.get(bottom)
         if not isinstance(denominator, int | float) or denominator <= 0:
             return None
@@ -1008,22 +1001,6 @@ class _Analysis:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-def condition_thresholds_of(info: NodeInfo) -> tuple[Threshold, ...]:
-    return _step_thresholds(info)
-
-
-def _step_thresholds(info: NodeInfo) -> tuple[Threshold, ...]:
-    """Thresholds of the condition only (``applies_if`` thresholds are not requirements)."""
-    from ..trace import Status, Step
-
-    spec = info.spec
-    if spec is None:
-        return info.thresholds
-    step = Step(id=info.id, kind=info.kind, status=Status.UNKNOWN,
-                condition=spec.condition_text, thresholds=info.thresholds)
-    return condition_thresholds(step)
 
 
 def _first_index(program: CompiledProgram, steps: list[str]) -> int:
