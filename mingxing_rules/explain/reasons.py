@@ -477,8 +477,9 @@ def decided_by(step: Step, trace: Trace, w: Wording, options: Mapping[str, Any])
 
 def adverse_steps(spec: RulesetSpec | None) -> frozenset[str]:
     """Steps whose passing counts against the office: read (through rules, with their sign)
-    by an outcome that revokes a title and never positively by an outcome that awards one.
-    Their marks are inverted, so that a ground for revocation that holds is ✗, not ✓."""
+    by an outcome that revokes a title and never positively by an outcome that awards one; and
+    outcomes that award nothing but apply such a step (or the failure of a step in the office's
+    favour). Their marks are inverted, so that a ground for revocation that holds is ✗, not ✓."""
     if spec is None:
         return frozenset()
     conditions: dict[str, Expr] = {}
@@ -505,8 +506,21 @@ def adverse_steps(spec: RulesetSpec | None) -> frozenset[str]:
                if key.startswith("revoke:") and 1 in s}
     favourable = {key.split(":", 1)[1] for key, s in signs.items()
                   if key.startswith("award:") and 1 in s}
+    against = adverse - favourable
     revoking = {n.id for n in spec.nodes if n.kind == "outcome" and n.effect == "revoke"}
-    return frozenset((adverse - favourable) | revoking)
+    # an outcome that awards nothing is against the office when it applies a ground against it
+    # (建议摘牌 applies the grounds for revocation) or stands on the failure of something in its
+    # favour (申报不符合程序 is "not application_admissible")
+    for node in spec.nodes:
+        if node.kind != "outcome" or node.effect != "none" or node.id not in conditions:
+            continue
+        for name, sign in _signed_names(conditions[node.id], 1):
+            if name not in conditions:  # facts and options say when, not whose side
+                continue
+            if (sign > 0 and name in against) or (sign < 0 and name in favourable
+                                                   and name not in adverse):
+                revoking.add(node.id)
+    return frozenset((against & set(conditions)) | revoking)
 
 
 def _signed_names(tree: Expr, sign: int) -> Iterable[tuple[str, int]]:
