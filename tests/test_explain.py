@@ -399,3 +399,13 @@ def test_markdown_is_escaped_in_one_place() -> None:
     data = {**office("near-miss-floor-area"), "name": "所*名* | <b>"}
     markdown = evaluate(data, RULESET).explain("zh", "md")
     assert "所\\*名\\* \\| \\<b\\>" in markdown
+
+
+def test_the_templates_are_package_data() -> None:
+    # hatch ships every file inside mingxing_rules/ in the wheel; the HTML views depend on these
+    from importlib import resources
+
+    folder = resources.files("mingxing_rules").joinpath("templates")
+    for name in ("fragment.html.j2", "page.html.j2", "style.css", "campaign.html.j2",
+                 "campaign.css", "literate.html.j2"):
+        assert folder.joinpath(name).is_file(), name
