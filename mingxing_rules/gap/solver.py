@@ -64,10 +64,9 @@ import attrs
 
 from ..compile import NA, CompiledProgram, NodeInfo
 from ..explain import Wording, threshold_holds
+from ..explain.reasons import expression_value
 from ..expr import (
-    Binary,
     BoolOp,
-    Call,
     Compare,
     Expr,
     Implies,
@@ -80,6 +79,7 @@ from ..expr import (
 from ..load import Ruleset, load_ruleset
 from ..model import FactSpec, Text, Threshold
 from ..office import Office
+from ..plan import COMPARATOR_FLIP
 from ..trace import Verdict, json_value
 
 __all__ = ["Change", "Gap", "GapGroup", "GapItem", "Provide", "gap", "office_from_verdict"]
@@ -753,14 +753,14 @@ class _Analysis:
             if isinstance(right, Name) and right.name in self.fact_specs and not isinstance(
                     left, Literal):
                 left, right = right, left
-                op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+                op = COMPARATOR_FLIP.get(op, op)
             if not isinstance(left, Name) or left.name not in self.fact_specs or isinstance(
                     right, Literal):
                 continue
             fact = self.fact_specs[left.name]
             try:
-                limit = _evaluate(right, facts, self.options)
-            except _NotComputableError:
+                limit = expression_value(right, {**facts, **self.options})
+            except ValueError:
                 continue
             current = facts.get(left.name)
             if fact.type == "date" and isinstance(limit, dt.date):
@@ -1096,38 +1096,3 @@ def _signed(w: Wording, name: str, delta: Any) -> str:
         return ""
     sign = "+" if delta > 0 else "-" if delta < 0 else "±"
     return sign + w.value(name, abs(delta))
-
-
-class _NotComputableError(Exception):
-    pass
-
-
-def _evaluate(node: Expr, facts: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
-    """A small evaluator for the side of a comparison that is not a fact (dates, arithmetic)."""
-    if isinstance(node, Literal):
-        return node.value
-    if isinstance(node, Name):
-        value = options.get(node.name, facts.get(node.name))
-        if value is None:
-            raise _NotComputableError(node.name)
-        return value
-    if isinstance(node, Unary) and node.op == "-":
-        return -_evaluate(node.operand, facts, options)
-    if isinstance(node, Binary) and node.op in ("+", "-", "*"):
-        left = _evaluate(node.left, facts, options)
-        right = _evaluate(node.right, facts, options)
-        return left + right if node.op == "+" else left - right if node.op == "-" else (
-            left * right)
-    if isinstance(node, Call):
-        args = [_evaluate(a, facts, options) for a in node.args]
-        try:
-            if node.func == "date" and len(args) == 1 and isinstance(args[0], str):
-                return dt.date.fromisoformat(args[0])
-            if node.func == "date" and len(args) == 3:
-                return dt.date(int(args[0]), int(args[1]), int(args[2]))
-        except (TypeError, ValueError) as exc:
-            raise _NotComputableError(node.func) from exc
-        if node.func in ("year", "month", "day") and len(args) == 1 and isinstance(
-                args[0], dt.date):
-            return getattr(args[0], node.func)
-    raise _NotComputableError(type(node).__name__)
