@@ -30,7 +30,7 @@ import yaml
 
 from .errors import InputError
 from .explain.wording import Wording, zh_typography
-from .expr import (
+from .language.expr import (
     Binary,
     BoolOp,
     Call,
@@ -44,10 +44,10 @@ from .expr import (
     Quantifier,
     Unary,
 )
-from .model import NodeSpec, RulesetSpec
+from .ruleset.model import NodeSpec, RulesetSpec
 
 if TYPE_CHECKING:
-    from .load import Ruleset
+    from .ruleset.load import Ruleset
 
 __all__ = [
     "Coverage",
@@ -370,7 +370,7 @@ def _readable(node: Expr, spec: RulesetSpec, w: Wording, fact: str | None) -> st
 
 
 def _node_card(node: NodeSpec, spec: RulesetSpec, w: Wording) -> dict[str, Any]:
-    from .expr import names_in
+    from .language.expr import names_in
 
     names = set(names_in(node.condition)) if node.condition is not None else set()
     options = [{"name": o.name, "default": w.value(o.name, o.default),

@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["mingxing_rules.plan", "mingxing_rules.visitor", "mingxing_rules.arithmetic",
-           "mingxing_rules.atomic", "mingxing_rules.evaluate", "mingxing_rules.load"]
+MODULES = ["mingxing_rules.compile.plan", "mingxing_rules.language.visitor", "mingxing_rules.language.arithmetic",
+           "mingxing_rules.atomic", "mingxing_rules.engine.evaluate", "mingxing_rules.ruleset.load"]
 
 
 @pytest.mark.parametrize("name", MODULES)

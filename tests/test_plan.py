@@ -10,17 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mingxing_rules import RulesetError, evaluate, load_ruleset
-from mingxing_rules.arithmetic import MAX_MAGNITUDE, add3, div3, mul3, pow3, sub3
-from mingxing_rules.expr import parse
-from mingxing_rules.model import Threshold
-from mingxing_rules.plan import MAX_PLAN_COST, Ratio, topological_order
-from mingxing_rules.visitor import (
+from mingxing_rules.compile.plan import MAX_PLAN_COST, Ratio, topological_order
+from mingxing_rules.language.arithmetic import MAX_MAGNITUDE, add3, div3, mul3, pow3, sub3
+from mingxing_rules.language.expr import parse
+from mingxing_rules.language.visitor import (
     ConstantTooLargeError,
     ExprVisitor,
     NotConstantError,
     constant_value,
     walk,
 )
+from mingxing_rules.ruleset.model import Threshold
 
 BLOWUP = Path(__file__).parent / "blowup"
 

@@ -13,7 +13,7 @@ from zh_style import problems
 from mingxing_rules import evaluate, gap, load_ruleset
 from mingxing_rules.explain import zh_typography
 from mingxing_rules.explain.wording import catalogue
-from mingxing_rules.whatif import what_if
+from mingxing_rules.regression.whatif import what_if
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "offices").glob("*.json"))

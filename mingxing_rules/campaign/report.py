@@ -401,7 +401,7 @@ def _decision_items(decisions: Sequence[CycleDecision], w: Wording) -> list[dict
 
 
 def _star_spec() -> Any:
-    from ..load import load_ruleset
+    from ..ruleset.load import load_ruleset
 
     return load_ruleset("star-judicial-office").spec
 

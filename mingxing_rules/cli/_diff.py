@@ -69,9 +69,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..diff import diff_rulesets
-    from ..impact import Impact, find_verdict_changes, impact
-    from ..load import load_ruleset
+    from ..regression.diff import diff_rulesets
+    from ..regression.impact import Impact, find_verdict_changes, impact
+    from ..ruleset.load import load_ruleset
 
     if args.search < 0:
         print("mingxing: error: --search must be 0 or more", file=sys.stderr)

@@ -9,7 +9,7 @@ import sys
 from ..atomic import atomic_write_text
 from ..errors import InputError, RulesetError
 from ..literate import literate_document, render_literate
-from ..load import load_ruleset
+from ..ruleset.load import load_ruleset
 
 __all__ = ["add_parser", "run"]
 

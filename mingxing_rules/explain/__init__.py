@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..trace import Trace
+from ..engine.trace import Trace
 from .html import HTML_STYLE
 from .markdown import md_escape
 from .reasons import condition_thresholds, failing_reasons, step_reason, threshold_holds
@@ -50,8 +50,8 @@ from .wording import (
 )
 
 if TYPE_CHECKING:
-    from ..load import Ruleset
-    from ..trace import Verdict
+    from ..engine.trace import Verdict
+    from ..ruleset.load import Ruleset
 
 __all__ = [
     "FORMATS",

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..expr import (
+from ..engine.trace import Status, Step, Trace
+from ..language.expr import (
     Binary,
     BoolOp,
     Call,
@@ -32,13 +33,12 @@ from ..expr import (
     Unary,
     names_in,
 )
-from ..model import RulesetSpec, Threshold
-from ..trace import Status, Step, Trace
+from ..ruleset.model import RulesetSpec, Threshold
 from .wording import Wording, plan_of, ruleset_spec_of
 
 if TYPE_CHECKING:
-    from ..load import Ruleset
-    from ..trace import Reading, Verdict
+    from ..engine.trace import Reading, Verdict
+    from ..ruleset.load import Ruleset
 
 __all__ = [
     "Part",

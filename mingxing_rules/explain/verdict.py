@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..trace import Status, Step, Trace
+from ..engine.trace import Status, Step, Trace
 from .reasons import (
     adverse_steps,
     decided_by,
@@ -20,8 +20,8 @@ from .report import Cell, Document, Line, Mark, Row, Section, Table
 from .wording import Wording, office_label, plan_of, ruleset_spec_of
 
 if TYPE_CHECKING:
-    from ..load import Ruleset
-    from ..trace import Verdict
+    from ..engine.trace import Verdict
+    from ..ruleset.load import Ruleset
 
 __all__ = ["trace_table", "verdict_document"]
 

@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..compile import resolve_options
+from ..compile.codegen import resolve_options
+from ..compile.plan import Plan, PlanNode, build_plan
+from ..engine.trace import Status, Trace
 from ..errors import MingxingError
-from ..expr import Binary, ExprSyntaxError, Name, parse
-from ..model import DerivedSpec, FactSpec, RulesetSpec, Text
-from ..plan import Plan, PlanNode, build_plan
-from ..trace import Status, Trace
+from ..language.expr import Binary, ExprSyntaxError, Name, parse
+from ..ruleset.model import DerivedSpec, FactSpec, RulesetSpec, Text
 
 if TYPE_CHECKING:
-    from ..load import Ruleset
-    from ..trace import Reading, Verdict
+    from ..engine.trace import Reading, Verdict
+    from ..ruleset.load import Ruleset
 
 __all__ = [
     "FORMATS",
@@ -145,7 +145,7 @@ def ruleset_spec_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Ruleset
     if program is not None:
         spec: RulesetSpec = program.spec
         return spec
-    from ..load import bundled_rulesets, load_ruleset  # lazy: loading is needed only here
+    from ..ruleset.load import bundled_rulesets, load_ruleset  # lazy: loading is needed only here
 
     if verdict.ruleset_id not in bundled_rulesets():
         return None
@@ -468,7 +468,7 @@ def plan_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Plan | None:
         plan: Plan = program.plan
         return plan
     from ..errors import MingxingError
-    from ..load import bundled_rulesets, load_ruleset
+    from ..ruleset.load import bundled_rulesets, load_ruleset
 
     if verdict.ruleset_id not in bundled_rulesets():
         return None

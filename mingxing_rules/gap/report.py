@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
+from ..engine.trace import Status
 from ..explain import Wording, check_lang_and_format, office_label, write
 from ..explain.report import Cell, Document, Line, Mark, Row, Section, Table
-from ..trace import Status
 from .solver import Gap
 
 __all__ = ["gap_document", "render_gap"]

@@ -62,10 +62,13 @@ from typing import Any
 
 import attrs
 
-from ..compile import NA, CompiledProgram, NodeInfo
+from ..compile.codegen import NA, CompiledProgram, NodeInfo
+from ..compile.plan import COMPARATOR_FLIP
+from ..engine.office import Office
+from ..engine.trace import Verdict, json_value
 from ..explain import Wording, threshold_holds
 from ..explain.reasons import expression_value
-from ..expr import (
+from ..language.expr import (
     BoolOp,
     Compare,
     Expr,
@@ -76,11 +79,8 @@ from ..expr import (
     iter_nodes,
     names_in,
 )
-from ..load import Ruleset, load_ruleset
-from ..model import FactSpec, Text, Threshold
-from ..office import Office
-from ..plan import COMPARATOR_FLIP
-from ..trace import Verdict, json_value
+from ..ruleset.load import Ruleset, load_ruleset
+from ..ruleset.model import FactSpec, Text, Threshold
 
 __all__ = ["Change", "Gap", "GapGroup", "GapItem", "Provide", "gap", "office_from_verdict"]
 
@@ -327,7 +327,7 @@ class _Analysis:
     def __init__(self, ruleset: Ruleset, office: Office, target: str) -> None:
         spec = ruleset.spec
         if target not in spec.outcomes:
-            from .._types import suggest
+            from ..language.typecheck import suggest
 
             hint = suggest(target, spec.outcomes)
             extra = f" (did you mean {hint!r}?)" if hint else ""
@@ -1008,9 +1008,7 @@ def _first_index(program: CompiledProgram, steps: list[str]) -> int:
 
 
 def _outcome(program: CompiledProgram, row: tuple[Any, ...]) -> str:
-    from ..evaluate import _decide
-
-    return _decide(program, row)[0]
+    return program.plan.decide(row).outcome
 
 
 def _conjunct_refs(condition: Expr | None, index: Mapping[str, int]) -> list[str] | None:

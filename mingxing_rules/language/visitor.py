@@ -7,7 +7,7 @@ is Jinja's ``visitor.NodeVisitor``). Constants — literals, options, ``date('20
 lists of constants and arithmetic on them — are folded by :func:`constant_value` alone (the model
 is Jinja's ``nodes.as_const``), with the same arithmetic as evaluation (:mod:`.arithmetic`).
 
->>> from mingxing_rules.expr import parse
+>>> from mingxing_rules.language.expr import parse
 >>> constant_value(parse("96 / 100"), {})
 0.96
 >>> constant_value(parse("min_staff + 1"), {"min_staff": 7})
@@ -15,7 +15,7 @@ is Jinja's ``nodes.as_const``), with the same arithmetic as evaluation (:mod:`.a
 >>> constant_value(parse("floor_area_m2 + 1"), {})
 Traceback (most recent call last):
 ...
-mingxing_rules.visitor.NotConstantError: floor_area_m2 is not a constant
+mingxing_rules.language.visitor.NotConstantError: floor_area_m2 is not a constant
 """
 
 from __future__ import annotations

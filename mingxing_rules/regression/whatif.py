@@ -23,14 +23,14 @@ from typing import Any
 
 import attrs
 
-from .evaluate import evaluate
-from .explain import Wording, check_lang_and_format, ruleset_spec_of, write
-from .explain.reasons import adverse_steps, shown_status
-from .explain.report import Document, Line, Mark, Section
-from .load import Ruleset, load_ruleset
-from .model import Text
-from .office import Office
-from .trace import Status, Verdict
+from ..engine.evaluate import evaluate
+from ..engine.office import Office
+from ..engine.trace import Status, Verdict
+from ..explain import Wording, check_lang_and_format, ruleset_spec_of, write
+from ..explain.reasons import adverse_steps, shown_status
+from ..explain.report import Document, Line, Mark, Section
+from ..ruleset.load import Ruleset, load_ruleset
+from ..ruleset.model import Text
 
 __all__ = ["Flip", "WhatIf", "what_if", "whatif_document"]
 
@@ -87,7 +87,7 @@ class WhatIf:
 
 def _office_data(office: Mapping[str, Any] | Office | Verdict) -> dict[str, Any]:
     if isinstance(office, Verdict):
-        from .gap import office_from_verdict
+        from ..gap import office_from_verdict
 
         return office_from_verdict(office)
     if isinstance(office, Office):

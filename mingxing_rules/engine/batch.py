@@ -33,13 +33,13 @@ from typing import IO, Any
 
 import attrs
 
-from .atomic import atomic_write_text
-from .errors import InputError, InputProblem
+from ..atomic import atomic_write_text
+from ..errors import InputError, InputProblem
+from ..explain import Wording, check_lang, check_lang_and_format, office_label, write
+from ..explain.report import Cell, Document, Line, Row, Section, Table
+from ..ruleset.load import Ruleset, load_ruleset
+from ..ruleset.model import FactSpec, RulesetSpec, Text
 from .evaluate import evaluate
-from .explain import Wording, check_lang, check_lang_and_format, office_label, write
-from .explain.report import Cell, Document, Line, Row, Section, Table
-from .load import Ruleset, load_ruleset
-from .model import FactSpec, RulesetSpec, Text
 from .trace import Status, Verdict
 
 __all__ = [
@@ -403,9 +403,6 @@ class Tally:
             titles={**{n.id: n.title for n in spec.nodes}, spec.otherwise.id: spec.otherwise.title},
             clauses={n.id: n.clause for n in spec.nodes},
         )
-
-
-_STATUS_OF = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}
 
 
 def statuses(verdict: Verdict, step_ids: tuple[str, ...]) -> tuple[Status, ...]:

@@ -27,10 +27,9 @@ from typing import Any
 
 import attrs
 
-from ._types import suggest
-from .arithmetic import ConstantTooLargeError, add3, div3, mul3, pow3, sub3
-from .errors import RulesetError, RulesetProblem
-from .expr import (
+from ..errors import RulesetError, RulesetProblem
+from ..language.arithmetic import ConstantTooLargeError, add3, div3, mul3, pow3, sub3
+from ..language.expr import (
     Binary,
     BoolOp,
     Call,
@@ -44,10 +43,11 @@ from .expr import (
     Quantifier,
     Unary,
 )
-from .model import OptionSpec, RulesetSpec
+from ..language.typecheck import suggest
+from ..language.visitor import ExprVisitor, NotConstantError, constant_value, walk
+from ..ruleset.model import OptionSpec, RulesetSpec
+from ..ruleset.validate import option_value_problem
 from .plan import Plan, PlanNode, build_plan
-from .validate import option_value_problem
-from .visitor import ExprVisitor, NotConstantError, constant_value, walk
 
 __all__ = ["NA", "CompiledProgram", "NodeInfo", "compile_ruleset", "resolve_options"]
 
@@ -162,7 +162,7 @@ _HELPERS: dict[str, Any] = {
 
 # -- the compiled program -----------------------------------------------------------------------
 
-#: Former name of :class:`~mingxing_rules.plan.PlanNode` (the per-step static data).
+#: Former name of :class:`~mingxing_rules.compile.plan.PlanNode` (the per-step static data).
 NodeInfo = PlanNode
 
 

@@ -31,16 +31,28 @@ from typing import Any, Literal
 
 import attrs
 
-from .arithmetic import ConstantTooLargeError
-from .errors import Location, RulesetError, RulesetProblem
-from .expr import Binary, BoolOp, Call, Compare, Expr, ListExpr, Membership, Name, Quantifier, Unary
-from .model import DerivedSpec, FactSpec, NodeSpec, RulesetSpec, Text, Threshold
-from .visitor import ExprVisitor, NotConstantError, children, constant_value
+from ..errors import Location, RulesetError, RulesetProblem
+from ..language.arithmetic import ConstantTooLargeError
+from ..language.expr import (
+    Binary,
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    ListExpr,
+    Membership,
+    Name,
+    Quantifier,
+    Unary,
+)
+from ..language.visitor import ExprVisitor, NotConstantError, children, constant_value
+from ..ruleset.model import DerivedSpec, FactSpec, NodeSpec, RulesetSpec, Text, Threshold
 
 __all__ = [
     "COMPARATOR_FLIP",
     "COMPARATOR_NEGATION",
     "MAX_PLAN_COST",
+    "Decision",
     "Plan",
     "PlanKind",
     "PlanNode",
@@ -60,6 +72,16 @@ COMPARATOR_NEGATION = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "
 #: ruleset costs about 1,000; a ruleset beyond this limit is refused at load (E210), because one
 #: evaluation could then take seconds.
 MAX_PLAN_COST = 200_000
+
+
+@attrs.frozen
+class Decision:
+    """What :meth:`Plan.decide` reads off an evaluation row."""
+
+    outcome: str  # an outcome id, the otherwise id, or "UNDECIDED"
+    decided_by: str | None
+    possible: tuple[str, ...]  # when undecided: the outcomes still possible
+    roles: tuple[str, ...]  # per outcome, in precedence order
 
 
 @attrs.frozen
@@ -177,6 +199,38 @@ class Plan:
                     seen.add(reader)
                     stack.append(reader)
         return tuple(n.id for n in self.nodes if n.id in seen)
+
+    def decide(self, row: Sequence[Any]) -> Decision:
+        """Outcome selection on an evaluation row: the first outcome whose condition is true; an
+        unknown earlier outcome makes the verdict ``UNDECIDED`` with the outcomes still possible.
+        Also the role of each outcome (selected, outranked, possible, not_selected)."""
+        unknown: list[str] = []
+        winner: str | None = None
+        for node in self.outcomes:
+            value = row[node.position]
+            if value is True:
+                winner = node.id
+                break
+            if value is None:
+                unknown.append(node.id)
+        roles: list[str] = []
+        passed_winner = False
+        for node in self.outcomes:
+            value = row[node.position]
+            if node.id == winner:
+                roles.append("possible" if unknown else "selected")
+                passed_winner = True
+            elif passed_winner:
+                roles.append("outranked" if value is True else "not_selected")
+            elif value is None:
+                roles.append("possible")
+            else:
+                roles.append("not_selected")
+        otherwise = self.otherwise.id
+        if unknown:
+            return Decision("UNDECIDED", None, (*unknown, winner or otherwise), tuple(roles))
+        chosen = winner or otherwise
+        return Decision(chosen, chosen, (), tuple(roles))
 
     def missing_facts(self, row: Sequence[Any], provided: Mapping[str, Any],
                       start: Iterable[str]) -> tuple[str, ...]:
@@ -395,8 +449,8 @@ def topological_order(edges: Mapping[str, Sequence[str]]) -> list[str]:
 
 def build_plan(spec: RulesetSpec, options: tuple[tuple[str, Any], ...]) -> Plan:
     """Build the plan of ``spec`` with resolved ``options`` (see
-    :func:`mingxing_rules.compile.resolve_options`). Raises :class:`RulesetError` (E210) when
-    the static cost exceeds :data:`MAX_PLAN_COST`."""
+    :func:`mingxing_rules.compile.resolve_options`). Raises :class:`RulesetError` (E210)
+    when the static cost exceeds :data:`MAX_PLAN_COST`."""
     option_map = dict(options)
     facts = {f.name: f for f in spec.facts}
     derived = {d.name: d for d in spec.derived}
