@@ -2,8 +2,9 @@
 
 Builders (:mod:`.verdict`, :mod:`mingxing_rules.gap.report`,
 :mod:`mingxing_rules.regression.whatif`, :mod:`mingxing_rules.engine.batch`) turn results into a
-:class:`Document` of plain data, already worded in one language; the writers (:mod:`.text`, :mod:`.markdown`, :mod:`.html`) only lay it out.
-So every view says the same thing, and a new view is a new writer.
+:class:`Document` of plain data, already worded in one language; the writers (:mod:`.text`,
+:mod:`.markdown`, :mod:`.html`) only lay it out. So every view says the same thing, and a new
+view is a new writer.
 
 >>> doc = Document(lang="en", title="Example", sections=(
 ...     Section("Checks", lines=(Line("floor area", marks=(Mark("✓", "pass"),)),)),))
