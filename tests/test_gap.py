@@ -286,7 +286,7 @@ def test_mingxing_gap_prints_what_is_missing_in_both_languages(
     path = str(ROOT / "examples/offices/near-miss-floor-area.json")
     code, out, err = mingxing(capsys, "gap", path)
     assert code == 1, err
-    assert "办公用房面积现为180平方米，应达到200平方米（+20平方米）" in out
+    assert "办公用房面积现为180平方米，尚需增加20平方米，达到200平方米" in out
     assert "office floor area 180 m² → 200 m² (+20 m²)" in out
     assert out.index("办公用房") < out.index("office floor area")  # zh first, then en
 

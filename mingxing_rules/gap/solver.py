@@ -925,15 +925,18 @@ class _Analysis:
             current = w.value(name, change.current)
             required = w.value(name, change.required)
             down = isinstance(change.delta, int | float) and change.delta < 0
+            amount = w.value(name, abs(change.delta)) if isinstance(
+                change.delta, int | float) else ""
             if change.via:
                 return w.message("gap.change.rate.down" if down else "gap.change.rate",
-                                 fact=title, current=current,
+                                 fact=title, current=current, amount=amount,
                                  required=required, delta=delta, rate=w.fact_title(change.via),
                                  rate_before=w.value(change.via, change.via_before,
                                                      distinct_from=change.via_after),
                                  rate_after=w.value(change.via, change.via_after))
             return w.message("gap.change.number.down" if down else "gap.change.number",
-                             fact=title, current=current, required=required, delta=delta)
+                             fact=title, current=current, required=required, delta=delta,
+                             amount=amount)
         if change.kind in ("true", "false"):
             key = "gap.change.finding" if fact.type == "finding" and change.kind == "true" else (
                 f"gap.change.{change.kind}")
