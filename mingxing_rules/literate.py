@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,7 @@ __all__ = [
     "Coverage",
     "LiterateDocument",
     "Sentence",
+    "coverage_dict",
     "literate_document",
     "readable_condition",
     "render_literate",
@@ -409,14 +410,18 @@ def _marked(sentence: Sentence) -> list[tuple[str, bool]]:
     return runs
 
 
-def render_literate(ruleset: Ruleset, lang: str = "zh", source: str | Path | None = None
-                    ) -> str:
-    """The literate ruleset document as one self-contained HTML page (Jinja2 template)."""
+def render_literate(ruleset: Ruleset, lang: str = "zh", source: str | Path | None = None, *,
+                    document: LiterateDocument | None = None) -> str:
+    """The literate ruleset document as one self-contained HTML page (Jinja2 template).
+    ``lang``: ``zh``, ``en``, or ``both`` (Chinese notes, each reason for not encoding a
+    sentence given in both languages)."""
     from .explain.html import render_template
     from .explain.wording import check_lang
 
-    check_lang(lang)
-    document = literate_document(ruleset, source)
+    both = lang == "both"
+    lang = check_lang("zh" if both else lang)
+    if document is None:
+        document = literate_document(ruleset, source)
     spec = ruleset.spec
     w = Wording(lang, spec)
     cards: dict[str, dict[str, Any]] = {}
@@ -431,6 +436,7 @@ def render_literate(ruleset: Ruleset, lang: str = "zh", source: str | Path | Non
                 "nodes": [cards[n.id] for n in sentence.nodes],
                 "not_encoded": (sentence.not_encoded if lang == "zh" else
                                 sentence.not_encoded_en),
+                "not_encoded_en": sentence.not_encoded_en if both else None,
             })
         for node in clause.nodes:
             cards.setdefault(node.id, _node_card(node, spec, w))
@@ -452,6 +458,20 @@ def render_literate(ruleset: Ruleset, lang: str = "zh", source: str | Path | Non
     ) + "\n"
 
 
-def uncited_entries(document: LiterateDocument) -> Mapping[str, str]:
-    """Requirement sentences neither cited nor explained (for writing the uncited file)."""
-    return {s.clause: s.text for s in document.unaccounted}
+def coverage_dict(document: LiterateDocument) -> dict[str, Any]:
+    """The document as JSON data: the coverage counts and every sentence with its clause, the
+    ids of the nodes citing it, or the reason it is not encoded (``mingxing doc --format
+    json``)."""
+    coverage = document.coverage
+    return {
+        "ruleset": document.ruleset.id,
+        "version": document.ruleset.version,
+        "coverage": {**attrs.asdict(coverage), "uncited_quotes": list(coverage.uncited_quotes),
+                     "percent": round(coverage.percent, 1)},
+        "sentences": [{
+            "clause": s.clause, "text": s.text, "requirement": s.requirement,
+            "cited_by": [n.id for n in s.nodes],
+            "not_encoded": {"zh": s.not_encoded, "en": s.not_encoded_en}
+            if s.not_encoded else None,
+        } for s in document],
+    }

@@ -25,8 +25,6 @@ import io
 import json
 import math
 import re
-import sys
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -37,8 +35,11 @@ from ..atomic import atomic_write_text
 from ..errors import InputError, InputProblem
 from ..explain import Wording, check_lang, check_lang_and_format, office_label, write
 from ..explain.report import Cell, Document, Line, Row, Section, Table
+from ..jsonio import JsonMixin, text_from, text_to
+from ..progress import Progress
 from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import FactSpec, RulesetSpec, Text
+from ..types import BackendName, ExtraFacts, Format, Lang, OnError
 from .evaluate import evaluate
 from .trace import Status, Verdict
 
@@ -149,12 +150,18 @@ def _convert_row(row: Mapping[str, Any], facts: Mapping[str, FactSpec]) -> dict[
             value = convert_cell(facts.get(key), value)
             if value is None:
                 continue
+        elif _is_flag(facts.get(key)) and type(value) in (int, float) and value in (0, 1):
+            value = bool(value)  # pandas stores a boolean column with gaps as 1.0 / 0.0 / NaN
         data[key] = value
     for name, note in notes.items():
         met = data.get(name)
         if isinstance(met, bool) or met is None:
             data[name] = {"met": met, **note}
     return data
+
+
+def _is_flag(fact: FactSpec | None) -> bool:
+    return fact is not None and fact.type in ("boolean", "finding")
 
 
 def _plain(value: Any) -> Any:
@@ -287,9 +294,9 @@ def iter_evaluate(
     offices: OfficeSource,
     ruleset: Ruleset | str | None = None,
     *,
-    backend: str = "native",
-    on_error: str = "collect",
-    extra: str = "error",
+    backend: BackendName = "native",
+    on_error: OnError = "collect",
+    extra: ExtraFacts = "error",
 ) -> Iterator[tuple[int, Verdict | RowError]]:
     """``(row, verdict or RowError)`` for each record, one at a time (bounded memory).
 
@@ -312,48 +319,6 @@ def iter_evaluate(
                 exc.add_note(f"row {row}" + (f" (line {line})" if line is not None else ""))
                 raise
             yield row, RowError(row, office_id, exc, line)
-
-
-class _Progress:
-    """A progress display on stderr: tqdm when it is installed, else a plain counter."""
-
-    def __init__(self, total: int | None, enabled: bool, stream: IO[str] | None = None) -> None:
-        self.enabled = enabled
-        self.total = total
-        self.count = 0
-        self.stream = stream or sys.stderr
-        self._bar: Any = None
-        self._last = 0.0
-        if not enabled:
-            return
-        try:
-            from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
-        except ImportError:
-            return
-        self._bar = tqdm(total=total, unit="office", file=self.stream, leave=False)
-
-    def update(self) -> None:
-        self.count += 1
-        if not self.enabled:
-            return
-        if self._bar is not None:
-            self._bar.update(1)
-            return
-        now = time.monotonic()
-        if now - self._last >= 0.5 or self.count == self.total:
-            self._last = now
-            of = f"/{self.total}" if self.total else ""
-            self.stream.write(f"\revaluated {self.count}{of} offices")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if not self.enabled:
-            return
-        if self._bar is not None:
-            self._bar.close()
-        else:
-            self.stream.write("\r" + " " * 40 + "\r")
-            self.stream.flush()
 
 
 class Tally:
@@ -411,8 +376,8 @@ def statuses(verdict: Verdict, step_ids: tuple[str, ...]) -> tuple[Status, ...]:
     return verdict.trace.statuses(step_ids)
 
 
-@attrs.frozen
-class BatchSummary:
+@attrs.frozen(repr=False)
+class BatchSummary(JsonMixin):
     """Counts per outcome and the criteria most often not met (or unknown)."""
 
     ruleset: str
@@ -425,7 +390,7 @@ class BatchSummary:
     titles: Mapping[str, Text] = attrs.field(factory=dict, repr=False)
     clauses: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
-    def explain(self, lang: str = "en", fmt: str = "text") -> str:
+    def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
         return _render_summary(self, lang, fmt)
 
     def __str__(self) -> str:
@@ -441,10 +406,33 @@ class BatchSummary:
             "outcomes": dict(self.outcomes),
             "failing": dict(self.failing),
             "unknown": dict(self.unknown),
+            # the words of the ids above, so that the summary reads the same when loaded back
+            "titles": {i: text_to(self.titles[i]) for i in self._shown() if i in self.titles},
+            "clauses": {i: self.clauses[i] for i in self._shown() if i in self.clauses},
         }
 
+    def _shown(self) -> list[str]:
+        return [i for i, _ in (*self.outcomes, *self.failing, *self.unknown)]
 
-def summary_document(summary: BatchSummary, lang: str) -> Document:
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchSummary:
+        """The summary back from :meth:`to_dict` (each bad row with its message)."""
+        errors = tuple(RowError(e["row"], e.get("office_id"), InputError(e["message"]),
+                                e.get("line")) for e in data.get("errors", ()))
+        return cls(data["ruleset"], data["total"], data["evaluated"], errors,
+                   tuple(data["outcomes"].items()), tuple(data["failing"].items()),
+                   tuple(data["unknown"].items()),
+                   titles={k: v for k, t in data.get("titles", {}).items()
+                           if (v := text_from(t)) is not None},
+                   clauses=dict(data.get("clauses", {})))
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{outcome} {count}" for outcome, count in self.outcomes)
+        return (f"<BatchSummary {self.ruleset}: {self.total} offices, {self.evaluated} "
+                f"evaluated, {len(self.errors)} with errors ({counts})>")
+
+
+def summary_document(summary: BatchSummary, lang: Lang) -> Document:
     """A batch summary as a document of the shared report model."""
     w = Wording(lang)
     title = w.message("batch.title", total=summary.total, evaluated=summary.evaluated,
@@ -476,7 +464,7 @@ def summary_document(summary: BatchSummary, lang: str) -> Document:
         for heading, lines in sections if lines))
 
 
-def _render_summary(summary: BatchSummary, lang: str, fmt: str) -> str:
+def _render_summary(summary: BatchSummary, lang: Lang, fmt: str) -> str:
     check_lang_and_format(lang, fmt)
     if fmt == "json":
         return json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n"
@@ -527,7 +515,7 @@ class BatchResult:
     def criteria(self) -> tuple[str, ...]:
         return tuple(info.id for info in self.ruleset.program.layout if info.kind == "criterion")
 
-    def records(self, include_errors: bool = True, lang: str = "en") -> list[dict[str, Any]]:
+    def records(self, include_errors: bool = True, lang: Lang = "en") -> list[dict[str, Any]]:
         """One flat record per row: identity, verdict, and one status per criterion
         (``lang="zh"``: Chinese headers and words, see :func:`verdict_record`)."""
         criteria = self.criteria
@@ -555,7 +543,7 @@ class BatchResult:
         return frame.set_index("office_id")
 
     def to_csv(self, path: str | Path | IO[str], include_errors: bool = True,
-               encoding: str = "utf-8", lang: str = "en") -> None:
+               encoding: str = "utf-8", lang: Lang = "en") -> None:
         """Write :meth:`records` as CSV (``encoding="utf-8-sig"`` for Excel; ``lang="zh"``
         for Chinese headers and cells). A path is written atomically."""
         check_lang(lang)
@@ -576,7 +564,7 @@ _RECORD_FIELDS = ("office_id", "office_name", "outcome", "effect", "decided_by",
                   "missing_facts", "error")
 
 
-def record_columns(criteria: tuple[str, ...], lang: str = "en",
+def record_columns(criteria: tuple[str, ...], lang: Lang = "en",
                    spec: RulesetSpec | None = None) -> list[str]:
     """The CSV/record columns. ``lang="en"``: field names and criterion ids (stable, for
     programs); ``lang="zh"``: Chinese headers and each criterion as its clause and title (for
@@ -595,7 +583,7 @@ def _criterion_header(w: Wording, spec: RulesetSpec | None, criterion: str) -> s
     return w.titled(node.title, node.clause, criterion)
 
 
-def verdict_record(verdict: Verdict, criteria: tuple[str, ...], lang: str = "en",
+def verdict_record(verdict: Verdict, criteria: tuple[str, ...], lang: Lang = "en",
                    spec: RulesetSpec | None = None) -> dict[str, Any]:
     """One flat record of a verdict: identity, verdict, a status per criterion. In ``zh`` the
     keys are the Chinese headers of :func:`record_columns` and the cells are words (达标,
@@ -633,7 +621,7 @@ def verdict_record(verdict: Verdict, criteria: tuple[str, ...], lang: str = "en"
     return dict(zip(columns, values, strict=True))
 
 
-def error_record(error: RowError, criteria: tuple[str, ...], lang: str = "en",
+def error_record(error: RowError, criteria: tuple[str, ...], lang: Lang = "en",
                  spec: RulesetSpec | None = None) -> dict[str, Any]:
     """The record of a row that could not be evaluated (see :func:`verdict_record`)."""
     outcome = "INPUT_ERROR" if lang == "en" else Wording(lang, spec).message("batch.input_error")
@@ -654,23 +642,24 @@ def evaluate_many(
     offices: OfficeSource,
     ruleset: Ruleset | str | None = None,
     *,
-    backend: str = "native",
-    on_error: str = "collect",
+    backend: BackendName = "native",
+    on_error: OnError = "collect",
     progress: bool = False,
-    extra: str = "error",
+    extra: ExtraFacts = "error",
 ) -> BatchResult:
     """Evaluate every office of ``offices`` (an iterable of dicts, a ``.jsonl``/``.json``/
     ``.csv`` path, or a pandas DataFrame).
 
     ``on_error="collect"`` (default) keeps going and lists bad rows in ``result.errors``;
-    ``"raise"`` stops at the first. ``progress=True`` shows a progress bar on stderr.
+    ``"raise"`` stops at the first. ``progress=True`` shows a progress bar (rate, ETA) when
+    stderr is a terminal.
     """
     compiled = _ruleset(ruleset)
     verdicts: list[Verdict] = []
     rows: list[int] = []
     errors: list[RowError] = []
-    bar = _Progress(count_records(offices) if progress else None, progress)
-    try:
+    with Progress(count_records(offices) if progress else None, "evaluating",
+                  enabled=progress) as bar:
         for row, item in iter_evaluate(offices, compiled, backend=backend, on_error=on_error,
                                        extra=extra):
             if isinstance(item, RowError):
@@ -678,16 +667,14 @@ def evaluate_many(
             else:
                 verdicts.append(item)
                 rows.append(row)
-            bar.update()
-    finally:
-        bar.close()
+            bar.advance()
     return BatchResult(compiled, verdicts, rows, errors)
 
 
 # -- the pass/fail matrix --------------------------------------------------------------------------
 
 
-def matrix_document(result: BatchResult, lang: str = "en") -> Document:
+def matrix_document(result: BatchResult, lang: Lang = "en") -> Document:
     """Offices x standards as a document: the summary, a coloured cell per standard with the
     verdict, and the standards as a legend."""
     w = Wording(lang, result.ruleset.spec)
@@ -724,7 +711,7 @@ def matrix_document(result: BatchResult, lang: str = "en") -> Document:
         Section(w.message("standards.heading"), lines=legend, collapsed=True)))
 
 
-def matrix_html(result: BatchResult, lang: str = "en", *, standalone: bool = False) -> str:
+def matrix_html(result: BatchResult, lang: Lang = "en", *, standalone: bool = False) -> str:
     """Offices x standards: a coloured cell per standard, the verdict, and the summary
     (``standalone``: a whole page with ``<meta charset="utf-8">``, for files)."""
     check_lang(lang)

@@ -32,6 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..engine.trace import Trace
+from ..types import Format, Lang
 from .html import HTML_STYLE
 from .markdown import md_escape
 from .reasons import condition_thresholds, failing_reasons, step_reason, threshold_holds
@@ -87,7 +88,7 @@ def trace_html(trace: Trace, lang: str = "en") -> str:
     return write(document, "html")
 
 
-def render(verdict: Verdict, lang: str = "en", fmt: str = "text", *,
+def render(verdict: Verdict, lang: Lang = "en", fmt: Format = "text", *,
            ruleset: Ruleset | None = None, standalone: bool = False) -> str:
     """A readable explanation of ``verdict``.
 
@@ -100,5 +101,5 @@ def render(verdict: Verdict, lang: str = "en", fmt: str = "text", *,
     """
     check_lang_and_format(lang, fmt)
     if fmt == "json":
-        return verdict.to_json(indent=2) + "\n"
+        return verdict.to_json(full=True, indent=2) + "\n"
     return write(verdict_document(verdict, lang, ruleset), fmt, standalone=standalone)

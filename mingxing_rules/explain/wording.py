@@ -25,6 +25,7 @@ from ..engine.trace import Status, Trace
 from ..errors import MingxingError
 from ..language.expr import Binary, ExprSyntaxError, Name, parse
 from ..ruleset.model import DerivedSpec, FactSpec, RulesetSpec, Text
+from ..types import Lang
 
 if TYPE_CHECKING:
     from ..engine.trace import Reading, Verdict
@@ -52,11 +53,13 @@ FORMATS = ("text", "md", "html", "json")
 _SCALE_OF_UNIT = {"%": 100.0, "‰": 1000.0}
 
 
-def check_lang(lang: str) -> str:
+def check_lang(lang: str) -> Lang:
     """``lang`` if it is one of :data:`LANGUAGES`, else :class:`ValueError`."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
-    return lang
+    if lang == "zh":
+        return "zh"
+    if lang == "en":
+        return "en"
+    raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
 
 
 def check_lang_and_format(lang: str, fmt: str, formats: tuple[str, ...] = FORMATS) -> None:

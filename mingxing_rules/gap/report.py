@@ -8,6 +8,7 @@ import json
 from ..engine.trace import Status
 from ..explain import Wording, check_lang_and_format, office_label, write
 from ..explain.report import Cell, Document, Line, Mark, Row, Section, Table
+from ..types import Format, Lang
 from .solver import Gap
 
 __all__ = ["gap_document", "render_gap"]
@@ -72,7 +73,7 @@ def gap_document(result: Gap, lang: str) -> Document:
                     badge=target_title, tone=effect)
 
 
-def render_gap(result: Gap, lang: str = "en", fmt: str = "text", *,
+def render_gap(result: Gap, lang: Lang = "en", fmt: Format = "text", *,
                standalone: bool = False) -> str:
     """The gap as ``text``, ``md``, ``html`` or ``json`` (``mingxing-gap/1``); ``standalone``
     HTML is a whole page for files."""
