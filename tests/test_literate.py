@@ -5,6 +5,7 @@ self-contained, well-formed HTML document; a real browser renders it (when Chrom
 from __future__ import annotations
 
 import html
+import json
 import html.parser
 import re
 import shutil
@@ -124,10 +125,19 @@ def test_the_chinese_notes_follow_the_typography() -> None:
 
 def test_mingxing_doc_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ruleset.html"
-    assert main(["doc", "star-judicial-office", "--out", str(out)]) == 0
+    assert main(["doc", "star-judicial-office", "--out", str(out), "--lang", "zh"]) == 0
     assert out.read_text(encoding="utf-8") == render_literate(RULESET, "zh")
     assert "0 unaccounted for" in capsys.readouterr().err
+    assert main(["doc", "--out", str(out)]) == 0  # --lang both: the reasons in both languages
+    assert out.read_text(encoding="utf-8") == render_literate(RULESET, "both")
+    assert "How the assessment is made" in out.read_text(encoding="utf-8")
     assert main(["doc", str(tmp_path / "missing.yaml")]) == 3
+    capsys.readouterr()
+    assert main(["doc", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["coverage"]["unaccounted"] == 0 and data["coverage"]["percent"] == 100.0
+    floor = next(s for s in data["sentences"] if "面积不低于200平方米" in s["text"])
+    assert "floor_area" in floor["cited_by"]
 
 
 def _chromium() -> str | None:

@@ -131,7 +131,7 @@ def _text_cells(row: StarRate, city: str, w: Wording) -> list[str]:
 
 
 def format_table(table: RateTable, *, year: int | None = None, fmt: TableFormat = "text",
-                 lang: Lang = "en") -> str:
+                 lang: Lang | Literal["both"] = "en") -> str:
     """The rows of ``year`` (or of every year) as aligned text, CSV or JSON. ``lang`` words the
     text table (CSV and JSON keep their stable field names for programs).
 
@@ -140,7 +140,9 @@ def format_table(table: RateTable, *, year: int | None = None, fmt: TableFormat 
     >>> print(format_table(RateTable("X", (2013,), (row,)), fmt="csv").splitlines()[1])
     2013,city,20,7,6,1,7,0,0.35,7/20,0.35,True,0,on target
     """
-    check_lang(lang)
+    both = lang == "both"
+    if not both:
+        check_lang(lang)
     rows = table.for_year(year) if year is not None else table.rows
     if fmt == "json":
         data = table.to_dict()
@@ -158,6 +160,8 @@ def format_table(table: RateTable, *, year: int | None = None, fmt: TableFormat 
         return out.getvalue()
     if fmt != "text":
         raise InputError(f"unknown table format {fmt!r} (expected text, csv or json)")
+    if both:  # the Chinese table, then the English one
+        return "\n".join(_text_table(table, rows, year, Wording(one)) for one in ("zh", "en"))
     return _text_table(table, rows, year, Wording(lang))
 
 
@@ -548,11 +552,12 @@ def render_html(
     cycle: CycleResult | None = None,
     chart: bool = True,
     source: str = "",
-    lang: Lang = "en",
+    lang: Lang | Literal["both"] = "en",
 ) -> str:
     """One self-contained HTML page in ``lang``: summary cards, chart, tables, the year's lists,
-    the counting rules (a Jinja2 template with autoescaping)."""
-    check_lang(lang)
+    the counting rules (a Jinja2 template with autoescaping). ``both`` gives the Chinese page
+    (a page reads in one language; the text table gives both)."""
+    lang = check_lang("zh" if lang == "both" else lang)
     if year not in table.years:
         raise InputError(f"the rate table has no year {year} (it has {list(table.years)})")
     w = Wording(lang)
