@@ -5,8 +5,8 @@ self-contained, well-formed HTML document; a real browser renders it (when Chrom
 from __future__ import annotations
 
 import html
-import json
 import html.parser
+import json
 import re
 import shutil
 import subprocess
