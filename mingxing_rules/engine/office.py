@@ -22,7 +22,7 @@ from ..compile.codegen import CompiledProgram
 from ..errors import InputError, InputProblem
 from ..language.typecheck import suggest
 from ..ruleset.model import FactSpec, RulesetSpec
-from ..ruleset.validate import finite_number
+from ..ruleset.values import finite_number
 from .validation import compile_validator
 
 __all__ = ["IDENTITY_FIELDS", "Office", "OfficeSchema", "derived_problems", "json_value"]

@@ -7,7 +7,6 @@ Every problem is collected (not only the first) with its :class:`~mingxing_rules
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
@@ -24,7 +23,9 @@ from .model import (
     RulesetSpec,
     Text,
 )
+from .properties import read_properties
 from .source import SourceMap, child_path
+from .values import finite_number, option_value_problem
 
 __all__ = ["FORMAT", "RESERVED_OUTCOMES", "validate_ruleset"]
 
@@ -39,7 +40,7 @@ _FACT_TYPES = ("number", "integer", "boolean", "enum", "set", "date", "finding",
 _OPTION_TYPES = ("boolean", "integer", "number", "enum")
 _TOP_KEYS = ("format", "ruleset", "options", "facts", "derived", "groups", "rules", "decision",
              "messages")
-_EXTRA_TOP_KEYS = ("properties",)  # declared properties (mingxing_rules.properties)
+_EXTRA_TOP_KEYS = ("properties",)  # declared properties (mingxing_rules.ruleset.properties)
 
 
 class _Collector:
@@ -112,18 +113,6 @@ def _string(c: _Collector, value: Any, path: str, rule_id: str | None = None,
         c.add("R102", path, "expected a non-empty string", rule_id)
         return None
     return text
-
-
-MAX_MAGNITUDE = 2**53  # every number a ruleset or an office states is exact as a float
-
-
-def finite_number(value: Any) -> bool:
-    """A number (not a bool) that is finite and within +-2**53 (so floats and integers agree)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    if isinstance(value, int):
-        return abs(value) <= MAX_MAGNITUDE
-    return math.isfinite(value) and abs(value) <= MAX_MAGNITUDE
 
 
 def _number(c: _Collector, value: Any, path: str, rule_id: str | None = None) -> float | None:
@@ -291,26 +280,6 @@ def _options(c: _Collector, raw: Any) -> list[OptionSpec]:
             options.append(OptionSpec(name, cast(Any, otype), default, description, clause,
                                       values, minimum, maximum, c.located(path, name)))
     return options
-
-
-def option_value_problem(otype: str, values: tuple[str, ...], minimum: float | None,
-                         maximum: float | None, value: Any) -> str | None:
-    """Why ``value`` is not a valid value for an option of this type, or None."""
-    if otype == "boolean":
-        return None if isinstance(value, bool) else "expected true or false"
-    if otype == "enum":
-        return None if value in values else f"expected one of {list(values)}"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"expected {'an integer' if otype == 'integer' else 'a number'}"
-    if otype == "integer" and not isinstance(value, int):
-        return "expected an integer"
-    if not finite_number(value):
-        return "expected a finite number within +-2**53"
-    if minimum is not None and value < minimum:
-        return f"below the minimum {minimum}"
-    if maximum is not None and value > maximum:
-        return f"above the maximum {maximum}"
-    return None
 
 
 class _Parsed:
@@ -642,8 +611,7 @@ def check_document(document: Any, marks: SourceMap
                                                                                    first))
         c.add("R203", path, "circular reference: " + " -> ".join([*cycle, first]), first, first)
 
-    # -- properties: (see mingxing_rules.properties; proved by `mingxing prove`) --------------
-    from ..properties import read_properties
+    # -- properties: (see mingxing_rules.ruleset.properties; proved by `mingxing prove`) -----
 
     properties = read_properties(root.get("properties"), c.add, c.located, symbols,
                                  [*outcome_ids], facts, options)

@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .errors import Location
-from .language import typecheck as _types
-from .language.expr import ExprSyntaxError, parse
-from .ruleset.model import FactSpec, OptionSpec, PropertySpec, Text
-from .ruleset.source import child_path
+from ..errors import Location
+from ..language import typecheck as _types
+from ..language.expr import ExprSyntaxError, parse
+from .model import FactSpec, OptionSpec, PropertySpec, Text
+from .source import child_path
+from .values import option_value_problem
 
 __all__ = ["PROPERTY_KEYS", "read_properties"]
 
@@ -203,8 +204,6 @@ def _outcomes(raw: Any, path: str, report: Report, label: str | None,
 
 def _options(raw: Any, path: str, report: Report, label: str | None,
              options: Mapping[str, OptionSpec]) -> tuple[tuple[str, Any], ...]:
-    from .ruleset.validate import option_value_problem
-
     if raw is None:
         return ()
     if not isinstance(raw, dict):
