@@ -526,7 +526,7 @@ def test_overflow_of_plus_minus_and_times_is_unknown_on_both_backends(
 def test_a_message_template_never_fails_at_explain_time() -> None:
     """Templates are checked at load; the renderer is also safe on its own (no attribute walk,
     no huge padding, a lone brace shown as it is)."""
-    from mingxing_rules.templates import render
+    from mingxing_rules.ruleset.messages import render
 
     values = {"ruleset_title": "t"}
     assert render("{", values) == "{"

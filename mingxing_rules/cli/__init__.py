@@ -42,6 +42,7 @@ SUBCOMMANDS = (
     "_diff",
     "_campaign",
     "_prove",  # needs the prove extra (z3) only when it runs
+    "_doc",
 )
 
 

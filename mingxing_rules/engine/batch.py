@@ -33,11 +33,12 @@ import attrs
 from .. import jsonio
 from ..atomic import atomic_open
 from ..errors import InputError, InputProblem, MingxingError
-from ..explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, office_label
+from ..explain import Wording, check_lang, check_lang_and_format, office_label, write
+from ..explain.report import Cell, Document, Line, Row, Section, Table
 from ..jsonio import JsonMixin, text_from, text_to
 from ..progress import Progress
 from ..ruleset.load import Ruleset, load_ruleset
-from ..ruleset.model import FactSpec, Text
+from ..ruleset.model import FactSpec, RulesetSpec, Text
 from ..types import BackendName, ExtraFacts, Format, Lang, OnError
 from .evaluate import evaluate
 from .office import has_surrogate
@@ -541,15 +542,9 @@ class BatchSummary(JsonMixin):
                 f"evaluated, {len(self.errors)} with errors ({counts})>")
 
 
-def _render_summary(summary: BatchSummary, lang: str, fmt: str) -> str:
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    if fmt == "json":
-        return json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n"
+def summary_document(summary: BatchSummary, lang: Lang) -> Document:
+    """A batch summary as a document of the shared report model."""
     w = Wording(lang)
-    colon = w.message("punct.colon")
     title = w.message("batch.title", total=summary.total, evaluated=summary.evaluated,
                       errors=len(summary.errors))
 
@@ -559,43 +554,31 @@ def _render_summary(summary: BatchSummary, lang: str, fmt: str) -> str:
         return w.text(summary.titles.get(step_id), step_id)
 
     more = w.message("batch.error.more")
-    sections: list[tuple[str, list[str]]] = [
+    sections = [
         (w.message("batch.outcomes"), [w.message(
             "batch.outcome.item", outcome=outcome, title=name(outcome), count=count)
             for outcome, count in summary.outcomes]),
         (w.message("batch.failing"), [w.message(
-            "batch.failing.item", title=name(s), clause=summary.clauses.get(s, "—"), count=c)
-            for s, c in summary.failing]),
+            "batch.failing.item", title=name(s), clause=w.clause(summary.clauses.get(s)),
+            count=c) for s, c in summary.failing]),
         (w.message("standards.unknown"), [w.message(
-            "batch.failing.item", title=name(s), clause=summary.clauses.get(s, "—"), count=c)
-            for s, c in summary.unknown]),
+            "batch.failing.item", title=name(s), clause=w.clause(summary.clauses.get(s)),
+            count=c) for s, c in summary.unknown]),
         (w.message("batch.errors"), [w.message(
             "batch.error.item", row=e.line if e.line is not None else e.row,
             office=e.office_id or "?", message=e.short_message(3, more))
             for e in summary.errors]),
     ]
-    sections = [(heading, lines) for heading, lines in sections if lines]
-    if fmt == "text":
-        out = [title]
-        for heading, lines in sections:
-            out += ["", heading + colon, *(f"  {line}" for line in lines)]
-        return "\n".join(out) + "\n"
-    if fmt == "md":
-        from ..explain import _md_escape as e
+    return Document(lang=lang, title=title, sections=tuple(
+        Section(heading, lines=tuple(Line(line) for line in lines))
+        for heading, lines in sections if lines))
 
-        out = [f"**{e(title)}**"]
-        for heading, lines in sections:
-            out += ["", f"*{e(heading)}*", "", *(f"- {e(line)}" for line in lines)]
-        return "\n".join(out) + "\n"
-    import html
 
-    h = html.escape
-    parts = [f"<div><b>{h(title)}</b></div>"]
-    for heading, lines in sections:
-        parts.append(f"<div><i>{h(heading)}</i><ul>")
-        parts += [f"<li>{h(line)}</li>" for line in lines]
-        parts.append("</ul></div>")
-    return "".join(parts)
+def _render_summary(summary: BatchSummary, lang: Lang, fmt: str) -> str:
+    check_lang_and_format(lang, fmt)
+    if fmt == "json":
+        return json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    return write(summary_document(summary, lang), fmt)
 
 
 class BatchResult:
@@ -642,16 +625,18 @@ class BatchResult:
     def criteria(self) -> tuple[str, ...]:
         return tuple(info.id for info in self.ruleset.program.layout if info.kind == "criterion")
 
-    def records(self, include_errors: bool = True) -> list[dict[str, Any]]:
-        """One flat record per row: identity, verdict, and one status per criterion."""
+    def records(self, include_errors: bool = True, lang: Lang = "en") -> list[dict[str, Any]]:
+        """One flat record per row: identity, verdict, and one status per criterion
+        (``lang="zh"``: Chinese headers and words, see :func:`verdict_record`)."""
         criteria = self.criteria
+        spec = self.ruleset.spec
         out: list[dict[str, Any]] = []
         for item in self._in_order():
             if isinstance(item, RowError):
                 if include_errors:
-                    out.append(error_record(item, criteria))
+                    out.append(error_record(item, criteria, lang, spec))
                 continue
-            out.append(verdict_record(item, criteria))
+            out.append(verdict_record(item, criteria, lang, spec))
         return out
 
     def to_frame(self, include_errors: bool = True) -> Any:
@@ -668,37 +653,36 @@ class BatchResult:
         return frame.set_index("office_id")
 
     def to_csv(self, path: str | Path | IO[str], include_errors: bool = True,
-               encoding: str = "utf-8") -> None:
-        """Write :meth:`records` as CSV (``encoding="utf-8-sig"`` for Excel)."""
-        columns = record_columns(self.criteria)
+               encoding: str = "utf-8", lang: Lang = "en") -> None:
+        """Write :meth:`records` as CSV (``encoding="utf-8-sig"`` for Excel; ``lang="zh"``
+        for Chinese headers and cells). A path is written atomically."""
+        check_lang(lang)
+        columns = record_columns(self.criteria, lang, self.ruleset.spec)
+        records = self.records(include_errors, lang)
         if isinstance(path, str | Path):
             with atomic_open(path, "w", encoding=encoding, newline="") as handle:
-                _write_csv(handle, columns, self.records(include_errors))
+                _write_csv(handle, columns, records)
         else:
-            _write_csv(path, columns, self.records(include_errors))
+            _write_csv(path, columns, records)
 
     def _repr_html_(self) -> str:
         return matrix_html(self)
 
 
-def record_columns(criteria: tuple[str, ...]) -> list[str]:
-    return ["office_id", "office_name", "outcome", "effect", "decided_by", "missing_facts",
-            "error", *criteria]
+_RECORD_FIELDS = ("office_id", "office_name", "outcome", "effect", "decided_by",
+                  "missing_facts", "error")
 
 
-def verdict_record(verdict: Verdict, criteria: tuple[str, ...]) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "office_id": verdict.office_id,
-        "office_name": verdict.office_name or "",
-        "outcome": verdict.outcome,
-        "effect": verdict.effect or "",
-        "decided_by": verdict.decided_by or "",
-        "missing_facts": ";".join(verdict.missing_facts),
-        "error": "",
-    }
-    for step_id, status in zip(criteria, statuses(verdict, criteria), strict=True):
-        record[step_id] = status.value
-    return record
+def record_columns(criteria: tuple[str, ...], lang: Lang = "en",
+                   spec: RulesetSpec | None = None) -> list[str]:
+    """The CSV/record columns. ``lang="en"``: field names and criterion ids (stable, for
+    programs); ``lang="zh"``: Chinese headers and each criterion as its clause and title (for
+    people; needs ``spec``)."""
+    if lang == "en":
+        return [*_RECORD_FIELDS, *criteria]
+    w = Wording(lang, spec)
+    return [*(w.message(f"csv.{f}") for f in _RECORD_FIELDS),
+            *(_criterion_header(w, spec, c) for c in criteria)]
 
 
 def writable_text(value: Any) -> Any:
@@ -709,13 +693,59 @@ def writable_text(value: Any) -> Any:
     return value
 
 
-def error_record(error: RowError, criteria: tuple[str, ...]) -> dict[str, Any]:
-    record: dict[str, Any] = {"office_id": writable_text(error.office_id or f"row-{error.row}"),
-                              "office_name": "", "outcome": "INPUT_ERROR", "effect": "",
-                              "decided_by": "", "missing_facts": "",
-                              "error": writable_text(error.message)}
-    record.update(dict.fromkeys(criteria, ""))
-    return record
+def _criterion_header(w: Wording, spec: RulesetSpec | None, criterion: str) -> str:
+    if spec is None:
+        return criterion
+    node = spec.node(criterion)
+    return w.titled(node.title, node.clause, criterion)
+
+
+def verdict_record(verdict: Verdict, criteria: tuple[str, ...], lang: Lang = "en",
+                   spec: RulesetSpec | None = None) -> dict[str, Any]:
+    """One flat record of a verdict: identity, verdict, a status per criterion. In ``zh`` the
+    keys are the Chinese headers of :func:`record_columns` and the cells are words (达标,
+    未达标, 不适用, 待认定; outcome and fact titles)."""
+    statuses_ = statuses(verdict, criteria)
+    if lang == "en":
+        record: dict[str, Any] = {
+            "office_id": verdict.office_id,
+            "office_name": verdict.office_name or "",
+            "outcome": verdict.outcome,
+            "effect": verdict.effect or "",
+            "decided_by": verdict.decided_by or "",
+            "missing_facts": ";".join(verdict.missing_facts),
+            "error": "",
+        }
+        for step_id, status in zip(criteria, statuses_, strict=True):
+            record[step_id] = status.value
+        return record
+    w = Wording(lang, spec)
+    columns = record_columns(criteria, lang, spec)
+    decided_by = ""
+    if verdict.decided_by and spec is not None:
+        decided_by = w.outcome_title(verdict.decided_by, None)
+    values = [
+        verdict.office_id,
+        verdict.office_name or "",
+        w.outcome_title(verdict.outcome, verdict.outcome_title) if verdict.decided else (
+            w.message("outcome.undecided")),
+        w.message(f"effect.{verdict.effect}") if verdict.effect else "",
+        decided_by,
+        w.message("list.sep").join(w.fact_title(m) for m in verdict.missing_facts),
+        "",
+        *(w.status(s) for s in statuses_),
+    ]
+    return dict(zip(columns, values, strict=True))
+
+
+def error_record(error: RowError, criteria: tuple[str, ...], lang: Lang = "en",
+                 spec: RulesetSpec | None = None) -> dict[str, Any]:
+    """The record of a row that could not be evaluated (see :func:`verdict_record`)."""
+    outcome = "INPUT_ERROR" if lang == "en" else Wording(lang, spec).message("batch.input_error")
+    values = [writable_text(error.office_id or f"row-{error.row}"), "", outcome, "", "", "",
+              writable_text(error.message),
+              *([""] * len(criteria))]
+    return dict(zip(record_columns(criteria, lang, spec), values, strict=True))
 
 
 def _write_csv(handle: IO[str], columns: list[str], records: Iterable[Mapping[str, Any]]
@@ -762,48 +792,45 @@ def evaluate_many(
 # -- the pass/fail matrix --------------------------------------------------------------------------
 
 
-def matrix_html(result: BatchResult, lang: Lang = "en") -> str:
-    """Offices x standards: a coloured cell per standard, the verdict, and the summary."""
-    import html
-    import re
-
-    h = html.escape
+def matrix_document(result: BatchResult, lang: Lang = "en") -> Document:
+    """Offices x standards as a document: the summary, a coloured cell per standard with the
+    verdict, and the standards as a legend."""
     w = Wording(lang, result.ruleset.spec)
     program = result.ruleset.program
     standards = tuple(info.id for info in program.layout if info.kind == "standard")
     spec = result.ruleset.spec
     heads = []
+    hints = []
     for number, standard in enumerate(standards, start=1):
         node = spec.node(standard)
         match = re.search(r"(\d+)$", node.clause)
-        short = match.group(1) if match else str(number)
-        heads.append(f'<th title="{h(node.clause)} {h(w.text(node.title))}">{h(short)}</th>')
-    office_head = h(w.message("batch.matrix.office"))
-    verdict_head = h(w.message("batch.matrix.verdict"))
-    parts = [HTML_STYLE, f'<div class="mx" lang="{lang}" style="max-width:none">',
-             _render_summary(result.summary(top=5), lang, "html"),
-             '<div class="mx-scroll" style="max-height:640px"><table class="mx-matrix"><thead>'
-             f"<tr><th>#</th><th>{office_head}</th><th>{verdict_head}</th>{''.join(heads)}"
-             "</tr></thead><tbody>"]
-    marks = {s: h(w.mark(s)) for s in Status}
+        heads.append(match.group(1) if match else str(number))
+        hints.append(w.titled(node.title, node.clause))
+    rows = []
     for index, verdict in enumerate(result.verdicts, start=1):
         label = office_label(verdict.office_id, verdict.office_name, w)
-        effect = verdict.effect or "undecided"
-        cells = "".join(
-            f'<td class="mx-c-{s.value}" title="{h(w.status(s))}">{marks[s]}</td>'
-            for s in statuses(verdict, standards))
-        parts.append(
-            f"<tr><td>{result.rows[index - 1]}</td><td>{h(label)}</td>"
-            f'<td><span class="mx-v mx-v-{h(effect)}">{h(verdict.outcome)}</span></td>'
-            f"{cells}</tr>")
+        outcome = w.outcome_title(verdict.outcome, verdict.outcome_title) if verdict.decided else (
+            w.message("outcome.undecided"))
+        cells = tuple(Cell(w.mark(s), s.value, hint=w.status(s))
+                      for s in statuses(verdict, standards))
+        rows.append(Row((Cell(str(result.rows[index - 1])), Cell(label),
+                         Cell(outcome, css=f"mx-tv-{verdict.effect or 'undecided'}"), *cells)))
     for error in result.errors:
-        parts.append(f"<tr><td>{error.row}</td><td>{h(error.office_id or '?')}</td>"
-                     f'<td colspan="{len(standards) + 1}" class="mx-c-fail" '
-                     f'style="text-align:left">INPUT_ERROR: {h(error.message)}</td></tr>')
-    parts.append("</tbody></table></div>")
-    legend = "".join(f"<li>{h(spec.node(s).clause)} {h(w.text(spec.node(s).title))}</li>"
-                     for s in standards)
-    parts.append(f"<details><summary>{h(w.message('standards.heading'))}</summary>"
-                 f'<ul style="columns:2">{legend}</ul></details></div>')
-    return "".join(parts)
+        rows.append(Row((Cell(str(error.row)), Cell(error.office_id or "?"),
+                         Cell(w.message("batch.input_error"), "fail", hint=error.message),
+                         *(Cell("") for _ in standards))))
+    table = Table(("#", w.message("batch.matrix.office"), w.message("batch.matrix.verdict"),
+                   *heads), tuple(rows), css="mx-matrix", hints=("", "", "", *hints))
+    legend = tuple(Line(w.titled(spec.node(s).title, spec.node(s).clause))
+                   for s in standards)
+    summary = summary_document(result.summary(top=5), lang)
+    return Document(lang=lang, title=summary.title, wide=True, sections=(
+        *summary.sections, Section("", table=table, views=("html",)),
+        Section(w.message("standards.heading"), lines=legend, collapsed=True)))
 
+
+def matrix_html(result: BatchResult, lang: Lang = "en", *, standalone: bool = False) -> str:
+    """Offices x standards: a coloured cell per standard, the verdict, and the summary
+    (``standalone``: a whole page with ``<meta charset="utf-8">``, for files)."""
+    check_lang(lang)
+    return write(matrix_document(result, lang), "html", standalone=standalone)

@@ -14,6 +14,7 @@ from typing import Any, cast
 from ..errors import Location, RulesetError, RulesetProblem
 from ..language import typecheck as _types
 from ..language.expr import Expr, ExprSyntaxError, names_in, parse
+from .messages import catalogue_fields, template_problems
 from .model import (
     DerivedSpec,
     EnumValue,
@@ -658,7 +659,6 @@ def check_document(document: Any, marks: SourceMap
 def _messages(c: _Collector, raw: Any) -> dict[str, Text]:
     """Wording overrides: known catalogue keys only, each template parsed now with the safe
     formatter's rules (:mod:`.templates`), so that explaining never meets a bad one."""
-    from ..templates import catalogue_fields, template_problems
 
     known = catalogue_fields()
     messages: dict[str, Text] = {}
