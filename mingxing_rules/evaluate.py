@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -222,6 +223,27 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
     )
 
 
+def _dated_ruleset(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None,
+                   on: dt.date | str) -> Ruleset:
+    """The version of ``ruleset`` in force on ``on``, with the options ``ruleset`` was given."""
+    from .history import changed_options, history_of, load_history
+
+    if isinstance(ruleset, Ruleset):
+        history, options = history_of(ruleset), changed_options(ruleset)
+    else:
+        history, options = load_history(ruleset or "star-judicial-office"), None
+    if on == "assessment":
+        data = office.to_dict() if isinstance(office, Office) else office
+        if not isinstance(data, Mapping):
+            from .errors import InputError
+
+            raise InputError(f"office data must be a mapping, found {type(data).__name__}")
+        day: dt.date | str = history.assessment_date(data)
+    else:
+        day = on
+    return history.ruleset_on(day, options=options)
+
+
 def _ruleset(ruleset: Ruleset | str | None) -> Ruleset:
     if isinstance(ruleset, Ruleset):
         return ruleset
@@ -234,6 +256,7 @@ def evaluate(
     *,
     backend: str = "native",
     extra: str = "error",
+    on: dt.date | str | None = None,
 ) -> Verdict:
     """Decide one office and return the :class:`Verdict` with its full trace.
 
@@ -243,8 +266,12 @@ def evaluate(
     bundled id (default: the Star Judicial Office ruleset). ``backend`` is ``"native"``,
     ``"durable"`` (durable_rules' Rete engine) or ``"verified"`` (both; raises
     :class:`~mingxing_rules.errors.BackendMismatchError` if they disagree).
+
+    ``on`` judges the office by the version of ``ruleset`` in force on that date
+    (``"YYYY-MM-DD"`` or a date), or on the office's own assessment date with
+    ``on="assessment"`` (read from the fact the history declares; see docs/history.md).
     """
-    compiled = _ruleset(ruleset)
+    compiled = _ruleset(ruleset) if on is None else _dated_ruleset(office, ruleset, on)
     parsed = compiled.parse_office(office, extra=extra)
     engine = get_backend(backend)
     row = engine.row(compiled.program, parsed)

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from collections.abc import Mapping
@@ -37,7 +38,11 @@ def rulesets_dir() -> Path:
 def bundled_rulesets() -> dict[str, Path]:
     """Bundled ruleset files by ruleset id (the file stem)."""
     folder = rulesets_dir()
-    return {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+    if not folder.is_dir():
+        return {}
+    # a history index (``<id>.history.yaml``) lists versions of a ruleset; it is not one itself
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))
+            if not p.name.endswith(".history.yaml")}
 
 
 class Ruleset:
@@ -189,16 +194,25 @@ def resolve_path(source: str | Path) -> Path:
         + ", ".join(bundled))])
 
 
-def load_ruleset(source: str | Path | Ruleset, *, options: Mapping[str, Any] | None = None
-                 ) -> Ruleset:
+def load_ruleset(source: str | Path | Ruleset, *, options: Mapping[str, Any] | None = None,
+                 on: dt.date | str | None = None) -> Ruleset:
     """Load, validate and compile a ruleset.
 
     ``source`` is a YAML path or the id of a bundled ruleset (``"star-judicial-office"``).
     ``options`` override the ruleset's option defaults. Loading the same unchanged file with the
     same options returns the same compiled object (compilation happens once per process).
 
+    ``on`` (a date or ``YYYY-MM-DD``) returns the version in force on that day instead, from
+    the history of ``source`` (a bundled id, a history index, a directory of versions, or a
+    ruleset file; see :mod:`mingxing_rules.history` and docs/history.md).
+
     Raises :class:`~mingxing_rules.errors.RulesetError` listing every problem with ``file:line``.
     """
+    if on is not None:
+        from .history import load_history
+
+        named = source.id if isinstance(source, Ruleset) else source
+        return load_history(named).ruleset_on(on, options=options)
     if isinstance(source, Ruleset):
         return source.with_options(**options) if options else source
     path = resolve_path(source)
