@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .load import Ruleset
 
 __all__ = ["HISTORY_FORMAT", "AssessmentDate", "RulesetHistory", "Version", "changed_options",
-           "file_hash", "history_of", "load_history", "parse_day"]
+           "file_hash", "history_of", "is_history_source", "load_history", "parse_day"]
 
 HISTORY_FORMAT = "mingxing-rules-history/1"
 _INDEX_SUFFIX = ".history.yaml"
@@ -188,6 +188,27 @@ def file_hash(path: Path) -> str:
     return _hash_cached(str(path.resolve()), status.st_mtime, status.st_size)
 
 
+def is_history_source(source: object) -> bool:
+    """Whether ``source`` names a history rather than one ruleset: a :class:`RulesetHistory`,
+    ``"<id>.history"`` (a bundled history), a history index file or a directory."""
+    if isinstance(source, RulesetHistory):
+        return True
+    if not isinstance(source, str | Path):
+        return False
+    path = Path(source)
+    if path.is_dir() or path.name.endswith(_INDEX_SUFFIX):
+        return True
+    if isinstance(source, str) and source.endswith(".history") and not path.exists():
+        return True
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        try:
+            return load_history(path).source.resolve() != load_history(path).versions[0].path \
+                .resolve()
+        except RulesetError:
+            return False
+    return False
+
+
 def history_of(ruleset: Ruleset) -> RulesetHistory:
     """The history a loaded ruleset belongs to: the bundled history of its id when its file
     is one of that history's versions, else the history of its file alone."""
@@ -222,7 +243,8 @@ def load_history(source: str | Path | RulesetHistory) -> RulesetHistory:
         return _from_file(path)
     from .load import resolve_path, rulesets_dir
 
-    index = rulesets_dir() / f"{source}{_INDEX_SUFFIX}"
+    name = str(source).removesuffix(".history")
+    index = rulesets_dir() / f"{name}{_INDEX_SUFFIX}"
     if index.is_file():
         return _from_file(index)
     return _from_file(resolve_path(source))  # a bundled ruleset with no history: one version

@@ -424,7 +424,8 @@ def _cycle_section(cycle: CycleResult) -> str:
     parts = [
         f"<h2>Commendation list {cycle.year} 表彰名单 ({len(cycle.awards)})</h2>",
         "<p class=\"sub\">Applications submitted by "
-        f"{cycle.deadline} (clause 五), assessed through the ruleset. "
+        f"{cycle.deadline} (clause 五), assessed through the ruleset"
+        + (f" ({_esc(', '.join(cycle.judged_by))})" if cycle.judged_by else "") + ". "
         "Open an entry for the verdict's explanation.</p>",
         _decision_items(cycle.awards),
         f"<h2>Revocations 摘牌 ({len(cycle.revocations)})</h2>",
