@@ -225,23 +225,9 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
 
 def _dated_ruleset(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None,
                    on: dt.date | str) -> Ruleset:
-    """The version of ``ruleset`` in force on ``on``, with the options ``ruleset`` was given."""
-    from .history import changed_options, history_of, load_history
+    from .history import ruleset_in_force
 
-    if isinstance(ruleset, Ruleset):
-        history, options = history_of(ruleset), changed_options(ruleset)
-    else:
-        history, options = load_history(ruleset or "star-judicial-office"), None
-    if on == "assessment":
-        data = office.to_dict() if isinstance(office, Office) else office
-        if not isinstance(data, Mapping):
-            from .errors import InputError
-
-            raise InputError(f"office data must be a mapping, found {type(data).__name__}")
-        day: dt.date | str = history.assessment_date(data)
-    else:
-        day = on
-    return history.ruleset_on(day, options=options)
+    return ruleset_in_force(office, ruleset, on)[0]
 
 
 def _ruleset(ruleset: Ruleset | str | None) -> Ruleset:

@@ -36,9 +36,11 @@ from .errors import InputError, InputProblem, Location, RulesetError, RulesetPro
 
 if TYPE_CHECKING:
     from .load import Ruleset
+    from .office import Office
 
 __all__ = ["HISTORY_FORMAT", "AssessmentDate", "RulesetHistory", "Version", "changed_options",
-           "file_hash", "history_of", "is_history_source", "load_history", "parse_day"]
+           "file_hash", "history_of", "is_history_source", "load_history", "parse_day",
+           "ruleset_in_force"]
 
 HISTORY_FORMAT = "mingxing-rules-history/1"
 _INDEX_SUFFIX = ".history.yaml"
@@ -222,6 +224,28 @@ def history_of(ruleset: Ruleset) -> RulesetHistory:
     if any(v.path.resolve() == mine for v in bundled.versions):
         return bundled
     return load_history(ruleset.path)
+
+
+def ruleset_in_force(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | Path | None,
+                     on: dt.date | str) -> tuple[Ruleset, dt.date]:
+    """The version of ``ruleset`` in force on ``on`` (a date, ``YYYY-MM-DD`` or
+    ``"assessment"``: the office's assessment date), with the options ``ruleset`` was loaded
+    with; and the day that chose it."""
+    from .load import Ruleset
+    from .office import Office
+
+    if isinstance(ruleset, Ruleset):
+        history, options = history_of(ruleset), changed_options(ruleset)
+    else:
+        history, options = load_history(ruleset or "star-judicial-office"), None
+    if on == "assessment":
+        data = office.to_dict() if isinstance(office, Office) else office
+        if not isinstance(data, Mapping):
+            raise InputError(f"office data must be a mapping, found {type(data).__name__}")
+        day = history.assessment_date(data)
+    else:
+        day = parse_day(on)
+    return history.ruleset_on(day, options=options), day
 
 
 def changed_options(ruleset: Ruleset) -> dict[str, Any] | None:
