@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -502,7 +503,7 @@ def _assemble(versions: list[Version], source: Path,
                 f"version {version.version} is listed twice (also at "
                 f"{seen[version.version].location})"), version.location))
         seen[version.version] = version
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         if before.end is None or after.start <= before.end:
             problems.append(RulesetProblem("H101", (
                 f"{after.version} ({after.period_text()}) overlaps {before.version} "

@@ -30,6 +30,7 @@ replay of 1 record(s): 1 reproduced, 0 reworded, 0 changed, 0 unavailable
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -100,8 +101,9 @@ _COLUMNS = ("seq", "recorded_at", "office_id", "ruleset_id", "ruleset_version", 
             "input_hash", "outcome", "verdict", "verdict_hash")
 
 
-class DecisionLogError(MingxingError):
-    """The decision log cannot be opened, migrated or written (the message says why)."""
+class DecisionLogError(InputError):
+    """The decision log cannot be opened, migrated or written (the message says why). An
+    :class:`~mingxing_rules.errors.InputError`: the file given is not a usable log."""
 
 
 def canonical_json(value: Any) -> str:
@@ -471,10 +473,8 @@ class _VersionFinder:
         candidates: list[Path] = []
         known: set[str] = set()
         histories = list(self._extra)
-        try:
+        with contextlib.suppress(RulesetError):
             histories.append(load_history(record.ruleset_id))
-        except RulesetError:
-            pass
         for history in histories:
             if history.id != record.ruleset_id:
                 continue
@@ -508,33 +508,30 @@ def _replay_one(record: DecisionRecord, finder: _VersionFinder, backend: str | N
     from .evaluate import evaluate
     from .load import load_ruleset
 
-    head = {"seq": record.seq, "office_id": record.office_id, "ruleset": record.ruleset_key,
-            "old_outcome": record.outcome}
+    base = ReplayResult(record.seq, record.office_id, record.ruleset_key, "unavailable",
+                        old_outcome=record.outcome)
     path, note = finder.find(record)
     if path is None:
-        return ReplayResult(**head, status="unavailable", reason=note)
+        return attrs.evolve(base, reason=note)
     try:
         ruleset = load_ruleset(path, options=record.options_dict())
     except RulesetError as error:
-        return ReplayResult(**head, status="unavailable",
-                            reason=f"{record.ruleset_key} with the recorded options does not "
-                                   f"load: {error.message}")
+        return attrs.evolve(base, reason=f"{record.ruleset_key} with the recorded options does "
+                                         f"not load: {error.message}")
     try:
         verdict = evaluate(record.office(), ruleset, backend=backend or record.backend)
     except InputError as error:
-        return ReplayResult(**head, status="changed", new_outcome="INPUT_ERROR",
-                            differences=(f"the recorded office is no longer accepted: {error}",),
-                            reason=note)
+        return attrs.evolve(base, status="changed", new_outcome="INPUT_ERROR", differences=(
+            f"the recorded office is no longer accepted: {error}",), reason=note)
     except MingxingError as error:
-        return ReplayResult(**head, status="unavailable", reason=str(error))
+        return attrs.evolve(base, reason=str(error))
     text = canonical_json(verdict.to_dict())
     if text == record.verdict:
-        return ReplayResult(**head, status="reproduced", new_outcome=verdict.outcome,
-                            reason=note)
+        return attrs.evolve(base, status="reproduced", new_outcome=verdict.outcome, reason=note)
     decision, wording = trace_differences(record.verdict_dict(), verdict.to_dict())
-    status: ReplayStatus = "changed" if decision else "reworded"
-    return ReplayResult(**head, status=status, new_outcome=verdict.outcome,
-                        differences=(*decision, *wording), reason=note)
+    return attrs.evolve(base, status="changed" if decision else "reworded",
+                        new_outcome=verdict.outcome, differences=(*decision, *wording),
+                        reason=note)
 
 
 def trace_differences(old: Mapping[str, Any], new: Mapping[str, Any]

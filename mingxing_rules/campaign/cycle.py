@@ -104,7 +104,8 @@ def ruleset_evaluator(
     from mingxing_rules import evaluate, load_ruleset
     from mingxing_rules.history import RulesetHistory, is_history_source, load_history
 
-    if not isinstance(ruleset, RulesetHistory) and not is_history_source(ruleset):
+    if not (isinstance(ruleset, RulesetHistory)
+            or (isinstance(ruleset, str | Path) and is_history_source(ruleset))):
         loaded = load_ruleset(ruleset, options=options)
 
         def evaluator(facts: Mapping[str, Any]) -> VerdictLike:

@@ -22,7 +22,7 @@ __all__ = ["main"]
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RULESET = 0, 1, 2, 3
 
 # Sub-command modules; each defines add_parser(subparsers) and run(args).
-_SUBCOMMANDS = ("_explain", "_diff", "_campaign")
+_SUBCOMMANDS = ("_explain", "_diff", "_campaign", "_reassess", "_replay")
 
 
 def _error(message: str) -> None:
@@ -74,14 +74,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not args.offices:
         _error("give office JSON files, or --batch FILE")
         return EXIT_USAGE
-    from ..evaluate import evaluate
+    from ._replay import evaluation_session  # --log and --on
 
     ruleset = ruleset_from_args(args)
+    session = evaluation_session(args)
     status = EXIT_OK
     documents = []
     for path in args.offices:
         try:
-            verdict = evaluate(_read_office(path), ruleset, backend=args.backend)
+            verdict = session.evaluate(_read_office(path), ruleset, backend=args.backend)
         except InputError as exc:
             _error(f"{path}: {exc}")
             status = EXIT_USAGE
@@ -91,6 +92,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         else:
             print(verdict.explain(lang=args.lang, fmt=args.format))
             print()
+    session.close()
     if args.format == "json":
         print(json.dumps(documents if len(args.offices) > 1 else documents[0] if documents
                          else [], ensure_ascii=False, indent=2))
@@ -147,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
                           default="native")
     evaluate.add_argument("--batch", metavar="FILE", help="a .csv, .json or .jsonl of offices")
     evaluate.add_argument("--out", metavar="FILE", help="with --batch: write results here")
+    from ._replay import add_evaluate_arguments
+
+    add_evaluate_arguments(evaluate)
     evaluate.set_defaults(func=_evaluate)
 
     check = sub.add_parser("check", help="validate rulesets and report every problem")

@@ -124,12 +124,17 @@ def run_batch(args: argparse.Namespace) -> int:
     if show is None:
         show = sys.stderr.isatty() and (total is None or total >= PROGRESS_FROM)
     progress = _Progress(total, bool(show))
+    from ._replay import evaluation_session  # --log
+
+    session = evaluation_session(args, batch=True)
     handle: IO[str] = (out_path.open("w", encoding="utf-8", newline="") if out_path
                        else sys.stdout)
     try:
         writer = _Writer(handle, kind, criteria)
         for row, item in iter_evaluate(source, ruleset,
                                        backend=getattr(args, "backend", None) or "native"):
+            if isinstance(item, Verdict):
+                session.record(item, ruleset)
             writer.write(row, item)
             tally.add(item)
             if keep_all and isinstance(item, Verdict):
@@ -147,6 +152,7 @@ def run_batch(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     finally:
         progress.close()
+        session.close()
         if out_path is not None:
             handle.close()
     summary_stream = sys.stdout if out_path is not None else sys.stderr

@@ -1,0 +1,78 @@
+"""``mingxing reassess OFFICES...``: offices judged by the rules in force then and now."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..errors import InputError, MingxingError, RulesetError
+
+__all__ = ["add_parser", "run"]
+
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RULESET = 0, 1, 2, 3
+
+_DESCRIPTION = """\
+Judge stored offices (.json files, a directory, .jsonl), stored verdicts (mingxing-verdict/1
+documents) or a decision log (.sqlite) under the ruleset version in force THEN and the version
+in force NOW, and explain each verdict that flips by the rule changes between the two versions
+(docs/history.md). THEN defaults to the version that judged a stored verdict or record, else the
+office's assessment date; NOW to today (or the last day of the history when it has ended).
+Exit status 1 when a verdict flips."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``reassess`` sub-command."""
+    parser = subparsers.add_parser(
+        "reassess", help="judge offices or stored verdicts by the rules in force then and now",
+        description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sources", nargs="+", metavar="SOURCE",
+                        help="office or verdict .json files, directories, .jsonl, or a "
+                             "decision log .sqlite")
+    parser.add_argument("--then", default="recorded", metavar="DATE",
+                        help="YYYY-MM-DD, 'assessment' or 'recorded' (default)")
+    parser.add_argument("--now", metavar="DATE", help="YYYY-MM-DD (default: today)")
+    parser.add_argument("--ruleset", default="star-judicial-office",
+                        help="the ruleset history: bundled id, history index or directory")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a ruleset option (JSON value), repeatable")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        dest="output_format", help="output format (default: text)")
+    parser.set_defaults(func=run)
+
+
+def _options(items: list[str]) -> dict[str, Any] | None:
+    options: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep:
+            raise RulesetError(f"--option {item!r}: expected NAME=VALUE")
+        try:
+            options[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[name] = raw
+    return options or None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..reassess import Reassessment, reassess
+
+    try:
+        parts: list[Reassessment] = [
+            reassess(source, then=args.then, now=args.now, ruleset=args.ruleset,
+                     options=_options(args.option)) for source in args.sources]
+    except RulesetError as error:
+        print(f"mingxing: error: {error}", file=sys.stderr)
+        return EXIT_RULESET
+    except (InputError, MingxingError, ValueError, OSError) as error:
+        print(f"mingxing: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    diffs = {(d.old_key, d.new_key): d for part in parts for d in part.diffs}
+    result = Reassessment(parts[0].ruleset_id, tuple(r for part in parts for r in part.rows),
+                          tuple(diffs.values()))
+    if args.output_format == "json":
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(result.to_text())
+    return EXIT_FOUND if result.flips else EXIT_OK
