@@ -181,14 +181,14 @@ def parse_day(value: Any) -> dt.date:
 
 
 @functools.lru_cache(maxsize=256)
-def _hash_cached(path: str, stamp: float, size: int) -> str:
+def _hash_cached(path: str, stamp: int, size: int) -> str:
     return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def file_hash(path: Path) -> str:
     """``sha256:<hex>`` of a file's bytes (cached while the file is unchanged)."""
     status = path.stat()
-    return _hash_cached(str(path.resolve()), status.st_mtime, status.st_size)
+    return _hash_cached(str(path.resolve()), status.st_mtime_ns, status.st_size)
 
 
 def is_history_source(source: object) -> bool:
@@ -281,11 +281,11 @@ def _from_file(path: Path) -> RulesetHistory:
     except OSError as exc:
         raise RulesetError.from_problems([RulesetProblem(
             "R000", f"cannot read {_display(path)}: {exc.strerror or exc}")]) from None
-    return _read_cached(str(path.resolve()), status.st_mtime, status.st_size)
+    return _read_cached(str(path.resolve()), status.st_mtime_ns, status.st_size)
 
 
 @functools.lru_cache(maxsize=32)
-def _read_cached(path: str, stamp: float, size: int) -> RulesetHistory:
+def _read_cached(path: str, stamp: int, size: int) -> RulesetHistory:
     resolved = Path(path)
     document, marks = _read_document(resolved)
     if isinstance(document, Mapping) and document.get("format") == HISTORY_FORMAT:
