@@ -283,3 +283,21 @@ def test_cli_replay_of_a_missing_log_is_a_usage_error(tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", str(tmp_path / "nope.sqlite")]) == 2
     assert "no decision log" in capsys.readouterr().err
+
+
+def test_cli_batch_log_records_what_each_verdict_read(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    batch = tmp_path / "offices.jsonl"
+    names = ("star-by-assessment", "near-miss-staff", "undecided-missing-count")
+    batch.write_text("".join(json.dumps(example(n), ensure_ascii=False) + "\n" for n in names)
+                     + "{not json\n", "utf-8")
+    path = tmp_path / "decisions.sqlite"
+    assert main(["evaluate", "--batch", str(batch), "--out", str(tmp_path / "r.jsonl"),
+                 "--log", str(path)]) == 1  # the broken line is reported, not recorded
+    with DecisionLog(path) as log:
+        assert [r.office_id for r in log] == list(names)
+    capsys.readouterr()
+    assert main(["replay", str(path)]) == 0
+    assert "3 reproduced" in capsys.readouterr().out
+    assert main(["evaluate", "--batch", str(batch), "--on", "2014-01-01"]) == 2
+    assert "--on judges office files one by one" in capsys.readouterr().err
