@@ -136,3 +136,19 @@ def test_reassess_with_options() -> None:
     assert row.old_outcome == row.new_outcome == evaluate(
         office, load_ruleset("star-judicial-office",
                              options={"revocation_mode": "automatic"})).outcome
+
+
+def test_the_history_example_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    log = tmp_path / "decisions.sqlite"
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "history" / "story.py"),
+                           str(log)], capture_output=True, text=True, check=False, cwd=ROOT,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "1. recorded 21 decisions" in done.stdout
+    assert "star-exact-boundaries: STAR (2012.1, 2013-12-10) -> NOT_ELIGIBLE" in done.stdout
+    assert "21 reproduced" in done.stdout
+    with DecisionLog(log) as opened:
+        assert len(opened) == 21
