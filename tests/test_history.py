@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import shutil
 import tempfile
@@ -274,7 +275,7 @@ def test_done_when_a_version_is_chosen_iff_its_period_contains_the_date(
     ordered = sorted(declared, key=lambda v: v[1])
     consistent = all(
         b_last is not None and a_first == b_last + dt.timedelta(days=1)
-        for (_, b_first, b_last), (_, a_first, _) in zip(ordered, ordered[1:], strict=False))
+        for (_, b_first, b_last), (_, a_first, _) in itertools.pairwise(ordered))
     if not consistent:
         with pytest.raises(RulesetError) as caught:
             load_history(index)
