@@ -193,6 +193,9 @@ class DecisionLog:
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise DecisionLogError(f"{self.path}: not a usable decision log: {exc}") from None
+        except BaseException:
+            self._db.close()
+            raise
 
     # lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
@@ -243,6 +246,8 @@ class DecisionLog:
                 self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
                                  "PRIMARY KEY, applied_at TEXT NOT NULL)")
                 current = self._version()  # again, under the write lock
+                if current == 0:
+                    self._refuse_foreign_database()
                 for version, script in MIGRATIONS:
                     if current < version <= target:
                         for statement in _statements(script):
@@ -256,6 +261,16 @@ class DecisionLog:
 
         self._retry(migrate)
         self._check_known()
+
+    def _refuse_foreign_database(self) -> None:
+        """A database with tables of its own is someone else's: never add ours to it."""
+        others = [row[0] for row in self._db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
+            "('schema_version', 'sqlite_sequence')")]
+        if others:
+            raise DecisionLogError(
+                f"{self.path}: not a decision log (an SQLite database with the tables "
+                f"{', '.join(sorted(others))} and no schema_version)")
 
     def _check_known(self) -> None:
         found = self._version()

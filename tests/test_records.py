@@ -113,6 +113,20 @@ def test_a_file_that_is_not_a_log_is_a_clear_error(tmp_path: Path) -> None:
         DecisionLog(path)
 
 
+def test_another_sqlite_database_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "app.sqlite"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE customers (name TEXT)")
+    raw.commit()
+    raw.close()
+    with pytest.raises(DecisionLogError, match="not a decision log .*customers"):
+        DecisionLog(path)
+    raw = sqlite3.connect(path)
+    tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    raw.close()
+    assert tables == {"customers"}
+
+
 def test_the_log_uses_wal_and_a_busy_timeout(tmp_path: Path) -> None:
     with DecisionLog(tmp_path / "d.sqlite") as log:
         assert log._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
