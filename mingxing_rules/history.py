@@ -205,10 +205,10 @@ def is_history_source(source: object) -> bool:
         return True
     if path.suffix in (".yaml", ".yml") and path.is_file():
         try:
-            return load_history(path).source.resolve() != load_history(path).versions[0].path \
-                .resolve()
+            history = load_history(path)
         except RulesetError:
             return False
+        return history.source.resolve() != history.versions[0].path.resolve()
     return False
 
 

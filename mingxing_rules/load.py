@@ -209,10 +209,12 @@ def load_ruleset(source: str | Path | Ruleset, *, options: Mapping[str, Any] | N
     Raises :class:`~mingxing_rules.errors.RulesetError` listing every problem with ``file:line``.
     """
     if on is not None:
-        from .history import load_history
+        from .history import changed_options, history_of, load_history
 
-        named = source.id if isinstance(source, Ruleset) else source
-        return load_history(named).ruleset_on(on, options=options)
+        if isinstance(source, Ruleset):  # its history, read with its options
+            merged = {**(changed_options(source) or {}), **(options or {})}
+            return history_of(source).ruleset_on(on, options=merged or None)
+        return load_history(source).ruleset_on(on, options=options)
     if isinstance(source, Ruleset):
         return source.with_options(**options) if options else source
     path = resolve_path(source)

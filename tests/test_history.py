@@ -131,6 +131,7 @@ def test_a_loaded_ruleset_keeps_its_options_when_dated() -> None:
     dated = load_ruleset(recommend, on=D(2014, 6, 1))
     verdict = evaluate(office("revocation-major-problem"), recommend, on=D(2014, 6, 1))
     assert dated.version == "2014.1"
+    assert dated.options["revocation_mode"] == "automatic"
     assert verdict.ruleset_version == "2014.1"
     assert dict(verdict.options)["revocation_mode"] == "automatic"
     amended = load_ruleset(RULESETS / "history" / "star-judicial-office-2014.yaml")
