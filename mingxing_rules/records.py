@@ -6,7 +6,8 @@ backend, the office as validated and its hash, the time, the outcome and the ver
 JSON) and its hash. The table is append-only: triggers refuse every ``UPDATE`` and ``DELETE``.
 The database carries its schema version and migrates older files forward when opened; it runs
 in WAL mode with a busy timeout, and every record is written in its own ``BEGIN IMMEDIATE``
-transaction, so several processes can append to one log at once.
+transaction (or, inside :meth:`DecisionLog.bulk`, in transactions of a few hundred), so several
+processes can append to one log at once.
 
 :func:`replay` re-evaluates every record with the recorded ruleset version and options and
 says, per record, whether the verdict is **reproduced** byte for byte, **reworded** (same
@@ -180,6 +181,8 @@ class DecisionLog:
     def __init__(self, path: str | Path, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.path = Path(path)
         self._timeout = timeout
+        self._bulk_every = 0  # records per transaction inside bulk(); 0: one each
+        self._pending = 0
         try:
             self._db = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
@@ -199,6 +202,8 @@ class DecisionLog:
 
     # lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
+        if self._pending:  # never lose what bulk() recorded
+            self._commit_pending()
         self._db.close()
 
     def __enter__(self) -> DecisionLog:
@@ -322,20 +327,51 @@ class DecisionLog:
                   sha256_text(office_text), verdict.outcome, verdict_text,
                   sha256_text(verdict_text))
 
-        def insert() -> int:
+        insert = (f"INSERT INTO decisions ({', '.join(_COLUMNS[1:])}) VALUES "
+                  f"({', '.join('?' * (len(_COLUMNS) - 1))})")
+        if self._bulk_every:
+            if self._pending == 0:
+                self._retry(lambda: self._db.execute("BEGIN IMMEDIATE"))
+            seq = int(self._db.execute(insert, values).lastrowid or 0)
+            self._pending += 1
+            if self._pending >= self._bulk_every:
+                self._commit_pending()
+            return DecisionRecord(seq, *values)
+
+        def insert_one() -> int:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                cursor = self._db.execute(
-                    f"INSERT INTO decisions ({', '.join(_COLUMNS[1:])}) VALUES "
-                    f"({', '.join('?' * (len(_COLUMNS) - 1))})", values)
+                cursor = self._db.execute(insert, values)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             return int(cursor.lastrowid or 0)
 
-        seq = self._retry(insert)
+        seq = self._retry(insert_one)
         return DecisionRecord(seq, *values)
+
+    @contextlib.contextmanager
+    def bulk(self, every: int = 200) -> Iterator[DecisionLog]:
+        """Record in transactions of up to ``every`` records instead of one each.
+
+        One fsync per transaction instead of per record: for batches. Other writers wait while
+        a transaction is open (at most ``every`` records), and what was recorded is committed
+        when the block ends, even by an exception.
+        """
+        if every < 1:
+            raise ValueError(f"every must be at least 1, not {every}")
+        self._bulk_every, self._pending = every, 0
+        try:
+            yield self
+        finally:
+            self._commit_pending()
+            self._bulk_every = 0
+
+    def _commit_pending(self) -> None:
+        if self._pending:
+            self._db.execute("COMMIT")
+            self._pending = 0
 
     # reading ---------------------------------------------------------------------------------
     def records(self, *, office_id: str | None = None) -> list[DecisionRecord]:

@@ -113,6 +113,26 @@ def test_a_file_that_is_not_a_log_is_a_clear_error(tmp_path: Path) -> None:
         DecisionLog(path)
 
 
+def test_bulk_records_in_few_transactions_and_keeps_them_on_errors(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite"
+    names = ("star-by-assessment", "near-miss-staff", "retained-star", "failing-many",
+             "promotion-five-good")
+    with DecisionLog(path) as log:
+        with pytest.raises(RuntimeError, match="interrupted"), log.bulk(every=2):
+            for name in names:
+                log.evaluate(example(name))
+                # a second connection sees only committed transactions of two
+                with DecisionLog(path) as reader:
+                    assert len(reader) == 2 * (len(log) // 2)
+            raise RuntimeError("interrupted")
+        assert len(log) == len(names)  # the open transaction was committed, not lost
+        log.evaluate(example("retained-star"))  # and recording goes on one by one
+    with DecisionLog(path) as log:
+        assert [r.office_id for r in log] == [*names, "retained-star"]
+    with pytest.raises(ValueError, match="at least 1"), DecisionLog(path) as log, log.bulk(0):
+        pass
+
+
 def test_another_sqlite_database_is_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "app.sqlite"
     raw = sqlite3.connect(path)

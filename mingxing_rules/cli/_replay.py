@@ -12,6 +12,7 @@ Exit codes of ``replay``: 0 every record reproduced (or only reworded, without `
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -55,6 +56,7 @@ class EvaluationSession:
     def __init__(self, log: DecisionLog | None, on: str | None) -> None:
         self.log = log
         self.on = on
+        self._bulk: contextlib.AbstractContextManager[DecisionLog] | None = None
 
     def evaluate(self, office: Mapping[str, Any], ruleset: Ruleset, *, backend: str = "native"
                  ) -> Verdict:
@@ -65,15 +67,22 @@ class EvaluationSession:
         return evaluate(office, ruleset, backend=backend, on=self.on)
 
     def record(self, verdict: Verdict, ruleset: Ruleset) -> None:
-        """Record a verdict made elsewhere (``--batch``): the office is the facts it read."""
+        """Record a verdict made elsewhere (``--batch``): the office is the facts it read.
+        Records go in transactions of a few hundred (one disk sync each, not one per row)."""
         if self.log is None:
             return
+        if self._bulk is None:
+            self._bulk = self.log.bulk()
+            self._bulk.__enter__()
         from ..reassess import office_from_verdict
 
         self.log.record(verdict, office_from_verdict(verdict.to_dict()), ruleset,
                         judged_on=_day(self.on) if self.on not in (None, "assessment") else None)
 
     def close(self) -> None:
+        if self._bulk is not None:
+            self._bulk.__exit__(None, None, None)
+            self._bulk = None
         if self.log is not None:
             self.log.close()
 
