@@ -1,7 +1,7 @@
 """Rules over time: the versions of one ruleset and the period each was in force.
 
 A :class:`RulesetHistory` is read from an **index file** (``format: mingxing-rules-history/1``,
-e.g. the bundled ``rulesets/star-judicial-office.history.yaml``), from a **directory** of ruleset
+e.g. the bundled ``rulesets/history/star-judicial-office.history.yaml``), from a **directory** of ruleset
 files (each file's own ``ruleset.effective`` period; an index in the directory wins), or from a
 single ruleset file (a history of one version). Periods are inclusive; sorted by start they must
 neither overlap nor leave a gap, and each must lie within its file's own ``effective`` period.
@@ -269,7 +269,7 @@ def load_history(source: str | Path | RulesetHistory) -> RulesetHistory:
     from .load import resolve_path, rulesets_dir
 
     name = str(source).removesuffix(".history")
-    index = rulesets_dir() / f"{name}{_INDEX_SUFFIX}"
+    index = rulesets_dir() / "history" / f"{name}{_INDEX_SUFFIX}"
     if index.is_file():
         return _from_file(index)
     return _from_file(resolve_path(source))  # a bundled ruleset with no history: one version
@@ -428,7 +428,7 @@ def _index_version(path: Path, history_id: str, item: Mapping[str, Any], where: 
     if not isinstance(declared, str):
         problem("H002", f"{where}.version", f"expected the version as text, found {declared!r}")
         return None
-    target = (path.parent / file)
+    target = (path.parent / file).resolve()
     if not target.is_file():
         problem("H103", f"{where}.file", f"no ruleset file {file!r} next to the index")
         return None

@@ -38,11 +38,7 @@ def rulesets_dir() -> Path:
 def bundled_rulesets() -> dict[str, Path]:
     """Bundled ruleset files by ruleset id (the file stem)."""
     folder = rulesets_dir()
-    if not folder.is_dir():
-        return {}
-    # a history index (``<id>.history.yaml``) lists versions of a ruleset; it is not one itself
-    return {p.stem: p for p in sorted(folder.glob("*.yaml"))
-            if not p.name.endswith(".history.yaml")}
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
 
 
 class Ruleset:

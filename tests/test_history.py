@@ -234,7 +234,7 @@ def test_a_single_ruleset_file_is_a_history_of_one_version(tmp_path: Path) -> No
     history = load_history(RULESETS / "star-judicial-office.yaml")
     assert [v.version for v in history] == ["2012.1"]
     assert not is_history_source(RULESETS / "star-judicial-office.yaml")
-    assert is_history_source(RULESETS / "star-judicial-office.history.yaml")
+    assert is_history_source(RULESETS / "history" / "star-judicial-office.history.yaml")
     assert is_history_source("star-judicial-office.history")
     assert not is_history_source("star-judicial-office")
 
