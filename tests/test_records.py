@@ -139,7 +139,7 @@ def test_another_sqlite_database_is_left_alone(tmp_path: Path) -> None:
     raw.execute("CREATE TABLE customers (name TEXT)")
     raw.commit()
     raw.close()
-    with pytest.raises(DecisionLogError, match="not a decision log .*customers"):
+    with pytest.raises(DecisionLogError, match=r"not a decision log .*customers"):
         DecisionLog(path)
     raw = sqlite3.connect(path)
     tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
