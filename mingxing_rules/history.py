@@ -3,8 +3,9 @@
 A :class:`RulesetHistory` is read from an **index file** (``format: mingxing-rules-history/1``,
 e.g. the bundled ``rulesets/history/star-judicial-office.history.yaml``), from a **directory**
 of ruleset files (each file's own ``ruleset.effective`` period; an index in the directory wins),
-or from a single ruleset file (a history of one version). Periods are inclusive; sorted by start they must
-neither overlap nor leave a gap, and each must lie within its file's own ``effective`` period.
+or from a single ruleset file (a history of one version). Periods are inclusive; sorted by start
+they must neither overlap nor leave a gap, and each must lie within its file's own ``effective``
+period.
 Every such problem is a :class:`~mingxing_rules.errors.RulesetError` at load, with ``file:line``.
 
 >>> import datetime as dt
