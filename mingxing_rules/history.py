@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .office import Office
 
 __all__ = ["HISTORY_FORMAT", "AssessmentDate", "RulesetHistory", "Version", "changed_options",
+           "check_history",
            "file_hash", "history_of", "is_history_source", "load_history", "parse_day",
            "ruleset_in_force"]
 
@@ -274,6 +275,15 @@ def load_history(source: str | Path | RulesetHistory) -> RulesetHistory:
     if index.is_file():
         return _from_file(index)
     return _from_file(resolve_path(source))  # a bundled ruleset with no history: one version
+
+
+def check_history(source: str | Path) -> list[RulesetProblem]:
+    """Every problem of a history (index, directory or file), without raising. Empty: clean."""
+    try:
+        load_history(source)
+    except RulesetError as error:
+        return list(error.problems)
+    return []
 
 
 def _from_file(path: Path) -> RulesetHistory:

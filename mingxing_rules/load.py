@@ -238,6 +238,10 @@ def check_ruleset(source: str | Path) -> list[RulesetProblem]:
     document, marks, problems = read_yaml(data, _display_path(path))
     if problems:
         return problems
+    from .history import HISTORY_FORMAT, check_history
+
+    if isinstance(document, Mapping) and document.get("format") == HISTORY_FORMAT:
+        return check_history(path)  # an index of versions (docs/history.md)
     spec, found = check_document(document, marks)
     if spec is not None:
         try:

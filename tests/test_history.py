@@ -212,6 +212,17 @@ def test_index_problems_name_file_and_line(tmp_path: Path) -> None:
     assert code == "H106" and "no date fact 'assessment_year'" in message
 
 
+def test_check_reports_the_problems_of_a_history_index(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mingxing_rules import check_ruleset
+
+    assert check_ruleset(RULESETS / "history" / "star-judicial-office.history.yaml") == []
+    index = _index(tmp_path, from_b="2014-02-01")
+    assert [p.code for p in check_ruleset(index)] == ["H102"]
+    assert main(["check", str(index)]) == 3
+    assert "star.history.yaml:11:" in capsys.readouterr().out
+
+
 def test_a_directory_of_files_uses_their_own_periods(tmp_path: Path) -> None:
     shutil.copy(RULESETS / "star-judicial-office.yaml", tmp_path / "a.yaml")
     shutil.copy(RULESETS / "history" / "star-judicial-office-2014.yaml", tmp_path / "b.yaml")
