@@ -133,13 +133,18 @@ def office_from_verdict(verdict: Mapping[str, Any]) -> dict[str, Any]:
     Facts the judging version did not read are not in a verdict; under another version they
     are missing (unknown), as for any office that does not give them.
     """
-    office_info = verdict.get("office") or {}
+    office_info = verdict.get("office")
+    if not isinstance(office_info, Mapping):
+        office_info = {}
     office: dict[str, Any] = {"id": office_info.get("id")}
     if office_info.get("name") is not None:
         office["name"] = office_info["name"]
-    for step in verdict.get("trace", ()):
-        for reading in step.get("reads", ()):
-            if reading.get("source") != "fact" or reading.get("value") is None:
+    steps = verdict.get("trace")
+    for step in steps if isinstance(steps, list) else ():
+        readings = step.get("reads") if isinstance(step, Mapping) else None
+        for reading in readings if isinstance(readings, list) else ():
+            if not isinstance(reading, Mapping) or reading.get("source") != "fact" \
+                    or reading.get("value") is None or not isinstance(reading.get("name"), str):
                 continue
             name = reading["name"]
             value = reading["value"]
@@ -173,7 +178,9 @@ def _items(source: Any) -> list[_Item]:
         if isinstance(entry, DecisionRecord):
             items.append(_record_item(entry))
         elif isinstance(entry, Mapping) and entry.get("format") == VERDICT_FORMAT:
-            version = (entry.get("ruleset") or {}).get("version")
+            recorded = entry.get("ruleset")
+            version = recorded.get("version") if isinstance(recorded, Mapping) else None
+            version = version if isinstance(version, str) else None
             items.append(_Item(office_from_verdict(entry), version, None, "verdict"))
         elif isinstance(entry, Mapping):
             items.append(_Item(dict(entry), None, None, "office"))

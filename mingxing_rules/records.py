@@ -565,12 +565,16 @@ def _replay_one(record: DecisionRecord, finder: _VersionFinder, backend: str | N
     if path is None:
         return attrs.evolve(base, reason=note)
     try:
-        ruleset = load_ruleset(path, options=record.options_dict())
+        options, office = record.options_dict(), record.office()
+    except ValueError as error:  # a row not written by DecisionLog
+        return attrs.evolve(base, reason=f"the record cannot be read: {error}")
+    try:
+        ruleset = load_ruleset(path, options=options)
     except RulesetError as error:
         return attrs.evolve(base, reason=f"{record.ruleset_key} with the recorded options does "
                                          f"not load: {error.message}")
     try:
-        verdict = evaluate(record.office(), ruleset, backend=backend or record.backend)
+        verdict = evaluate(office, ruleset, backend=backend or record.backend)
     except InputError as error:
         return attrs.evolve(base, status="changed", new_outcome="INPUT_ERROR", differences=(
             f"the recorded office is no longer accepted: {error}",), reason=note)
@@ -579,7 +583,11 @@ def _replay_one(record: DecisionRecord, finder: _VersionFinder, backend: str | N
     text = canonical_json(verdict.to_dict())
     if text == record.verdict:
         return attrs.evolve(base, status="reproduced", new_outcome=verdict.outcome, reason=note)
-    decision, wording = trace_differences(record.verdict_dict(), verdict.to_dict())
+    try:
+        recorded = record.verdict_dict()
+    except ValueError:
+        recorded = {}
+    decision, wording = trace_differences(recorded, verdict.to_dict())
     return attrs.evolve(base, status="changed" if decision else "reworded",
                         new_outcome=verdict.outcome, differences=(*decision, *wording),
                         reason=note)

@@ -152,3 +152,15 @@ def test_the_history_example_runs(tmp_path: Path) -> None:
     assert "21 reproduced" in done.stdout
     with DecisionLog(log) as opened:
         assert len(opened) == 21
+
+
+@pytest.mark.parametrize("verdict", [
+    {"format": "mingxing-verdict/1", "office": {"id": "x"}, "ruleset": "2012.1", "trace": 5},
+    {"format": "mingxing-verdict/1", "office": None, "trace": [1, {"reads": [2, {"x": 1}]}]},
+])
+def test_a_malformed_stored_verdict_is_read_as_far_as_it_goes(verdict: dict[str, object]
+                                                              ) -> None:
+    office = office_from_verdict(verdict)
+    assert set(office) <= {"id"}
+    with pytest.raises(Exception, match="submitted_on or assessment_year|invalid field"):
+        reassess([verdict], now="2015-01-01")

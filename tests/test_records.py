@@ -335,3 +335,22 @@ def test_cli_batch_log_records_what_each_verdict_read(tmp_path: Path,
     assert "3 reproduced" in capsys.readouterr().out
     assert main(["evaluate", "--batch", str(batch), "--on", "2014-01-01"]) == 2
     assert "--on judges office files one by one" in capsys.readouterr().err
+
+
+def test_a_damaged_row_is_reported_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite"
+    with DecisionLog(path) as log:
+        log.evaluate(example("star-by-assessment"))
+        record = log.records()[0]
+    raw = sqlite3.connect(path)
+    columns = [k for k in record.to_dict() if k != "seq"]
+    values = [getattr(record, k) for k in columns]
+    values[columns.index("options")] = "{not json"
+    values[columns.index("office_id")] = "damaged"
+    raw.execute(f"INSERT INTO decisions ({', '.join(columns)}) VALUES "
+                f"({', '.join('?' * len(columns))})", values)
+    raw.commit()
+    raw.close()
+    report = replay(path)
+    assert [r.status for r in report.results] == ["reproduced", "unavailable"]
+    assert "the record cannot be read" in report.results[1].reason
