@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mingxing_rules import evaluate, load_ruleset
+from mingxing_rules import InputError, evaluate, load_ruleset
 from mingxing_rules.cli import main
 from mingxing_rules.history import load_history
 from mingxing_rules.reassess import office_from_verdict, reassess
@@ -110,7 +110,7 @@ def test_now_defaults_to_the_last_day_of_an_ended_history() -> None:
 
 
 def test_an_office_without_an_assessment_date_is_a_clear_error() -> None:
-    with pytest.raises(Exception, match="submitted_on or assessment_year"):
+    with pytest.raises(InputError, match="submitted_on or assessment_year"):
         reassess([{"id": "x"}], now="2015-01-01")
 
 
@@ -162,5 +162,5 @@ def test_a_malformed_stored_verdict_is_read_as_far_as_it_goes(verdict: dict[str,
                                                               ) -> None:
     office = office_from_verdict(verdict)
     assert set(office) <= {"id"}
-    with pytest.raises(Exception, match="submitted_on or assessment_year|invalid field"):
+    with pytest.raises(InputError, match=r"submitted_on or assessment_year"):
         reassess([verdict], now="2015-01-01")
