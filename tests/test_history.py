@@ -257,23 +257,33 @@ for _n in range(5):
         MINI.replace('version: "1"', f'version: "v{_n}"').replace(
             "effective: {from: 2020-01-01}", "effective: {from: 2000-01-01}"), "utf-8")
 
-periods = st.lists(st.tuples(st.integers(0, 3000), st.integers(0, 400)), min_size=1,
-                   max_size=5)
-
-
-@settings(max_examples=120, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(spans=periods, open_end=st.booleans(), probes=st.lists(st.integers(-50, 3500),
-                                                                max_size=20))
-def test_done_when_a_version_is_chosen_iff_its_period_contains_the_date(
-        tmp_path_factory: pytest.TempPathFactory, spans: list[tuple[int, int]],
-        open_end: bool, probes: list[int]) -> None:
-    base = D(2001, 1, 1)
-    declared = []
-    for n, (start, length) in enumerate(spans):
-        first = base + dt.timedelta(days=start)
-        last = None if open_end and n == len(spans) - 1 else first + dt.timedelta(days=length)
+@st.composite
+def periods(draw: st.DrawFn) -> list[tuple[str, D, D | None]]:
+    """Versions v0.. with periods that follow each other, one boundary sometimes moved (an
+    overlap or a gap), the last sometimes open-ended, listed in any order."""
+    base = D(2001, 1, 1) + dt.timedelta(days=draw(st.integers(0, 2000)))
+    lengths = draw(st.lists(st.integers(0, 400), min_size=1, max_size=5))
+    moved = draw(st.integers(1, max(1, len(lengths) - 1)))  # the boundary after version moved-1
+    shift = draw(st.sampled_from([-1, 0, 1, 0, -3, 7, 0, -400]))
+    declared: list[tuple[str, D, D | None]] = []
+    first = base
+    for n, length in enumerate(lengths):
+        last = first + dt.timedelta(days=length)
         declared.append((f"v{n}", first, last))
+        first = last + dt.timedelta(days=1 + (shift if n + 1 == moved else 0))
+    if draw(st.booleans()):
+        name, first, _ = declared[-1]
+        declared[-1] = (name, first, None)
+    return draw(st.permutations(declared))
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(declared=periods(), probes=st.lists(st.integers(-50, 4500), max_size=20))
+def test_done_when_a_version_is_chosen_iff_its_period_contains_the_date(
+        tmp_path_factory: pytest.TempPathFactory, declared: list[tuple[str, D, D | None]],
+        probes: list[int]) -> None:
+    base = D(2001, 1, 1)
     lines = ["format: mingxing-rules-history/1", "history:", "  id: mini", "  versions:"]
     for version, first, last in declared:
         lines += [f"    - file: {_VERSIONS / (version + '.yaml')}", f'      version: "{version}"',
