@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from records_helpers import OFFICES, write_records
 
@@ -32,13 +32,13 @@ STAR = load_ruleset("star-judicial-office")
 RULESET_FILE = Path(__file__).resolve().parent.parent / "rulesets" / "star-judicial-office.yaml"
 
 
-def example(name: str) -> dict[str, object]:
+def office_file(name: str) -> dict[str, object]:
     loaded: dict[str, object] = json.loads((OFFICES / f"{name}.json").read_text("utf-8"))
     return loaded
 
 
 def test_a_record_holds_what_defends_the_decision(tmp_path: Path) -> None:
-    office = example("near-miss-staff")
+    office = office_file("near-miss-staff")
     with DecisionLog(tmp_path / "d.sqlite") as log:
         verdict = log.evaluate(office, STAR)
         (record,) = log.records()
@@ -60,7 +60,7 @@ def test_a_record_holds_what_defends_the_decision(tmp_path: Path) -> None:
 def test_records_are_never_updated_or_deleted(tmp_path: Path) -> None:
     path = tmp_path / "d.sqlite"
     with DecisionLog(path) as log:
-        log.evaluate(example("star-by-assessment"))
+        log.evaluate(office_file("star-by-assessment"))
     raw = sqlite3.connect(path)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         raw.execute("UPDATE decisions SET outcome = 'NOT_ELIGIBLE'")
@@ -79,7 +79,7 @@ def test_the_log_records_the_schema_version_and_migrates_old_files(tmp_path: Pat
                       "TEXT NOT NULL);" + MIGRATIONS[0][1]
                       + "INSERT INTO schema_version VALUES (1, '2014-01-01');")
     with DecisionLog(tmp_path / "new.sqlite") as fresh:
-        fresh.evaluate(example("star-by-assessment"))
+        fresh.evaluate(office_file("star-by-assessment"))
         columns = ", ".join(k for k in fresh.records()[0].to_dict() if k != "seq")
         row = [getattr(fresh.records()[0], k) for k in columns.split(", ")]
         assert fresh.schema_version == SCHEMA_VERSION == 2
@@ -120,13 +120,13 @@ def test_bulk_records_in_few_transactions_and_keeps_them_on_errors(tmp_path: Pat
     with DecisionLog(path) as log:
         with pytest.raises(RuntimeError, match="interrupted"), log.bulk(every=2):
             for name in names:
-                log.evaluate(example(name))
+                log.evaluate(office_file(name))
                 # a second connection sees only committed transactions of two
                 with DecisionLog(path) as reader:
                     assert len(reader) == 2 * (len(log) // 2)
             raise RuntimeError("interrupted")
         assert len(log) == len(names)  # the open transaction was committed, not lost
-        log.evaluate(example("retained-star"))  # and recording goes on one by one
+        log.evaluate(office_file("retained-star"))  # and recording goes on one by one
     with DecisionLog(path) as log:
         assert [r.office_id for r in log] == [*names, "retained-star"]
     with pytest.raises(ValueError, match="at least 1"), DecisionLog(path) as log, log.bulk(0):
@@ -220,6 +220,8 @@ def _edit(threshold: str) -> tuple[Path, object]:
 @settings(max_examples=15, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(batch=st.lists(offices(STAR, missing=0.05), min_size=3, max_size=8))
+@example(batch=[office_file(n) for n in ("star-exact-boundaries", "star-by-assessment",
+                                      "near-miss-mediation-success", "undecided-missing-count")])
 def test_done_when_a_changed_threshold_reports_exactly_the_affected_records(
         tmp_path_factory: pytest.TempPathFactory, batch: list[dict[str, object]]) -> None:
     path = tmp_path_factory.mktemp("drift") / "d.sqlite"
@@ -250,7 +252,7 @@ def test_replay_names_a_version_that_is_no_longer_available(tmp_path: Path) -> N
     source = _with_threshold(tmp_path, 'version: "2012.1"', 'version: "2013.9"')
     path = tmp_path / "d.sqlite"
     with DecisionLog(path) as log:
-        log.evaluate(example("star-by-assessment"), load_ruleset(source))
+        log.evaluate(office_file("star-by-assessment"), load_ruleset(source))
     source.unlink()
     report = replay(path)
     (result,) = report.results
@@ -264,7 +266,7 @@ def test_replay_finds_a_moved_version_in_a_given_history(tmp_path: Path) -> None
     source = _with_threshold(tmp_path, 'version: "2012.1"', 'version: "2013.9"')
     path = tmp_path / "d.sqlite"
     with DecisionLog(path) as log:
-        log.evaluate(example("star-by-assessment"), load_ruleset(source))
+        log.evaluate(office_file("star-by-assessment"), load_ruleset(source))
     moved = tmp_path / "archive"
     moved.mkdir()
     source.rename(moved / "star.yaml")
@@ -272,7 +274,7 @@ def test_replay_finds_a_moved_version_in_a_given_history(tmp_path: Path) -> None
 
 
 def test_dated_decisions_record_the_day_that_chose_the_version(tmp_path: Path) -> None:
-    office = example("star-exact-boundaries")
+    office = office_file("star-exact-boundaries")
     with DecisionLog(tmp_path / "d.sqlite") as log:
         assert log.evaluate(office, on="assessment").ruleset_version == "2014.1"
         assert log.evaluate(office, on="2013-05-01").ruleset_version == "2012.1"
@@ -323,7 +325,7 @@ def test_cli_batch_log_records_what_each_verdict_read(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     batch = tmp_path / "offices.jsonl"
     names = ("star-by-assessment", "near-miss-staff", "undecided-missing-count")
-    batch.write_text("".join(json.dumps(example(n), ensure_ascii=False) + "\n" for n in names)
+    batch.write_text("".join(json.dumps(office_file(n), ensure_ascii=False) + "\n" for n in names)
                      + "{not json\n", "utf-8")
     path = tmp_path / "decisions.sqlite"
     assert main(["evaluate", "--batch", str(batch), "--out", str(tmp_path / "r.jsonl"),
@@ -340,7 +342,7 @@ def test_cli_batch_log_records_what_each_verdict_read(tmp_path: Path,
 def test_a_damaged_row_is_reported_not_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "d.sqlite"
     with DecisionLog(path) as log:
-        log.evaluate(example("star-by-assessment"))
+        log.evaluate(office_file("star-by-assessment"))
         record = log.records()[0]
     raw = sqlite3.connect(path)
     columns = [k for k in record.to_dict() if k != "seq"]
