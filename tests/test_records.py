@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from records_helpers import OFFICES, write_records
 
-from mingxing_rules import __version__, evaluate, load_ruleset
+from mingxing_rules import Ruleset, __version__, evaluate, load_ruleset
 from mingxing_rules.cli import main
 from mingxing_rules.history import file_hash
 from mingxing_rules.records import (
@@ -210,7 +210,7 @@ MEDIATION_97 = "condition: mediation_success_rate >= 0.97"
 _EDITED = Path(tempfile.mkdtemp(prefix="mingxing-drift-"))
 
 
-def _edit(threshold: str) -> tuple[Path, object]:
+def _edit(threshold: str) -> tuple[Path, Ruleset]:
     path = _with_threshold(_EDITED, MEDIATION_96, threshold)
     stamp = 1_400_000_000 if threshold == MEDIATION_96 else 1_400_000_600
     os.utime(path, (stamp, stamp))
@@ -231,11 +231,11 @@ def test_done_when_a_changed_threshold_reports_exactly_the_affected_records(
             log.evaluate({**office, "id": f"o{n}"}, before)
     # the maintainer raises the threshold in place, without a new version
     _, after = _edit(MEDIATION_97)
-    assert after.version == before.version  # type: ignore[attr-defined]
+    assert after.version == before.version
     affected = set()
     for n, office in enumerate(batch):
-        old = evaluate(office, before).trace.step("mediation_success_96").status  # type: ignore[arg-type]
-        new = evaluate(office, after).trace.step("mediation_success_96").status  # type: ignore[arg-type]
+        old = evaluate(office, before).trace.step("mediation_success_96").status
+        new = evaluate(office, after).trace.step("mediation_success_96").status
         if old != new:
             affected.add(f"o{n}")
     report = replay(path)
