@@ -36,13 +36,24 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import yaml
 
-from .expr import BoolOp, Call, Compare, Expr, ExprSyntaxError, Literal, Name, names_in, parse
-from .model import DerivedSpec, FactSpec, RulesetSpec, Text, Threshold
-from .trace import Status, Step, Trace
+from .engine.trace import Status, Step, Trace
+from .language.expr import (
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    ExprSyntaxError,
+    Literal,
+    Name,
+    names_in,
+    parse,
+)
+from .ruleset.model import DerivedSpec, FactSpec, RulesetSpec, Text, Threshold
+from .types import Format, Lang
 
 if TYPE_CHECKING:
-    from .load import Ruleset
-    from .trace import Reading, Verdict
+    from .engine.trace import Reading, Verdict
+    from .ruleset.load import Ruleset
 
 __all__ = [
     "FORMATS",
@@ -104,7 +115,7 @@ def ruleset_spec_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Ruleset
         spec: RulesetSpec = program.spec
         return spec
     from .errors import MingxingError
-    from .load import bundled_rulesets, load_ruleset
+    from .ruleset.load import bundled_rulesets, load_ruleset
 
     if verdict.ruleset_id not in bundled_rulesets():
         return None
@@ -337,7 +348,7 @@ def _parsed(condition: str) -> Expr | None:
 
 def ratio_parts(condition: str) -> tuple[str, str] | None:
     """``(numerator, denominator)`` when a derived value is ``a / b``."""
-    from .expr import Binary
+    from .language.expr import Binary
 
     tree = _parsed(condition)
     if isinstance(tree, Binary) and tree.op == "/" and isinstance(tree.left, Name) and isinstance(
@@ -926,7 +937,7 @@ def trace_html(trace: Trace, lang: str = "en") -> str:
     return f'{HTML_STYLE}<div class="mx" lang="{lang}">{_trace_table(trace, w)}</div>'
 
 
-def render(verdict: Verdict, lang: str = "en", fmt: str = "text", *,
+def render(verdict: Verdict, lang: Lang = "en", fmt: Format = "text", *,
            ruleset: Ruleset | None = None) -> str:
     """A readable explanation of ``verdict``.
 
@@ -940,7 +951,7 @@ def render(verdict: Verdict, lang: str = "en", fmt: str = "text", *,
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "json":
-        return verdict.to_json(indent=2) + "\n"
+        return verdict.to_json(full=True, indent=2) + "\n"
     report = _report(verdict, lang, ruleset)
     if fmt == "text":
         return _text(report)

@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._yaml import SourceMap, read_yaml
 from .errors import InputError, InputProblem, Location, RulesetError, RulesetProblem
+from .ruleset.source import SourceMap, read_yaml
 
 if TYPE_CHECKING:
-    from .load import Ruleset
-    from .office import Office
+    from .engine.office import Office
+    from .ruleset.load import Ruleset
 
 __all__ = ["HISTORY_FORMAT", "AssessmentDate", "RulesetHistory", "Version", "changed_options",
            "check_history",
@@ -72,7 +72,7 @@ class Version:
         return file_hash(self.path)
 
     def ruleset(self, options: Mapping[str, Any] | None = None) -> Ruleset:
-        from .load import load_ruleset
+        from .ruleset.load import load_ruleset
 
         return load_ruleset(self.path, options=options)
 
@@ -234,8 +234,8 @@ def ruleset_in_force(office: Mapping[str, Any] | Office, ruleset: Ruleset | str 
     """The version of ``ruleset`` in force on ``on`` (a date, ``YYYY-MM-DD`` or
     ``"assessment"``: the office's assessment date), with the options ``ruleset`` was loaded
     with; and the day that chose it."""
-    from .load import Ruleset
-    from .office import Office
+    from .engine.office import Office
+    from .ruleset.load import Ruleset
 
     if isinstance(ruleset, Ruleset):
         history, options = history_of(ruleset), changed_options(ruleset)
@@ -268,7 +268,7 @@ def load_history(source: str | Path | RulesetHistory) -> RulesetHistory:
         return _from_directory(path)
     if path.suffix in (".yaml", ".yml") or path.exists():
         return _from_file(path)
-    from .load import resolve_path, rulesets_dir
+    from .ruleset.load import resolve_path, rulesets_dir
 
     name = str(source).removesuffix(".history")
     index = rulesets_dir() / "history" / f"{name}{_INDEX_SUFFIX}"
@@ -341,7 +341,7 @@ def _ruleset_version(path: Path) -> Version:
 
 
 def _load_version(path: Path, where: Location | None) -> Ruleset:
-    from .load import load_ruleset
+    from .ruleset.load import load_ruleset
 
     try:
         return load_ruleset(path)
@@ -499,7 +499,7 @@ def _index_date(value: Any, where: str, problem: Any) -> dt.date | None:
 def _assemble(versions: list[Version], source: Path,
               assessment: AssessmentDate = AssessmentDate()) -> RulesetHistory:
     """Sort by start; refuse overlaps, gaps, mixed ids and a version listed twice."""
-    from .load import load_ruleset
+    from .ruleset.load import load_ruleset
 
     problems: list[RulesetProblem] = []
     ordered = sorted(versions, key=lambda v: v.start)

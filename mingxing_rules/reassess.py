@@ -42,14 +42,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .diff import RulesetDiff, diff_rulesets
 from .errors import InputError, InputProblem
 from .history import RulesetHistory, Version, load_history, parse_day
-from .impact import Cause, explain_flip, load_population
+from .regression.diff import RulesetDiff, diff_rulesets
+from .regression.impact import Cause, explain_flip, load_population
 
 if TYPE_CHECKING:
-    from .load import Ruleset
     from .records import DecisionLog, DecisionRecord
+    from .ruleset.load import Ruleset
 
 __all__ = ["Reassessment", "ReassessmentRow", "office_from_verdict", "reassess"]
 
@@ -239,7 +239,7 @@ def reassess(
 
 
 def _evaluate(office: Mapping[str, Any], ruleset: Ruleset) -> Any:
-    from .evaluate import evaluate
+    from .engine.evaluate import evaluate
 
     # a fact only one version declares (a new fact of an amendment) is ignored by the other
     return evaluate(office, ruleset, extra="ignore")

@@ -39,16 +39,17 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import attrs
 
 from .errors import InputError, MingxingError, RulesetError
+from .types import BackendName, ExtraFacts
 
 if TYPE_CHECKING:
-    from .load import Ruleset
-    from .office import Office
-    from .trace import Verdict
+    from .engine.office import Office
+    from .engine.trace import Verdict
+    from .ruleset.load import Ruleset
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -286,12 +287,12 @@ class DecisionLog:
 
     # writing ---------------------------------------------------------------------------------
     def evaluate(self, office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None = None,
-                 *, on: dt.date | str | None = None, backend: str = "native",
-                 extra: str = "error") -> Verdict:
+                 *, on: dt.date | str | None = None, backend: BackendName = "native",
+                 extra: ExtraFacts = "error") -> Verdict:
         """Decide ``office`` (as :func:`mingxing_rules.evaluate`) and record the decision."""
-        from .evaluate import evaluate
+        from .engine.evaluate import evaluate
         from .history import ruleset_in_force
-        from .load import load_ruleset
+        from .ruleset.load import load_ruleset
 
         judged_on: dt.date | None = None
         if on is None:
@@ -483,7 +484,7 @@ class ReplayReport:
 
 
 def replay(log: str | Path | DecisionLog, *, rulesets: Iterable[str | Path] = (),
-           backend: str | None = None) -> ReplayReport:
+           backend: BackendName | None = None) -> ReplayReport:
     """Re-evaluate every record with its recorded ruleset version, options and backend.
 
     The version is looked for in the bundled history of its id, in the histories (index files,
@@ -519,7 +520,7 @@ class _VersionFinder:
 
     def _search(self, record: DecisionRecord) -> tuple[Path | None, str]:
         from .history import file_hash, load_history
-        from .load import load_ruleset
+        from .ruleset.load import load_ruleset
 
         candidates: list[Path] = []
         known: set[str] = set()
@@ -554,10 +555,10 @@ class _VersionFinder:
                                f"{file_hash(candidates[0])[:19]}…)")
 
 
-def _replay_one(record: DecisionRecord, finder: _VersionFinder, backend: str | None
+def _replay_one(record: DecisionRecord, finder: _VersionFinder, backend: BackendName | None
                 ) -> ReplayResult:
-    from .evaluate import evaluate
-    from .load import load_ruleset
+    from .engine.evaluate import evaluate
+    from .ruleset.load import load_ruleset
 
     base = ReplayResult(record.seq, record.office_id, record.ruleset_key, "unavailable",
                         old_outcome=record.outcome)
@@ -574,7 +575,7 @@ def _replay_one(record: DecisionRecord, finder: _VersionFinder, backend: str | N
         return attrs.evolve(base, reason=f"{record.ruleset_key} with the recorded options does "
                                          f"not load: {error.message}")
     try:
-        verdict = evaluate(office, ruleset, backend=backend or record.backend)
+        verdict = evaluate(office, ruleset, backend=backend or _backend(record.backend))
     except InputError as error:
         return attrs.evolve(base, status="changed", new_outcome="INPUT_ERROR", differences=(
             f"the recorded office is no longer accepted: {error}",), reason=note)
@@ -591,6 +592,13 @@ def _replay_one(record: DecisionRecord, finder: _VersionFinder, backend: str | N
     return attrs.evolve(base, status="changed" if decision else "reworded",
                         new_outcome=verdict.outcome, differences=(*decision, *wording),
                         reason=note)
+
+
+def _backend(name: str) -> BackendName:
+    for known in get_args(BackendName):
+        if name == known:
+            return known  # type: ignore[no-any-return]
+    raise MingxingError(f"unknown backend {name!r} in the record")
 
 
 def trace_differences(old: Mapping[str, Any], new: Mapping[str, Any]

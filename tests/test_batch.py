@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import collections
 import csv
+import io
 import itertools
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mingxing_rules import InputError, evaluate, load_ruleset
-from mingxing_rules.batch import (
+from mingxing_rules.cli import main
+from mingxing_rules.engine.batch import (
     RowError,
     convert_cell,
     evaluate_many,
@@ -24,7 +27,6 @@ from mingxing_rules.batch import (
     matrix_html,
     read_offices,
 )
-from mingxing_rules.cli import main
 from mingxing_rules.strategies import offices
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,11 +234,25 @@ def test_the_matrix_is_readable_at_a_hundred_offices() -> None:
     assert "max-height:640px" in markup  # scrolls inside the notebook cell
 
 
-def test_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)  # the bar is drawn on a terminal only
     evaluate_many(examples(), RULESET, progress=True)
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "21" in captured.err
+    assert "21" in terminal.getvalue()
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    evaluate_many(examples(), RULESET, progress=True)
+    assert capsys.readouterr() == ("", "")
 
 
 @settings(max_examples=15)

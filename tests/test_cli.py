@@ -24,7 +24,7 @@ def test_evaluate_prints_json_verdicts(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_evaluate_many_offices(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", "--format", "json", *map(str, EXAMPLES)]) == 0
-    verdicts = json.loads(capsys.readouterr().out)
+    verdicts = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # JSON Lines
     assert len(verdicts) == len(EXAMPLES) >= 12
 
 

@@ -30,14 +30,15 @@ from mingxing_rules.backends.durable import (
 from mingxing_rules.backends.verified import VerifiedBackend
 from mingxing_rules.cli import main
 from mingxing_rules.cli._check_durable import durable_problems
-from mingxing_rules.compile import CompiledProgram
-from mingxing_rules.office import Office
+from mingxing_rules.compile.codegen import CompiledProgram
+from mingxing_rules.engine.office import Office
 
 STAR = load_ruleset("star-judicial-office")
 
 
 def office(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(Path(name).read_text(encoding="utf-8"))
+    path = Path(__file__).resolve().parent.parent / name  # independent of the working directory
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 

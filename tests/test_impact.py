@@ -11,7 +11,7 @@ from regression_helpers import AMENDMENT, OFFICES, variant
 
 from mingxing_rules import load_ruleset
 from mingxing_rules.errors import InputError
-from mingxing_rules.impact import find_verdict_changes, impact, load_population
+from mingxing_rules.regression.impact import find_verdict_changes, impact, load_population
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,8 @@ def test_search_budget_is_validated(star, bad: object) -> None:  # type: ignore[
 def test_cli_reports_diff_impact_and_search(capsys: pytest.CaptureFixture[str]) -> None:
     from mingxing_rules.cli import main
 
-    status = main(["diff", "rulesets/star-judicial-office.yaml", str(AMENDMENT),
+    star = Path(__file__).resolve().parent.parent / "rulesets/star-judicial-office.yaml"
+    status = main(["diff", str(star), str(AMENDMENT),
                    "--offices", str(OFFICES), "--search", "100"])
     out = capsys.readouterr().out
     assert status == 1  # verdicts change

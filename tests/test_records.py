@@ -336,7 +336,7 @@ def test_cli_batch_log_records_what_each_verdict_read(tmp_path: Path,
     assert main(["replay", str(path)]) == 0
     assert "3 reproduced" in capsys.readouterr().out
     assert main(["evaluate", "--batch", str(batch), "--on", "2014-01-01"]) == 2
-    assert "--on judges office files one by one" in capsys.readouterr().err
+    assert "--on judges office .json files one by one" in capsys.readouterr().err
 
 
 def test_a_damaged_row_is_reported_not_a_traceback(tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 import attrs
 
 from ..errors import InputError, InputProblem
+from ..progress import track
+from ..types import Lang
 from .rates import DEFAULT_POLICY, CampaignPolicy
 from .register import (
     HONOURS,
@@ -49,7 +51,7 @@ from .register import (
 
 if TYPE_CHECKING:
     from mingxing_rules.history import RulesetHistory
-    from mingxing_rules.load import Ruleset
+    from mingxing_rules.ruleset.load import Ruleset
 
 __all__ = [
     "CycleDecision",
@@ -79,7 +81,7 @@ class VerdictLike(Protocol):
 
     def to_dict(self) -> dict[str, Any]: ...
 
-    def explain(self, lang: str = "en") -> str: ...
+    def explain(self, lang: Lang = "en") -> str: ...
 
 
 Evaluator: TypeAlias = Callable[[Mapping[str, Any]], VerdictLike]
@@ -432,7 +434,7 @@ def run_cycle(
 
     decisions: list[CycleDecision] = []
     problems: list[InputProblem] = []
-    for subject, event, on in candidates:
+    for subject, event, on in track(candidates, "assessing"):  # a bar on a terminal only
         office = offices[event.office_id]
         facts = assessment_facts(register, office, event, year, on=on)
         try:

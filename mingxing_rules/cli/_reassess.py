@@ -8,8 +8,9 @@ import sys
 from typing import Any
 
 from ..errors import InputError, MingxingError, RulesetError
+from ._shared import Subparsers
 
-__all__ = ["add_parser", "run"]
+__all__ = ["register", "run"]
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RULESET = 0, 1, 2, 3
 
@@ -22,7 +23,7 @@ office's assessment date; NOW to today (or the last day of the history when it h
 Exit status 1 when a verdict flips."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``reassess`` sub-command."""
     parser = subparsers.add_parser(
         "reassess", help="judge offices or stored verdicts by the rules in force then and now",

@@ -21,14 +21,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, MingxingError, RulesetError
+from ..types import BackendName
+from ._shared import Subparsers
 
 if TYPE_CHECKING:
-    from ..load import Ruleset
+    from ..engine.trace import Verdict
     from ..records import DecisionLog
-    from ..trace import Verdict
+    from ..ruleset.load import Ruleset
 
-__all__ = ["EvaluationSession", "add_evaluate_arguments", "add_parser", "evaluation_session",
-           "run"]
+__all__ = [
+    "EvaluationSession",
+    "add_evaluate_arguments",
+    "evaluation_session",
+    "register",
+    "run",
+]
 
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RULESET = 0, 1, 2, 3
 
@@ -58,9 +65,9 @@ class EvaluationSession:
         self.on = on
         self._bulk: contextlib.AbstractContextManager[DecisionLog] | None = None
 
-    def evaluate(self, office: Mapping[str, Any], ruleset: Ruleset, *, backend: str = "native"
-                 ) -> Verdict:
-        from ..evaluate import evaluate
+    def evaluate(self, office: Mapping[str, Any], ruleset: Ruleset, *,
+                 backend: BackendName = "native") -> Verdict:
+        from ..engine.evaluate import evaluate
 
         if self.log is not None:
             return self.log.evaluate(office, ruleset, on=self.on, backend=backend)
@@ -110,7 +117,7 @@ def evaluation_session(args: argparse.Namespace, *, batch: bool = False) -> Eval
     return EvaluationSession(log, on)
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``replay`` sub-command."""
     parser = subparsers.add_parser(
         "replay", help="re-evaluate a decision log and report what no longer reproduces",

@@ -1,0 +1,687 @@
+"""Evaluate many offices: lists of dicts, JSON Lines, JSON, CSV or a pandas DataFrame.
+
+>>> from mingxing_rules import load_ruleset
+>>> ruleset = load_ruleset("star-judicial-office")
+>>> result = evaluate_many("examples/offices.jsonl", ruleset)  # doctest: +SKIP
+
+Every input row ends up either as a verdict or as a :class:`RowError` (its row number, office id
+and the :class:`~mingxing_rules.errors.InputError`): nothing is dropped, and
+``len(result.verdicts) + len(result.errors) == result.total``.
+
+CSV cells are text; they are converted by the ruleset's fact types: numbers; booleans and panel
+findings from ``true``/``false``, ``yes``/``no``, ``1``/``0``, ``是``/``否``; sets as
+``a;b;c`` (``-`` or ``无`` for the empty set); dates as ``YYYY-MM-DD``; an empty cell is a missing
+fact. A finding's evidence may sit in a ``<fact>.evidence`` column (and ``<fact>.by``). A cell
+that does not convert is passed on as it is, so that validation reports it with the row.
+
+pandas is optional: :meth:`BatchResult.to_frame` imports it when called.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from ..errors import InputError, InputProblem
+from ..explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, office_label
+from ..jsonio import JsonMixin, text_from, text_to
+from ..progress import Progress
+from ..ruleset.load import Ruleset, load_ruleset
+from ..ruleset.model import FactSpec, Text
+from ..types import BackendName, ExtraFacts, Format, Lang, OnError
+from .evaluate import evaluate
+from .trace import Status, Verdict
+
+__all__ = [
+    "BatchResult",
+    "BatchSummary",
+    "RowError",
+    "evaluate_many",
+    "iter_evaluate",
+    "read_offices",
+]
+
+OfficeSource = Iterable[Mapping[str, Any]] | str | Path | Any  # Any: a pandas DataFrame
+
+_TRUE = {"true", "yes", "y", "1", "是", "有", "t"}
+_FALSE = {"false", "no", "n", "0", "否", "无", "没有", "f"}
+_EMPTY_SET = {"-", "无", "none", "[]"}
+_SET_SEPARATORS = (";", "；", "|")
+
+
+@attrs.frozen
+class RowError:
+    """An input row that could not be evaluated."""
+
+    row: int  # 1-based position among the records (a CSV header is not a record)
+    office_id: str | None
+    error: InputError
+    line: int | None = None  # line in the file, for file input
+
+    @property
+    def message(self) -> str:
+        """Every problem of the row, in one line."""
+        return "; ".join(str(p) for p in self.error.problems) or self.error.message
+
+    def short_message(self, limit: int = 3, more: str = "and {count} more") -> str:
+        """The first ``limit`` problems (a row of a wrong file can have a hundred)."""
+        problems = [str(p) for p in self.error.problems] or [self.error.message]
+        shown = "; ".join(problems[:limit])
+        if len(problems) > limit:
+            shown += "; " + more.format(count=len(problems) - limit)
+        return shown
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line is not None else f"row {self.row}"
+        who = f" ({self.office_id})" if self.office_id else ""
+        return f"{where}{who}: {self.message}"
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def _ruleset(ruleset: Ruleset | str | None) -> Ruleset:
+    if isinstance(ruleset, Ruleset):
+        return ruleset
+    return load_ruleset(ruleset or "star-judicial-office")
+
+
+def convert_cell(fact: FactSpec | None, text: str) -> Any:
+    """A CSV cell (text) as the value the fact's type expects; ``None`` for an empty cell."""
+    text = text.strip()
+    if text == "":
+        return None
+    if fact is None:
+        return text
+    if fact.type in ("number", "integer"):
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            return text
+        if math.isfinite(number) and number.is_integer() and (
+                fact.type == "integer" or "." not in text):
+            return int(number)
+        return number
+    if fact.type in ("boolean", "finding"):
+        lowered = text.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        return text
+    if fact.type == "set":
+        if text.lower() in _EMPTY_SET:
+            return []
+        for separator in _SET_SEPARATORS:
+            text = text.replace(separator, ";")
+        return [item.strip() for item in text.split(";") if item.strip()]
+    return text
+
+
+def _convert_row(row: Mapping[str, Any], facts: Mapping[str, FactSpec]) -> dict[str, Any]:
+    """One CSV or DataFrame row as office data: typed values, findings with their evidence."""
+    data: dict[str, Any] = {}
+    notes: dict[str, dict[str, str]] = {}
+    for column, raw in row.items():
+        if column is None:  # csv puts surplus cells of a ragged row under None
+            data.setdefault("$extra", raw)
+            continue
+        key = str(column).strip()
+        value = _plain(raw)
+        if value is None:
+            continue
+        base, dot, part = key.rpartition(".")
+        if dot and part in ("evidence", "by") and base in facts:
+            if isinstance(value, str) and value.strip():
+                notes.setdefault(base, {})[part] = value.strip()
+            continue
+        if isinstance(value, str):
+            value = convert_cell(facts.get(key), value)
+            if value is None:
+                continue
+        elif _is_flag(facts.get(key)) and type(value) in (int, float) and value in (0, 1):
+            value = bool(value)  # pandas stores a boolean column with gaps as 1.0 / 0.0 / NaN
+        data[key] = value
+    for name, note in notes.items():
+        met = data.get(name)
+        if isinstance(met, bool) or met is None:
+            data[name] = {"met": met, **note}
+    return data
+
+
+def _is_flag(fact: FactSpec | None) -> bool:
+    return fact is not None and fact.type in ("boolean", "finding")
+
+
+def _plain(value: Any) -> Any:
+    """Plain Python values from pandas/numpy cells; NaN and NA are missing."""
+    if value is None:
+        return None
+    item = getattr(value, "item", None)
+    if callable(item) and type(value).__module__ == "numpy":
+        value = item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+_Record = tuple[int, int | None, "dict[str, Any] | InputError"]
+
+
+def _bad_record(message: str, value: Any = None) -> InputError:
+    return InputError.from_problems([InputProblem("$", value, "an office record", message)])
+
+
+def _records_from_file(path: Path, ruleset: Ruleset) -> Iterator[_Record]:
+    suffix = path.suffix.lower()
+    facts = {f.name: f for f in ruleset.spec.facts}
+    if suffix in (".jsonl", ".ndjson"):
+        with path.open(encoding="utf-8-sig") as handle:
+            row = 0
+            for line_number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                row += 1
+                try:
+                    data = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield row, line_number, _bad_record(f"not valid JSON: {exc.msg} "
+                                                        f"(column {exc.colno})")
+                    continue
+                yield row, line_number, data if isinstance(data, dict) else _bad_record(
+                    "a JSON Lines record must be an object", data)
+        return
+    if suffix == ".json":
+        with path.open(encoding="utf-8-sig") as handle:
+            try:
+                data = json.load(handle)
+            except json.JSONDecodeError as exc:
+                raise _file_error(path, f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        items = data if isinstance(data, list) else [data]
+        for row, item in enumerate(items, start=1):
+            yield row, None, item if isinstance(item, dict) else _bad_record(
+                "an office must be a JSON object", item)
+        return
+    if suffix in (".csv", ".tsv"):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ",")
+            for row, record in enumerate(reader, start=1):
+                yield row, reader.line_num, _convert_row(record, facts)
+        return
+    raise _file_error(path, "unsupported file type (expected .csv, .tsv, .jsonl or .json)")
+
+
+def _file_error(path: Path, message: str) -> InputError:
+    return InputError.from_problems([InputProblem(str(path), None, "an office file",
+                                                  f"{path}: {message}")])
+
+
+def _is_frame(source: Any) -> bool:
+    return type(source).__module__.split(".")[0] == "pandas" and hasattr(source, "to_dict")
+
+
+def _records(source: OfficeSource, ruleset: Ruleset) -> Iterator[_Record]:
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            raise _file_error(path, "no such file")
+        yield from _records_from_file(path, ruleset)
+        return
+    facts = {f.name: f for f in ruleset.spec.facts}
+    if _is_frame(source):
+        frame: Any = source
+        for row, record in enumerate(frame.to_dict(orient="records"), start=1):
+            yield row, None, _convert_row(record, facts)
+        return
+    for row, item in enumerate(source, start=1):
+        if isinstance(item, Mapping):
+            yield row, None, dict(item)
+        else:
+            yield row, None, item  # validation reports "an office must be a mapping"
+
+
+def read_offices(path: str | Path, ruleset: Ruleset | str | None = None
+                 ) -> Iterator[dict[str, Any]]:
+    """The offices of a ``.jsonl``, ``.json``, ``.csv`` or ``.tsv`` file, one dict at a time.
+
+    CSV cells are converted by ``ruleset``'s fact types (default: the Star ruleset). A record
+    that cannot be read (a line that is not JSON) raises :class:`InputError` naming its line.
+    """
+    compiled = _ruleset(ruleset)
+    for row, line, record in _records(Path(path), compiled):
+        if isinstance(record, InputError):
+            where = f"line {line}" if line is not None else f"record {row}"
+            raise InputError(f"{path}: {where}: {record.problems[0].message}",
+                             problems=record.problems)
+        yield record
+
+
+def count_records(source: OfficeSource) -> int | None:
+    """How many records a source holds, when that is cheap to know (for progress bars)."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if path.suffix.lower() in (".jsonl", ".ndjson", ".csv", ".tsv") and path.is_file():
+            with path.open("rb") as handle:
+                lines = sum(1 for line in handle if line.strip())
+            return max(lines - (1 if path.suffix.lower() in (".csv", ".tsv") else 0), 0)
+        return None
+    sized: Any = source
+    try:
+        return len(sized)
+    except TypeError:
+        return None
+
+
+# -- evaluating ------------------------------------------------------------------------------------
+
+
+def iter_evaluate(
+    offices: OfficeSource,
+    ruleset: Ruleset | str | None = None,
+    *,
+    backend: BackendName = "native",
+    on_error: OnError = "collect",
+    extra: ExtraFacts = "error",
+) -> Iterator[tuple[int, Verdict | RowError]]:
+    """``(row, verdict or RowError)`` for each record, one at a time (bounded memory).
+
+    ``on_error="raise"`` raises the first :class:`InputError` instead (with the row in a note).
+    """
+    if on_error not in ("collect", "raise"):
+        raise ValueError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
+    compiled = _ruleset(ruleset)
+    for row, line, record in _records(offices, compiled):
+        office_id = None
+        if isinstance(record, Mapping):
+            raw_id = record.get("id")
+            office_id = str(raw_id) if isinstance(raw_id, str | int) else None
+        try:
+            if isinstance(record, InputError):
+                raise record
+            yield row, evaluate(record, compiled, backend=backend, extra=extra)
+        except InputError as exc:
+            if on_error == "raise":
+                exc.add_note(f"row {row}" + (f" (line {line})" if line is not None else ""))
+                raise
+            yield row, RowError(row, office_id, exc, line)
+
+
+class Tally:
+    """Running counts for a summary, without keeping the verdicts (for streaming)."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        program = ruleset.program
+        self.criteria = tuple(info.id for info in program.layout if info.kind == "criterion")
+        self.standards = tuple(info.id for info in program.layout if info.kind == "standard")
+        self.outcomes: collections.Counter[str] = collections.Counter()
+        self.failing: collections.Counter[str] = collections.Counter()
+        self.unknown: collections.Counter[str] = collections.Counter()
+        self.errors: list[RowError] = []
+        self.total = 0
+
+    def add(self, item: Verdict | RowError) -> None:
+        self.total += 1
+        if isinstance(item, RowError):
+            self.errors.append(item)
+            return
+        self.outcomes[item.outcome] += 1
+        for step_id, status in zip(self.criteria, statuses(item, self.criteria), strict=True):
+            if status is Status.FAIL:
+                self.failing[step_id] += 1
+            elif status is Status.UNKNOWN:
+                self.unknown[step_id] += 1
+
+    def summary(self, top: int = 10) -> BatchSummary:
+        spec = self.ruleset.spec
+        order = {o: i for i, o in enumerate((*spec.outcomes, spec.otherwise.id, "UNDECIDED"))}
+        outcomes = tuple(sorted(self.outcomes.items(), key=lambda kv: (-kv[1], order.get(
+            kv[0], len(order)))))
+        position = self.ruleset.program.index
+
+        def ranked(counter: collections.Counter[str]) -> tuple[tuple[str, int], ...]:
+            return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], position[kv[0]])))[:top]
+
+        return BatchSummary(
+            ruleset=self.ruleset.key,
+            total=self.total,
+            evaluated=self.total - len(self.errors),
+            errors=tuple(self.errors),
+            outcomes=outcomes,
+            failing=ranked(self.failing),
+            unknown=ranked(self.unknown),
+            titles={**{n.id: n.title for n in spec.nodes}, spec.otherwise.id: spec.otherwise.title},
+            clauses={n.id: n.clause for n in spec.nodes},
+        )
+
+
+def statuses(verdict: Verdict, step_ids: tuple[str, ...]) -> tuple[Status, ...]:
+    """The status of each step, read from the compiled row when the trace is not built yet (so
+    that summaries of large batches do not build thousands of step objects)."""
+    return verdict.trace.statuses(step_ids)
+
+
+@attrs.frozen(repr=False)
+class BatchSummary(JsonMixin):
+    """Counts per outcome and the criteria most often not met (or unknown)."""
+
+    ruleset: str
+    total: int
+    evaluated: int
+    errors: tuple[RowError, ...]
+    outcomes: tuple[tuple[str, int], ...]
+    failing: tuple[tuple[str, int], ...]
+    unknown: tuple[tuple[str, int], ...]
+    titles: Mapping[str, Text] = attrs.field(factory=dict, repr=False)
+    clauses: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+
+    def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
+        return _render_summary(self, lang, fmt)
+
+    def __str__(self) -> str:
+        return self.explain("en")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": self.ruleset,
+            "total": self.total,
+            "evaluated": self.evaluated,
+            "errors": [{"row": e.row, "line": e.line, "office_id": e.office_id,
+                        "message": e.message} for e in self.errors],
+            "outcomes": dict(self.outcomes),
+            "failing": dict(self.failing),
+            "unknown": dict(self.unknown),
+            # the words of the ids above, so that the summary reads the same when loaded back
+            "titles": {i: text_to(self.titles[i]) for i in self._shown() if i in self.titles},
+            "clauses": {i: self.clauses[i] for i in self._shown() if i in self.clauses},
+        }
+
+    def _shown(self) -> list[str]:
+        return [i for i, _ in (*self.outcomes, *self.failing, *self.unknown)]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchSummary:
+        """The summary back from :meth:`to_dict` (each bad row with its message)."""
+        errors = tuple(RowError(e["row"], e.get("office_id"), InputError(e["message"]),
+                                e.get("line")) for e in data.get("errors", ()))
+        return cls(data["ruleset"], data["total"], data["evaluated"], errors,
+                   tuple(data["outcomes"].items()), tuple(data["failing"].items()),
+                   tuple(data["unknown"].items()),
+                   titles={k: v for k, t in data.get("titles", {}).items()
+                           if (v := text_from(t)) is not None},
+                   clauses=dict(data.get("clauses", {})))
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{outcome} {count}" for outcome, count in self.outcomes)
+        return (f"<BatchSummary {self.ruleset}: {self.total} offices, {self.evaluated} "
+                f"evaluated, {len(self.errors)} with errors ({counts})>")
+
+
+def _render_summary(summary: BatchSummary, lang: str, fmt: str) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "json":
+        return json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    w = Wording(lang)
+    colon = w.message("punct.colon")
+    title = w.message("batch.title", total=summary.total, evaluated=summary.evaluated,
+                      errors=len(summary.errors))
+
+    def name(step_id: str) -> str:
+        if step_id == "UNDECIDED":
+            return w.message("outcome.undecided")
+        return w.text(summary.titles.get(step_id), step_id)
+
+    more = w.message("batch.error.more")
+    sections: list[tuple[str, list[str]]] = [
+        (w.message("batch.outcomes"), [w.message(
+            "batch.outcome.item", outcome=outcome, title=name(outcome), count=count)
+            for outcome, count in summary.outcomes]),
+        (w.message("batch.failing"), [w.message(
+            "batch.failing.item", title=name(s), clause=summary.clauses.get(s, "—"), count=c)
+            for s, c in summary.failing]),
+        (w.message("standards.unknown"), [w.message(
+            "batch.failing.item", title=name(s), clause=summary.clauses.get(s, "—"), count=c)
+            for s, c in summary.unknown]),
+        (w.message("batch.errors"), [w.message(
+            "batch.error.item", row=e.line if e.line is not None else e.row,
+            office=e.office_id or "?", message=e.short_message(3, more))
+            for e in summary.errors]),
+    ]
+    sections = [(heading, lines) for heading, lines in sections if lines]
+    if fmt == "text":
+        out = [title]
+        for heading, lines in sections:
+            out += ["", heading + colon, *(f"  {line}" for line in lines)]
+        return "\n".join(out) + "\n"
+    if fmt == "md":
+        from ..explain import _md_escape as e
+
+        out = [f"**{e(title)}**"]
+        for heading, lines in sections:
+            out += ["", f"*{e(heading)}*", "", *(f"- {e(line)}" for line in lines)]
+        return "\n".join(out) + "\n"
+    import html
+
+    h = html.escape
+    parts = [f"<div><b>{h(title)}</b></div>"]
+    for heading, lines in sections:
+        parts.append(f"<div><i>{h(heading)}</i><ul>")
+        parts += [f"<li>{h(line)}</li>" for line in lines]
+        parts.append("</ul></div>")
+    return "".join(parts)
+
+
+class BatchResult:
+    """The verdicts of a batch and the rows that could not be evaluated.
+
+    ``total == len(verdicts) + len(errors)``; ``rows[i]`` is the input row of ``verdicts[i]``.
+    """
+
+    def __init__(self, ruleset: Ruleset, verdicts: list[Verdict], rows: list[int],
+                 errors: list[RowError]) -> None:
+        self.ruleset = ruleset
+        self.verdicts = tuple(verdicts)
+        self.rows = tuple(rows)
+        self.errors = tuple(errors)
+
+    @property
+    def total(self) -> int:
+        return len(self.verdicts) + len(self.errors)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[Verdict]:
+        return iter(self.verdicts)
+
+    def __repr__(self) -> str:
+        return (f"<BatchResult {self.ruleset.key}: {len(self.verdicts)} verdicts, "
+                f"{len(self.errors)} errors>")
+
+    def summary(self, top: int = 10) -> BatchSummary:
+        tally = Tally(self.ruleset)
+        for item in self._in_order():
+            tally.add(item)
+        return tally.summary(top)
+
+    def _in_order(self) -> Iterator[Verdict | RowError]:
+        merged: list[tuple[int, Verdict | RowError]] = [
+            *zip(self.rows, self.verdicts, strict=True), *((e.row, e) for e in self.errors)]
+        merged.sort(key=lambda pair: pair[0])
+        return (item for _, item in merged)
+
+    # tables ---------------------------------------------------------------------------------------
+    @property
+    def criteria(self) -> tuple[str, ...]:
+        return tuple(info.id for info in self.ruleset.program.layout if info.kind == "criterion")
+
+    def records(self, include_errors: bool = True) -> list[dict[str, Any]]:
+        """One flat record per row: identity, verdict, and one status per criterion."""
+        criteria = self.criteria
+        out: list[dict[str, Any]] = []
+        for item in self._in_order():
+            if isinstance(item, RowError):
+                if include_errors:
+                    out.append(error_record(item, criteria))
+                continue
+            out.append(verdict_record(item, criteria))
+        return out
+
+    def to_frame(self, include_errors: bool = True) -> Any:
+        """A pandas DataFrame: one row per office (index ``office_id``), a column per criterion
+        with its status, plus the verdict. Needs pandas (``pip install mingxing-rules[pandas]``).
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - pandas is in the test extras
+            raise ImportError("BatchResult.to_frame() needs pandas: "
+                              "pip install 'mingxing-rules[pandas]'") from exc
+        frame = pd.DataFrame.from_records(self.records(include_errors),
+                                          columns=record_columns(self.criteria))
+        return frame.set_index("office_id")
+
+    def to_csv(self, path: str | Path | IO[str], include_errors: bool = True,
+               encoding: str = "utf-8") -> None:
+        """Write :meth:`records` as CSV (``encoding="utf-8-sig"`` for Excel)."""
+        columns = record_columns(self.criteria)
+        if isinstance(path, str | Path):
+            with Path(path).open("w", encoding=encoding, newline="") as handle:
+                _write_csv(handle, columns, self.records(include_errors))
+        else:
+            _write_csv(path, columns, self.records(include_errors))
+
+    def _repr_html_(self) -> str:
+        return matrix_html(self)
+
+
+def record_columns(criteria: tuple[str, ...]) -> list[str]:
+    return ["office_id", "office_name", "outcome", "effect", "decided_by", "missing_facts",
+            "error", *criteria]
+
+
+def verdict_record(verdict: Verdict, criteria: tuple[str, ...]) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "office_id": verdict.office_id,
+        "office_name": verdict.office_name or "",
+        "outcome": verdict.outcome,
+        "effect": verdict.effect or "",
+        "decided_by": verdict.decided_by or "",
+        "missing_facts": ";".join(verdict.missing_facts),
+        "error": "",
+    }
+    for step_id, status in zip(criteria, statuses(verdict, criteria), strict=True):
+        record[step_id] = status.value
+    return record
+
+
+def error_record(error: RowError, criteria: tuple[str, ...]) -> dict[str, Any]:
+    record: dict[str, Any] = {"office_id": error.office_id or f"row-{error.row}",
+                              "office_name": "", "outcome": "INPUT_ERROR", "effect": "",
+                              "decided_by": "", "missing_facts": "", "error": error.message}
+    record.update(dict.fromkeys(criteria, ""))
+    return record
+
+
+def _write_csv(handle: IO[str], columns: list[str], records: Iterable[Mapping[str, Any]]
+               ) -> None:
+    writer = csv.DictWriter(handle, fieldnames=columns)
+    writer.writeheader()
+    for record in records:
+        writer.writerow(record)
+
+
+def evaluate_many(
+    offices: OfficeSource,
+    ruleset: Ruleset | str | None = None,
+    *,
+    backend: BackendName = "native",
+    on_error: OnError = "collect",
+    progress: bool = False,
+    extra: ExtraFacts = "error",
+) -> BatchResult:
+    """Evaluate every office of ``offices`` (an iterable of dicts, a ``.jsonl``/``.json``/
+    ``.csv`` path, or a pandas DataFrame).
+
+    ``on_error="collect"`` (default) keeps going and lists bad rows in ``result.errors``;
+    ``"raise"`` stops at the first. ``progress=True`` shows a progress bar (rate, ETA) when
+    stderr is a terminal.
+    """
+    compiled = _ruleset(ruleset)
+    verdicts: list[Verdict] = []
+    rows: list[int] = []
+    errors: list[RowError] = []
+    with Progress(count_records(offices) if progress else None, "evaluating",
+                  enabled=progress) as bar:
+        for row, item in iter_evaluate(offices, compiled, backend=backend, on_error=on_error,
+                                       extra=extra):
+            if isinstance(item, RowError):
+                errors.append(item)
+            else:
+                verdicts.append(item)
+                rows.append(row)
+            bar.advance()
+    return BatchResult(compiled, verdicts, rows, errors)
+
+
+# -- the pass/fail matrix --------------------------------------------------------------------------
+
+
+def matrix_html(result: BatchResult, lang: Lang = "en") -> str:
+    """Offices x standards: a coloured cell per standard, the verdict, and the summary."""
+    import html
+    import re
+
+    h = html.escape
+    w = Wording(lang, result.ruleset.spec)
+    program = result.ruleset.program
+    standards = tuple(info.id for info in program.layout if info.kind == "standard")
+    spec = result.ruleset.spec
+    heads = []
+    for number, standard in enumerate(standards, start=1):
+        node = spec.node(standard)
+        match = re.search(r"(\d+)$", node.clause)
+        short = match.group(1) if match else str(number)
+        heads.append(f'<th title="{h(node.clause)} {h(w.text(node.title))}">{h(short)}</th>')
+    office_head = h(w.message("batch.matrix.office"))
+    verdict_head = h(w.message("batch.matrix.verdict"))
+    parts = [HTML_STYLE, f'<div class="mx" lang="{lang}" style="max-width:none">',
+             _render_summary(result.summary(top=5), lang, "html"),
+             '<div class="mx-scroll" style="max-height:640px"><table class="mx-matrix"><thead>'
+             f"<tr><th>#</th><th>{office_head}</th><th>{verdict_head}</th>{''.join(heads)}"
+             "</tr></thead><tbody>"]
+    marks = {s: h(w.mark(s)) for s in Status}
+    for index, verdict in enumerate(result.verdicts, start=1):
+        label = office_label(verdict.office_id, verdict.office_name, w)
+        effect = verdict.effect or "undecided"
+        cells = "".join(
+            f'<td class="mx-c-{s.value}" title="{h(w.status(s))}">{marks[s]}</td>'
+            for s in statuses(verdict, standards))
+        parts.append(
+            f"<tr><td>{result.rows[index - 1]}</td><td>{h(label)}</td>"
+            f'<td><span class="mx-v mx-v-{h(effect)}">{h(verdict.outcome)}</span></td>'
+            f"{cells}</tr>")
+    for error in result.errors:
+        parts.append(f"<tr><td>{error.row}</td><td>{h(error.office_id or '?')}</td>"
+                     f'<td colspan="{len(standards) + 1}" class="mx-c-fail" '
+                     f'style="text-align:left">INPUT_ERROR: {h(error.message)}</td></tr>')
+    parts.append("</tbody></table></div>")
+    legend = "".join(f"<li>{h(spec.node(s).clause)} {h(w.text(spec.node(s).title))}</li>"
+                     for s in standards)
+    parts.append(f"<details><summary>{h(w.message('standards.heading'))}</summary>"
+                 f'<ul style="columns:2">{legend}</ul></details></div>')
+    return "".join(parts)
+

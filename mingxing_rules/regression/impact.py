@@ -1,0 +1,444 @@
+"""Which offices change verdict between two rulesets, and which rule change caused each flip.
+
+:func:`impact` evaluates a population under both rulesets; :func:`find_verdict_changes`
+searches the office space with Hypothesis for flips a population may not contain, and shrinks
+each to a small example. Every flip is attributed: the two traces are compared step by step
+from the outcomes down ``depends_on``; the steps whose status changed *and* whose definition
+changed (see :func:`~mingxing_rules.regression.diff.diff_rulesets`) are the causes.
+
+>>> from mingxing_rules import load_ruleset
+>>> from mingxing_rules.regression.impact import impact
+>>> old = load_ruleset("star-judicial-office")
+>>> new = load_ruleset("examples/amendment/star-judicial-office-2014.yaml")
+>>> report = impact(old, new, "examples/offices")
+>>> report.counts()
+{('STAR', 'NOT_ELIGIBLE'): 1}
+>>> flip = report.flips[0]
+>>> flip.office_id, [c.step_id for c in flip.causes]
+('star-exact-boundaries', ['mediation_success_96'])
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ..engine.evaluate import decide, evaluate
+from ..engine.trace import Step, Verdict
+from ..errors import InputError, InputProblem
+from ..jsonio import JsonMixin, tuples
+from ..language.expr import Binary, Name
+from ..progress import Progress, track
+from ..ruleset.load import Ruleset
+from ..ruleset.model import Threshold
+from .diff import Change, RulesetDiff, diff_rulesets
+
+if TYPE_CHECKING:  # the search needs Hypothesis; impact over a population does not
+    from hypothesis import strategies as st
+
+__all__ = ["Cause", "Flip", "Impact", "explain_flip", "find_verdict_changes", "impact",
+           "load_population"]
+
+
+@attrs.frozen
+class Cause:
+    """A changed rule that explains a flip: its status moved and its definition changed."""
+
+    step_id: str
+    kind: str
+    old_status: str  # PASS | FAIL | UNKNOWN | NOT_APPLICABLE, or "absent" (added/removed)
+    new_status: str
+    changes: tuple[Change, ...]
+
+    def summary(self) -> str:
+        why = "; ".join(c.summary() for c in self.changes) or "decision precedence changed"
+        return f"{self.kind} {self.step_id}: {self.old_status} -> {self.new_status} ({why})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step_id, "kind": self.kind, "old_status": self.old_status,
+                "new_status": self.new_status, "changes": [c.to_dict() for c in self.changes]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Cause:
+        return cls(data["step"], data["kind"], data["old_status"], data["new_status"],
+                   tuple(Change.from_dict(c) for c in data["changes"]))
+
+
+@attrs.frozen
+class Flip:
+    """One office whose verdict differs between the two rulesets."""
+
+    office_id: str
+    old_outcome: str
+    new_outcome: str
+    causes: tuple[Cause, ...]
+    office: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
+    found_by: str = "population"  # population | search
+    readings: tuple[tuple[str, Any], ...] = ()  # what the causing steps read (new version)
+
+    @property
+    def transition(self) -> tuple[str, str]:
+        return (self.old_outcome, self.new_outcome)
+
+    def summary(self) -> str:
+        head = f"{self.office_id}: {self.old_outcome} -> {self.new_outcome}"
+        if self.readings:
+            head += " with " + ", ".join(f"{n}={v!r}" for n, v in self.readings)
+        return "\n".join([head, *(f"    because {c.summary()}" for c in self.causes)])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"office_id": self.office_id, "old": self.old_outcome, "new": self.new_outcome,
+                "causes": [c.to_dict() for c in self.causes], "found_by": self.found_by,
+                "readings": dict(self.readings), "office": dict(self.office)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Flip:
+        return cls(data["office_id"], data["old"], data["new"],
+                   tuple(Cause.from_dict(c) for c in data["causes"]), dict(data["office"]),
+                   data["found_by"], tuple((k, tuples(v)) for k, v in data["readings"].items()))
+
+
+@attrs.frozen(repr=False)
+class Impact(JsonMixin):
+    """The verdict changes over a population."""
+
+    diff: RulesetDiff
+    total: int
+    flips: tuple[Flip, ...]
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Flips per transition, e.g. ``{("NOT_ELIGIBLE", "STAR"): 14}``, most frequent first."""
+        return dict(Counter(f.transition for f in self.flips).most_common())
+
+    def to_text(self) -> str:
+        lines = [f"impact {self.diff.old_key} -> {self.diff.new_key}: "
+                 f"{len(self.flips)} of {self.total} offices change verdict"]
+        lines += [f"  {a} -> {b}: {n}" for (a, b), n in self.counts().items()]
+        lines += ["  " + f.summary() for f in self.flips]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"old": self.diff.old_key, "new": self.diff.new_key, "total": self.total,
+                "transitions": [{"old": a, "new": b, "count": n}
+                                for (a, b), n in self.counts().items()],
+                "flips": [f.to_dict() for f in self.flips], "diff": self.diff.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Impact:
+        """The impact back from :meth:`to_dict`."""
+        return cls(RulesetDiff.from_dict(data["diff"]), data["total"],
+                   tuple(Flip.from_dict(f) for f in data["flips"]))
+
+    def __repr__(self) -> str:
+        return (f"<Impact {self.diff.old_key} -> {self.diff.new_key}: {len(self.flips)} of "
+                f"{self.total} offices change verdict>")
+
+
+# ------------------------------------------------------------------------------ population
+def _clean_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A DataFrame row: NaN and None cells are missing facts, numpy scalars become Python."""
+    clean: dict[str, Any] = {}
+    for key, value in record.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        is_numpy_scalar = hasattr(value, "item") and not isinstance(value, list | dict | str)
+        clean[str(key)] = value.item() if is_numpy_scalar else value
+    return clean
+
+
+def load_population(source: str | Path | Any | Iterable[Mapping[str, Any]]
+                    ) -> list[dict[str, Any]]:
+    """Offices as dicts from a directory of ``.json`` files, a ``.json`` file (one office or a
+    list), a ``.jsonl`` file, a pandas DataFrame (one row per office), or an iterable of dicts."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if path.is_dir():
+            return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(path.glob("*.json"))]
+        if not path.is_file():
+            message = f"{path}: no such file or directory"
+            raise InputError(message, problems=[InputProblem(
+                str(path), None, "a file or directory of offices", message)])
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".jsonl":
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        data = json.loads(text)
+        return list(data) if isinstance(data, list) else [data]
+    if hasattr(source, "to_dict") and hasattr(source, "columns"):  # a pandas DataFrame
+        return [_clean_record(r) for r in source.to_dict("records")]
+    return [dict(o) for o in source]
+
+
+# ------------------------------------------------------------------------------ attribution
+def _status(step: Step | None) -> str:
+    return "absent" if step is None else step.status.name
+
+
+def _steps(verdict: Verdict) -> dict[str, Step]:
+    return {step.id: step for step in verdict.trace}
+
+
+def explain_flip(old: Verdict, new: Verdict, diff: RulesetDiff) -> tuple[Cause, ...]:
+    """The changed rules that explain why ``old`` and ``new`` differ.
+
+    Walk from the outcome steps down ``depends_on`` through steps whose status changed; the
+    ones whose definition changed in ``diff`` are the causes. A precedence change is a cause
+    of its own (``step_id="decision"``).
+    """
+    before, after = _steps(old), _steps(new)
+    outcome_ids = [i for i, s in {**before, **after}.items() if s.kind == "outcome"]
+    stack = list(outcome_ids)
+    seen: set[str] = set()
+    causes: list[Cause] = []
+    while stack:
+        step_id = stack.pop(0)
+        if step_id in seen:
+            continue
+        seen.add(step_id)
+        a, b = before.get(step_id), after.get(step_id)
+        if _status(a) == _status(b):
+            continue
+        step = b or a
+        assert step is not None
+        if step_id in diff.changed_nodes:
+            causes.append(Cause(step_id, step.kind, _status(a), _status(b),
+                                diff.for_node(step_id)))
+        stack.extend((*(a.depends_on if a else ()), *(b.depends_on if b else ())))
+    if diff.precedence_changed and old.outcome != new.outcome:
+        causes.append(Cause("decision", "decision", old.outcome, new.outcome, tuple(
+            c for c in diff.semantic if c.area == "decision")))
+    return tuple(causes)
+
+
+def _flip(old: Ruleset, new: Ruleset, diff: RulesetDiff, office: Mapping[str, Any],
+          found_by: str) -> Flip | None:
+    before = evaluate(office, old, extra="ignore")
+    after = evaluate(office, new, extra="ignore")
+    if before.outcome == after.outcome:
+        return None
+    causes = explain_flip(before, after, diff)
+    readings: dict[str, Any] = {}
+    for cause in causes:
+        for verdict in (after, before):
+            step = _steps(verdict).get(cause.step_id)
+            for reading in step.reads if step else ():
+                readings.setdefault(reading.name, reading.value)
+    return Flip(before.office_id, before.outcome, after.outcome, causes, dict(office), found_by,
+                tuple(readings.items()))
+
+
+def impact(old: Ruleset, new: Ruleset, offices: str | Path | Any | Iterable[Mapping[str, Any]]
+           ) -> Impact:
+    """Evaluate ``offices`` under both rulesets; the flips, with their causes.
+
+    ``offices``: a directory, ``.json``/``.jsonl`` file, DataFrame or iterable of dicts (see
+    :func:`load_population`). Facts only one ruleset knows are ignored by the other.
+    """
+    population = load_population(offices)
+    diff = diff_rulesets(old, new)
+    flips = [f for o in track(population, "impact")  # a bar on a terminal only
+             if (f := _flip(old, new, diff, o, "population")) is not None]
+    return Impact(diff, len(population), tuple(flips))
+
+
+# ------------------------------------------------------------------------------ search
+def _outcomes(old: Ruleset, new: Ruleset, office: Mapping[str, Any]) -> tuple[str, str]:
+    return (decide(old.parse_office(office, extra="ignore"), old),
+            decide(new.parse_office(office, extra="ignore"), new))
+
+
+def _focus_facts(ruleset: Ruleset, changed: Iterable[str]) -> set[str]:
+    """Facts read, directly or through derived values, by the ``changed`` nodes."""
+    program = ruleset.program
+    derived = {d.name for d in ruleset.spec.derived}
+    wanted = set(changed)
+    focus: set[str] = set()
+    stack = [name for info in program.layout if info.id in wanted for name in info.reads]
+    while stack:
+        name = stack.pop()
+        if name in focus:
+            continue
+        focus.add(name)
+        if name in derived:
+            stack.extend(program.layout[program.index[name]].reads)
+    return focus
+
+
+def _reaches(verdict: Verdict, start: str, targets: frozenset[str]) -> bool:
+    steps = _steps(verdict)
+    stack, seen = [start], set()
+    while stack:
+        step_id = stack.pop()
+        if step_id in targets:
+            return True
+        if step_id in seen or step_id not in steps:
+            continue
+        seen.add(step_id)
+        stack.extend(steps[step_id].depends_on)
+    return False
+
+
+def _promising(old: Ruleset, new: Ruleset, diff: RulesetDiff,
+               offices: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The population's offices where a changed rule is most likely to decide.
+
+    An office qualifies when its outcome (in either version) is the fallback outcome or
+    depends on a changed rule, and it fails at most one criterion: a moved threshold decides
+    near the award line, not deep below it. Falls back to looser sets when none qualifies.
+    """
+    relevant: list[tuple[int, dict[str, Any]]] = []
+    for office in offices:
+        verdicts = [evaluate(office, rs, extra="ignore") for rs in (old, new)]
+        if any(v.outcome in (v.decided_by, None) and v.decided_by is not None and (
+                v.outcome == rs.spec.otherwise.id
+                or _reaches(v, v.outcome, diff.changed_nodes))
+               for v, rs in zip(verdicts, (old, new), strict=True)):
+            relevant.append((min(len(v.trace.failing()) for v in verdicts), dict(office)))
+    close = [office for failing, office in relevant if failing <= 1]
+    return close or [office for _, office in relevant] or [dict(o) for o in offices]
+
+
+def _boundary_strategies(old: Ruleset, new: Ruleset, names: Iterable[str]
+                         ) -> dict[str, st.SearchStrategy[Any]]:
+    """For each fact: its values at the thresholds of both versions (any valid value when it
+    has no numeric threshold)."""
+    from hypothesis import strategies as st
+
+    from .strategies import boundary_values, fact_values
+
+    thresholds: dict[str, list[Threshold]] = {}
+    for ruleset in (old, new):
+        for info in ruleset.program.layout:
+            for threshold in info.thresholds:
+                thresholds.setdefault(threshold.fact, []).append(threshold)
+    specs = {f.name: f for f in (*old.spec.facts, *new.spec.facts)}
+    found: dict[str, st.SearchStrategy[Any]] = {}
+    for name in names:
+        if name not in specs:
+            continue
+        fact = specs[name]
+        edges = boundary_values(fact, thresholds.get(name, []))
+        found[name] = st.sampled_from(edges) if edges else fact_values(fact, thresholds.get(name))
+    return found
+
+
+def _rate_limits(old: Ruleset, new: Ruleset) -> dict[str, tuple[str, list[float]]]:
+    """numerator -> (denominator, the rate's numeric thresholds in both versions)."""
+    limits: dict[str, tuple[str, set[float]]] = {}
+    for ruleset in (old, new):
+        by_fact: dict[str, list[Threshold]] = {}
+        for info in ruleset.program.layout:
+            for threshold in info.thresholds:
+                by_fact.setdefault(threshold.fact, []).append(threshold)
+        for derived in ruleset.spec.derived:
+            expr = derived.expr
+            if not (isinstance(expr, Binary) and expr.op == "/" and isinstance(expr.left, Name)
+                    and isinstance(expr.right, Name)):
+                continue
+            values = {float(t.value) for t in by_fact.get(derived.name, ())
+                      if isinstance(t.value, int | float) and not isinstance(t.value, bool)}
+            if derived.name in by_fact and values:
+                entry = limits.setdefault(expr.left.name, (expr.right.name, set()))
+                entry[1].update(values)
+    return {n: (d, sorted(v)) for n, (d, v) in limits.items()}
+
+
+def search_space(old: Ruleset, new: Ruleset, *, population: Sequence[Mapping[str, Any]] = (),
+                 diff: RulesetDiff | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """Offices worth trying for flips between ``old`` and ``new``.
+
+    A base office (one of the population's offices where a changed rule can decide, or, with
+    no population, one drawn to meet most thresholds) has the facts of one changed rule
+    re-drawn at the boundaries of both versions (a count under a rate: at, just below and just
+    above the rate's thresholds times the base's own denominator). Without a population, plain
+    offices with missing facts are also tried, to reach flips to and from ``UNDECIDED``.
+    """
+    from hypothesis import strategies as st
+
+    from .strategies import offices as office_strategy
+
+    diff = diff or diff_rulesets(old, new)
+    groups = [sorted(_focus_facts(old, [n]) | _focus_facts(new, [n]))
+              for n in sorted(diff.changed_nodes)]
+    groups = [g for g in groups if g]
+    focus = sorted({name for g in groups for name in g})
+    rates = _rate_limits(old, new)
+    denominators = {d for d, _ in rates.values()}
+    values = _boundary_strategies(old, new, focus)
+    if population:  # real offices: most flips are one changed rule away from them
+        base: st.SearchStrategy[dict[str, Any]] = st.sampled_from(
+            _promising(old, new, diff, population))
+    else:
+        base = st.one_of(office_strategy(new, passing=0.95, boundaries_of=old),
+                         office_strategy(old, passing=0.95, boundaries_of=new))
+
+    @st.composite
+    def varied(draw: st.DrawFn) -> dict[str, Any]:
+        office = dict(draw(base))
+        if not groups:
+            return office
+        for name in draw(st.sampled_from(groups)):
+            if name in denominators and isinstance(office.get(name), int):
+                continue  # keep the base's own caseload; its numerators move instead
+            if name in rates and isinstance(office.get(rates[name][0]), int):
+                denominator = office[rates[name][0]]
+                limit = draw(st.sampled_from(rates[name][1]))
+                at = math.ceil(limit * denominator - 1e-9) + draw(st.sampled_from((-1, 0, 1)))
+                office[name] = min(max(at, 0), denominator)
+            elif name in values:
+                office[name] = draw(values[name])
+        return office
+
+    if population:
+        return varied()
+    # without real offices, plain ones with missing facts also reach flips to and from UNDECIDED
+    return st.one_of(varied(), office_strategy(new, missing=0.05, boundaries_of=old))
+
+
+def find_verdict_changes(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
+                         population: str | Path | Any | Iterable[Mapping[str, Any]] | None = None,
+                         ) -> list[Flip]:
+    """Search for offices whose verdict changes; one shrunk example per transition.
+
+    Deterministic (derandomized, no example database). ``population`` seeds the search with
+    real offices and marks which flips it already contains (``found_by="population"`` when an
+    office of the population flips the same way, ``"search"`` otherwise).
+    """
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis.errors import NoSuchExample
+
+    if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
+        raise ValueError(f"max_examples must be a positive integer, got {max_examples!r}")
+    offices = load_population(population) if population is not None else []
+    diff = diff_rulesets(old, new)
+    known = {f.transition for o in offices
+             if (f := _flip(old, new, diff, o, "population")) is not None}
+    strategy = search_space(old, new, population=offices, diff=diff)
+    search_settings = settings(max_examples=max_examples, derandomize=True, database=None,
+                               suppress_health_check=list(HealthCheck), deadline=None)
+    seen: set[tuple[str, str]] = set()
+    flips: list[Flip] = []
+    searched = Progress(None, "searching for flips", unit="example")  # closed below, or by
+    while True:                                                    # the command line on errors
+        def is_new_flip(office: dict[str, Any]) -> bool:
+            searched.advance()
+            before, after = _outcomes(old, new, office)
+            return before != after and (before, after) not in seen
+        try:
+            example = find(strategy, is_new_flip, settings=search_settings)
+        except NoSuchExample:
+            break
+        example["id"] = "shrunk-" + "-".join(_outcomes(old, new, example)).lower()
+        flip = _flip(old, new, diff, example, "search")
+        assert flip is not None
+        if flip.transition in known:
+            flip = attrs.evolve(flip, found_by="population")
+        seen.add(flip.transition)
+        flips.append(flip)
+    searched.close()
+    return flips

@@ -1,0 +1,270 @@
+"""Stage 1: find, read and compile a ruleset; the :class:`Ruleset` handle users hold.
+
+>>> from mingxing_rules import load_ruleset
+>>> ruleset = load_ruleset("star-judicial-office")
+>>> ruleset.id, ruleset.version
+('star-judicial-office', '2012.1')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import pickle
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..compile.codegen import CompiledProgram, compile_ruleset
+from ..compile.plan import Plan
+from ..engine.office import Office, OfficeSchema, derived_problems
+from ..errors import InputError, RulesetError, RulesetProblem
+from ..language.typecheck import suggest
+from ..types import ExtraFacts
+from . import lint
+from .model import RulesetSpec, Text
+from .source import read_yaml
+from .validate import check_document, validate_ruleset
+
+__all__ = ["Ruleset", "bundled_rulesets", "check_ruleset", "load_ruleset", "rulesets_dir"]
+
+
+def rulesets_dir() -> Path:
+    """Where the bundled rulesets are: inside the installed package, or the source checkout."""
+    package = Path(__file__).resolve().parent.parent  # mingxing_rules/
+    packaged = package / "rulesets"
+    if packaged.is_dir():
+        return packaged
+    return package.parent / "rulesets"
+
+
+def bundled_rulesets() -> dict[str, Path]:
+    """Bundled ruleset files by ruleset id (the file stem)."""
+    folder = rulesets_dir()
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+
+
+class Ruleset:
+    """A validated, compiled ruleset with one set of options. Immutable; cheap to share.
+
+    Use :func:`load_ruleset` to get one, and :meth:`with_options` for another reading of the
+    same file.
+    """
+
+    __slots__ = ("_digest", "_program", "_schema", "path", "spec")
+
+    def __init__(self, spec: RulesetSpec, program: CompiledProgram, path: Path | None,
+                 digest: str | None = None) -> None:
+        self.spec = spec
+        self.path = path
+        self._program = program
+        self._schema = OfficeSchema(spec)
+        self._digest = digest
+
+    @property
+    def content_hash(self) -> str:
+        """``sha256:`` of the ruleset file's bytes (of the validated specification for a ruleset
+        built in memory): what a recorded verdict names to say which rules judged it."""
+        if self._digest is None:
+            self._digest = "sha256:" + hashlib.sha256(pickle.dumps(self.spec)).hexdigest()
+        return self._digest
+
+    # identity --------------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def version(self) -> str:
+        return self.spec.version
+
+    @property
+    def title(self) -> Text:
+        return self.spec.title
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The options this ruleset was compiled with (defaults filled in)."""
+        return dict(self._program.options)
+
+    @property
+    def program(self) -> CompiledProgram:
+        return self._program
+
+    @property
+    def plan(self) -> Plan:
+        """The compiled plan: every node once, with its static structure (docs/plan.md)."""
+        return self._program.plan
+
+    @property
+    def key(self) -> str:
+        """``id@version`` plus non-default options: a name for this exact reading."""
+        changed = [f"{k}={v}" for (k, v), o in zip(self._program.options, self.spec.options,
+                                                    strict=True) if v != o.default]
+        suffix = f"[{','.join(changed)}]" if changed else ""
+        return f"{self.id}@{self.version}{suffix}"
+
+    def __repr__(self) -> str:
+        return f"<Ruleset {self.key}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ruleset):
+            return NotImplemented
+        return self.spec == other.spec and self._program.options == other._program.options
+
+    def __hash__(self) -> int:
+        return hash((self.spec.id, self.spec.version, self._program.options))
+
+    # derived products ------------------------------------------------------------------------
+    def with_options(self, **options: Any) -> Ruleset:
+        """The same ruleset compiled with some options changed."""
+        merged = {**self.options, **options}
+        return Ruleset(self.spec, compile_ruleset(self.spec, merged), self.path, self._digest)
+
+    def parse_office(self, data: Any, *, extra: ExtraFacts = "error") -> Office:
+        """Validate an office's data against the fact schema (see
+        :mod:`mingxing_rules.engine.office`) and the bounds of the ruleset's derived values (more
+        disputes resolved than mediated is an error in the data, not a 122 % success rate)."""
+        if isinstance(data, Office):
+            return data
+        office = self._schema.parse(data, extra=extra)
+        problems = derived_problems(self._program, office)
+        if problems:
+            raise InputError.from_problems(problems, office.id)
+        return office
+
+    def office_schema(self) -> dict[str, Any]:
+        """The JSON Schema of an office for this ruleset."""
+        return self._schema.json_schema()
+
+    def generated_source(self) -> str:
+        """The Python the conditions compiled to (for review; it is never read back)."""
+        return self._program.source
+
+    def criteria(self) -> list[str]:
+        return [n.id for n in self.spec.nodes if n.kind == "criterion"]
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(path: str, stamp: float, options_json: str) -> Ruleset:
+    return _load(Path(path), json.loads(options_json))
+
+
+def _load(path: Path, options: Mapping[str, Any]) -> Ruleset:
+    spec, digest = _read_spec(path)
+    program = compile_ruleset(spec, options)
+    impossible = [p for p in _semantic_problems(spec, program) if p.severity == "error"]
+    if impossible:
+        raise RulesetError.from_problems(impossible)
+    return Ruleset(spec, program, path, digest)
+
+
+def _semantic_problems(spec: RulesetSpec, program: CompiledProgram) -> list[RulesetProblem]:
+    """The static analysis of :mod:`.lint`, with one kind of finding made an error (E301): a
+    criterion or rule whose own condition no office within the declared ranges can meet, for
+    any value of the options. Such a condition cannot be what the ruleset means."""
+    return [attrs.evolve(p, code="E301", severity="error")
+            if p.code == "W301" and " can never pass" in p.message else p
+            for p in lint.lint(spec, program)]
+
+
+def _read_spec(path: Path) -> tuple[RulesetSpec, str]:
+    display = _display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RulesetError.from_problems([RulesetProblem(
+            "R000", f"cannot read ruleset: {exc.strerror or exc}",
+        )]) from None
+    document, marks, problems = read_yaml(data, display)
+    if problems:
+        raise RulesetError.from_problems(problems)
+    return validate_ruleset(document, marks), "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def resolve_path(source: str | Path) -> Path:
+    """A ruleset path from a path or a bundled ruleset id."""
+    path = Path(source)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    bundled = bundled_rulesets()
+    if str(source) in bundled:
+        return bundled[str(source)]
+    hint = suggest(str(source), bundled)
+    extra = f" (did you mean {hint!r}?)" if hint else ""
+    raise RulesetError.from_problems([RulesetProblem(
+        "R000", f"no ruleset file or bundled ruleset named {str(source)!r}{extra}; bundled: "
+        + ", ".join(bundled))])
+
+
+def load_ruleset(source: str | Path | Ruleset, *, options: Mapping[str, Any] | None = None,
+                 on: dt.date | str | None = None) -> Ruleset:
+    """Load, validate and compile a ruleset.
+
+    ``source`` is a YAML path or the id of a bundled ruleset (``"star-judicial-office"``).
+    ``options`` override the ruleset's option defaults. Loading the same unchanged file with the
+    same options returns the same compiled object (compilation happens once per process).
+
+    ``on`` (a date or ``YYYY-MM-DD``) returns the version in force on that day instead, from
+    the history of ``source`` (a bundled id, a history index, a directory of versions, or a
+    ruleset file; see :mod:`mingxing_rules.history` and docs/history.md).
+
+    Raises :class:`~mingxing_rules.errors.RulesetError` listing every problem with ``file:line``.
+    """
+    if on is not None:
+        from ..history import changed_options, history_of, load_history
+
+        if isinstance(source, Ruleset):  # its history, read with its options
+            merged = {**(changed_options(source) or {}), **(options or {})}
+            return history_of(source).ruleset_on(on, options=merged or None)
+        return load_history(source).ruleset_on(on, options=options)
+    if isinstance(source, Ruleset):
+        return source.with_options(**options) if options else source
+    path = resolve_path(source)
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        stamp = 0.0
+    try:
+        options_json = json.dumps(dict(options or {}), sort_keys=True)
+    except TypeError as exc:
+        raise RulesetError(f"options must be plain values: {exc}") from None
+    return _load_cached(str(path.resolve()), stamp, options_json)
+
+
+def check_ruleset(source: str | Path) -> list[RulesetProblem]:
+    """Every problem (errors and warnings) in a ruleset, without raising. Empty means clean."""
+    try:
+        path = resolve_path(source)
+    except RulesetError as exc:
+        return list(exc.problems)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [RulesetProblem("R000", f"cannot read ruleset: {exc.strerror or exc}")]
+    document, marks, problems = read_yaml(data, _display_path(path))
+    if problems:
+        return problems
+    from ..history import HISTORY_FORMAT, check_history
+
+    if isinstance(document, Mapping) and document.get("format") == HISTORY_FORMAT:
+        return check_history(path)  # an index of versions (docs/history.md)
+    spec, found = check_document(document, marks)
+    if spec is not None:
+        try:
+            program = compile_ruleset(spec)
+        except RulesetError as exc:
+            return [*found, *exc.problems]
+        found += _semantic_problems(spec, program)
+    return found

@@ -1,0 +1,208 @@
+"""The validated ruleset, as frozen data.
+
+:func:`mingxing_rules.ruleset.validate.validate_ruleset` builds these from a YAML document; the
+compiler reads them. They keep the source text of every condition and where it came from, so a
+compiled ruleset can always say what it encodes and where.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from typing import Any, Literal
+
+import attrs
+
+from ..errors import Location
+from ..language.expr import Expr
+
+__all__ = [
+    "DerivedSpec",
+    "EnumValue",
+    "FactSpec",
+    "FactType",
+    "NodeKind",
+    "NodeSpec",
+    "OptionSpec",
+    "RulesetSpec",
+    "Text",
+    "Threshold",
+]
+
+FactType = Literal["number", "integer", "boolean", "enum", "set", "date", "finding", "text"]
+NodeKind = Literal["criterion", "standard", "group", "rule", "outcome"]
+Effect = Literal["award", "revoke", "none"]
+
+
+@attrs.frozen
+class Text:
+    """A bilingual text. ``text["zh"]`` and ``text.get("en")`` both work."""
+
+    zh: str
+    en: str
+
+    def __getitem__(self, lang: str) -> str:
+        if lang == "zh":
+            return self.zh
+        if lang == "en":
+            return self.en
+        raise KeyError(lang)
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@attrs.frozen
+class EnumValue:
+    id: str
+    title: Text
+
+
+@attrs.frozen
+class FactSpec:
+    """One fact an office may carry."""
+
+    name: str
+    type: FactType
+    title: Text
+    description: Text | None = None
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    values: tuple[EnumValue, ...] = ()
+    location: Location = Location()
+
+    @property
+    def value_ids(self) -> tuple[str, ...]:
+        return tuple(v.id for v in self.values)
+
+
+@attrs.frozen
+class OptionSpec:
+    """An interpretation choice with a documented default."""
+
+    name: str
+    type: Literal["boolean", "integer", "number", "enum"]
+    default: Any
+    description: Text
+    clause: str
+    values: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    location: Location = Location()
+
+
+@attrs.frozen
+class DerivedSpec:
+    """A value computed from facts, e.g. a rate from two counts."""
+
+    name: str
+    title: Text
+    expr: Expr
+    source: str
+    unit: str | None = None
+    scale: float = 1.0
+    location: Location = Location()
+    minimum: float | None = None  # bounds checked when an office is validated: a success rate
+    maximum: float | None = None  # above 100 % means the counts it comes from are wrong
+
+
+@attrs.frozen
+class Threshold:
+    """One comparison a rule makes against a fact: ``floor_area_m2 >= 200``.
+
+    ``op`` is one of ``< <= > >= == != contains lacks contains_all contains_any`` or
+    ``count<op>`` (the size of a set compared, e.g. ``count==`` 0). Explanations and gap
+    analysis read these; they are extracted from the condition at compile time.
+    """
+
+    fact: str
+    op: str
+    value: Any
+
+    def holds(self, value: Any) -> bool | None:
+        """Whether ``value`` (JSON form; sets as lists or tuples) meets this threshold;
+        ``None`` when it cannot be told (the value is missing or of another type)."""
+        if value is None:
+            return None
+        op, limit = self.op, self.value
+        if op.startswith("count") and isinstance(value, list | tuple | set | frozenset):
+            return Threshold(self.fact, op[len("count"):], limit).holds(len(value))
+        try:
+            if op in _ORDER:
+                return bool(_ORDER[op](value, limit))
+            items = tuple(value) if isinstance(value, list | tuple | set | frozenset) else (
+                value,)
+            if op == "contains":
+                return limit in items
+            if op == "lacks":
+                return limit not in items
+            if op == "contains_all":
+                return all(v in items for v in limit)
+            if op == "contains_any":
+                return any(v in items for v in limit)
+        except TypeError:
+            return None
+        return None
+
+
+_ORDER = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+          "==": operator.eq, "!=": operator.ne}
+
+
+@attrs.frozen
+class NodeSpec:
+    """A criterion, standard, group, rule or decision outcome."""
+
+    id: str
+    kind: NodeKind
+    title: Text
+    clause: str
+    quote: str = ""
+    condition: Expr | None = None
+    condition_text: str = ""
+    applies_if: Expr | None = None
+    applies_if_text: str = ""
+    children: tuple[str, ...] = ()
+    parent: str | None = None
+    effect: Effect = "none"
+    description: Text | None = None
+    location: Location = Location()
+    # A rule declared shown-in-traces-only (``informational: true``): no outcome may read it.
+    informational: bool = False
+
+
+@attrs.frozen
+class RulesetSpec:
+    """A whole validated ruleset (before options are applied and conditions compiled)."""
+
+    id: str
+    version: str
+    title: Text
+    effective_from: dt.date
+    effective_until: dt.date | None
+    source_title: Text
+    source_reference: str
+    description: Text | None
+    facts: tuple[FactSpec, ...]
+    options: tuple[OptionSpec, ...]
+    derived: tuple[DerivedSpec, ...]
+    nodes: tuple[NodeSpec, ...]  # groups, standards, criteria, rules, outcomes in file order
+    outcomes: tuple[str, ...]  # outcome node ids in precedence order
+    otherwise: NodeSpec
+    messages: dict[str, Text] = attrs.field(factory=dict)
+    file: str | None = None
+
+    def node(self, node_id: str) -> NodeSpec:
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        if node_id == self.otherwise.id:
+            return self.otherwise
+        raise KeyError(node_id)
+
+    def fact(self, name: str) -> FactSpec:
+        for fact in self.facts:
+            if fact.name == name:
+                return fact
+        raise KeyError(name)
