@@ -40,6 +40,7 @@ SUBCOMMANDS = (
     "_schema",
     "_diff",
     "_campaign",
+    "_prove",  # needs the prove extra (z3) only when it runs
     "_reassess",
     "_replay",
 )

@@ -39,6 +39,7 @@ _FACT_TYPES = ("number", "integer", "boolean", "enum", "set", "date", "finding",
 _OPTION_TYPES = ("boolean", "integer", "number", "enum")
 _TOP_KEYS = ("format", "ruleset", "options", "facts", "derived", "groups", "rules", "decision",
              "messages")
+_EXTRA_TOP_KEYS = ("properties",)  # declared properties (mingxing_rules.properties)
 
 
 class _Collector:
@@ -529,7 +530,7 @@ def check_document(document: Any, marks: SourceMap
         if isinstance(document, dict):
             c.add("R103", "", "the ruleset is empty")
         return None, c.problems
-    _keys(c, root, "", _TOP_KEYS, ("format", "ruleset", "facts", "decision"))
+    _keys(c, root, "", (*_TOP_KEYS, *_EXTRA_TOP_KEYS), ("format", "ruleset", "facts", "decision"))
     if "format" in root and root["format"] != FORMAT:
         c.add("R111", "format", f"format {root['format']!r} is not supported; use {FORMAT!r}")
 
@@ -641,6 +642,13 @@ def check_document(document: Any, marks: SourceMap
                                                                                    first))
         c.add("R203", path, "circular reference: " + " -> ".join([*cycle, first]), first, first)
 
+    # -- properties: (see mingxing_rules.properties; proved by `mingxing prove`) --------------
+    from ..properties import read_properties
+
+    properties = read_properties(root.get("properties"), c.add, c.located, symbols,
+                                 [*outcome_ids], facts, options)
+    # -- end properties -------------------------------------------------------------------
+
     if any(p.severity == "error" for p in c.problems):
         return None, c.problems
     assert rid and version and title and eff_from and source_title and reference and otherwise
@@ -661,6 +669,7 @@ def check_document(document: Any, marks: SourceMap
         otherwise=otherwise,
         messages=messages,
         file=marks.file,
+        properties=properties,
     )
     return built, c.problems
 
