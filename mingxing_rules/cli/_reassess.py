@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from ..errors import InputError, MingxingError, RulesetError
-from ._shared import Subparsers
+from ._shared import Subparsers, add_format, add_ruleset, parse_options, ruleset_source
 
 __all__ = ["register", "run"]
 
@@ -34,26 +33,12 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("--then", default="recorded", metavar="DATE",
                         help="YYYY-MM-DD, 'assessment' or 'recorded' (default)")
     parser.add_argument("--now", metavar="DATE", help="YYYY-MM-DD (default: today)")
-    parser.add_argument("--ruleset", default="star-judicial-office",
-                        help="the ruleset history: bundled id, history index or directory")
-    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a ruleset option (JSON value), repeatable")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        dest="output_format", help="output format (default: text)")
+    add_ruleset(parser, what="; a history: a bundled id, star-judicial-office.history, a "
+                             "history index or a directory of versions")
+    add_format(parser, ("text", "json"), json_shape="one document: ruleset, total, flips, "
+               "transitions, diffs and rows (each office then and now, with the causes of a "
+               "flip)")
     parser.set_defaults(func=run)
-
-
-def _options(items: list[str]) -> dict[str, Any] | None:
-    options: dict[str, Any] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep:
-            raise RulesetError(f"--option {item!r}: expected NAME=VALUE")
-        try:
-            options[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[name] = raw
-    return options or None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,8 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         parts: list[Reassessment] = [
-            reassess(source, then=args.then, now=args.now, ruleset=args.ruleset,
-                     options=_options(args.option)) for source in args.sources]
+            reassess(source, then=args.then, now=args.now,
+                     ruleset=ruleset_source(args.ruleset or "star-judicial-office"),
+                     options=parse_options(args.option) or None) for source in args.sources]
     except RulesetError as error:
         print(f"mingxing: error: {error}", file=sys.stderr)
         return EXIT_RULESET
@@ -72,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     diffs = {(d.old_key, d.new_key): d for part in parts for d in part.diffs}
     result = Reassessment(parts[0].ruleset_id, tuple(r for part in parts for r in part.rows),
                           tuple(diffs.values()))
-    if args.output_format == "json":
+    if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(result.to_text())

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, MingxingError, RulesetError
 from ..types import BackendName
-from ._shared import Subparsers
+from ._shared import Subparsers, add_format
 
 if TYPE_CHECKING:
     from ..engine.trace import Verdict
@@ -126,14 +126,12 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("--rulesets", action="append", default=[], metavar="PATH",
                         help="also look for recorded versions here: a history index, a "
                              "directory of versions or a ruleset file (repeatable)")
-    parser.add_argument("--backend", choices=("native", "durable", "verified"),
-                        help="replay with this backend instead of the recorded one")
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 on reworded verdicts too")
     parser.add_argument("--verbose", action="store_true",
                         help="list every record, not only those that changed")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        dest="output_format", help="output format (default: text)")
+    add_format(parser, ("text", "json"), json_shape="one document: counts, drifted and the "
+               "results (per record: status, differences, reason)")
     parser.set_defaults(func=run)
 
 
@@ -145,14 +143,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         with DecisionLog(args.log) as log:
-            report = replay(log, rulesets=args.rulesets, backend=args.backend)
+            report = replay(log, rulesets=args.rulesets)
     except RulesetError as error:
         print(f"mingxing: error: {error}", file=sys.stderr)
         return EXIT_RULESET
     except (InputError, MingxingError, OSError) as error:
         print(f"mingxing: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if args.output_format == "json":
+    if args.format == "json":
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(report.to_text(verbose=args.verbose))
