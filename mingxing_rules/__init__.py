@@ -24,6 +24,9 @@ from .errors import (
 )
 from .explain import render
 from .gap import Gap, gap
+from .history import RulesetHistory, load_history
+from .reassess import reassess
+from .records import DecisionLog, replay
 from .regression.diff import Change, RulesetDiff, diff_rulesets
 from .regression.impact import Cause, Flip, Impact, find_verdict_changes, impact
 from .regression.whatif import WhatIf, what_if
@@ -38,6 +41,7 @@ __all__ = [
     "BatchResult",
     "Cause",
     "Change",
+    "DecisionLog",
     "EvaluationError",
     "Flip",
     "Gap",
@@ -51,6 +55,7 @@ __all__ = [
     "Ruleset",
     "RulesetDiff",
     "RulesetError",
+    "RulesetHistory",
     "RulesetProblem",
     "Status",
     "Step",
@@ -70,8 +75,11 @@ __all__ = [
     "gap",
     "impact",
     "iter_evaluate",
+    "load_history",
     "load_ruleset",
     "read_offices",
+    "reassess",
     "render",
+    "replay",
     "what_if",
 ]

@@ -499,7 +499,10 @@ def _cycle(cycle: CycleResult, w: Wording) -> dict[str, Any]:
         "lists": [
             {"heading": w.message("campaign.cycle.awards", year=cycle.year,
                                   count=len(cycle.awards)),
-             "note": w.message("campaign.cycle.awards_note", deadline=day(cycle.deadline)),
+             "note": w.message("campaign.cycle.awards_note", deadline=day(cycle.deadline))
+             + (w.message("campaign.cycle.judged_by", versions=w.message("list.sep").join(
+                 w.message("campaign.cycle.version", version=v.rpartition("@")[2])
+                 for v in cycle.judged_by)) if cycle.judged_by else ""),
              "entries": _decision_items(cycle.awards, w)},
             {"heading": w.message("campaign.cycle.revocations", count=len(cycle.revocations)),
              "note": "", "entries": _decision_items(cycle.revocations, w)},

@@ -43,6 +43,8 @@ SUBCOMMANDS = (
     "_campaign",
     "_prove",  # needs the prove extra (z3) only when it runs
     "_doc",
+    "_reassess",
+    "_replay",
 )
 
 

@@ -48,6 +48,7 @@ from ..jsonio import dumps as json_dumps
 from ..progress import Progress
 from ..ruleset.load import Ruleset
 from ..types import BackendName
+from ._replay import evaluation_session
 from ._shared import (
     EXIT_FOUND,
     EXIT_INTERRUPTED,
@@ -231,8 +232,12 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
                 handle = stack.enter_context(_output(
                     out, "utf-8" if kind == "jsonl" else encoding))
             writer = _Writer(handle, kind, criteria, full=args.format == "json-full")
+            session = evaluation_session(args, batch=True)  # --log: the decision records
+            stack.callback(session.close)
             with Progress(_total(sources), "evaluating") as progress:
                 for row, item in _items(sources, ruleset, args.backend):
+                    if isinstance(item, Verdict):
+                        session.record(item, ruleset)
                     tally.add(item)  # counted as read even if writing it fails below
                     writer.write(row, item)
                     stop.check()

@@ -65,6 +65,9 @@ def register(subparsers: Subparsers) -> None:
                     "summary then goes to stdout")
     add_encoding(parser)
     add_quiet(parser)
+    from ._replay import add_evaluate_arguments  # --log and --on (docs/records.md, history.md)
+
+    add_evaluate_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -110,14 +113,26 @@ def run(args: argparse.Namespace) -> int:
             if source.suffix.lower() not in BATCH_SUFFIXES:
                 raise InputError(f"{source}: unsupported file type (expected .csv, .tsv, "
                                  ".jsonl or .json)")
+        if args.on is not None:
+            raise UsageError("--on judges office .json files one by one; for a table, give "
+                             "--ruleset the version in force instead (docs/history.md)")
         return run_batch(args, ruleset, sources)
     return _explain_each(args, ruleset)
 
 
 def _explain_each(args: argparse.Namespace, ruleset: Any) -> int:
     from ..engine.batch import RowError, iter_evaluate
-    from ..engine.evaluate import evaluate
+    from ._replay import evaluation_session
 
+    session = evaluation_session(args)
+    try:
+        return _explain_files(args, ruleset, session, iter_evaluate, RowError)
+    finally:
+        session.close()
+
+
+def _explain_files(args: argparse.Namespace, ruleset: Any, session: Any, iter_evaluate: Any,
+                   row_error: Any) -> int:
     status = EXIT_OK
     shown = languages(args.lang)
     for path in expand_inputs(args.offices, BATCH_SUFFIXES, "office"):
@@ -132,13 +147,18 @@ def _explain_each(args: argparse.Namespace, ruleset: Any) -> int:
             results: list[Any] = []
             for record in records:
                 try:
-                    results.append(evaluate(record, ruleset, backend=args.backend))
+                    results.append(session.evaluate(record, ruleset, backend=args.backend))
                 except InputError as exc:
                     results.append(exc)
         else:
+            if session.on is not None:
+                raise UsageError(f"{path}: --on judges office .json files one by one")
             results = [item for _, item in iter_evaluate(path, ruleset, backend=args.backend)]
+            for item in results:
+                if not isinstance(item, row_error):
+                    session.record(item, ruleset)
         for result in results:
-            if isinstance(result, InputError | RowError):
+            if isinstance(result, InputError | row_error):
                 print_error(f"{path}: {result}")
                 status = EXIT_USAGE
             elif args.format in ("json", "json-full"):

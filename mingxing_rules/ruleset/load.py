@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import errno
 import hashlib
 import json
@@ -276,16 +277,27 @@ def resolve_path(source: str | Path) -> Path:
         + ", ".join(bundled) + local)])
 
 
-def load_ruleset(source: str | Path | Ruleset, *, options: Mapping[str, Any] | None = None
-                 ) -> Ruleset:
+def load_ruleset(source: str | Path | Ruleset, *, options: Mapping[str, Any] | None = None,
+                 on: dt.date | str | None = None) -> Ruleset:
     """Load, validate and compile a ruleset.
 
     ``source`` is a YAML path or the id of a bundled ruleset (``"star-judicial-office"``).
     ``options`` override the ruleset's option defaults. Loading the same unchanged file with the
     same options returns the same compiled object (compilation happens once per process).
 
+    ``on`` (a date or ``YYYY-MM-DD``) returns the version in force on that day instead, from
+    the history of ``source`` (a bundled id, a history index, a directory of versions, or a
+    ruleset file; see :mod:`mingxing_rules.history` and docs/history.md).
+
     Raises :class:`~mingxing_rules.errors.RulesetError` listing every problem with ``file:line``.
     """
+    if on is not None:
+        from ..history import changed_options, history_of, load_history
+
+        if isinstance(source, Ruleset):  # its history, read with its options
+            merged = {**(changed_options(source) or {}), **(options or {})}
+            return history_of(source).ruleset_on(on, options=merged or None)
+        return load_history(source).ruleset_on(on, options=options)
     if isinstance(source, Ruleset):
         return source.with_options(**options) if options else source
     path = resolve_path(source)
@@ -310,6 +322,10 @@ def check_ruleset(source: str | Path) -> list[RulesetProblem]:
     document, marks, problems = read_yaml(data, _display_path(path))
     if problems:
         return problems
+    from ..history import HISTORY_FORMAT, check_history
+
+    if isinstance(document, Mapping) and document.get("format") == HISTORY_FORMAT:
+        return check_history(path)  # an index of versions (docs/history.md)
     spec, found = check_document(document, marks)
     if spec is not None:
         try:
