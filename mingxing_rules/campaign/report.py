@@ -493,6 +493,15 @@ def _star_spec() -> Any:
     return load_ruleset("star-judicial-office").spec
 
 
+def _judged_by(cycle: CycleResult, w: Wording) -> str:
+    """Which ruleset versions judged the year (none named when the verdicts do not say)."""
+    versions = [key.rpartition("@")[2] for key in cycle.judged_by if not key.endswith("@?")]
+    if not versions:
+        return ""
+    return w.message("campaign.cycle.judged_by", versions=w.message("list.sep").join(
+        w.message("campaign.cycle.version", version=v) for v in versions))
+
+
 def _cycle(cycle: CycleResult, w: Wording) -> dict[str, Any]:
     day = w.date
     return {
@@ -500,9 +509,7 @@ def _cycle(cycle: CycleResult, w: Wording) -> dict[str, Any]:
             {"heading": w.message("campaign.cycle.awards", year=cycle.year,
                                   count=len(cycle.awards)),
              "note": w.message("campaign.cycle.awards_note", deadline=day(cycle.deadline))
-             + (w.message("campaign.cycle.judged_by", versions=w.message("list.sep").join(
-                 w.message("campaign.cycle.version", version=v.rpartition("@")[2])
-                 for v in cycle.judged_by)) if cycle.judged_by else ""),
+             + _judged_by(cycle, w),
              "entries": _decision_items(cycle.awards, w)},
             {"heading": w.message("campaign.cycle.revocations", count=len(cycle.revocations)),
              "note": "", "entries": _decision_items(cycle.revocations, w)},
