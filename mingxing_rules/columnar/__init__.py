@@ -7,7 +7,8 @@ See docs/columnar.md.
 from __future__ import annotations
 
 from .compile import STATUS_DTYPE, ColumnarPlan, UnsupportedConditionError, compile_plan
-from .frame import FrameResult, compiled_plan, differences, evaluate_frame, evaluate_parquet
+from .frame import (FrameResult, compiled_plan, differences, evaluate_frame, evaluate_parquet,
+                    frame_from_offices)
 
 __all__ = ["STATUS_DTYPE", "ColumnarPlan", "FrameResult", "UnsupportedConditionError",
-           "compile_plan", "compiled_plan", "differences", "evaluate_frame", "evaluate_parquet"]
+           "compile_plan", "compiled_plan", "differences", "evaluate_frame", "evaluate_parquet", "frame_from_offices"]

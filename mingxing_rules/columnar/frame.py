@@ -31,12 +31,14 @@ from .compile import (
     UNDECIDED,
     ColumnarPlan,
     compile_plan,
+    fact_dtype,
     status_column,
     value_column,
 )
 from .validate import BAD, PROBLEM_SCHEMA, ROW, normalise, problems_for_rows, unknown_columns
 
 __all__ = ["FrameResult", "compiled_plan", "differences", "evaluate_frame", "evaluate_parquet",
+           "frame_from_offices",
            "to_polars"]
 
 _CACHE: dict[int, tuple[Plan, ColumnarPlan]] = {}
@@ -321,3 +323,32 @@ def evaluate_parquet(source: str | Path, out: str | Path, ruleset: Ruleset | str
         with atomic_open(problems_out, "wb") as handle:
             found.write_parquet(handle)
     return total, written, found
+
+
+def frame_from_offices(records: Sequence[Mapping[str, Any]], ruleset: Ruleset | str | None = None
+                       ) -> pl.DataFrame:
+    """Plain office dicts (the JSON form) as a frame with one typed column per fact: findings
+    given as ``{met, evidence}`` keep ``met``, dates become ``YYYY-MM-DD`` text. A column whose
+    values do not fit the fact's type keeps the type Polars infers (its rows are then refused
+    by validation, with the per-office message)."""
+    compiled = _ruleset(ruleset, None)
+    facts = {f.name: f for f in compiled.spec.facts}
+    names = list(dict.fromkeys(k for r in records for k in r))
+    columns: dict[str, pl.Series] = {}
+    for name in names:
+        raw = [r.get(name) for r in records]
+        fact = facts.get(name)
+        if fact is not None and fact.type == "finding":
+            raw = [v.get("met") if isinstance(v, Mapping) else v for v in raw]
+        if fact is not None and fact.type == "date":
+            raw = [v.isoformat() if hasattr(v, "isoformat") else v for v in raw]
+        if fact is not None and fact.type == "number":
+            raw = [float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                   for v in raw]
+        dtype = (fact_dtype(fact) if fact is not None and fact.type != "date"
+                 else (pl.String() if name in IDENTITY_FIELDS or fact is not None else None))
+        try:
+            columns[name] = pl.Series(name, raw, dtype=dtype, strict=True)
+        except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+            columns[name] = pl.Series(name, raw, strict=False)
+    return pl.DataFrame(columns, height=len(records))
