@@ -24,12 +24,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .columnar.frame import INPUT_ERROR
 from .errors import RulesetError
 from .load import Ruleset, load_ruleset
 
 __all__ = ["INPUT_ERROR", "RulesetSource", "evaluate", "evaluate_partition", "ruleset_source"]
 
-INPUT_ERROR = "INPUT_ERROR"
 
 
 def ruleset_source(ruleset: Ruleset) -> RulesetSource:
@@ -62,39 +62,44 @@ def _load_source(text: str, name: str, options: str) -> Ruleset:
 
 
 def evaluate_partition(part: Any, source: tuple[str, str, str], statuses: bool = True,
-                       values: bool = True, undecided: str = "explain") -> Any:
-    """One pandas partition of offices to one pandas partition of verdicts (runs on a worker)."""
+                       values: bool = True, undecided: str = "explain",
+                       offsets: tuple[int, ...] | None = None,
+                       partition_info: Mapping[str, Any] | None = None) -> Any:
+    """One pandas partition of offices to one pandas partition of verdicts (runs on a worker).
+
+    ``offsets``: the first global row number of each partition (else ``row`` is the index)."""
     import pandas as pd
     import polars as pl
     import pyarrow as pa
 
-    from .columnar.frame import evaluate_polars
+    from .columnar.frame import evaluate_polars, with_error_rows
     from .columnar.validate import ROW
 
     ruleset = _load_source(*source)
     index = part.index
-    rows = (pd.Series(index, dtype="int64") if pd.api.types.is_integer_dtype(index.dtype)
-            else pd.Series(range(len(part)), dtype="int64"))
+    if offsets is not None and partition_info is not None:
+        start = offsets[partition_info["number"]]
+        rows = pd.Series(range(start, start + len(part)), dtype="int64")
+    elif pd.api.types.is_integer_dtype(index.dtype):
+        rows = pd.Series(index, dtype="int64")
+    else:
+        rows = pd.Series(range(len(part)), dtype="int64")
     table = pa.Table.from_pandas(part.reset_index(drop=True), preserve_index=False)
     converted = pl.from_arrow(table)
     assert isinstance(converted, pl.DataFrame)
     frame = converted.with_columns(pl.Series(ROW, rows.to_numpy(), dtype=pl.Int64()))
     verdicts, problems = evaluate_polars(frame, ruleset, statuses=statuses, values=values,
                                          undecided=undecided)
-    errors = problems.group_by("row", maintain_order=True).agg(
-        pl.col("office_id").first().alias("id"),
-        pl.format("{}: {}", "field", "message").str.join("; ").alias("error"))
-    errors = errors.with_columns(pl.lit(INPUT_ERROR).alias("outcome"))
-    verdicts = verdicts.with_columns(pl.lit(None, dtype=pl.String()).alias("error"))
-    combined = pl.concat([verdicts, errors], how="diagonal_relaxed").sort("row")
-    return combined.to_pandas()
+    return with_error_rows(verdicts, problems).to_pandas()
 
 
 def evaluate(ddf: Any, ruleset: Ruleset | str | None = None, *,
              options: Mapping[str, Any] | None = None, statuses: bool = True,
-             values: bool = True, undecided: str = "explain") -> Any:
+             values: bool = True, undecided: str = "explain", global_rows: bool = False) -> Any:
     """A Dask DataFrame of verdicts for a Dask DataFrame of offices (lazy: call ``.compute()``
     or ``.to_parquet()``). The options are those of :func:`mingxing_rules.columnar.evaluate_frame`.
+    ``global_rows``: number rows across partitions (counts the partitions' lengths first);
+    otherwise ``row`` is the partition index value.
     """
     if isinstance(ruleset, Ruleset):
         compiled = ruleset.with_options(**options) if options else ruleset
@@ -102,5 +107,9 @@ def evaluate(ddf: Any, ruleset: Ruleset | str | None = None, *,
         compiled = load_ruleset(ruleset or "star-judicial-office", options=options)
     source = ruleset_source(compiled)
     meta = evaluate_partition(ddf._meta, source, statuses, values, undecided)
-    return ddf.map_partitions(evaluate_partition, source, statuses, values, undecided,
+    offsets: tuple[int, ...] | None = None
+    if global_rows:
+        lengths = [int(n) for n in ddf.map_partitions(len).compute()]
+        offsets = tuple(sum(lengths[:i]) for i in range(len(lengths)))
+    return ddf.map_partitions(evaluate_partition, source, statuses, values, undecided, offsets,
                               meta=meta, enforce_metadata=False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,17 +28,29 @@ def population() -> list[dict[str, object]]:
             for i in range(60)]
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.filterwarnings("ignore::ResourceWarning")
-@pytest.mark.filterwarnings("ignore::UserWarning")
-def test_two_worker_processes_equal_one_process(tmp_path: Path) -> None:
+QUIET = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+         pytest.mark.filterwarnings("ignore::ResourceWarning"),
+         pytest.mark.filterwarnings("ignore::UserWarning")]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """Two worker processes (one thread each), shared by the tests of this module."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as local:
+        yield local
+
+
+@pytest.mark.usefixtures("cluster")
+@QUIET[0]
+@QUIET[1]
+@QUIET[2]
+def test_two_worker_processes_equal_one_process(cluster: Any, tmp_path: Path) -> None:
     frame = frame_from_offices(population(), STAR)
     source = tmp_path / "offices.parquet"
     frame.write_parquet(source)
     single = evaluate_frame(frame, STAR)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster):
+    with distributed.Client(cluster):
         ddf = dd.read_parquet(str(source)).repartition(npartitions=4)
         result = mingxing_dask.evaluate(ddf, STAR).compute()
     result = pl.from_pandas(result).sort("id")
@@ -53,6 +67,28 @@ def test_two_worker_processes_equal_one_process(tmp_path: Path) -> None:
         left = verdicts[column].cast(pl.String) if column.startswith("status.") else verdicts[column]
         right = expected[column].cast(pl.String) if column.startswith("status.") else expected[column]
         assert left.to_list() == right.to_list(), column
+
+
+@QUIET[0]
+@QUIET[1]
+@QUIET[2]
+def test_cli_on_a_scheduler_equals_the_cli_on_one_process(cluster: Any, tmp_path: Path) -> None:
+    from mingxing_rules.cli import main
+
+    source = tmp_path / "offices.parquet"
+    frame_from_offices(population(), STAR).write_parquet(source)
+    local, remote = tmp_path / "local.parquet", tmp_path / "remote.parquet"
+    option = ["--option", "revocation_mode=automatic"]
+    assert main(["evaluate", "--batch", str(source), "--out", str(local), *option,
+                 "--batch-size", "25"]) == 1  # some rows are refused
+    assert main(["evaluate", "--batch", str(source), "--out", str(remote), *option,
+                 "--scheduler", cluster.scheduler_address]) == 1
+    left, right = pl.read_parquet(local), pl.read_parquet(remote)
+    assert left["row"].to_list() == list(range(60))
+    assert left.columns == right.columns
+    for column in left.columns:
+        assert [str(v) for v in left[column].to_list()] == [str(v) for v in right[column]
+                                                            .to_list()], column
 
 
 def test_the_ruleset_travels_as_text_and_options() -> None:

@@ -147,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
                           default="native")
     evaluate.add_argument("--batch", metavar="FILE", help="a .csv, .json or .jsonl of offices")
     evaluate.add_argument("--out", metavar="FILE", help="with --batch: write results here")
+    evaluate.add_argument("--scheduler", metavar="ADDRESS",
+                          help="with a .parquet --batch: evaluate on this Dask scheduler")
+    evaluate.add_argument("--batch-size", type=int, metavar="ROWS",
+                          help="with a .parquet --batch: rows per batch (default 100000)")
     evaluate.set_defaults(func=_evaluate)
 
     check = sub.add_parser("check", help="validate rulesets and report every problem")

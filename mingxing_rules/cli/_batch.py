@@ -108,6 +108,10 @@ def run_batch(args: argparse.Namespace) -> int:
     if not source.is_file():
         _error(f"cannot read {source}: no such file")
         return EXIT_INPUT
+    if source.suffix.lower() == ".parquet":  # the columnar engine (cli/_parquet.py)
+        from ._parquet import run_parquet
+
+        return run_parquet(args)
     if source.suffix.lower() not in (".csv", ".tsv", ".jsonl", ".ndjson", ".json"):
         _error(f"{source}: unsupported file type (expected .csv, .tsv, .jsonl or .json)")
         return EXIT_INPUT

@@ -38,7 +38,7 @@ from .compile import (
 from .validate import BAD, PROBLEM_SCHEMA, ROW, normalise, problems_for_rows, unknown_columns
 
 __all__ = ["FrameResult", "compiled_plan", "differences", "evaluate_frame", "evaluate_parquet",
-           "frame_from_offices",
+           "INPUT_ERROR", "frame_from_offices", "with_error_rows",
            "to_polars"]
 
 _CACHE: dict[int, tuple[Plan, ColumnarPlan]] = {}
@@ -219,6 +219,22 @@ def evaluate_polars(frame: pl.DataFrame, ruleset: Ruleset, *, statuses: bool = T
     return result, problems
 
 
+#: The outcome of a row refused by validation, where verdicts and errors share one table.
+INPUT_ERROR = "INPUT_ERROR"
+
+
+def with_error_rows(verdicts: pl.DataFrame, problems: pl.DataFrame) -> pl.DataFrame:
+    """Verdicts and refused rows in one table, in row order: a refused row has outcome
+    ``INPUT_ERROR`` and its problems in ``error`` (as ``mingxing evaluate --batch`` writes
+    them); ``error`` is empty on the other rows."""
+    errors = problems.group_by("row", maintain_order=True).agg(
+        pl.col("office_id").first().alias("id"),
+        pl.format("{}: {}", "field", "message").str.join("; ").alias("error"))
+    errors = errors.with_columns(pl.lit(INPUT_ERROR, dtype=pl.String()).alias("outcome"))
+    verdicts = verdicts.with_columns(pl.lit(None, dtype=pl.String()).alias("error"))
+    return pl.concat([verdicts, errors], how="diagonal_relaxed").sort("row")
+
+
 def office_record(frame: pl.DataFrame, position: int, ruleset: Ruleset) -> dict[str, Any]:
     """The office at ``position`` of ``frame`` as the plain data the per-office engine reads."""
     facts = {f.name for f in ruleset.spec.facts}
@@ -285,8 +301,9 @@ def evaluate_parquet(source: str | Path, out: str | Path, ruleset: Ruleset | str
                      statuses: bool = True, values: bool = True, undecided: str = "explain",
                      problems_out: str | Path | None = None) -> tuple[int, int, pl.DataFrame]:
     """Stream a Parquet file of offices into a Parquet file of verdicts, ``batch_size`` rows at a
-    time (peak memory is that of one batch). ``out`` (and ``problems_out``) are written
-    atomically. Returns (offices read, verdicts written, problems)."""
+    time (peak memory is that of one batch). Refused rows are in the file too (outcome
+    ``INPUT_ERROR``, see :func:`with_error_rows`). ``out`` (and ``problems_out``) are written
+    atomically. Returns (offices read, offices decided, problems)."""
     import pyarrow.parquet as pq
 
     from ..atomic import atomic_open
@@ -305,7 +322,7 @@ def evaluate_parquet(source: str | Path, out: str | Path, ruleset: Ruleset | str
             verdicts, bad = evaluate_polars(frame, compiled, statuses=statuses, values=values,
                                             undecided=undecided)
             problems.append(bad)
-            table = verdicts.to_arrow()
+            table = with_error_rows(verdicts, bad).to_arrow()
             if writer is None:
                 writer = pq.ParquetWriter(handle, table.schema)
             writer.write_table(table)
@@ -314,7 +331,8 @@ def evaluate_parquet(source: str | Path, out: str | Path, ruleset: Ruleset | str
             empty, _ = evaluate_polars(
                 pl.DataFrame({ROW: pl.Series([], dtype=pl.Int64())}), compiled,
                 statuses=statuses, values=values, undecided=undecided)
-            pq.write_table(empty.to_arrow(), handle)
+            pq.write_table(with_error_rows(empty, pl.DataFrame(schema=PROBLEM_SCHEMA)).to_arrow(),
+                           handle)
         else:
             writer.close()
     found = (pl.concat(problems, how="vertical") if problems
