@@ -64,6 +64,7 @@ __all__ = [
 #: The four statuses of a step, as a Polars enum (the values of :class:`~mingxing_rules.Status`).
 STATUS_DTYPE = pl.Enum([s.value for s in Status])
 UNDECIDED = "UNDECIDED"
+_STATUS = {s: pl.lit(s.value, dtype=STATUS_DTYPE) for s in Status}
 #: Integer ``+ - *`` in Int64: results beyond this are unknown (natively the bound is 2**128).
 MAX_INT_RESULT = 2**62
 
@@ -95,6 +96,24 @@ def _derived(name: str) -> str:
     return f"__d.{name}"
 
 
+def mask_column(name: str) -> str:
+    """The bits column of a set fact (see :func:`set_mask`)."""
+    return f"__m.{name}"
+
+
+#: Sets with more declared values than this are read as lists, not bits.
+MAX_MASK_VALUES = 63
+
+
+def set_mask(items: pl.Expr, values: Sequence[str]) -> pl.Expr:
+    """A list column of declared ``values`` as a UInt64 of bits (value i is bit i): membership
+    becomes one AND, much faster than searching each list."""
+    as_enum = items.cast(pl.List(pl.Enum(list(values))), strict=False)
+    bits = as_enum.list.unique().list.eval(
+        pl.lit(2, dtype=pl.UInt64()).pow(pl.element().to_physical().cast(pl.UInt64)))
+    return pl.when(items.is_not_null()).then(bits.list.sum().cast(pl.UInt64))
+
+
 def fact_dtype(fact: FactSpec) -> pl.DataType:
     """The column type a fact is normalised to before evaluation."""
     kinds: dict[str, pl.DataType] = {
@@ -122,6 +141,16 @@ class Typed:
     const: Any = _NOTHING
     domain: tuple[str, ...] = ()
     items: tuple[Typed, ...] = ()
+    mask: pl.Expr | None = None  # a set as bits: value i of ``domain`` is bit i
+
+    def has(self, value: str) -> pl.Expr:
+        """Whether this set holds ``value`` (null when the set is unknown)."""
+        if self.mask is not None:
+            if value not in self.domain:
+                return pl.when(self.mask.is_not_null()).then(pl.lit(False, dtype=pl.Boolean()))
+            bit = pl.lit(1 << self.domain.index(value), dtype=pl.UInt64())
+            return (self.mask & bit) != 0
+        return self.expr.list.contains(pl.lit(value, dtype=pl.String()))
 
     @property
     def is_const(self) -> bool:
@@ -214,7 +243,11 @@ class _PolarsGen(ExprVisitor[Typed]):
         if name in self.facts:
             fact = self.facts[name]
             kind = _FACT_KIND.get(fact.type, "str")
-            return Typed(pl.col(name), kind, domain=fact.value_ids if kind == "set" else ())
+            if kind != "set":
+                return Typed(pl.col(name), kind)
+            mask = (pl.col(mask_column(name)) if len(fact.value_ids) <= MAX_MASK_VALUES
+                    else None)
+            return Typed(pl.col(name), kind, domain=fact.value_ids, mask=mask)
         if name in self.derived_kind:
             typed = self.derived_kind[name]
             return attrs.evolve(typed, expr=pl.col(_derived(name)))
@@ -267,7 +300,7 @@ class _PolarsGen(ExprVisitor[Typed]):
             return pl.lit(None, dtype=pl.Boolean())
         if container.kind == "set":
             if item.is_const:
-                return container.expr.list.contains(pl.lit(item.const, dtype=pl.String()))
+                return container.has(str(item.const))
             return pl.when(item.expr.is_not_null()).then(container.expr.list.contains(item.expr))
         if container.kind == "list" and container.is_const:
             if item.is_const:
@@ -313,8 +346,7 @@ class _PolarsGen(ExprVisitor[Typed]):
                     else pl.lit(None, dtype=pl.Boolean()))
 
         if iterable.kind == "set":
-            present = [(iterable.expr.list.contains(pl.lit(v, dtype=pl.String())),
-                        body(_const(v))) for v in iterable.domain]
+            present = [(iterable.has(v), body(_const(v))) for v in iterable.domain]
             if node.kind == "all":
                 result = _kleene_and([~has | ok for has, ok in present])
             elif node.kind == "any":
@@ -367,6 +399,8 @@ class _PolarsGen(ExprVisitor[Typed]):
             return Typed(args[0].expr.abs(), args[0].kind)
         if func == "count":
             target = args[0]
+            if target.kind == "set" and target.mask is not None:
+                return Typed(target.mask.bitwise_count_ones().cast(pl.Int64), "int")
             if target.kind == "set":
                 return Typed(target.expr.list.len().cast(pl.Int64), "int")
             if target.kind == "list" and target.is_const:
@@ -385,8 +419,13 @@ class _PolarsGen(ExprVisitor[Typed]):
                 values = [str(v) for v in fallback.const]
                 literal = pl.lit(pl.Series([values], dtype=pl.List(pl.String())))
                 domain = tuple(dict.fromkeys([*first.domain, *values]))
+                mask = None
+                if first.mask is not None and len(domain) <= MAX_MASK_VALUES:
+                    bits = sum(1 << domain.index(v) for v in set(values))
+                    mask = pl.when(first.mask.is_null()).then(
+                        pl.lit(bits, dtype=pl.UInt64())).otherwise(first.mask)
                 return Typed(pl.when(first.expr.is_null()).then(literal).otherwise(first.expr),
-                             "set", domain=domain)
+                             "set", domain=domain, mask=mask)
             kind = first.kind if first.kind == fallback.kind else "float"
             return Typed(pl.coalesce(first.expr, fallback.expr), kind)
         raise UnsupportedConditionError(f"function {func}() has no column form")
@@ -431,13 +470,13 @@ class ColumnarPlan:
 
     def status(self, node: PlanNode) -> pl.Expr:
         value = pl.col(_view(node.id))
-        status = (pl.when(value.eq_missing(True)).then(pl.lit(Status.PASS.value))
-                  .when(value.eq_missing(False)).then(pl.lit(Status.FAIL.value))
-                  .otherwise(pl.lit(Status.UNKNOWN.value)))
+        status = (pl.when(value).then(_STATUS[Status.PASS])
+                  .when(~value).then(_STATUS[Status.FAIL])
+                  .otherwise(_STATUS[Status.UNKNOWN]))
         if node.can_be_na:
             status = pl.when(pl.col(_na(node.id))).then(
-                pl.lit(Status.NOT_APPLICABLE.value)).otherwise(status)
-        return status.cast(STATUS_DTYPE)
+                _STATUS[Status.NOT_APPLICABLE]).otherwise(status)
+        return status
 
     def output_columns(self, *, statuses: bool = True, values: bool = True,
                        kinds: Sequence[str] | None = None) -> list[pl.Expr]:

@@ -198,24 +198,26 @@ def evaluate_polars(frame: pl.DataFrame, ruleset: Ruleset, *, statuses: bool = T
     if bad_positions:
         result = result.filter(~pl.col(BAD))
     result = result.drop(BAD)
-    possible: list[list[str]] = [[] for _ in range(result.height)]
-    missing: list[list[str]] = [[] for _ in range(result.height)]
+    explained: dict[str, list[Any]] = {"row": [], "possible_outcomes": [], "missing_facts": []}
     if undecided == "explain":
-        positions = result.select(pl.arg_where(pl.col("outcome") == UNDECIDED)
-                                  ).to_series().to_list()
-        if positions:
-            rows = result.select("row").to_series().to_list()
-            offsets = frame.select(ROW).to_series().to_list()
-            where = {r: i for i, r in enumerate(offsets)}
-            for position in positions:
-                verdict = evaluate(office_record(frame, where[rows[position]], ruleset), ruleset,
+        undecided_rows = result.filter(pl.col("outcome") == UNDECIDED)["row"].to_list()
+        if undecided_rows:
+            where = {r: i for i, r in enumerate(frame[ROW].to_list())}
+            for row in undecided_rows:
+                verdict = evaluate(office_record(frame, where[row], ruleset), ruleset,
                                    extra="ignore")
-                possible[position] = list(verdict.possible_outcomes)
-                missing[position] = list(verdict.missing_facts)
-    result = result.insert_column(result.columns.index("outcome") + 1, pl.Series(
-        "possible_outcomes", possible, dtype=pl.List(pl.String())))
-    result = result.insert_column(result.columns.index("outcome") + 2, pl.Series(
-        "missing_facts", missing, dtype=pl.List(pl.String())))
+                explained["row"].append(row)
+                explained["possible_outcomes"].append(list(verdict.possible_outcomes))
+                explained["missing_facts"].append(list(verdict.missing_facts))
+    lists = pl.List(pl.String())
+    found = pl.DataFrame(explained, schema={"row": pl.Int64(), "possible_outcomes": lists,
+                                            "missing_facts": lists})
+    empty = pl.lit([], dtype=lists)
+    result = result.join(found, on="row", how="left", maintain_order="left").with_columns(
+        pl.col("possible_outcomes").fill_null(empty), pl.col("missing_facts").fill_null(empty))
+    at = result.columns.index("outcome") + 1
+    order = [c for c in result.columns if c not in ("possible_outcomes", "missing_facts")]
+    result = result.select([*order[:at], "possible_outcomes", "missing_facts", *order[at:]])
     return result, problems
 
 

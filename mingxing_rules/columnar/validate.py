@@ -24,7 +24,7 @@ from ..load import Ruleset
 from ..model import FactSpec
 from ..office import IDENTITY_FIELDS
 from ..validate import MAX_MAGNITUDE
-from .compile import fact_dtype
+from .compile import MAX_MASK_VALUES, fact_dtype, mask_column, set_mask
 
 __all__ = ["PROBLEM_SCHEMA", "Normalised", "normalise", "problems_for_rows", "unknown_columns"]
 
@@ -87,9 +87,12 @@ def _choices(fact: FactSpec, column: pl.Expr, dtype: pl.DataType) -> tuple[pl.Ex
         bad = column.is_not_null() & (column.list.len() > 0)
         return bad, pl.when(~bad).then(pl.lit([], dtype=pl.List(pl.String())))
     items = column.cast(pl.List(pl.String))
-    declared = items.list.eval(pl.element().is_in(values).fill_null(False)).list.all()
-    bad = items.is_not_null() & ~declared
-    return bad, pl.when(~bad).then(items.list.unique().list.sort())
+    # an undeclared value (or a null item) becomes null when cast to the declared values
+    declared = items.cast(pl.List(pl.Enum(values)), strict=False) if values else None
+    bad = items.is_not_null() & (
+        declared.list.eval(pl.element().is_null()).list.any() if declared is not None
+        else items.list.len() > 0)
+    return bad, pl.when(~bad).then(items)
 
 
 def _date(column: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
@@ -161,11 +164,16 @@ def normalise(frame: pl.DataFrame, ruleset: Ruleset) -> Normalised:
     for fact in ruleset.spec.facts:
         if fact.name not in schema:
             columns.append(pl.lit(None, dtype=fact_dtype(fact)).alias(fact.name))
+            if fact.type == "set":
+                columns.append(pl.lit(None, dtype=pl.UInt64()).alias(mask_column(fact.name)))
             continue
         present.append(fact.name)
         bad, value = _fact(fact, pl.col(fact.name), schema[fact.name])
         bad_parts.append(bad)
         columns.append(value.cast(fact_dtype(fact)).alias(fact.name))
+        if fact.type == "set" and len(fact.value_ids) <= MAX_MASK_VALUES:
+            columns.append(set_mask(value.cast(fact_dtype(fact)), fact.value_ids)
+                           .alias(mask_column(fact.name)))
     bad_any = (pl.any_horizontal(*bad_parts).fill_null(True) if bad_parts
                else pl.lit(False))
     return Normalised(frame.lazy().select(*columns, bad_any.alias(BAD)), tuple(present))
