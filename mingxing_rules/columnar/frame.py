@@ -237,9 +237,10 @@ def with_error_rows(verdicts: pl.DataFrame, problems: pl.DataFrame) -> pl.DataFr
     return pl.concat([verdicts, errors], how="diagonal_relaxed").sort("row")
 
 
-def office_record(frame: pl.DataFrame, position: int, ruleset: Ruleset) -> dict[str, Any]:
-    """The office at ``position`` of ``frame`` as the plain data the per-office engine reads."""
-    facts = {f.name for f in ruleset.spec.facts}
+def office_record(frame: pl.DataFrame, position: int, *rulesets: Ruleset) -> dict[str, Any]:
+    """The office at ``position`` of ``frame`` as the plain data the per-office engine reads
+    (the facts of every ruleset given)."""
+    facts = {f.name for ruleset in rulesets for f in ruleset.spec.facts}
     data = frame.row(position, named=True)
     office = {k: v for k, v in data.items()
               if v is not None and (k in facts or k in IDENTITY_FIELDS)}

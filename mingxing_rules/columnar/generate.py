@@ -43,6 +43,31 @@ def _thresholds(rulesets: Sequence[Ruleset]) -> dict[str, list[Threshold]]:
     return found
 
 
+def _criterion_thresholds(rulesets: Sequence[Ruleset]) -> dict[str, list[Threshold]]:
+    found: dict[str, list[Threshold]] = {}
+    for ruleset in rulesets:
+        for node in ruleset.plan.of_kind("criterion"):
+            for threshold in node.condition_thresholds:
+                found.setdefault(threshold.fact, []).append(threshold)
+    return found
+
+
+def _passing_number(fact: FactSpec, thresholds: list[Threshold]) -> float | None:
+    """A value meeting every plain threshold on ``fact`` (None when there is none)."""
+    step = 1.0 if fact.type == "integer" else 0.01
+    low: float | None = None
+    for threshold in thresholds:
+        value = threshold.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if threshold.op in (">=", ">", "=="):
+            wanted = float(value) + (step if threshold.op == ">" else 0.0)
+            low = wanted if low is None else max(low, wanted)
+        elif threshold.op in ("<=", "<") and low is None:
+            low = float(value) - (step if threshold.op == "<" else 0.0)
+    return low
+
+
 def _edges(fact: FactSpec, thresholds: list[Threshold]) -> list[float]:
     step = 1.0 if fact.type == "integer" else 0.01
     edges: set[float] = set()
@@ -80,7 +105,10 @@ def _ratios(rulesets: Sequence[Ruleset]) -> list[tuple[str, str, list[float]]]:
         for node in ruleset.plan.of_kind("derived"):
             if node.ratio is None:
                 continue
-            rates = [float(t.value) for t in thresholds.get(node.id, [])
+            # a ceiling (<= 1 ‰) is met by the floor of total * rate, a floor by the ceiling;
+            # a ceiling is drawn as a negative rate and read back in generate_offices
+            rates = [float(t.value) if t.op in (">=", ">", "==") else -float(t.value)
+                     for t in thresholds.get(node.id, [])
                      if isinstance(t.value, int | float) and not isinstance(t.value, bool)]
             ratios.setdefault((node.ratio.denominator, node.ratio.numerator), []).extend(rates)
     return [(d, n, r) for (d, n), r in ratios.items()]
@@ -117,17 +145,38 @@ def generate_offices(rulesets: Ruleset | Iterable[Ruleset], count: int, *, seed:
                     and isinstance(t.value, int) and 1990 <= t.value <= 2100})
     columns: dict[str, Any] = {"id": pl.Series([f"gen-{i:07d}" for i in range(count)],
                                                dtype=pl.String())}
+    standards = _criterion_thresholds(chosen)
+    good = rng.random(count) < 0.6  # most offices are close to meeting the standards
     for name, fact in facts.items():
         found = thresholds.get(name, [])
         if fact.type in ("number", "integer"):
-            columns[name] = pl.Series(name, _numbers(rng, fact, found, count, boundary))
+            values = _numbers(rng, fact, found, count, boundary)
+            passing = _passing_number(fact, standards.get(name, []))
+            if passing is not None:
+                floors_only = all(t.op in (">=", ">") for t in standards.get(name, []))
+                near = rng.random(count) < 0.5  # half of the good offices exactly at the line
+                lifted = (np.where(near, passing, passing + rng.uniform(0, 20, count))
+                          if floors_only else np.full(count, passing))
+                lifted = np.clip(lifted, fact.minimum if fact.minimum is not None else -np.inf,
+                                 fact.maximum if fact.maximum is not None else np.inf)
+                chosen_values = np.where(good & (rng.random(count) < 0.85), lifted, values)
+                values = (np.round(chosen_values).astype(np.int64) if fact.type == "integer"
+                          else np.round(chosen_values, 2))
+            columns[name] = pl.Series(name, values)
         elif fact.type in ("boolean", "finding"):
-            columns[name] = pl.Series(name, rng.random(count) < 0.85)
+            wanted = [t.value for t in standards.get(name, []) if isinstance(t.value, bool)]
+            if wanted:
+                meets = rng.random(count) < np.where(good, 0.99, 0.8)
+                columns[name] = pl.Series(name, meets == bool(wanted[0]))
+            else:
+                columns[name] = pl.Series(name, rng.random(count) < 0.5)
         elif fact.type == "enum":
             columns[name] = pl.Series(name, rng.choice(np.array(fact.value_ids), count))
         elif fact.type == "set":
             empty_wanted = any(t.op.startswith("count") for t in found)
-            share = 0.15 if empty_wanted else 0.9
+            in_standards = name in standards
+            share = (np.where(good, 0.01, 0.2) if empty_wanted
+                     else np.where(good, 0.995, 0.8) if in_standards else np.full(count, 0.2))
             present = pl.DataFrame({value: rng.random(count) < share
                                     for value in fact.value_ids}, height=count)
             columns[name] = present.select(pl.concat_list(
@@ -143,9 +192,12 @@ def generate_offices(rulesets: Ruleset | Iterable[Ruleset], count: int, *, seed:
         total = columns[denominator].to_numpy().astype(np.int64)
         total = np.clip(total, 0, None)
         rate = (rng.choice(np.array(rates), count) if rates else rng.random(count))
-        jitter = rng.choice(np.array([-1, 0, 0, 1]), count)
-        drawn = np.where(rng.random(count) < 0.3, rng.random(count) * total,
-                         np.ceil(total * rate - 1e-9) + jitter)
+        jitter = np.where(good, rng.choice(np.array([0, 0, 0, 1]), count),
+                          rng.choice(np.array([-1, 0, 0, 1]), count))
+        at_rate = np.where(rate >= 0, np.ceil(total * rate - 1e-9),
+                           np.floor(total * -rate + 1e-9) - jitter * 2)
+        drawn = np.where(~good & (rng.random(count) < 0.5), rng.random(count) * total,
+                         at_rate + jitter)
         columns[denominator] = pl.Series(denominator, total)
         columns[numerator] = pl.Series(numerator, np.clip(np.round(drawn), 0, total)
                                        .astype(np.int64))
