@@ -12,8 +12,8 @@ pl = pytest.importorskip("polars")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-from mingxing_rules import load_ruleset  # noqa: E402
 from mingxing_rules import dask as mingxing_dask  # noqa: E402
+from mingxing_rules import load_ruleset  # noqa: E402
 from mingxing_rules.columnar import evaluate_frame, frame_from_offices  # noqa: E402
 
 STAR = load_ruleset("star-judicial-office", options={"revocation_mode": "automatic"})

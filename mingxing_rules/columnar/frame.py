@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -26,7 +27,7 @@ from ..evaluate import evaluate
 from ..load import Ruleset, load_ruleset
 from ..office import IDENTITY_FIELDS
 from ..plan import Plan
-from ..trace import Status, Verdict
+from ..trace import Verdict
 from .compile import (
     UNDECIDED,
     ColumnarPlan,
@@ -37,9 +38,17 @@ from .compile import (
 )
 from .validate import BAD, PROBLEM_SCHEMA, ROW, normalise, problems_for_rows, unknown_columns
 
-__all__ = ["FrameResult", "compiled_plan", "differences", "evaluate_frame", "evaluate_parquet",
-           "INPUT_ERROR", "frame_from_offices", "with_error_rows",
-           "to_polars"]
+__all__ = [
+    "INPUT_ERROR",
+    "FrameResult",
+    "compiled_plan",
+    "differences",
+    "evaluate_frame",
+    "evaluate_parquet",
+    "frame_from_offices",
+    "to_polars",
+    "with_error_rows",
+]
 
 _CACHE: dict[int, tuple[Plan, ColumnarPlan]] = {}
 
@@ -272,8 +281,7 @@ def differences(record: Mapping[str, Any], verdict: Verdict, row: Sequence[Any])
         if column not in record:
             continue
         expected = verdict.trace.status(node.id)
-        if record[column] != expected.value and not (
-                node.kind == "derived" and expected is Status.PASS):
+        if record[column] != expected.value:
             found.append(f"{node.kind} {node.id}: columns {record[column]}, "
                          f"per office {expected.value}")
     return found
@@ -362,7 +370,7 @@ def frame_from_offices(records: Sequence[Mapping[str, Any]], ruleset: Ruleset | 
         if fact is not None and fact.type == "finding":
             raw = [v.get("met") if isinstance(v, Mapping) else v for v in raw]
         if fact is not None and fact.type == "date":
-            raw = [v.isoformat() if hasattr(v, "isoformat") else v for v in raw]
+            raw = [v.isoformat() if isinstance(v, dt.date) else v for v in raw]
         if fact is not None and fact.type == "number":
             raw = [float(v) if isinstance(v, int) and not isinstance(v, bool) else v
                    for v in raw]

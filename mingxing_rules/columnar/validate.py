@@ -83,7 +83,7 @@ def _choices(fact: FactSpec, column: pl.Expr, dtype: pl.DataType) -> tuple[pl.Ex
     if not isinstance(dtype, pl.List | pl.Array):
         return _not_null_is_bad(column)
     inner = dtype.inner
-    if not (inner == pl.String or inner == pl.Null or isinstance(inner, pl.Categorical | pl.Enum)):
+    if not (inner in (pl.String, pl.Null) or isinstance(inner, pl.Categorical | pl.Enum)):
         bad = column.is_not_null() & (column.list.len() > 0)
         return bad, pl.when(~bad).then(pl.lit([], dtype=pl.List(pl.String())))
     items = column.cast(pl.List(pl.String))
