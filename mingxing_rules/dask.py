@@ -28,7 +28,8 @@ from .columnar.frame import INPUT_ERROR
 from .errors import RulesetError
 from .load import Ruleset, load_ruleset
 
-__all__ = ["INPUT_ERROR", "RulesetSource", "evaluate", "evaluate_partition", "ruleset_source"]
+__all__ = ["INPUT_ERROR", "RulesetSource", "evaluate", "evaluate_arrow", "evaluate_partition",
+           "ruleset_source", "verdict_schema"]
 
 
 
@@ -113,3 +114,43 @@ def evaluate(ddf: Any, ruleset: Ruleset | str | None = None, *,
         offsets = tuple(sum(lengths[:i]) for i in range(len(lengths)))
     return ddf.map_partitions(evaluate_partition, source, statuses, values, undecided, offsets,
                               meta=meta, enforce_metadata=False)
+
+
+def evaluate_arrow(table: Any, source: tuple[str, str, str], *, first_row: int = 0,
+                   statuses: bool = True, values: bool = True, undecided: str = "explain",
+                   plain: bool = False) -> Any:
+    """A pyarrow Table (or RecordBatch) of offices to a pyarrow Table of verdicts, rows
+    numbered from ``first_row``: the function to hand to an Arrow-based engine (Spark's
+    ``mapInArrow``, see docs/columnar.md). ``plain``: statuses as text, not dictionaries."""
+    import polars as pl
+
+    from .columnar.frame import evaluate_polars, with_error_rows
+    from .columnar.validate import ROW
+
+    ruleset = _load_source(*source)
+    converted = pl.from_arrow(table)
+    assert isinstance(converted, pl.DataFrame)
+    frame = converted.with_row_index(ROW, offset=first_row).with_columns(
+        pl.col(ROW).cast(pl.Int64))
+    verdicts, problems = evaluate_polars(frame, ruleset, statuses=statuses, values=values,
+                                         undecided=undecided)
+    result = with_error_rows(verdicts, problems)
+    if plain:
+        result = result.with_columns(pl.col(c).cast(pl.String) for c in result.columns
+                                     if c.startswith("status."))
+    return result.to_arrow()
+
+
+def verdict_schema(source: tuple[str, str, str], *, statuses: bool = True, values: bool = True,
+                   plain: bool = False) -> Any:
+    """The pyarrow schema of :func:`evaluate_arrow`'s result (for ``mapInArrow``)."""
+    import polars as pl
+
+    from .columnar.compile import fact_dtype
+
+    ruleset = _load_source(*source)
+    empty = pl.DataFrame({"id": pl.Series([], dtype=pl.String()),
+                          **{f.name: pl.Series([], dtype=fact_dtype(f))
+                             for f in ruleset.spec.facts}})
+    return evaluate_arrow(empty.to_arrow(), source, statuses=statuses, values=values,
+                          plain=plain).schema

@@ -96,3 +96,23 @@ def test_the_ruleset_travels_as_text_and_options() -> None:
     assert name == "star-judicial-office.yaml"
     assert "revocation_mode" in text and '"revocation_mode": "automatic"' in options
     assert all(isinstance(part, str) for part in (text, name, options))
+
+
+def test_arrow_batches_as_spark_map_in_arrow_would_run_them() -> None:
+    pa = pytest.importorskip("pyarrow")
+    source = mingxing_dask.ruleset_source(STAR)
+    schema = mingxing_dask.verdict_schema(source, plain=True)
+    offices = frame_from_offices(population(), STAR).to_arrow()
+
+    def verdicts(batches: Iterator[Any]) -> Iterator[Any]:
+        for batch in batches:
+            yield from mingxing_dask.evaluate_arrow(batch, source, plain=True).cast(
+                schema).to_batches()
+
+    table = pa.Table.from_batches(list(verdicts(iter(offices.to_batches(max_chunksize=16)))),
+                                  schema=schema)
+    single = evaluate_frame(frame_from_offices(population(), STAR), STAR).verdicts
+    decided = pl.from_arrow(table).filter(pl.col("outcome") != mingxing_dask.INPUT_ERROR)
+    assert decided["outcome"].to_list() == single["outcome"].to_list()
+    assert decided["status.floor_area"].to_list() == single["status.floor_area"].cast(
+        pl.String).to_list()
