@@ -48,7 +48,7 @@ def star(count: int, folder: Path) -> None:
 
     ruleset = load_ruleset("star-judicial-office")
     source, out = folder / "star.parquet", folder / "star-verdicts.parquet"
-    generate_offices(ruleset, count, seed=2012).write_parquet(source)
+    generate_offices(ruleset, count, seed=2012).write_parquet(source, row_group_size=100_000)
     seconds = _seconds(lambda: evaluate_parquet(source, out, ruleset, batch_size=200_000))
     columns = len(pl.read_parquet_schema(out))
     print(f"star, Parquet -> Parquet ({columns} columns: verdict, every status, values): "
@@ -121,7 +121,7 @@ def memory(count: int, folder: Path) -> None:
         from mingxing_rules.columnar import generate_offices
 
         generate_offices(load_ruleset("star-judicial-office"), count, seed=2012).write_parquet(
-            source)
+            source, row_group_size=100_000)  # a reader decodes a whole row group at once
     for batch in (100_000, count):
         peak = _child_memory(source, folder / "memory.parquet", batch)
         print(f"memory, {count:,} Star offices in batches of {batch:,}: peak RSS "
