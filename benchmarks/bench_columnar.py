@@ -66,8 +66,23 @@ def e24(count: int, yardstick: int) -> None:
 
     ruleset = load_ruleset(ROOT / "benchmarks" / "eligibility24.yaml")
     frame = generate_offices(ruleset, count, seed=24, missing=0.02)
-    seconds = _seconds(lambda: evaluate_frame(frame, ruleset, undecided="skip"))
+    result = None
+
+    def run() -> None:
+        nonlocal result
+        result = evaluate_frame(frame, ruleset, undecided="skip")
+
+    seconds = _seconds(run)
     columnar = count / seconds
+    assert result is not None
+    criteria = [f"status.{n.id}" for n in ruleset.plan.of_kind("criterion")]
+    sample = result.verdicts.head(yardstick).select("row", "outcome", *criteria)
+    rows = frame.to_dicts() if count <= yardstick else frame.head(
+        int(sample["row"].max() or 0) + 1).to_dicts()
+    disagree = sum(1 for record in sample.iter_rows()
+                   if handwritten_eligibility24.evaluate(rows[record[0]])
+                   != (record[1], tuple(str(s) for s in record[2:])))
+    assert disagree == 0, f"the hand-written twin disagrees on {disagree} offices"
     print(f"e24, columnar with statuses: {count:,} offices in {seconds:.2f} s = "
           f"{columnar:,.0f} offices/s")
     seconds = _seconds(lambda: evaluate_frame(frame, ruleset))
