@@ -6,7 +6,8 @@ force **then** (by default the one that judged it — recorded in a verdict or a
 else the one in force on the office's assessment date) and the version in force **now** (by
 default today's, or the latest when the history has ended). Any two dates can be given instead.
 Each verdict that flips is explained by the structural diff of the two versions, with the impact
-machinery (:func:`mingxing_rules.impact.explain_flip`): the changed rules whose status moved.
+machinery (:func:`mingxing_rules.regression.impact.explain_flip`): the changed rules whose status
+moved.
 
 >>> from mingxing_rules.reassess import reassess
 >>> office = {"id": "hexi", "floor_area_m2": 230, "disputes_mediated_count": 100,

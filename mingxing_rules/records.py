@@ -289,7 +289,7 @@ class DecisionLog:
     def evaluate(self, office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None = None,
                  *, on: dt.date | str | None = None, backend: BackendName = "native",
                  extra: ExtraFacts = "error") -> Verdict:
-        """Decide ``office`` (as :func:`mingxing_rules.evaluate`) and record the decision."""
+        """Decide ``office`` (as :func:`mingxing_rules.engine.evaluate`) and record the decision."""
         from .engine.evaluate import evaluate
         from .history import ruleset_in_force
         from .ruleset.load import load_ruleset

@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..jsonio import JsonInputError
 from ..jsonio import loads as strict_json
 from ._batch import BATCH_SUFFIXES, run_batch
+from ._parquet import run_parquet
 from ._shared import (
     EXIT_OK,
     EXIT_USAGE,
@@ -28,6 +29,7 @@ from ._shared import (
     languages,
     load_ruleset_from,
     print_error,
+    refuse_unless,
     stdin_as_file,
 )
 
@@ -68,6 +70,11 @@ def register(subparsers: Subparsers) -> None:
     from ._replay import add_evaluate_arguments  # --log and --on (docs/records.md, history.md)
 
     add_evaluate_arguments(parser)
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="with a .parquet --batch: evaluate its partitions on this Dask "
+                             "scheduler (needs the dask extra)")
+    parser.add_argument("--batch-size", type=int, metavar="ROWS", default=None,
+                        help="with a .parquet --batch: rows per batch (default 100000)")
     parser.set_defaults(func=run)
 
 
@@ -104,7 +111,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give office files (or directories, globs, -), or --batch FILE")
     if args.encoding is not None and not args.out:
         raise UsageError("--encoding applies to a file written with --out")
+    parquet = args.batch is not None and Path(args.batch).suffix.lower() == ".parquet"
+    refuse_unless(parquet or (args.scheduler is None and args.batch_size is None),
+                  "--scheduler and --batch-size", "apply to a .parquet --batch only")
     ruleset = load_ruleset_from(args)
+    if parquet:  # whole columns at once: the columnar engine (cli/_parquet.py)
+        return run_parquet(args, ruleset, Path(args.batch))
     if args.batch is not None or args.out:
         items = [args.batch] if args.batch is not None else args.offices
         sources = [stdin_as_file(".csv") if item == "-"
