@@ -208,8 +208,8 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
             inputs.append(("the ruleset", ruleset.path))
         for name, given in inputs:
             if Path(given).exists() and same_file(out, given):
-                raise UsageError(f"--out {out} is {name}; choose another file "
-                                 "(nothing was written)")
+                raise UsageError(f"--out {out} is one of the inputs: it is {name}; choose "
+                                 "another file (nothing was written)")
     encoding = args.encoding or DEFAULT_CSV_ENCODING
     try:
         codecs.lookup(encoding)
