@@ -295,7 +295,7 @@ def infos_of_kind(plan: Plan, kind: str) -> tuple[StepInfo, ...]:
 def step_infos(plan: Plan) -> tuple[StepInfo, ...]:
     """What each step of a trace is, in row order: built once per plan and shared."""
     cached = _STATIC.get(id(plan))
-    if cached is not None and cached[0] is plan:
+    if cached is not None and cached[0] is plan:  # the plan itself is kept: ids are not reused
         return cached[1]
     units = {f.name: f.unit for f in plan.spec.facts}
     infos = []
@@ -420,6 +420,30 @@ class Trace(Sequence[Step]):
                                                         if s.kind == "derived"]
         return {s: self.step(s).value for s in chosen}
 
+    def checks(self, kind: str = "criterion") -> dict[str, tuple[Status, dict[str, Any]]]:
+        """Every step of ``kind``: its status and the values it read (JSON form), from the
+        columns in one pass — a trace's whole content for a report, without step objects."""
+        if not self._columnar():
+            return {s.id: (s.status, {r.name: r.value for r in s.reads}) for s in self.steps
+                    if s.kind == kind}
+        assert self._program is not None
+        index, row, facts = self._program.index, self._row, self._values or {}
+        table: dict[str, tuple[Status, dict[str, Any]]] = {}
+        for info in infos_of_kind(self._program.plan, kind):
+            raw = row[info.position]
+            status = (Status.UNKNOWN if raw is None else Status.PASS) if kind == "derived" else (
+                _STATUS[raw] if raw is not NA else Status.NOT_APPLICABLE)
+            values: dict[str, Any] = {}
+            for name, is_fact, _ in info.reads:
+                if is_fact:
+                    value = facts.get(name)
+                    values[name] = (value if value is None or type(value) in _SCALARS
+                                    else json_value(value))
+                else:
+                    values[name] = row[index[name]]
+            table[info.id] = (status, values)
+        return table
+
     def read_values(self, step_id: str) -> dict[str, Any]:
         """The values one step read, by fact or derived value name (JSON form), straight from
         the columns: what ``step(step_id).reads`` says, without building objects."""
@@ -427,9 +451,14 @@ class Trace(Sequence[Step]):
             return {r.name: r.value for r in self.step(step_id).reads}
         assert self._program is not None
         index, row, facts = self._program.index, self._row, self._values or {}
-        info = step_infos(self._program.plan)[index[step_id]]
-        return {name: json_value(facts.get(name)) if is_fact else row[index[name]]
-                for name, is_fact, _ in info.reads}
+        values: dict[str, Any] = {}
+        for name, is_fact, _ in step_infos(self._program.plan)[index[step_id]].reads:
+            if not is_fact:
+                values[name] = row[index[name]]
+                continue
+            value = facts.get(name)
+            values[name] = value if type(value) in _SCALARS or value is None else json_value(value)
+        return values
 
     def __len__(self) -> int:
         if self._columnar():
