@@ -269,6 +269,24 @@ _SCALARS = frozenset((bool, int, float, str))
 _STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}
 
 
+# a row entry of a criterion, standard, group, rule or outcome -> its status
+_STATUS_OF_RAW: dict[Any, Status] = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN,
+                                     NA: Status.NOT_APPLICABLE}
+_DERIVED: dict[int, tuple[Plan, frozenset[int]]] = {}
+
+
+def _derived_positions(plan: Plan) -> frozenset[int]:
+    """Row positions of the derived values (their entries are values, not statuses)."""
+    cached = _DERIVED.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    found = frozenset(n.position for n in plan.of_kind("derived"))
+    if len(_DERIVED) > 256:
+        _DERIVED.clear()
+    _DERIVED[id(plan)] = (plan, found)
+    return found
+
+
 def status_of(raw: Any) -> Status:
     """The status of a row entry: True, False, None (unknown) or NA (not applicable)."""
     return Status.NOT_APPLICABLE if raw is NA else _STATUS[raw]
@@ -392,12 +410,12 @@ class Trace(Sequence[Step]):
         """Statuses of several steps (every step when ``step_ids`` is None), from the row."""
         if self._columnar():
             assert self._program is not None
-            index, row = self._program.index, self._row
-            if step_ids is None:
-                return tuple(Status.UNKNOWN if v is None else Status.PASS
-                             if n.kind == "derived" else status_of(v)
-                             for n, v in zip(self._program.plan.nodes, row, strict=True))
-            return tuple(self._status_at(index[s]) for s in step_ids)
+            plan, row = self._program.plan, self._row
+            derived = _derived_positions(plan)
+            positions = (range(len(row)) if step_ids is None
+                         else [plan.index[s] for s in step_ids])
+            return tuple((Status.UNKNOWN if row[p] is None else Status.PASS) if p in derived
+                         else _STATUS_OF_RAW[row[p]] for p in positions)
         if step_ids is None:
             return tuple(s.status for s in self.steps)
         return tuple(self.step(s).status for s in step_ids)
@@ -405,9 +423,9 @@ class Trace(Sequence[Step]):
     def _status_at(self, position: int) -> Status:
         assert self._program is not None
         raw = self._row[position]
-        if self._program.plan.nodes[position].kind == "derived":
+        if position in _derived_positions(self._program.plan):
             return Status.UNKNOWN if raw is None else Status.PASS
-        return status_of(raw)
+        return _STATUS_OF_RAW[raw]
 
     def values(self, step_ids: Sequence[str] | None = None) -> dict[str, Any]:
         """Computed values of derived steps by id (every derived value when None)."""
