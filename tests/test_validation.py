@@ -33,7 +33,8 @@ def full(data: Any) -> Any:
 ODD = st.one_of(st.none(), st.booleans(), st.integers(-10, 2**60), st.floats(allow_nan=True),
                 st.text(max_size=12), st.lists(st.text(max_size=5), max_size=3),
                 st.just("2013-W47-3"), st.just("2013112000"), st.just("2013-11-20"),
-                st.just(["fax", "fax"]), st.just({"met": True, "evidence": "x", "extra": 1}))
+                st.just(["fax", "fax"]), st.just({"met": True, "evidence": "x", "extra": 1}),
+                st.just([[]]), st.just([{"a": 1}]))
 
 
 @settings(max_examples=300)

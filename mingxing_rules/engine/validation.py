@@ -61,10 +61,10 @@ def _fact_lines(index: int, fact: FactSpec, constants: dict[str, Any]) -> list[s
         key = f"E{index}"
         constants[key] = frozenset(fact.value_ids)
         body += ["if type(v) is not list: return None",
+                 "for x in v:",  # before hashing: an item may be a list
+                 "    if type(x) is not str: return None",
                  "s = frozenset(v)",
                  f"if len(s) != len(v) or not s <= {key}: return None",
-                 "for x in v:",
-                 "    if type(x) is not str: return None",
                  "v = s"]
     elif fact.type == "date":
         body += ["if type(v) is not str or not _date_text(v): return None",
