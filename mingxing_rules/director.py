@@ -60,8 +60,9 @@ from .expr import (
 from .load import Ruleset
 from .model import FactSpec, NodeSpec, Threshold
 
-__all__ = ["INVALID", "UNDECIDED", "DirectedResult", "Structure", "direct_flips",
-           "node_equivalent", "outcome_of"]
+__all__ = ["INVALID", "UNDECIDED", "DirectedResult", "Domains", "Structure", "Variable",
+           "constant_outcomes", "direct_flips", "node_equivalent", "outcome_of",
+           "outcomes_never_both", "shared_nodes"]
 
 UNDECIDED = "UNDECIDED"
 INVALID = "INVALID"  # the office is refused by one version (out of range, inconsistent counts)
@@ -1177,5 +1178,60 @@ def node_equivalent(old: Ruleset, new: Ruleset, node_id: str,
                     evaluator.memo[ref] = value
                 results.append(evaluator.node(node_id))
             if results[0] is not results[1] and results[0] != results[1]:
+                return False
+    return True
+
+
+def constant_outcomes(ruleset: Ruleset) -> frozenset[str]:
+    """Outcomes false for every office: their condition is false with every fact unknown (the
+    options compiled in decide it, e.g. ``revocation_mode == 'automatic' and ...``). Kleene
+    logic only moves from unknown to known as facts are given, so false stays false."""
+    s = Structure(ruleset)
+    evaluator = _Evaluator(s, {})
+    return frozenset(o for o in s.outcomes if evaluator.view(o) is False)
+
+
+def outcomes_never_both(ruleset: Ruleset, first: str, second: str,
+                        limit: int = 50_000) -> bool:
+    """True when no office makes both outcomes' conditions not false, unless both are unknown
+    (then swapping the two in the decision order changes no verdict). Every combination of
+    their direct inputs is tried (facts over complete candidate values or left out, the rules
+    they read true, false or unknown); False when one is found or it cannot be shown."""
+    s = Structure(ruleset)
+    domains = Domains([s])
+    variables: list[str] = []
+    refs: list[str] = []
+    for outcome in (first, second):
+        node = s.nodes[outcome]
+        for v in domains.variables_of(s, node.condition) if node.kind != "outcome" or True \
+                else ():
+            if v not in variables:
+                variables.append(v)
+        refs += [r for r in s.node_refs(outcome) if r not in refs]
+    # the variables of a rule read by name are free: only the outcomes' own facts are domains
+    own_facts = set()
+    for outcome in (first, second):
+        for name in s.direct_names(outcome):
+            own_facts |= s.facts_of(name)
+    variables = [v for v in variables
+                 if set(domains.variables[v].facts) & own_facts]
+    if not all(domains.variables[v].complete for v in variables):
+        return False
+    fact_domains = [[*domains.variables[v].candidates,
+                     tuple((f, MISSING) for f in domains.variables[v].facts)]
+                    for v in variables]
+    total = math.prod(len(d) for d in fact_domains) * 3 ** len(refs)
+    if total > limit:
+        return False
+    for combination in itertools.product(*fact_domains):
+        values: dict[str, Any] = {}
+        for part in combination:
+            values.update(part)
+        for chosen in itertools.product((True, False, None), repeat=len(refs)):
+            evaluator = _Evaluator(s, values)
+            for ref, value in zip(refs, chosen, strict=True):
+                evaluator.memo[ref] = value
+            x, y = evaluator.view(first), evaluator.view(second)
+            if x is not False and y is not False and not (x is None and y is None):
                 return False
     return True

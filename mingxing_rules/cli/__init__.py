@@ -22,7 +22,7 @@ __all__ = ["main"]
 EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RULESET = 0, 1, 2, 3
 
 # Sub-command modules; each defines add_parser(subparsers) and run(args).
-_SUBCOMMANDS = ("_explain", "_diff", "_campaign")
+_SUBCOMMANDS = ("_explain", "_diff", "_campaign", "_mutants")
 
 
 def _error(message: str) -> None:

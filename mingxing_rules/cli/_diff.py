@@ -17,8 +17,10 @@ _DESCRIPTION = """\
 Compare two rulesets (two versions, or one file read with different --old-option/--new-option):
 the structural diff (conditions and thresholds, facts, options, decision precedence), the
 offices of --offices whose verdict changes and the rule change behind each flip, and, with
---search N, flips found by a Hypothesis search (shrunk examples; deterministic), including
-ones the population does not contain. Exit status 1 when a verdict changes."""
+--search N, flips found by a search directed by the change (one office per transition, built
+from both rulesets' structure, with only the facts that matter; Hypothesis' undirected draws
+where the director cannot settle the search; deterministic), including ones the population does
+not contain. Exit status 1 when a verdict changes."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,7 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--offices", metavar="FILE",
                         help="population: a directory of office .json files, .json or .jsonl")
     parser.add_argument("--search", type=int, default=0, metavar="N",
-                        help="search N offices per transition for verdict changes (0: off)")
+                        help="search for verdict changes, evaluating at most N offices "
+                             "(0: off)")
     parser.add_argument("--old-option", action="append", default=[], metavar="NAME=VALUE",
                         help="option for OLD (JSON value), repeatable")
     parser.add_argument("--new-option", action="append", default=[], metavar="NAME=VALUE",
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from ..diff import diff_rulesets
-    from ..impact import Impact, find_verdict_changes, impact
+    from ..impact import FlipSearch, Impact, flip_search, impact
     from ..load import load_ruleset
 
     if args.search < 0:
@@ -87,24 +90,29 @@ def _run(args: argparse.Namespace) -> int:
     new = load_ruleset(args.new, options=_options(args.new_option, "--new-option"))
     diff = diff_rulesets(old, new)
     report: Impact | None = impact(old, new, args.offices) if args.offices else None
-    found = (find_verdict_changes(old, new, max_examples=args.search, population=args.offices)
-             if args.search else [])
+    searched: FlipSearch | None = (
+        flip_search(old, new, max_examples=args.search, population=args.offices)
+        if args.search else None)
+    found = list(searched.flips) if searched is not None else []
     if args.output_format == "json":
         document: dict[str, Any] = {"diff": diff.to_dict()}
         if report is not None:
             document["impact"] = report.to_dict()
-        if args.search:
+        if searched is not None:
             document["search"] = [f.to_dict() for f in found]
+            document["search_summary"] = {
+                "directed": searched.directed, "complete": searched.complete,
+                "unsettled": [list(p) for p in searched.unsettled],
+                "undirected": searched.undirected, "examples": searched.examples}
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         print(diff.to_text())
         if report is not None:
             print()
             print(report.to_text())
-        if args.search:
+        if searched is not None:
             print()
-            print(f"search ({args.search} offices per transition): "
-                  f"{len(found)} transition(s) found")
+            print(f"search (at most {args.search} offices): {searched.summary()}")
             known = set(report.counts()) if report is not None else set()
             for flip in found:
                 note = "" if flip.transition in known else "  [not in the population]"

@@ -1,0 +1,135 @@
+"""``mingxing mutants RULESET``: the single-change mutants of a ruleset, and the mutation score of
+the flip search against them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from ..errors import MingxingError, RulesetError
+
+__all__ = ["add_parser", "run"]
+
+EXIT_OK, EXIT_MISSED, EXIT_USAGE, EXIT_RULESET = 0, 1, 2, 3
+
+_DESCRIPTION = """\
+List the single-change mutants of a ruleset (a threshold one step either way, a comparator, a
+set member or operand dropped, a criterion, standard, rule or outcome removed, two outcomes
+swapped, applies_if removed or negated, a derived formula, an option default, a fact's range).
+With --score, tell for each whether it is equivalent (changes no verdict, shown by reasoning
+over finite domains) and whether the flip search finds a verdict change without a population;
+print the mutation score. Exit status 1 when --score leaves a mutant that is not shown
+equivalent undetected."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``mutants`` sub-command."""
+    from ..mutants import KINDS
+
+    parser = subparsers.add_parser(
+        "mutants", help="single-change mutants of a ruleset and the mutation score",
+        description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("ruleset", metavar="RULESET", help="ruleset file or bundled id")
+    parser.add_argument("--kind", action="append", choices=KINDS, default=None,
+                        help="only mutants of this kind (repeatable)")
+    parser.add_argument("--target", action="append", default=None, metavar="ID",
+                        help="only changes of this node, fact, option or derived value "
+                             "(repeatable; 'decision' for the outcome order)")
+    parser.add_argument("--refused", action="store_true",
+                        help="also list the changes the library refuses at load")
+    parser.add_argument("--score", action="store_true",
+                        help="search each mutant for a verdict change and print the score")
+    parser.add_argument("--max-examples", type=int, default=300, metavar="N",
+                        help="offices the search may evaluate per mutant (default 300)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        dest="output_format", help="output format (default: text)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except RulesetError as error:
+        print(f"mingxing: error: {error}", file=sys.stderr)
+        return EXIT_RULESET
+    except (ValueError, OSError, MingxingError) as error:
+        print(f"mingxing: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..load import load_ruleset
+    from ..mutants import equivalence, mutants
+
+    if args.max_examples < 1:
+        print("mingxing: error: --max-examples must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+    if args.score:
+        try:
+            import hypothesis  # noqa: F401 - only to say clearly what is missing
+        except ImportError:
+            print("mingxing: error: --score needs Hypothesis: pip install "
+                  "'mingxing-rules[testing]'", file=sys.stderr)
+            return EXIT_USAGE
+    ruleset = load_ruleset(args.ruleset)
+    rows: list[dict[str, Any]] = []
+    counts = {"mutants": 0, "refused": 0, "equivalent": 0, "detected": 0, "missed": 0}
+    started = time.perf_counter()
+    for mutant in mutants(ruleset, kinds=args.kind, targets=args.target,
+                          refused=args.refused):
+        row: dict[str, Any] = {"id": mutant.id, "kind": mutant.kind, "target": mutant.target,
+                               "description": mutant.description}
+        if mutant.ruleset is None:
+            counts["refused"] += 1
+            row["refused"] = mutant.refused
+            rows.append(row)
+            if args.output_format == "text":
+                print(f"{mutant.id}: {mutant.description}  [refused: {mutant.refused}]")
+            continue
+        counts["mutants"] += 1
+        if args.score:
+            row.update(_score(ruleset, mutant, args.max_examples, counts, equivalence))
+        rows.append(row)
+        if args.output_format == "text":
+            status = f"  [{row['status']}]" if "status" in row else ""
+            print(f"{mutant.id}: {mutant.description}{status}", flush=True)
+    seconds = time.perf_counter() - started
+    killable = counts["detected"] + counts["missed"]
+    score = counts["detected"] / killable if killable else 1.0
+    if args.output_format == "json":
+        document: dict[str, Any] = {"ruleset": ruleset.key, "mutants": rows, "counts": counts}
+        if args.score:
+            document["score"] = score
+            document["seconds"] = round(seconds, 1)
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        print(f"{counts['mutants']} mutants" + (f", {counts['refused']} refused at load"
+                                                if args.refused else ""))
+        if args.score:
+            print(f"equivalent (shown): {counts['equivalent']}; detected: {counts['detected']}; "
+                  f"not detected: {counts['missed']}")
+            print(f"mutation score: {counts['detected']}/{killable} = {score:.1%} "
+                  f"({seconds:.0f} s)")
+    return EXIT_MISSED if args.score and counts["missed"] else EXIT_OK
+
+
+def _score(ruleset: Any, mutant: Any, max_examples: int, counts: dict[str, int],
+           equivalence: Any) -> dict[str, Any]:
+    from ..impact import flip_search
+
+    shown = equivalence(ruleset, mutant)
+    if shown.equivalent:
+        counts["equivalent"] += 1
+        return {"status": "equivalent", "reason": shown.reason}
+    found = flip_search(ruleset, mutant.ruleset, max_examples=max_examples)
+    if found.flips:
+        counts["detected"] += 1
+        first = found.flips[0]
+        return {"status": f"detected: {first.old_outcome} -> {first.new_outcome}",
+                "transitions": [list(f.transition) for f in found.flips],
+                "examples": found.examples}
+    counts["missed"] += 1
+    return {"status": "NOT DETECTED", "reason": shown.reason, "search": found.summary()}
