@@ -23,9 +23,10 @@ from .errors import (
 from .evaluate import decide, evaluate
 from .explain import render
 from .gap import Gap, gap
-from .impact import Cause, Flip, Impact, find_verdict_changes, impact
+from .impact import Cause, Flip, FlipSearch, Impact, find_verdict_changes, flip_search, impact
 from .load import Ruleset, bundled_rulesets, check_ruleset, load_ruleset
 from .model import Text, Threshold
+from .mutants import Equivalence, Mutant, equivalence, mutants
 from .office import Office
 from .trace import Reading, Status, Step, Trace, Verdict
 from .whatif import WhatIf, what_if
@@ -38,14 +39,17 @@ __all__ = [
     "BatchResult",
     "Cause",
     "Change",
+    "Equivalence",
     "EvaluationError",
     "Flip",
+    "FlipSearch",
     "Gap",
     "Impact",
     "InputError",
     "InputProblem",
     "Location",
     "MingxingError",
+    "Mutant",
     "Office",
     "Reading",
     "Ruleset",
@@ -64,13 +68,16 @@ __all__ = [
     "check_ruleset",
     "decide",
     "diff_rulesets",
+    "equivalence",
     "evaluate",
     "evaluate_many",
     "find_verdict_changes",
+    "flip_search",
     "gap",
     "impact",
     "iter_evaluate",
     "load_ruleset",
+    "mutants",
     "read_offices",
     "render",
     "what_if",

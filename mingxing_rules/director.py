@@ -20,10 +20,17 @@ each example shows the facts that matter.
 >>> old = load_ruleset("star-judicial-office")
 >>> new = load_ruleset("examples/amendment/star-judicial-office-2014.yaml")
 >>> found = direct_flips(old, new)
->>> sorted(found.transitions())  # doctest: +NORMALIZE_WHITESPACE
+>>> sorted(t for t in found.transitions() if "UNDECIDED" not in t)  # doctest: +NORMALIZE_WHITESPACE
 [('NOT_ELIGIBLE', 'STAR'), ('RETAINED', 'REVOCATION_RECOMMENDED'),
  ('REVOCATION_RECOMMENDED', 'RETAINED'), ('STAR', 'NOT_ELIGIBLE')]
->>> found.complete
+>>> found.offices[("NOT_ELIGIBLE", "STAR")]["floor_area_m2"]
+180.0
+
+Pairs of decided outcomes are settled: a flip found, or shown impossible over the candidate
+values. A pair with ``UNDECIDED`` (a missing fact) has many more ways to happen and gets a
+smaller budget; the pairs left open are listed:
+
+>>> all("UNDECIDED" in pair for pair in found.unsettled)
 True
 """
 
@@ -111,6 +118,9 @@ class Structure:
         for info in ruleset.program.layout:
             for threshold in info.thresholds:
                 self.thresholds.setdefault(threshold.fact, []).append(threshold)
+        self._facts_read: dict[tuple[str, bool], frozenset[str]] = {}
+        self._inputs: dict[str, tuple[str, ...]] = {}
+        self.values_seen: dict[tuple[str, tuple[Any, ...]], Any] = {}  # see _Evaluator.node
         self.ratios: dict[str, tuple[str, str]] = {}  # derived -> (numerator, denominator)
         for derived in spec.derived:
             expr = derived.expr
@@ -162,6 +172,18 @@ class Structure:
 
     def facts_read(self, node_id: str, transitive: bool = False) -> set[str]:
         """Facts read by the node's own conditions (and, if ``transitive``, by what it reads)."""
+        key = (node_id, transitive)
+        if key not in self._facts_read:
+            self._facts_read[key] = frozenset(self._read(node_id, transitive))
+        return set(self._facts_read[key])
+
+    def inputs(self, node_id: str) -> tuple[str, ...]:
+        """Every fact the node's value can depend on, in a fixed order."""
+        if node_id not in self._inputs:
+            self._inputs[node_id] = tuple(sorted(self.facts_read(node_id, transitive=True)))
+        return self._inputs[node_id]
+
+    def _read(self, node_id: str, transitive: bool) -> set[str]:
         found: set[str] = set()
         stack, seen = [node_id], set()
         while stack:
@@ -202,7 +224,7 @@ def _kleene(op: str, values: Iterable[Any]) -> bool | None:
     unknown = False
     for value in values:
         if value is dominant:
-            return dominant
+            return bool(dominant)
         if value is None:
             unknown = True
     return None if unknown else not dominant
@@ -230,10 +252,12 @@ class _Evaluator:
     with one guard: ``if_known`` of a fact not yet assigned is unknown, not its default, so that
     a value once known stays known whatever the facts still unassigned become)."""
 
-    def __init__(self, structure: Structure, values: Mapping[str, Any]) -> None:
+    def __init__(self, structure: Structure, values: Mapping[str, Any],
+                 shared_cache: bool = True) -> None:
         self.s = structure
         self.values = values
         self.memo: dict[str, Any] = {}
+        self.shared_cache = shared_cache  # off when some node values are set by hand
 
     def fact(self, name: str) -> Any:
         value = self.values.get(name, _UNSET)
@@ -262,6 +286,24 @@ class _Evaluator:
         """The raw value of a node (``_NA`` for a criterion that does not apply)."""
         if node_id in self.memo:
             return self.memo[node_id]
+        # a node's value depends only on the facts it reads, directly or not: remember it per
+        # assignment of those (the solver asks the same big nodes again at every step)
+        if not self.shared_cache:
+            value = self._node(node_id)
+            self.memo[node_id] = value
+            return value
+        key = (node_id, tuple(self.values.get(f, _UNSET) for f in self.s.inputs(node_id)))
+        seen = self.s.values_seen
+        if key in seen:
+            self.memo[node_id] = seen[key]
+            return seen[key]
+        value = self._node(node_id)
+        if len(seen) > 200_000:
+            seen.clear()
+        seen[key] = value
+        return value
+
+    def _node(self, node_id: str) -> Any:
         node = self.s.nodes[node_id]
         value: Any
         if node.kind in ("standard", "group"):
@@ -286,7 +328,7 @@ class _Evaluator:
         value = self.node(node_id)
         return True if value is _NA else value
 
-    def expr(self, e: Expr, scope: Mapping[str, Any]) -> Any:  # noqa: PLR0911 - one case each
+    def expr(self, e: Expr, scope: Mapping[str, Any]) -> Any:
         match e:
             case Literal(value=value):
                 return value
@@ -304,10 +346,10 @@ class _Evaluator:
             case Binary(op=op, left=left, right=right):
                 return _binary(op, self.expr(left, scope), self.expr(right, scope))
             case Compare(ops=ops, operands=operands):
-                values = [self.expr(o, scope) for o in operands]
+                compared = [self.expr(o, scope) for o in operands]
                 return _kleene("and", (
                     None if a is None or b is None else _safe_compare(op, a, b)
-                    for op, a, b in zip(ops, values, values[1:], strict=False)))
+                    for op, a, b in zip(ops, compared, compared[1:], strict=False)))
             case Membership(item=item, container=container, negated=negated):
                 a, b = self.expr(item, scope), self.expr(container, scope)
                 if a is None or b is None:
@@ -322,11 +364,11 @@ class _Evaluator:
                 items = self.expr(iterable, scope)
                 if items is None:
                     return None
-                values = [self.expr(body, {**scope, var: item}) for item in items]
+                each = [self.expr(body, {**scope, var: item}) for item in items]
                 if kind == "count":
-                    return None if any(v is None for v in values) else sum(
-                        v is True for v in values)
-                return _kleene("and" if kind == "all" else "or", values)
+                    return None if any(v is None for v in each) else sum(
+                        v is True for v in each)
+                return _kleene("and" if kind == "all" else "or", each)
             case Call(func=func, args=args):
                 return self.call(func, args, scope)
         raise TypeError(f"cannot evaluate {e!r}")  # pragma: no cover
@@ -429,10 +471,9 @@ def _numeric_candidates(fact: FactSpec, limits: Iterable[float]) -> list[Any]:
         values |= {low if low is not None else 0.0, (low or 0.0) + 1}
     found: list[Any] = []
     for value in sorted(values):
-        if fact.type == "integer":
-            options = {math.floor(value), math.ceil(value)}
-        else:
-            options = {round(value, 6)}
+        options: set[float] = (
+            {float(math.floor(value)), float(math.ceil(value))} if fact.type == "integer"
+            else {round(value, 6)})
         for option in sorted(options):
             if (low is None or option >= low) and (high is None or option <= high):
                 number: Any = int(option) if fact.type == "integer" else float(option)
@@ -536,8 +577,8 @@ class Domains:
             groups.setdefault(root(name), []).append(name)
         self.variables: dict[str, Variable] = {}
         self.of_fact: dict[str, str] = {}
-        for members in groups.values():
-            members = sorted(members)
+        for group in groups.values():
+            members = sorted(group)
             variable = self._rate_group(members, [r for r in ratios if r[1] in members])
             self.variables[variable.id] = variable
             for member in members:
@@ -626,21 +667,19 @@ class Domains:
                                                  for r, v in zip(roots, choice, strict=True)}
             for coefficients in build(0, start):
                 scale = 1
-                for value in coefficients.values():
-                    if value:
-                        scale = math.lcm(scale, value.denominator)
+                for coefficient in coefficients.values():
+                    if coefficient:
+                        scale = math.lcm(scale, coefficient.denominator)
                 least = max((v for v in choice if v > 0), default=1)
                 factor = scale * max(1, math.ceil(least / scale))
-                assignment = []
+                assignment: list[tuple[str, Any]] = []
                 for member in members:
                     if member in start:
-                        value = choice[roots.index(member)]
-                        if value > 0:
-                            value = factor
-                        assignment.append((member, value))
+                        count = choice[roots.index(member)]
+                        assignment.append((member, factor if count > 0 else count))
                     else:
-                        coefficient = coefficients.get(member) or Fraction(0)
-                        assignment.append((member, int(coefficient * factor)))
+                        share = coefficients.get(member) or Fraction(0)
+                        assignment.append((member, int(share * factor)))
                 key = tuple(assignment)
                 if key not in seen:
                     seen.add(key)
@@ -663,7 +702,7 @@ class Domains:
 
 
 # ------------------------------------------------------------------------------ solver
-class _OutOfSteps(Exception):
+class _OutOfStepsError(Exception):
     pass
 
 
@@ -726,7 +765,7 @@ class _Solver:
         return self._variables_cache[key]
 
     # -- decomposition: None when the goal is a leaf (decided by assigning facts)
-    def expand(self, goal: _Goal) -> list[list[_Goal]] | None:  # noqa: PLR0911
+    def expand(self, goal: _Goal) -> list[list[_Goal]] | None:
         want, version = goal.want, goal.version
         s = self.structure(version)
         if isinstance(goal.target, str):
@@ -783,7 +822,7 @@ class _Solver:
         try:
             return self._search(list(goals), [(None, list(a)) for a in alternatives], {}, {})
         except RecursionError:  # pragma: no cover - very deep rulesets
-            raise _OutOfSteps() from None
+            raise _OutOfStepsError() from None
 
     def _search(self, goals: list[_Goal], choices: list[_Choice],
                 wants: dict[tuple[int, str], bool | None], assign: dict[str, Any]
@@ -792,7 +831,7 @@ class _Solver:
         the structural choice with the fewest alternatives; leaves last."""
         self.steps += 1
         if self.steps > self.budget:
-            raise _OutOfSteps()
+            raise _OutOfStepsError()
         wants = dict(wants)
         assign = dict(assign)
         leaves: list[_Goal] = []
@@ -822,33 +861,33 @@ class _Solver:
                 if state is False:
                     return None
                 if state is None:
-                    options = self._leaf_options(leaf, assign)
-                    if not options:
+                    ways = self._leaf_options(leaf, assign)
+                    if not ways:
                         return None
-                    open_leaves.append((leaf, options))
+                    open_leaves.append((leaf, ways))
             still: list[_Choice] = []
             narrowed = False
-            for goal, options in branching:
-                if goal is not None:
-                    state = self._status(goal, evaluators, assign)
+            for choice_goal, alternatives in branching:
+                if choice_goal is not None:
+                    state = self._status(choice_goal, evaluators, assign)
                     if state is False:
                         return None
                     if state is True:
                         continue
                 # look one step ahead: drop the ways that already contradict what is known
-                viable = [o for o in options if not self._dead(o, wants, evaluators)]
+                viable = [o for o in alternatives if not self._dead(o, wants, evaluators)]
                 if not viable:
                     return None
                 if len(viable) == 1:
                     pending.extend(viable[0])
                     narrowed = True
                     continue
-                still.append((goal, viable))
+                still.append((choice_goal, viable))
             leaves = [leaf for leaf, _ in open_leaves]
             branching = still
             if narrowed:
                 continue
-            forced = [(leaf, options[0]) for leaf, options in open_leaves if len(options) == 1]
+            forced = [(leaf, ways[0]) for leaf, ways in open_leaves if len(ways) == 1]
             if forced:  # one way left: assign it, and look again
                 for _, option in forced:
                     if all(f not in assign for f, _ in option):
@@ -859,8 +898,8 @@ class _Solver:
             if still:
                 best = min(still, key=lambda item: len(item[1]))
                 others = [item for item in still if item is not best]
-                for option in best[1]:
-                    found = self._search([*leaves, *option], others, wants, assign)
+                for alternative in best[1]:
+                    found = self._search([*leaves, *alternative], others, wants, assign)
                     if found is not None:
                         return found
                 return None
@@ -869,16 +908,16 @@ class _Solver:
             for leaf in leaves:
                 for v in self.variables(leaf):
                     readers[v] = readers.get(v, 0) + 1
-            free = [(leaf, options) for leaf, options in open_leaves
+            free = [(leaf, ways) for leaf, ways in open_leaves
                     if all(readers[v] == 1 for v in self.variables(leaf))]
             if free:
-                for _, options in free:
-                    assign.update(options[0])
+                for _, ways in free:
+                    assign.update(ways[0])
                 continue
-            leaf, options = min(open_leaves, key=lambda item: len(item[1]))
-            rest = [other for other in leaves if other is not leaf]
-            for option in options:
-                found = self._search(rest, [], wants, {**assign, **dict(option)})
+            chosen, ways = min(open_leaves, key=lambda item: len(item[1]))
+            rest = [other for other in leaves if other is not chosen]
+            for way in ways:
+                found = self._search(rest, [], wants, {**assign, **dict(way)})
                 if found is not None:
                     return found
             return None
@@ -934,11 +973,8 @@ class _Solver:
                 candidates.append(tuple((f, MISSING) for f in self.domains.variables[v].facts))
             domains.append(candidates)
         found: list[tuple[tuple[str, Any], ...]] = []
-        tried = 0
-        for combination in itertools.product(*domains):
-            tried += 1
-            if tried > MAX_LEAF_COMBINATIONS:
-                break
+        combinations = itertools.islice(itertools.product(*domains), MAX_LEAF_COMBINATIONS)
+        for combination in combinations:
             values = dict(assign)
             for part in combination:
                 values.update(part)
@@ -1060,9 +1096,9 @@ def _range_probes(old: Structure, new: Structure) -> list[dict[str, Any]]:
                     number = int(value) if a.type == "integer" else float(value)
                     offices.append({"id": f"range-{name}", name: number})
         if a.type in ("enum", "set") and a.value_ids != b.value_ids:
-            for value in sorted(set(a.value_ids) ^ set(b.value_ids)):
+            for member in sorted(set(a.value_ids) ^ set(b.value_ids)):
                 offices.append({"id": f"values-{name}",
-                                name: [value] if a.type == "set" else value})
+                                name: [member] if a.type == "set" else member})
     return offices
 
 
@@ -1116,7 +1152,7 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
         goals_b, choices_b = _outcome_goals(b, 1, y, solver)
         try:
             assign = solver.solve([*goals_a, *goals_b], [*choices_a, *choices_b])
-        except _OutOfSteps:
+        except _OutOfStepsError:
             assign = None
             unsettled.append((x, y))
         steps += solver.steps
@@ -1173,7 +1209,7 @@ def node_equivalent(old: Ruleset, new: Ruleset, node_id: str,
         for refs_chosen in itertools.product(*ref_values):
             results = []
             for s in (a, b):
-                evaluator = _Evaluator(s, values)
+                evaluator = _Evaluator(s, values, shared_cache=False)
                 for ref, value in zip(refs, refs_chosen, strict=True):
                     evaluator.memo[ref] = value
                 results.append(evaluator.node(node_id))
@@ -1203,8 +1239,7 @@ def outcomes_never_both(ruleset: Ruleset, first: str, second: str,
     refs: list[str] = []
     for outcome in (first, second):
         node = s.nodes[outcome]
-        for v in domains.variables_of(s, node.condition) if node.kind != "outcome" or True \
-                else ():
+        for v in domains.variables_of(s, node.condition):
             if v not in variables:
                 variables.append(v)
         refs += [r for r in s.node_refs(outcome) if r not in refs]
@@ -1228,7 +1263,7 @@ def outcomes_never_both(ruleset: Ruleset, first: str, second: str,
         for part in combination:
             values.update(part)
         for chosen in itertools.product((True, False, None), repeat=len(refs)):
-            evaluator = _Evaluator(s, values)
+            evaluator = _Evaluator(s, values, shared_cache=False)
             for ref, value in zip(refs, chosen, strict=True):
                 evaluator.memo[ref] = value
             x, y = evaluator.view(first), evaluator.view(second)

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .diff import Change, RulesetDiff, diff_rulesets
+from .director import INVALID, UNDECIDED, direct_flips, outcome_of
 from .errors import InputError, InputProblem
-from .director import INVALID, direct_flips, outcome_of
 from .evaluate import evaluate
 from .expr import Binary, Name
 from .load import Ruleset
@@ -442,7 +442,7 @@ def flip_search(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
         result = direct_flips(old, new, max_examples=max_examples)
         examples += result.examples
         complete, unsettled = result.complete, result.unsettled
-        for transition, office in result.offices.items():
+        for office in result.offices.values():
             flip = _flip(old, new, diff, office, "search")
             if flip is None or flip.transition in seen:
                 continue
@@ -480,6 +480,9 @@ def flip_search(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
             seen.add(flip.transition)
             flips.append(flip)
         examples += left
+    # decided outcomes first: a flip to or from UNDECIDED (a missing fact) or INVALID reads
+    # better after the ones it accompanies
+    flips.sort(key=lambda f: bool({UNDECIDED, INVALID} & set(f.transition)))
     return FlipSearch(tuple(flips), directed, complete, unsettled,
                       reason if left > 0 else "", examples)
 

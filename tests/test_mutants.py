@@ -1,0 +1,151 @@
+"""mutants(): every kind of single change, each detected by the flip search without a population
+(or shown equivalent); refused changes say why; the mutation score's denominator is honest."""
+
+from __future__ import annotations
+
+import pytest
+
+from mingxing_rules import diff_rulesets, load_ruleset
+from mingxing_rules.director import INVALID, UNDECIDED
+from mingxing_rules.impact import flip_search
+from mingxing_rules.mutants import KINDS, Mutant, equivalence, mutants
+
+STAR = load_ruleset("star-judicial-office")
+
+# one representative mutant per kind: (kind, target, index among that target's mutants of the
+# kind, a transition the search must find)
+REPRESENTATIVES = [
+    ("threshold", "floor_area", 0, ("STAR", "NOT_ELIGIBLE")),  # >= 201
+    ("comparator", "min_staff", 0, ("STAR", "NOT_ELIGIBLE")),  # > 7
+    ("member", "functional_areas_complete", 3, ("NOT_ELIGIBLE", "STAR")),  # legal_aid dropped
+    ("operand", "application_admissible", 1, ("INADMISSIBLE", "STAR")),  # county review dropped
+    ("literal", "lowered_standards_ground", 0, ("REVOCATION_RECOMMENDED", "RETAINED")),
+    ("criterion_removed", "floor_area", 0, ("NOT_ELIGIBLE", "STAR")),
+    ("standard_removed", "s17_team", 0, ("NOT_ELIGIBLE", "STAR")),
+    ("outcome_removed", "STAR", 0, ("STAR", "NOT_ELIGIBLE")),
+    ("outcome_removed", "DIRECT_PROMOTION", 0, ("DIRECT_PROMOTION", "STAR")),
+    ("applies_if_removed", "mediation_rate_98", 0, ("STAR", UNDECIDED)),
+    ("applies_if_negated", "mediation_rate_98", 0, ("NOT_ELIGIBLE", "STAR")),
+    ("derived", "mediation_success_rate", 0, ("STAR", INVALID)),  # mediated / resolved
+    ("option_default", "revocation_mode", 0, ("REVOCATION_RECOMMENDED", "REVOKED")),
+    ("fact_range", "staff_count", 0, ("NOT_ELIGIBLE", INVALID)),  # min 1
+]
+
+
+def _mutant(kind: str, target: str, index: int) -> Mutant:
+    found = list(mutants(STAR, kinds=[kind], targets=[target]))
+    return found[index]
+
+
+@pytest.mark.parametrize(("kind", "target", "index", "transition"), REPRESENTATIVES,
+                         ids=[f"{k}-{t}" for k, t, _, _ in REPRESENTATIVES])
+def test_each_kind_of_change_is_detected_without_a_population(
+        kind: str, target: str, index: int, transition: tuple[str, str]) -> None:
+    mutant = _mutant(kind, target, index)
+    assert mutant.ruleset is not None and mutant.kind == kind
+    assert equivalence(STAR, mutant).equivalent is not True
+    found = flip_search(STAR, mutant.ruleset, max_examples=300)
+    transitions = {f.transition for f in found.flips}
+    assert transition in transitions, (mutant.description, transitions)
+    assert found.examples <= 300
+
+
+def test_outcome_swap_is_detected() -> None:
+    swaps = list(mutants(STAR, kinds=["outcome_swapped"]))
+    retained_promotion = next(m for m in swaps if "RETAINED and DIRECT_PROMOTION" in
+                              m.description)
+    assert retained_promotion.ruleset is not None
+    found = flip_search(STAR, retained_promotion.ruleset)
+    assert ("RETAINED", "DIRECT_PROMOTION") in {f.transition for f in found.flips}
+
+
+def test_every_kind_is_generated() -> None:
+    kinds = {m.kind for m in mutants(STAR, targets=[
+        "floor_area", "functional_areas_complete", "application_admissible",
+        "lowered_standards_ground", "s17_team", "police_car_where_possible", "STAR",
+        "decision", "mediation_rate_98", "mediation_success_rate", "revocation_mode",
+        "staff_count"])}
+    assert kinds == set(KINDS)
+
+
+def test_a_mutant_differs_from_its_ruleset_by_exactly_its_change() -> None:
+    mutant = _mutant("threshold", "floor_area", 1)
+    assert mutant.description == "floor_area: floor_area_m2 >= 199 (was floor_area_m2 >= 200)"
+    assert mutant.id == "threshold:floor_area:1"
+    assert mutant.ruleset is not None
+    diff = diff_rulesets(STAR, mutant.ruleset)
+    assert [c.summary() for c in diff.semantic] == [
+        "criterion floor_area condition: floor_area_m2 >= 199 (was >= 200)"]
+    assert "F_floor_area_m2 >= 199" in mutant.ruleset.generated_source()
+
+
+def test_changes_the_library_refuses_are_kept_with_the_reason() -> None:
+    refused = {m.description: m.refused for m in mutants(
+        STAR, kinds=["threshold", "comparator", "criterion_removed", "rule_removed"],
+        targets=["adviser_coverage", "equipment_complete", "standards_met"], refused=True)
+        if m.ruleset is None}
+    assert refused["adviser_coverage: adviser_coverage_rate > 1 (was adviser_coverage_rate "
+                   ">= 1)"].startswith("refused at load (E301)")
+    assert refused["criterion equipment_complete removed from s02_equipment"] == (
+        "s02_equipment has no criteria left")
+    assert refused["rule standards_met removed"] == (
+        "lowered_standards_ground reads standards_met, which no longer exists")
+
+
+def test_unknown_kind_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown mutant kinds"):
+        list(mutants(STAR, kinds=["typo"]))
+
+
+@pytest.mark.parametrize(("kind", "target", "needle"), [
+    ("rule_removed", "police_car_where_possible", "decide no outcome"),
+    ("outcome_swapped", "decision", "can never be selected"),  # REVOKED <-> RECOMMENDED
+    ("comparator", "in_campaign_period", "same value for every input"),
+    ("outcome_removed", "REVOKED", "can never be selected"),
+])
+def test_equivalent_mutants_are_shown_equivalent(kind: str, target: str, needle: str) -> None:
+    mutant = next(iter(mutants(STAR, kinds=[kind], targets=[target])))
+    shown = equivalence(STAR, mutant)
+    assert shown.equivalent is True, (mutant.description, shown.reason)
+    assert needle in shown.reason
+    # and indeed no flip is found for it
+    assert mutant.ruleset is not None
+    assert flip_search(STAR, mutant.ruleset, max_examples=100).flips == ()
+
+
+def test_swapping_outcomes_that_never_hold_together_is_equivalent() -> None:
+    swap = next(m for m in mutants(STAR, kinds=["outcome_swapped"])
+                if "REVOCATION_RECOMMENDED and RETAINED" in m.description)
+    shown = equivalence(STAR, swap)
+    assert shown.equivalent is True
+    assert "never hold for one office: REVOCATION_RECOMMENDED/RETAINED" in shown.reason
+
+
+def test_a_verdict_changing_mutant_is_never_claimed_equivalent() -> None:
+    for mutant in mutants(STAR, targets=["min_staff"]):
+        assert equivalence(STAR, mutant).equivalent is not True, mutant.description
+
+
+def test_cli_lists_and_scores_mutants(capsys: pytest.CaptureFixture[str]) -> None:
+    from mingxing_rules.cli import main
+
+    code = main(["mutants", "star-judicial-office", "--target", "min_staff", "--score"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "threshold:min_staff:0: min_staff: staff_count >= 8 (was staff_count >= 7)" in out
+    assert "[detected: STAR -> NOT_ELIGIBLE]" in out
+    assert "mutation score: 4/4 = 100.0%" in out
+
+
+def test_cli_lists_refused_mutants_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    code = main_json = None
+    from mingxing_rules.cli import main
+
+    code = main(["mutants", "star-judicial-office", "--target", "monthly_bulletin",
+                 "--refused", "--format", "json"])
+    main_json = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert main_json["counts"]["refused"] == 2
+    assert {m["id"] for m in main_json["mutants"]} >= {"threshold:monthly_bulletin:0"}
