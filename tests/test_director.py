@@ -37,12 +37,18 @@ def amended(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return {name: variant(folder, name, edit) for name, edit in AMENDMENTS.items()}
 
 
-def _by_transition(old, new):  # type: ignore[no-untyped-def]
-    return {f.transition: f for f in find_verdict_changes(old, new, max_examples=300)}
+@pytest.fixture(scope="module")
+def searched(amended):  # type: ignore[no-untyped-def]
+    """Each amendment searched once, without a population, within 300 examples."""
+    return {name: flip_search(STAR, new, max_examples=300) for name, new in amended.items()}
 
 
-def test_floor_area_relaxed_finds_offices_that_now_win(amended) -> None:  # type: ignore[no-untyped-def]
-    flips = _by_transition(STAR, amended["floor-180"])
+def _by_transition(searched, name):  # type: ignore[no-untyped-def]
+    return {f.transition: f for f in searched[name].flips}
+
+
+def test_floor_area_relaxed_finds_offices_that_now_win(amended, searched) -> None:  # type: ignore[no-untyped-def]
+    flips = _by_transition(searched, "floor-180")
     flip = flips[("NOT_ELIGIBLE", "STAR")]
     assert flip.found_by == "search"
     assert [c.step_id for c in flip.causes] == ["floor_area"]
@@ -54,8 +60,8 @@ def test_floor_area_relaxed_finds_offices_that_now_win(amended) -> None:  # type
         assert (old, new) == found.transition  # every example is real
 
 
-def test_mediation_success_raised_finds_offices_that_lose(amended) -> None:  # type: ignore[no-untyped-def]
-    flips = _by_transition(STAR, amended["mediation-97"])
+def test_mediation_success_raised_finds_offices_that_lose(searched) -> None:  # type: ignore[no-untyped-def]
+    flips = _by_transition(searched, "mediation-97")
     flip = flips[("STAR", "NOT_ELIGIBLE")]
     assert [c.step_id for c in flip.causes] == ["mediation_success_96"]
     rate = dict(flip.readings)["mediation_success_rate"]
@@ -65,15 +71,15 @@ def test_mediation_success_raised_finds_offices_that_lose(amended) -> None:  # t
     assert ("RETAINED", "REVOCATION_RECOMMENDED") in flips
 
 
-def test_staff_raised_is_found_at_the_boundary(amended) -> None:  # type: ignore[no-untyped-def]
-    flips = _by_transition(STAR, amended["staff-8"])
+def test_staff_raised_is_found_at_the_boundary(searched) -> None:  # type: ignore[no-untyped-def]
+    flips = _by_transition(searched, "staff-8")
     flip = flips[("STAR", "NOT_ELIGIBLE")]
     assert dict(flip.readings)["staff_count"] == 7
     assert [c.step_id for c in flip.causes] == ["min_staff"]
 
 
-def test_promotion_title_removed_moves_provincial_offices(amended) -> None:  # type: ignore[no-untyped-def]
-    flips = _by_transition(STAR, amended["titles"])
+def test_promotion_title_removed_moves_provincial_offices(searched) -> None:  # type: ignore[no-untyped-def]
+    flips = _by_transition(searched, "titles")
     # only offices that promotion decided (or could have: UNDECIDED) move
     assert {old for old, _ in flips} <= {"DIRECT_PROMOTION", "UNDECIDED"}
     assert {("DIRECT_PROMOTION", "STAR"), ("DIRECT_PROMOTION", "NOT_ELIGIBLE"),
@@ -84,9 +90,9 @@ def test_promotion_title_removed_moves_provincial_offices(amended) -> None:  # t
         assert [c.step_id for c in flips[transition].causes] == ["holds_promotion_title"]
 
 
-def test_the_director_settles_the_amendments_without_undirected_draws(amended) -> None:  # type: ignore[no-untyped-def]
+def test_the_director_settles_the_amendments_without_undirected_draws(searched) -> None:  # type: ignore[no-untyped-def]
     for name in AMENDMENTS:
-        result = flip_search(STAR, amended[name], max_examples=300)
+        result = searched[name]
         assert result.directed and result.flips, name
         assert result.undirected == "", name  # the director found them: no fallback ran
         assert result.examples <= 300
@@ -109,14 +115,13 @@ def test_assert_same_verdicts_shows_facts_that_matter_and_both_explanations(amen
     assert "allow={" in message and "('NOT_ELIGIBLE', 'STAR')" in message
 
 
-def test_allow_accepts_the_intended_flips(amended) -> None:  # type: ignore[no-untyped-def]
-    meant = {f.transition for f in find_verdict_changes(STAR, amended["staff-8"])}
+def test_allow_accepts_the_intended_flips(amended, searched) -> None:  # type: ignore[no-untyped-def]
+    meant = {f.transition for f in searched["staff-8"].flips}
     assert_same_verdicts(STAR, amended["staff-8"], allow=meant)
 
 
-def test_offices_keep_only_the_facts_the_decision_needs(amended) -> None:  # type: ignore[no-untyped-def]
-    result = direct_flips(STAR, amended["titles"])
-    office = result.offices[("DIRECT_PROMOTION", "INADMISSIBLE")]
+def test_offices_keep_only_the_facts_the_decision_needs(searched) -> None:  # type: ignore[no-untyped-def]
+    office = _by_transition(searched, "titles")[("DIRECT_PROMOTION", "INADMISSIBLE")].office
     # inadmissible under the new version: the criteria of the standards are never read
     assert "floor_area_m2" not in office
     assert len(office) < 12
