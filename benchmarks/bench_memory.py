@@ -7,8 +7,8 @@
    bad on purpose (a negative area, an unknown honour, a date in the wrong format, a line that is
    not JSON), so that the error path is measured too.
 2. Reads the file back line by line; each line is parsed, validated and evaluated with
-   :func:`mingxing_rules.evaluate` (the full row is computed; Step objects are built only when a
-   trace is read, as in any batch that writes outcomes), and ``id,outcome`` is written out.
+   :func:`mingxing_rules.engine.evaluate` (the full row is computed; Step objects are built only
+   when a trace is read, as in any batch that writes outcomes), and ``id,outcome`` is written out.
 3. Reports throughput, the outcome counts (which must add up to the number of lines, errors
    included: nothing is silently dropped), the resident memory sampled along the way, and the
    peak resident set size of the process (``resource.getrusage``). Target: under 200 MB.
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mingxing_rules import InputError, Ruleset, evaluate, load_ruleset
-from mingxing_rules.model import FactSpec
+from mingxing_rules.ruleset.model import FactSpec
 
 sys.path.insert(0, str(Path(__file__).parent))
 from population import clamp_rates, rate_pairs

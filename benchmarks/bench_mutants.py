@@ -3,7 +3,8 @@
 
     python benchmarks/bench_mutants.py [--every N] [--kind KIND ...] [--max-examples 300]
 
-For each mutant (mingxing_rules.mutants): is it shown equivalent (no verdict can change)? If
+For each mutant (mingxing_rules.regression.mutants): is it shown equivalent (no verdict can
+change)? If
 not, does `flip_search(star, mutant, max_examples=300)`, without a population, find an office
 whose verdict changes? The score is detected / (mutants not shown equivalent). Also, side by
 side in one process: the four one-line amendments of the issue, searched by the directed search
@@ -28,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_evaluate import machine
 
 from mingxing_rules import Ruleset, load_ruleset
-from mingxing_rules.compile import compile_ruleset
-from mingxing_rules.expr import parse, to_text
-from mingxing_rules.impact import flip_search
-from mingxing_rules.mutants import KINDS, equivalence, mutants
+from mingxing_rules.compile.codegen import compile_ruleset
+from mingxing_rules.language.expr import parse, to_text
+from mingxing_rules.regression.impact import flip_search
+from mingxing_rules.regression.mutants import KINDS, equivalence, mutants
 
 TITLES = "['national_model', 'national_advanced', 'five_good', 'provincial_excellent']"
 

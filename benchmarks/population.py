@@ -11,7 +11,7 @@ import random
 from typing import Any
 
 from mingxing_rules import Ruleset
-from mingxing_rules.expr import Binary, Name
+from mingxing_rules.language.expr import Binary, Name
 from mingxing_rules.strategies import boundary_values
 
 

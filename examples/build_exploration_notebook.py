@@ -25,9 +25,9 @@ import json
 from pathlib import Path
 
 from mingxing_rules import evaluate, load_ruleset
-from mingxing_rules.batch import evaluate_many
+from mingxing_rules.engine.batch import evaluate_many
 from mingxing_rules.gap import gap
-from mingxing_rules.whatif import what_if
+from mingxing_rules.regression.whatif import what_if
 
 # the notebook runs from examples/ (Jupyter) or from the repository root
 HERE = Path("offices") if Path("offices").is_dir() else Path("examples/offices")

@@ -7,8 +7,10 @@ library does not import Hypothesis: ``mingxing_rules.strategies`` and ``mingxing
 
 from __future__ import annotations
 
-from .batch import BatchResult, evaluate_many, iter_evaluate, read_offices
-from .diff import Change, RulesetDiff, diff_rulesets
+from .engine.batch import BatchResult, evaluate_many, iter_evaluate, read_offices
+from .engine.evaluate import decide, evaluate
+from .engine.office import Office
+from .engine.trace import Reading, Status, Step, Trace, Verdict
 from .errors import (
     BackendMismatchError,
     BackendUnavailableError,
@@ -20,16 +22,22 @@ from .errors import (
     RulesetError,
     RulesetProblem,
 )
-from .evaluate import decide, evaluate
 from .explain import render
 from .gap import Gap, gap
-from .impact import Cause, Flip, FlipSearch, Impact, find_verdict_changes, flip_search, impact
-from .load import Ruleset, bundled_rulesets, check_ruleset, load_ruleset
-from .model import Text, Threshold
-from .mutants import Equivalence, Mutant, equivalence, mutants
-from .office import Office
-from .trace import Reading, Status, Step, Trace, Verdict
-from .whatif import WhatIf, what_if
+from .regression.diff import Change, RulesetDiff, diff_rulesets
+from .regression.impact import (
+    Cause,
+    Flip,
+    FlipSearch,
+    Impact,
+    find_verdict_changes,
+    flip_search,
+    impact,
+)
+from .regression.mutants import Equivalence, Mutant, equivalence, mutants
+from .regression.whatif import WhatIf, what_if
+from .ruleset.load import Ruleset, bundled_rulesets, check_ruleset, load_ruleset
+from .ruleset.model import Text, Threshold
 
 __version__ = "0.1.0"
 

@@ -36,13 +36,23 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import yaml
 
-from .expr import BoolOp, Call, Compare, Expr, ExprSyntaxError, Literal, Name, names_in, parse
-from .model import DerivedSpec, FactSpec, RulesetSpec, Text, Threshold
-from .trace import Status, Step, Trace
+from .engine.trace import Status, Step, Trace
+from .language.expr import (
+    BoolOp,
+    Call,
+    Compare,
+    Expr,
+    ExprSyntaxError,
+    Literal,
+    Name,
+    names_in,
+    parse,
+)
+from .ruleset.model import DerivedSpec, FactSpec, RulesetSpec, Text, Threshold
 
 if TYPE_CHECKING:
-    from .load import Ruleset
-    from .trace import Reading, Verdict
+    from .engine.trace import Reading, Verdict
+    from .ruleset.load import Ruleset
 
 __all__ = [
     "FORMATS",
@@ -104,7 +114,7 @@ def ruleset_spec_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Ruleset
         spec: RulesetSpec = program.spec
         return spec
     from .errors import MingxingError
-    from .load import bundled_rulesets, load_ruleset
+    from .ruleset.load import bundled_rulesets, load_ruleset
 
     if verdict.ruleset_id not in bundled_rulesets():
         return None
@@ -337,7 +347,7 @@ def _parsed(condition: str) -> Expr | None:
 
 def ratio_parts(condition: str) -> tuple[str, str] | None:
     """``(numerator, denominator)`` when a derived value is ``a / b``."""
-    from .expr import Binary
+    from .language.expr import Binary
 
     tree = _parsed(condition)
     if isinstance(tree, Binary) and tree.op == "/" and isinstance(tree.left, Name) and isinstance(

@@ -62,7 +62,9 @@ from typing import Any
 
 import attrs
 
-from .compile import NA, CompiledProgram, NodeInfo
+from .compile.codegen import NA, CompiledProgram, NodeInfo
+from .engine.office import Office
+from .engine.trace import Verdict, json_value
 from .explain import (
     HTML_STYLE,
     Wording,
@@ -72,7 +74,7 @@ from .explain import (
     ratio_parts,
     threshold_holds,
 )
-from .expr import (
+from .language.expr import (
     Binary,
     BoolOp,
     Call,
@@ -85,10 +87,8 @@ from .expr import (
     iter_nodes,
     names_in,
 )
-from .load import Ruleset, load_ruleset
-from .model import FactSpec, Text, Threshold
-from .office import Office
-from .trace import Verdict, json_value
+from .ruleset.load import Ruleset, load_ruleset
+from .ruleset.model import FactSpec, Text, Threshold
 
 __all__ = ["Change", "Gap", "GapGroup", "GapItem", "Provide", "gap", "office_from_verdict"]
 
@@ -331,7 +331,7 @@ class _Analysis:
     def __init__(self, ruleset: Ruleset, office: Office, target: str) -> None:
         spec = ruleset.spec
         if target not in spec.outcomes:
-            from ._types import suggest
+            from .language.typecheck import suggest
 
             hint = suggest(target, spec.outcomes)
             extra = f" (did you mean {hint!r}?)" if hint else ""
@@ -1012,7 +1012,7 @@ def condition_thresholds_of(info: NodeInfo) -> tuple[Threshold, ...]:
 
 def _step_thresholds(info: NodeInfo) -> tuple[Threshold, ...]:
     """Thresholds of the condition only (``applies_if`` thresholds are not requirements)."""
-    from .trace import Status, Step
+    from .engine.trace import Status, Step
 
     spec = info.spec
     if spec is None:
@@ -1027,9 +1027,7 @@ def _first_index(program: CompiledProgram, steps: list[str]) -> int:
 
 
 def _outcome(program: CompiledProgram, row: tuple[Any, ...]) -> str:
-    from .evaluate import _decide
-
-    return _decide(program, row)[0]
+    return program.plan.decide(row).outcome
 
 
 def _conjunct_refs(condition: Expr | None, index: Mapping[str, int]) -> list[str] | None:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mingxing_rules import evaluate, load_ruleset
-from mingxing_rules.load import Ruleset
-from mingxing_rules.model import Threshold
-from mingxing_rules.trace import Status, Step, Verdict
+from mingxing_rules.engine.trace import Status, Step, Verdict
+from mingxing_rules.ruleset.load import Ruleset
+from mingxing_rules.ruleset.model import Threshold
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESET_PATH = ROOT / "rulesets" / "star-judicial-office.yaml"
@@ -126,6 +126,21 @@ def check_bound(step: Step, bound: Bound) -> None:
     assert bound.threshold in step.thresholds, step.thresholds
     read = {reading.name for reading in step.reads}
     assert bound.threshold.fact in read, (bound.threshold.fact, read)
+
+
+def check_bound_value(step: Step, bound: Bound, changes: dict[str, Any]) -> None:
+    """Besides :func:`check_bound`: the trace shows the value read for the compared fact — the
+    office's own value when the case changed it, a known value otherwise (a derived rate
+    computed from the changed counts)."""
+    check_bound(step, bound)
+    value = reading(step, bound.threshold.fact)
+    if bound.threshold.fact in changes:
+        given = changes[bound.threshold.fact]
+        if isinstance(given, dict):  # a panel finding: {"met": ..., "evidence": ...}
+            given = given["met"]
+        assert value == given, (value, changes)
+    else:
+        assert value is not None, (bound.threshold.fact, changes)
 
 
 def reading(step: Step, name: str) -> Any:

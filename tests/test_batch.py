@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mingxing_rules import InputError, evaluate, load_ruleset
-from mingxing_rules.batch import (
+from mingxing_rules.cli import main
+from mingxing_rules.engine.batch import (
     RowError,
     convert_cell,
     evaluate_many,
@@ -24,7 +25,6 @@ from mingxing_rules.batch import (
     matrix_html,
     read_offices,
 )
-from mingxing_rules.cli import main
 from mingxing_rules.strategies import offices
 
 ROOT = Path(__file__).resolve().parent.parent

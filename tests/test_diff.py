@@ -9,7 +9,7 @@ import pytest
 from regression_helpers import AMENDMENT, reordered_rules, variant
 
 from mingxing_rules import load_ruleset
-from mingxing_rules.diff import diff_rulesets
+from mingxing_rules.regression.diff import diff_rulesets
 
 
 @pytest.fixture(scope="module")

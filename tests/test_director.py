@@ -9,7 +9,7 @@ import pytest
 from regression_helpers import AMENDMENT, variant
 
 from mingxing_rules import evaluate, load_ruleset
-from mingxing_rules.director import (
+from mingxing_rules.regression.director import (
     INVALID,
     Structure,
     constant_outcomes,
@@ -17,7 +17,7 @@ from mingxing_rules.director import (
     node_equivalent,
     shared_nodes,
 )
-from mingxing_rules.impact import find_verdict_changes, flip_search
+from mingxing_rules.regression.impact import find_verdict_changes, flip_search
 from mingxing_rules.testing import VerdictChangeError, assert_same_verdicts
 
 STAR = load_ruleset("star-judicial-office")

@@ -30,8 +30,8 @@ from mingxing_rules.backends.durable import (
 from mingxing_rules.backends.verified import VerifiedBackend
 from mingxing_rules.cli import main
 from mingxing_rules.cli._check_durable import durable_problems
-from mingxing_rules.compile import CompiledProgram
-from mingxing_rules.office import Office
+from mingxing_rules.compile.codegen import CompiledProgram
+from mingxing_rules.engine.office import Office
 
 STAR = load_ruleset("star-judicial-office")
 

@@ -25,7 +25,7 @@ from durable_helpers import RULESET_FILES, exotic_text
 from mingxing_rules import InputError, Ruleset, evaluate, load_ruleset
 from mingxing_rules.backends.durable import DurableBackend
 from mingxing_rules.backends.verified import row_differences
-from mingxing_rules.model import FactSpec, Threshold
+from mingxing_rules.ruleset.model import FactSpec, Threshold
 from mingxing_rules.strategies import fact_values, offices, passing_offices
 
 BACKEND = DurableBackend()

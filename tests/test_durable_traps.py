@@ -37,7 +37,7 @@ from mingxing_rules.backends.durable import (  # noqa: E402
     host,
     translate,
 )
-from mingxing_rules.office import Office  # noqa: E402
+from mingxing_rules.engine.office import Office  # noqa: E402
 from mingxing_rules.strategies import offices  # noqa: E402
 
 STAR = load_ruleset("star-judicial-office")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mingxing_rules.expr import (
+from mingxing_rules.language.expr import (
     LIMITS,
     BoolOp,
     Compare,

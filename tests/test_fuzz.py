@@ -27,12 +27,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mingxing_rules import InputError, Ruleset, Verdict, evaluate, load_ruleset
-from mingxing_rules._lint import lint
-from mingxing_rules._yaml import SourceMap, read_yaml
-from mingxing_rules.compile import compile_ruleset
+from mingxing_rules.compile.codegen import compile_ruleset
 from mingxing_rules.errors import RulesetError
-from mingxing_rules.expr import Expr, ExprSyntaxError, parse
-from mingxing_rules.validate import check_document
+from mingxing_rules.language.expr import Expr, ExprSyntaxError, parse
+from mingxing_rules.ruleset.lint import lint
+from mingxing_rules.ruleset.source import SourceMap, read_yaml
+from mingxing_rules.ruleset.validate import check_document
 
 HERE = Path(__file__).parent
 REGRESSIONS = HERE / "fuzz_regressions"

@@ -11,7 +11,7 @@ from regression_helpers import AMENDMENT, OFFICES, variant
 
 from mingxing_rules import load_ruleset
 from mingxing_rules.errors import InputError
-from mingxing_rules.impact import find_verdict_changes, impact, load_population
+from mingxing_rules.regression.impact import find_verdict_changes, impact, load_population
 
 
 @pytest.fixture(scope="module")

@@ -269,8 +269,8 @@ def test_a_batch_reports_every_bad_row_and_evaluates_every_good_one() -> None:
 
 
 def test_the_batch_module_reports_every_bad_line_of_a_json_lines_file(tmp_path: Path) -> None:
-    """The same through :func:`mingxing_rules.batch.iter_evaluate`, reading a file."""
-    batch = pytest.importorskip("mingxing_rules.batch")
+    """The same through :func:`mingxing_rules.engine.batch.iter_evaluate`, reading a file."""
+    batch = pytest.importorskip("mingxing_rules.engine.batch")
     good = [json.loads(p.read_text("utf-8")) for p in sorted(EXAMPLES.glob("*.json"))][:6]
     rows: list[Any] = [good[0], bad_office("floor_area_m2", -5), good[1], "{not json",
                        good[2], bad_office("honours", ["gold_star"]), *good[3:],

@@ -19,11 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mingxing_rules import RulesetError, RulesetProblem, check_ruleset, load_ruleset
-from mingxing_rules._lint import LINT_CODES, lint, lint_spec
-from mingxing_rules._yaml import read_yaml
-from mingxing_rules.compile import compile_ruleset
-from mingxing_rules.model import RulesetSpec
-from mingxing_rules.validate import check_document
+from mingxing_rules.compile.codegen import compile_ruleset
+from mingxing_rules.ruleset.lint import LINT_CODES, lint, lint_spec
+from mingxing_rules.ruleset.model import RulesetSpec
+from mingxing_rules.ruleset.source import read_yaml
+from mingxing_rules.ruleset.validate import check_document
 
 HEAD = """\
 format: mingxing-rules/1

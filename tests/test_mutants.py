@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from mingxing_rules import diff_rulesets, load_ruleset
-from mingxing_rules.director import INVALID, UNDECIDED
-from mingxing_rules.impact import flip_search
-from mingxing_rules.mutants import KINDS, Mutant, equivalence, mutants
+from mingxing_rules.regression.director import INVALID, UNDECIDED
+from mingxing_rules.regression.impact import flip_search
+from mingxing_rules.regression.mutants import KINDS, Mutant, equivalence, mutants
 
 STAR = load_ruleset("star-judicial-office")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from star_helpers import SOURCE_PATH, compact, passing_office, source_text, star, verdict_of
 
-from mingxing_rules.model import NodeSpec
+from mingxing_rules.ruleset.model import NodeSpec
 
 SEED_COPY = Path("/work/shared/seed/mingxing-opinion.zh.txt")
 CLAUSE = re.compile(r"^[一二三四五六](\([一二三]\)(\d{1,2})?)?$")

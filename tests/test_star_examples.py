@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import pytest
 from star_helpers import EXAMPLES, FAIL, example, star, verdict_of
 
-from mingxing_rules.trace import Step
+from mingxing_rules.engine.trace import Step
 
 
 class Expected(NamedTuple):

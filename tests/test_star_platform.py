@@ -25,7 +25,7 @@ from star_helpers import (
 )
 
 from mingxing_rules.errors import InputError
-from mingxing_rules.model import Threshold
+from mingxing_rules.ruleset.model import Threshold
 
 
 def mediation(received: int, mediated: int, resolved: int) -> dict[str, int]:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from star_helpers import PASS, passing_office, star, verdict_of, with_
 
 from mingxing_rules import decide
-from mingxing_rules.model import FactSpec, Threshold
+from mingxing_rules.ruleset.model import FactSpec, Threshold
 from mingxing_rules.strategies import offices, passing_offices
 
 TITLES = ["national_model", "national_advanced", "five_good", "provincial_excellent"]

@@ -21,7 +21,7 @@ from star_helpers import (
     with_,
 )
 
-from mingxing_rules.model import Threshold
+from mingxing_rules.ruleset.model import Threshold
 
 AREAS = ["people_mediation", "community_correction", "resettlement_assistance", "legal_aid"]
 EQUIPMENT = ["computer", "printer", "fax", "scanner", "telephone", "camera", "voice_recorder"]

@@ -11,7 +11,7 @@ from hypothesis.errors import InvalidArgument
 from regression_helpers import AMENDMENT
 
 from mingxing_rules import load_ruleset
-from mingxing_rules.model import FactSpec, Text, Threshold
+from mingxing_rules.ruleset.model import FactSpec, Text, Threshold
 from mingxing_rules.strategies import boundary_values, offices
 
 STAR = load_ruleset("star-judicial-office")

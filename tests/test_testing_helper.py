@@ -10,7 +10,7 @@ from hypothesis import settings
 from regression_helpers import OFFICES, reordered_rules, variant
 
 from mingxing_rules import load_ruleset
-from mingxing_rules.impact import find_verdict_changes
+from mingxing_rules.regression.impact import find_verdict_changes
 from mingxing_rules.testing import CI_PROFILE, VerdictChangeError, assert_same_verdicts
 
 STAR = load_ruleset("star-judicial-office")

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mingxing_rules import InputError, Status, evaluate, load_ruleset
+from mingxing_rules.regression.whatif import what_if
 from mingxing_rules.strategies import fact_values, offices
-from mingxing_rules.whatif import what_if
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESET = load_ruleset("star-judicial-office")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mingxing_rules import load_ruleset
-from mingxing_rules.diff import diff_rulesets
-from mingxing_rules.impact import find_verdict_changes, impact
+from mingxing_rules.regression.diff import diff_rulesets
+from mingxing_rules.regression.impact import find_verdict_changes, impact
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,9 +22,9 @@ def availability() -> tuple[bool, str]:
     try:
         importlib.import_module("durable_rules_engine")
     except ImportError as exc:  # not installed, or built but not importable (Python 3.13+)
-        from .durable import _unavailable_message
+        from .durable import unavailable_message
 
-        return False, _unavailable_message(exc)
+        return False, unavailable_message(exc)
     try:
         from importlib.metadata import version
 
@@ -38,7 +38,7 @@ def install() -> None:
     available, detail = availability()
     if not available:
         raise BackendUnavailableError(detail)
-    from ..evaluate import register_backend
+    from ..engine.evaluate import register_backend
     from .durable import DurableBackend
     from .verified import VerifiedBackend
 

@@ -7,7 +7,7 @@ complementary *fail*, an *unknown* and, with ``applies_if``, a *not applicable* 
 criterion), and chains the results upward: each rule's action posts a result fact, and the
 standards, groups, rules and decision outcomes are join rules over those result facts. The row
 it produces has the same layout as :meth:`CompiledProgram.full`, so verdicts and traces are built
-by the same :func:`~mingxing_rules.evaluate.verdict_from_row`.
+by the same :func:`~mingxing_rules.engine.evaluate.verdict_from_row`.
 
 Three-valued logic in a two-valued engine: for every condition the translator builds three
 *positive* formulas, one for each of true, false and unknown (a missing fact is a ``$nex``
@@ -38,13 +38,8 @@ from typing import Any
 
 import attrs
 
-from ..compile import NA, CompiledProgram
-from ..compile import _all3 as compiled_all3
-from ..compile import _any3 as compiled_any3
-from ..compile import _count3 as compiled_count3
-from ..compile import _date3 as compiled_date3
-from ..compile import _div3 as compiled_div3
-from ..compile import _pow3 as compiled_pow3
+from ..compile.codegen import NA, CompiledProgram
+from ..engine.office import Office
 from ..errors import (
     BackendUnavailableError,
     EvaluationError,
@@ -52,7 +47,7 @@ from ..errors import (
     InputProblem,
     Location,
 )
-from ..expr import (
+from ..language.expr import (
     Binary,
     BoolOp,
     Call,
@@ -68,8 +63,7 @@ from ..expr import (
     names_in,
     to_text,
 )
-from ..model import NodeSpec, RulesetSpec
-from ..office import Office
+from ..ruleset.model import NodeSpec
 
 __all__ = [
     "DurableBackend",
@@ -198,8 +192,40 @@ class _UnsupportedError(Exception):
 Getter = Callable[[dict[str, Any]], Any]
 
 
-# The pre-pass computes exactly what the compiled native code computes: same helpers.
-_all3, _any3, _count3, _date3 = compiled_all3, compiled_any3, compiled_count3, compiled_date3
+# The pre-pass has its own three-valued helpers and arithmetic, written independently of the
+# native compiler's (mingxing_rules/arithmetic.py) from the documented semantics, so that the
+# verified backend catches a bug in either.
+
+
+def _all3(values: Iterable[Any]) -> bool | None:
+    seen = [v for v in values]
+    if any(v is False for v in seen):
+        return False
+    return None if any(v is None for v in seen) else True
+
+
+def _any3(values: Iterable[Any]) -> bool | None:
+    seen = [v for v in values]
+    if any(v is True for v in seen):
+        return True
+    return None if any(v is None for v in seen) else False
+
+
+def _count3(values: Iterable[Any]) -> int | None:
+    seen = list(values)
+    return None if any(v is None for v in seen) else sum(1 for v in seen if v is True)
+
+
+def _date3(year: Any, month: Any, day: Any) -> dt.date | None:
+    if None in (year, month, day):
+        return None
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except (ValueError, OverflowError):
+        return None
+
+
+_LARGEST = float(2**128)  # docs/limits.md: a derived value beyond 2**128 is unknown
 
 
 def _compare(op: str, left: Any, right: Any) -> bool | None:
@@ -221,15 +247,26 @@ def _compare(op: str, left: Any, right: Any) -> bool | None:
 def _arith(op: str, left: Any, right: Any) -> Any:
     if left is None or right is None:
         return None
-    if op == "+":
-        return left + right
-    if op == "-":
-        return left - right
-    if op == "*":
-        return left * right
-    if op == "/":
-        return compiled_div3(left, right)
-    return compiled_pow3(left, right)
+    if op == "/" and right == 0:
+        return None
+    if op == "**" and isinstance(right, int) and abs(right) > 4096 and abs(left) > 1:
+        return None
+    try:
+        if op == "+":
+            result = left + right
+        elif op == "-":
+            result = left - right
+        elif op == "*":
+            result = left * right
+        elif op == "/":
+            result = left / right
+        else:
+            result = left**right
+    except (OverflowError, ZeroDivisionError):
+        return None
+    if isinstance(result, complex) or (isinstance(result, float) and math.isnan(result)):
+        return None
+    return result if abs(result) <= _LARGEST else None
 
 
 class _PrePass:
@@ -373,26 +410,6 @@ class _PrePass:
             value, default = parts
             return lambda env: default(env) if (v := value(env)) is None else v
         raise _UnsupportedError(f"unknown function {func}()")  # pragma: no cover
-
-
-def _topological_derived(spec: RulesetSpec) -> list[str]:
-    derived = {d.name: d for d in spec.derived}
-    order: list[str] = []
-    visiting: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in order or name in visiting:
-            return
-        visiting.add(name)
-        for dep in names_in(derived[name].expr):
-            if dep in derived:
-                visit(dep)
-        visiting.discard(name)
-        order.append(name)
-
-    for name in derived:
-        visit(name)
-    return order
 
 
 # =================================================================================================
@@ -1171,10 +1188,9 @@ def translate(program: CompiledProgram) -> Translation:
     the same text, so the ruleset name (``id@version#digest``) identifies it across processes.
     """
     tr = _Translator(program)
-    spec = program.spec
 
     derived_getters: list[tuple[str, Getter]] = []
-    for name in _topological_derived(spec):
+    for name in (n.id for n in program.plan.order if n.kind == "derived"):
         item = tr.derived[name]
         try:
             derived_getters.append((name, tr.prepass.compile(item.expr)))
@@ -1189,7 +1205,7 @@ def translate(program: CompiledProgram) -> Translation:
     # nodes in dependency order, so that constant nodes fold into the conditions reading them
     plans: dict[str, _NodePlan] = {}
     failed = tr.failed
-    for node_id in _node_order(program):
+    for node_id in (n.id for n in program.plan.order if n.kind != "derived"):
         node = tr.node_specs[node_id]
         tr.current = node
         if node.kind in ("standard", "group"):
@@ -1264,29 +1280,6 @@ def _chunk_all_of(tr: _Translator, plan: _NodePlan, plans: dict[str, _NodePlan])
             grouped.append(chunk_id)
         live = tuple(grouped)
     plans[plan.id] = attrs.evolve(plans[plan.id], all_of=_AllOf(live, plan.all_of.constants))
-
-
-def _node_order(program: CompiledProgram) -> list[str]:
-    """Node ids with every dependency first (constants must be known before their readers)."""
-    infos = {i.id: i for i in program.layout if i.kind != "derived"}
-    order: list[str] = []
-    done: set[str] = set()
-    for start, info in infos.items():
-        if start in done:
-            continue
-        done.add(start)
-        stack: list[tuple[str, Iterator[str]]] = [(start, iter(info.depends_on))]
-        while stack:
-            current, deps = stack[-1]
-            for dep in deps:
-                if dep in infos and dep not in done:
-                    done.add(dep)
-                    stack.append((dep, iter(infos[dep].depends_on)))
-                    break
-            else:
-                stack.pop()
-                order.append(current)
-    return order
 
 
 class _Emitter:
@@ -1729,7 +1722,7 @@ class DurableHost:
         try:
             engine = importlib.import_module("durable_rules_engine")
         except ImportError as exc:  # e.g. Python 3.13: undefined symbol PyEval_CallObject
-            raise BackendUnavailableError(_unavailable_message(exc)) from exc
+            raise BackendUnavailableError(unavailable_message(exc)) from exc
         self._engine: Any = engine
         self._lock = threading.RLock()
         self._rulesets: dict[str, DurableRuleset] = {}
@@ -1873,7 +1866,7 @@ class DurableHost:
 _UNSET: Any = object()
 
 
-def _unavailable_message(exc: BaseException) -> str:
+def unavailable_message(exc: BaseException) -> str:
     import sys
 
     version = ".".join(map(str, sys.version_info[:3]))

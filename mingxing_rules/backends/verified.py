@@ -19,10 +19,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..compile import NA, CompiledProgram
+from ..compile.codegen import NA, CompiledProgram
+from ..engine.evaluate import Backend, NativeBackend
+from ..engine.office import Office
 from ..errors import BackendMismatchError
-from ..evaluate import Backend, NativeBackend
-from ..office import Office
 
 __all__ = ["VerifiedBackend", "row_differences"]
 

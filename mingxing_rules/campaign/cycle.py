@@ -48,7 +48,7 @@ from .register import (
 )
 
 if TYPE_CHECKING:
-    from mingxing_rules.load import Ruleset
+    from mingxing_rules.ruleset.load import Ruleset
 
 __all__ = [
     "CycleDecision",

@@ -49,7 +49,7 @@ def _add_ruleset_args(parser: argparse.ArgumentParser) -> None:
 
 def ruleset_from_args(args: argparse.Namespace) -> Any:
     """Load the ruleset named by ``--ruleset`` with ``--option`` overrides."""
-    from ..load import load_ruleset
+    from ..ruleset.load import load_ruleset
 
     options: dict[str, Any] = {}
     for item in getattr(args, "option", []) or []:
@@ -74,7 +74,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not args.offices:
         _error("give office JSON files, or --batch FILE")
         return EXIT_USAGE
-    from ..evaluate import evaluate
+    from ..engine.evaluate import evaluate
 
     ruleset = ruleset_from_args(args)
     status = EXIT_OK
@@ -101,7 +101,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ..load import check_ruleset, load_ruleset
+    from ..ruleset.load import check_ruleset, load_ruleset
 
     worst = EXIT_OK
     for path in args.rulesets:

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from ..batch import (
+from ..engine.batch import (
     BatchResult,
     RowError,
     Tally,
@@ -35,9 +35,9 @@ from ..batch import (
     record_columns,
     verdict_record,
 )
+from ..engine.trace import Verdict
 from ..errors import InputError, MingxingError, RulesetError
-from ..load import load_ruleset
-from ..trace import Verdict
+from ..ruleset.load import load_ruleset
 
 __all__ = ["run_batch"]
 

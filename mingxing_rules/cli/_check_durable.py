@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import attrs
 
-from ..compile import CompiledProgram
+from ..compile.codegen import CompiledProgram
 from ..errors import RulesetProblem
-from ..load import Ruleset
+from ..ruleset.load import Ruleset
 
 __all__ = ["durable_problems"]
 

@@ -72,9 +72,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..diff import diff_rulesets
-    from ..impact import FlipSearch, Impact, flip_search, impact
-    from ..load import load_ruleset
+    from ..regression.diff import diff_rulesets
+    from ..regression.impact import FlipSearch, Impact, flip_search, impact
+    from ..ruleset.load import load_ruleset
 
     if args.search < 0:
         print("mingxing: error: --search must be 0 or more", file=sys.stderr)

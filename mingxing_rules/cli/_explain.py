@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..engine.evaluate import evaluate
+from ..engine.trace import TRACE_FORMAT, Verdict
 from ..errors import InputError, InputProblem, MingxingError, RulesetError
-from ..evaluate import evaluate
 from ..explain import render
 from ..gap import gap, render_gap
-from ..load import Ruleset, load_ruleset
-from ..trace import TRACE_FORMAT, Verdict
+from ..ruleset.load import Ruleset, load_ruleset
 
 __all__ = ["add_parser", "run"]
 

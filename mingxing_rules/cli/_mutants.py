@@ -27,7 +27,7 @@ equivalent undetected."""
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``mutants`` sub-command."""
-    from ..mutants import KINDS
+    from ..regression.mutants import KINDS
 
     parser = subparsers.add_parser(
         "mutants", help="single-change mutants of a ruleset and the mutation score",
@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..load import load_ruleset
-    from ..mutants import equivalence, mutants
+    from ..regression.mutants import equivalence, mutants
+    from ..ruleset.load import load_ruleset
 
     if args.max_examples < 1:
         print("mingxing: error: --max-examples must be 1 or more", file=sys.stderr)
@@ -118,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _score(ruleset: Any, mutant: Any, max_examples: int, counts: dict[str, int],
            equivalence: Any) -> dict[str, Any]:
-    from ..impact import flip_search
+    from ..regression.impact import flip_search
 
     shown = equivalence(ruleset, mutant)
     if shown.equivalent:

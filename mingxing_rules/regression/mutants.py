@@ -16,7 +16,7 @@ change none (shown by reasoning over finite domains, never guessed), so the deno
 honest.
 
 >>> from mingxing_rules import load_ruleset
->>> from mingxing_rules.mutants import mutants
+>>> from mingxing_rules.regression.mutants import mutants
 >>> star = load_ruleset("star-judicial-office")
 >>> found = list(mutants(star, targets=["floor_area"]))
 >>> [(m.kind, m.description) for m in found]  # doctest: +NORMALIZE_WHITESPACE
@@ -34,16 +34,9 @@ from typing import Any
 
 import attrs
 
-from .compile import compile_ruleset
-from .director import (
-    Structure,
-    constant_outcomes,
-    node_equivalent,
-    outcomes_never_both,
-    shared_nodes,
-)
-from .errors import RulesetError
-from .expr import (
+from ..compile.codegen import compile_ruleset
+from ..errors import RulesetError
+from ..language.expr import (
     Binary,
     BoolOp,
     Call,
@@ -58,8 +51,15 @@ from .expr import (
     names_in,
     to_text,
 )
-from .load import Ruleset
-from .model import FactSpec, NodeSpec, OptionSpec, RulesetSpec
+from ..ruleset.load import Ruleset
+from ..ruleset.model import FactSpec, NodeSpec, OptionSpec, RulesetSpec
+from .director import (
+    Structure,
+    constant_outcomes,
+    node_equivalent,
+    outcomes_never_both,
+    shared_nodes,
+)
 
 __all__ = ["KINDS", "Equivalence", "Mutant", "equivalence", "mutants"]
 
@@ -241,7 +241,7 @@ def _explicit_options(ruleset: Ruleset) -> dict[str, Any]:
 
 def _build(base: Ruleset, spec: RulesetSpec, options: Mapping[str, Any]) -> tuple[
         Ruleset | None, str]:
-    from . import _lint  # the load-time analysis (E301), as load_ruleset runs it
+    from ..ruleset import lint  # the load-time analysis (E301), as load_ruleset runs it
 
     problem = _reference_problem(spec)
     if problem:
@@ -250,7 +250,7 @@ def _build(base: Ruleset, spec: RulesetSpec, options: Mapping[str, Any]) -> tupl
         program = compile_ruleset(spec, options)
     except RulesetError as exc:
         return None, str(exc).splitlines()[0]
-    impossible = [p for p in _lint.lint(spec, program)
+    impossible = [p for p in lint.lint(spec, program)
                   if p.code == "W301" and " can never pass" in p.message]
     if impossible:
         return None, "refused at load (E301): " + impossible[0].message

@@ -1,8 +1,8 @@
 """The validated ruleset, as frozen data.
 
-:func:`mingxing_rules.validate.validate_ruleset` builds these from a YAML document; the compiler
-reads them. They keep the source text of every condition and where it came from, so a compiled
-ruleset can always say what it encodes and where.
+:func:`mingxing_rules.ruleset.validate.validate_ruleset` builds these from a YAML document; the
+compiler reads them. They keep the source text of every condition and where it came from, so a
+compiled ruleset can always say what it encodes and where.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 import attrs
 
-from .errors import Location
-from .expr import Expr
+from ..errors import Location
+from ..language.expr import Expr
 
 __all__ = [
     "DerivedSpec",

@@ -31,11 +31,11 @@ from typing import IO, Any
 
 import attrs
 
-from .errors import InputError, InputProblem
+from ..errors import InputError, InputProblem
+from ..explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, office_label
+from ..ruleset.load import Ruleset, load_ruleset
+from ..ruleset.model import FactSpec, Text
 from .evaluate import evaluate
-from .explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, office_label
-from .load import Ruleset, load_ruleset
-from .model import FactSpec, Text
 from .trace import Status, Verdict
 
 __all__ = [
@@ -401,9 +401,6 @@ class Tally:
         )
 
 
-_STATUS_OF = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}
-
-
 def statuses(verdict: Verdict, step_ids: tuple[str, ...]) -> tuple[Status, ...]:
     """The status of each step, read from the compiled row when the trace is not built yet (so
     that summaries of large batches do not build thousands of step objects)."""
@@ -483,7 +480,7 @@ def _render_summary(summary: BatchSummary, lang: str, fmt: str) -> str:
             out += ["", heading + colon, *(f"  {line}" for line in lines)]
         return "\n".join(out) + "\n"
     if fmt == "md":
-        from .explain import _md_escape as e
+        from ..explain import _md_escape as e
 
         out = [f"**{e(title)}**"]
         for heading, lines in sections:

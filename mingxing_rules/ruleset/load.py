@@ -16,11 +16,14 @@ from typing import Any
 
 import attrs
 
-from ._yaml import read_yaml
-from .compile import CompiledProgram, compile_ruleset
-from .errors import InputError, RulesetError, RulesetProblem
+from ..compile.codegen import CompiledProgram, compile_ruleset
+from ..compile.plan import Plan
+from ..engine.office import Office, OfficeSchema, derived_problems
+from ..errors import InputError, RulesetError, RulesetProblem
+from ..language.typecheck import suggest
+from . import lint
 from .model import RulesetSpec, Text
-from .office import Office, OfficeSchema, derived_problems
+from .source import read_yaml
 from .validate import check_document, validate_ruleset
 
 __all__ = ["Ruleset", "bundled_rulesets", "check_ruleset", "load_ruleset", "rulesets_dir"]
@@ -28,10 +31,11 @@ __all__ = ["Ruleset", "bundled_rulesets", "check_ruleset", "load_ruleset", "rule
 
 def rulesets_dir() -> Path:
     """Where the bundled rulesets are: inside the installed package, or the source checkout."""
-    packaged = Path(__file__).parent / "rulesets"
+    package = Path(__file__).resolve().parent.parent  # mingxing_rules/
+    packaged = package / "rulesets"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "rulesets"
+    return package.parent / "rulesets"
 
 
 def bundled_rulesets() -> dict[str, Path]:
@@ -78,6 +82,11 @@ class Ruleset:
         return self._program
 
     @property
+    def plan(self) -> Plan:
+        """The compiled plan: every node once, with its static structure (docs/plan.md)."""
+        return self._program.plan
+
+    @property
     def key(self) -> str:
         """``id@version`` plus non-default options: a name for this exact reading."""
         changed = [f"{k}={v}" for (k, v), o in zip(self._program.options, self.spec.options,
@@ -103,9 +112,9 @@ class Ruleset:
         return Ruleset(self.spec, compile_ruleset(self.spec, merged), self.path)
 
     def parse_office(self, data: Any, *, extra: str = "error") -> Office:
-        """Validate an office's data against the fact schema (see :mod:`mingxing_rules.office`)
-        and the bounds of the ruleset's derived values (more disputes resolved than mediated is
-        an error in the data, not a 122 % success rate)."""
+        """Validate an office's data against the fact schema (see
+        :mod:`mingxing_rules.engine.office`) and the bounds of the ruleset's derived values (more
+        disputes resolved than mediated is an error in the data, not a 122 % success rate)."""
         if isinstance(data, Office):
             return data
         office = self._schema.parse(data, extra=extra)
@@ -141,14 +150,12 @@ def _load(path: Path, options: Mapping[str, Any]) -> Ruleset:
 
 
 def _semantic_problems(spec: RulesetSpec, program: CompiledProgram) -> list[RulesetProblem]:
-    """The static analysis of :mod:`._lint`, with one kind of finding made an error (E301): a
+    """The static analysis of :mod:`.lint`, with one kind of finding made an error (E301): a
     criterion or rule whose own condition no office within the declared ranges can meet, for
     any value of the options. Such a condition cannot be what the ruleset means."""
-    from . import _lint
-
     return [attrs.evolve(p, code="E301", severity="error")
             if p.code == "W301" and " can never pass" in p.message else p
-            for p in _lint.lint(spec, program)]
+            for p in lint.lint(spec, program)]
 
 
 def _read_spec(path: Path) -> RulesetSpec:
@@ -180,8 +187,6 @@ def resolve_path(source: str | Path) -> Path:
     bundled = bundled_rulesets()
     if str(source) in bundled:
         return bundled[str(source)]
-    from ._types import suggest
-
     hint = suggest(str(source), bundled)
     extra = f" (did you mean {hint!r}?)" if hint else ""
     raise RulesetError.from_problems([RulesetProblem(

@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 import attrs
 
-from .compile import NA, CompiledProgram
-from .errors import BackendUnavailableError
-from .load import Ruleset, load_ruleset
+from ..compile.codegen import NA, CompiledProgram
+from ..errors import BackendUnavailableError
+from ..ruleset.load import Ruleset, load_ruleset
 from .office import Office
 from .trace import Trace, Verdict
 
@@ -55,7 +55,7 @@ def register_backend(backend: Backend) -> None:
 def get_backend(name: str) -> Backend:
     """The backend called ``name`` (``native``, ``durable``, ``verified``)."""
     if name not in _BACKENDS and name in ("durable", "verified"):
-        from . import backends  # registers them, or says why it cannot
+        from .. import backends  # registers them, or says why it cannot
 
         backends.install()
     try:
@@ -66,63 +66,10 @@ def get_backend(name: str) -> Backend:
         ) from None
 
 
-def _decide(program: CompiledProgram, row: tuple[Any, ...]
-            ) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
-    """(outcome, decided_by, possible outcomes, role of each outcome) from a full row."""
-    outcomes = program.spec.outcomes
-    unknown: list[str] = []
-    winner: str | None = None
-    for outcome_id, position in zip(outcomes, program.outcome_positions, strict=True):
-        value = row[position]
-        if value is True:
-            winner = outcome_id
-            break
-        if value is None:
-            unknown.append(outcome_id)
-    roles: list[str] = []
-    passed_winner = False
-    for outcome_id, position in zip(outcomes, program.outcome_positions, strict=True):
-        value = row[position]
-        if outcome_id == winner:
-            roles.append("possible" if unknown else "selected")
-            passed_winner = True
-        elif passed_winner:
-            roles.append("outranked" if value is True else "not_selected")
-        elif value is None:
-            roles.append("possible")
-        else:
-            roles.append("not_selected")
-    otherwise = program.spec.otherwise.id
-    if unknown:
-        possible = (*unknown, winner if winner else otherwise)
-        return "UNDECIDED", None, possible, tuple(roles)
-    if winner is not None:
-        return winner, winner, (), tuple(roles)
-    return otherwise, otherwise, (), tuple(roles)
-
-
 def _missing_facts(program: CompiledProgram, row: tuple[Any, ...], office: Office,
                    start: tuple[str, ...]) -> tuple[str, ...]:
     """Facts, not provided, read by the unknown steps the undecided outcomes depend on."""
-    missing: list[str] = []
-    seen: set[str] = set()
-    stack = [s for s in start if s in program.index]
-    while stack:
-        step_id = stack.pop(0)
-        if step_id in seen:
-            continue
-        seen.add(step_id)
-        position = program.index[step_id]
-        if row[position] is not None:  # decided steps are not what is missing
-            continue
-        info = program.layout[position]
-        for name in info.reads:
-            if name in program.index:
-                stack.append(name)
-            elif name not in office.facts and name not in missing:
-                missing.append(name)
-        stack.extend(info.depends_on)
-    return tuple(missing)
+    return program.plan.missing_facts(row, office.facts, start)
 
 
 MAX_COMPLETIONS = 256
@@ -165,7 +112,7 @@ def _refine_undecided(program: CompiledProgram, office: Office, missing: tuple[s
         position = program.fast(completed)
         if position == -2:
             row = program.full(completed)
-            _, _, still, _ = _decide(program, row)
+            still = program.plan.decide(row).possible
             reached.update(still)
             results[values] = still
             partial = attrs.evolve(office, facts=completed)
@@ -190,7 +137,8 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
                      backend: str = "native") -> Verdict:
     """Build the verdict for a computed row (shared by every backend)."""
     program = ruleset.program
-    outcome, decided_by, possible, roles = _decide(program, row)
+    outcome, decided_by, possible, roles = attrs.astuple(program.plan.decide(row),
+                                                         recurse=False)
     spec = program.spec
     missing: tuple[str, ...] = ()
     if outcome == "UNDECIDED":
@@ -239,7 +187,7 @@ def evaluate(
 
     ``office`` is plain data (validated against the ruleset's fact schema; every bad field is
     reported at once in an :class:`~mingxing_rules.errors.InputError`) or an already validated
-    :class:`~mingxing_rules.office.Office`. ``ruleset`` is a :class:`Ruleset`, a path, or a
+    :class:`~mingxing_rules.engine.office.Office`. ``ruleset`` is a :class:`Ruleset`, a path, or a
     bundled id (default: the Star Judicial Office ruleset). ``backend`` is ``"native"``,
     ``"durable"`` (durable_rules' Rete engine) or ``"verified"`` (both; raises
     :class:`~mingxing_rules.errors.BackendMismatchError` if they disagree).

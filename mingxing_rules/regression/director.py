@@ -16,7 +16,7 @@ The offices hold only the facts the decision needed (the rest are left out, i.e.
 each example shows the facts that matter.
 
 >>> from mingxing_rules import load_ruleset
->>> from mingxing_rules.director import direct_flips
+>>> from mingxing_rules.regression.director import direct_flips
 >>> old = load_ruleset("star-judicial-office")
 >>> new = load_ruleset("examples/amendment/star-judicial-office-2014.yaml")
 >>> found = direct_flips(old, new)
@@ -45,9 +45,9 @@ from typing import Any
 
 import attrs
 
-from .errors import InputError
-from .evaluate import decide
-from .expr import (
+from ..engine.evaluate import decide
+from ..errors import InputError
+from ..language.expr import (
     Binary,
     BoolOp,
     Call,
@@ -64,8 +64,8 @@ from .expr import (
     names_in,
     to_text,
 )
-from .load import Ruleset
-from .model import FactSpec, NodeSpec, Threshold
+from ..ruleset.load import Ruleset
+from ..ruleset.model import FactSpec, NodeSpec, Threshold
 
 __all__ = ["INVALID", "UNDECIDED", "DirectedResult", "Domains", "Structure", "Variable",
            "constant_outcomes", "direct_flips", "node_equivalent", "outcome_of",
@@ -103,9 +103,9 @@ _UNSET = object()
 class Structure:
     """The static structure of one ruleset, as the director and mutant analysis read it.
 
-    The one place that reads ``ruleset.spec`` and ``ruleset.program.layout``: node
-    definitions, what each node reads, the thresholds on each fact or derived value, the
-    derived values of the form ``count / count`` and the options compiled in.
+    The one place that reads the ruleset's structure: node definitions (``ruleset.spec``), the
+    thresholds on each fact or derived value and the derived values of the form
+    ``count / count`` (``ruleset.plan``), and the options compiled in.
     """
 
     def __init__(self, ruleset: Ruleset) -> None:
@@ -117,20 +117,20 @@ class Structure:
         self.nodes: dict[str, NodeSpec] = {n.id: n for n in spec.nodes}
         self.outcomes: tuple[str, ...] = spec.outcomes
         self.otherwise: str = spec.otherwise.id
+        # thresholds and rate parts come from the compiled plan (the one static structure)
+        plan = ruleset.plan
         self.thresholds: dict[str, list[Threshold]] = {}
-        for info in ruleset.program.layout:
-            for threshold in info.thresholds:
+        for node in plan.nodes:
+            for threshold in node.thresholds:
                 self.thresholds.setdefault(threshold.fact, []).append(threshold)
         self._facts_read: dict[tuple[str, bool], frozenset[str]] = {}
         self._inputs: dict[str, tuple[str, ...]] = {}
         self.values_seen: dict[tuple[str, tuple[Any, ...]], Any] = {}  # see _Evaluator.node
-        self.ratios: dict[str, tuple[str, str]] = {}  # derived -> (numerator, denominator)
-        for derived in spec.derived:
-            expr = derived.expr
-            if (isinstance(expr, Binary) and expr.op == "/" and isinstance(expr.left, Name)
-                    and isinstance(expr.right, Name) and expr.left.name in self.facts
-                    and expr.right.name in self.facts):
-                self.ratios[derived.name] = (expr.left.name, expr.right.name)
+        self.ratios: dict[str, tuple[str, str]] = {  # derived -> (numerator, denominator)
+            node.id: (node.ratio.numerator, node.ratio.denominator)
+            for node in plan.of_kind("derived")
+            if node.ratio is not None and node.ratio.numerator in self.facts
+            and node.ratio.denominator in self.facts}
 
     def kind_of(self, name: str) -> str:
         """``option``, ``fact``, ``derived``, ``node`` or ``unknown``."""

@@ -12,19 +12,18 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
-from ._types import suggest
-from .errors import InputError, InputProblem
-from .model import FactSpec, RulesetSpec
-from .validate import finite_number
-
-if TYPE_CHECKING:
-    from .compile import CompiledProgram
+from ..compile.codegen import CompiledProgram
+from ..errors import InputError, InputProblem
+from ..language.typecheck import suggest
+from ..ruleset.model import FactSpec, RulesetSpec
+from ..ruleset.validate import finite_number
+from .trace import json_value
 
 __all__ = ["IDENTITY_FIELDS", "Office", "OfficeSchema", "derived_problems"]
 
@@ -52,8 +51,6 @@ class Office:
 
     def to_dict(self) -> dict[str, Any]:
         """Back to plain input data (JSON-ready)."""
-        from .trace import json_value
-
         data: dict[str, Any] = {"id": self.id}
         for key in ("name", "county", "note"):
             if getattr(self, key) is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
-import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -30,7 +29,9 @@ from .expr import (
     Name,
     Quantifier,
     Unary,
+    to_text,
 )
+from .visitor import ConstantTooLargeError, ExprVisitor, NotConstantError, constant_value
 
 __all__ = ["FUNCTIONS", "Symbol", "Ty", "TypeProblem", "check", "suggest"]
 
@@ -105,190 +106,168 @@ def _compatible(a: Ty, b: Ty) -> bool:
     return a.kind == b.kind
 
 
-MAX_CONSTANT = 10**30  # magnitude of any constant sub-expression (a folded threshold)
 MAX_LOOP_WORK = 10_000  # item combinations nested quantifiers may test for one office
 
 
-class _Checker:
+class _Checker(ExprVisitor[Ty]):
+    """Infers the type of every node (``visit`` returns it) and collects the problems found."""
+
     def __init__(self, symbols: Mapping[str, Symbol]) -> None:
         self.symbols = symbols
         self.problems: list[TypeProblem] = []
         self.loop_work = 1  # product of the sizes of the enclosing quantifiers' collections
-        self.constants: dict[int, float | None] = {}
+        self.scope: dict[str, Ty] = {}  # quantifier variables in scope
 
-    def constant(self, node: Expr) -> float | None:
-        """The value of a constant arithmetic sub-expression, computed within bounds (None if it
-        reads a name or is not arithmetic). Reports E208 once when a bound is exceeded."""
-        key = id(node)
-        if key in self.constants:
-            return self.constants[key]
-        value: float | None = None
-        if isinstance(node, Literal) and isinstance(node.value, int | float) and not isinstance(
-            node.value, bool
-        ):
-            value = node.value
-        elif isinstance(node, Unary) and node.op == "-":
-            inner = self.constant(node.operand)
-            value = None if inner is None else -inner
-        elif isinstance(node, Binary):
-            left, right = self.constant(node.left), self.constant(node.right)
-            if left is not None and right is not None:
-                value = self._fold(node, left, right)
-        self.constants[key] = value
-        return value
-
-    def _fold(self, node: Binary, left: float, right: float) -> float | None:
-        too_large = False
-        if node.op == "**":
-            if abs(left) > 1 and right > 0 and right * math.log10(abs(left)) > 30:
-                too_large = True
-            elif left == 0 and right < 0:
-                self.report("E208", "0 ** a negative number has no value", node)
-                return None
-        if not too_large:
-            try:
-                if node.op == "+":
-                    result = left + right
-                elif node.op == "-":
-                    result = left - right
-                elif node.op == "*":
-                    result = left * right
-                elif node.op == "/":
-                    result = left / right if right != 0 else math.nan
-                else:
-                    result = left**right
-            except (OverflowError, ZeroDivisionError):
-                too_large = True
-            else:
-                if isinstance(result, complex):
-                    self.report("E208", "a constant expression has no real value", node)
-                    return None
-                if isinstance(result, float) and math.isnan(result):
-                    self.report("E208", "a constant expression divides by zero", node)
-                    return None
-                too_large = abs(result) > MAX_CONSTANT
-        if too_large:
+    def check_constant(self, node: Binary) -> None:
+        """E208 for a constant arithmetic sub-expression beyond the bound or without a value,
+        folded by the one constant folder (options are folded at compile time)."""
+        try:
+            value = constant_value(node, {})
+        except NotConstantError:
+            return
+        except ConstantTooLargeError:
             self.report("E208", "constant expression is too large (beyond 10**30)", node,
                         to_text_short(node))
-            return None
-        return result
+            return
+        if value is not None:
+            return
+        if node.op == "/":
+            self.report("E208", "a constant expression divides by zero", node)
+        elif node.op == "**" and _literal_number(node.left) == 0:
+            self.report("E208", "0 ** a negative number has no value", node)
+        else:
+            self.report("E208", "a constant expression has no real value", node)
 
     def report(self, code: str, message: str, node: Expr, token: str | None = None) -> Ty:
         self.problems.append(TypeProblem(code, message, token, node.pos))
         return ANY
 
-    def expect(self, node: Expr, ty: Ty, scope: Mapping[str, Ty], what: str) -> Ty:
-        found = self.infer(node, scope)
+    def expect(self, node: Expr, ty: Ty, what: str) -> Ty:
+        found = self.visit(node)
         if ANY not in (found, ty) and found.kind != ty.kind:
             self.report("E202", f"{what} must be {ty.kind}, but {_describe(node)} is {found}",
                         node, _token(node))
         return found
 
-    def infer(self, node: Expr, scope: Mapping[str, Ty]) -> Ty:
-        match node:
-            case Literal(value=value):
-                if isinstance(value, bool):
-                    return BOOLEAN
-                if isinstance(value, str):
-                    return STRING
-                return NUMBER
-            case ListExpr(items=items):
-                if not items:
-                    return Ty("list", ANY)
-                first = self.infer(items[0], scope)
-                for item in items[1:]:
-                    other = self.infer(item, scope)
-                    if not _compatible(first, other):
-                        self.report("E202", f"list items must all be {first}, found {other}", item)
-                return Ty("list", first)
-            case Name(name=name):
-                if name in scope:
-                    return scope[name]
-                symbol = self.symbols.get(name)
-                if symbol is None:
-                    hint = suggest(name, [*self.symbols, *scope])
-                    extra = f" (did you mean {hint!r}?)" if hint else ""
-                    return self.report("E201", f"unknown name {name!r}{extra}", node, name)
-                if symbol.ty.kind == "text":
-                    return self.report("E202", f"{name!r} is a text fact and cannot be used in a "
-                                       "condition", node, name)
-                return symbol.ty
-            case Unary(op="not", operand=operand):
-                self.expect(operand, BOOLEAN, scope, "the operand of 'not'")
-                return BOOLEAN
-            case Unary(operand=operand):
-                self.expect(operand, NUMBER, scope, "the operand of '-'")
-                return NUMBER
-            case Binary(op=op, left=left, right=right):
-                left_ty = self.infer(left, scope)
-                right_ty = self.infer(right, scope)
-                for side, ty in ((left, left_ty), (right, right_ty)):
-                    if ty != ANY and ty.kind != "number":
-                        self.report("E202", f"{op!r} needs numbers, but {_describe(side)} is {ty}",
-                                    side, _token(side))
-                if op == "**":
-                    self.check_exponent(right)
-                self.constant(node)
-                return NUMBER
-            case Compare(ops=ops, operands=operands):
-                types = [self.infer(o, scope) for o in operands]
-                for op, (a, b), (na, nb) in zip(
-                    ops, itertools.pairwise(types), itertools.pairwise(operands), strict=True
-                ):
-                    self.check_comparison(op, a, b, na, nb)
-                return BOOLEAN
-            case Membership(item=item, container=container):
-                item_ty = self.infer(item, scope)
-                container_ty = self.infer(container, scope)
-                if container_ty != ANY and container_ty.kind not in ("set", "list"):
-                    self.report("E202", f"'in' needs a set or list on the right, but "
-                                f"{_describe(container)} is {container_ty}", container,
-                                _token(container))
-                elif container_ty.item is not None and not _compatible(item_ty,
-                                                                        container_ty.item):
-                    self.report("E202", f"{_describe(item)} is {item_ty} but "
-                                f"{_describe(container)} holds {container_ty.item}", item)
-                self.check_enum_literal(item, container_ty.values)
-                return BOOLEAN
-            case BoolOp(op=op, operands=operands):
-                for operand in operands:
-                    self.expect(operand, BOOLEAN, scope, f"each operand of {op!r}")
-                return BOOLEAN
-            case Implies(left=left, right=right):
-                self.expect(left, BOOLEAN, scope, "the left side of '->'")
-                self.expect(right, BOOLEAN, scope, "the right side of '->'")
-                return BOOLEAN
-            case Quantifier(kind=kind, body=body, var=var, iterable=iterable):
-                if kind not in ("all", "any", "count"):
-                    return self.report("E203", f"{kind}(... for ... in ...) is not a quantifier; "
-                                       "use all, any or count", node, kind)
-                iter_ty = self.infer(iterable, scope)
-                if iter_ty != ANY and iter_ty.kind not in ("set", "list"):
-                    self.report("E202", f"{kind}() iterates over a set or list, but "
-                                f"{_describe(iterable)} is {iter_ty}", iterable, _token(iterable))
-                if var in self.symbols:
-                    self.report("E204", f"quantifier variable {var!r} hides a ruleset name", node,
-                                var)
-                item_ty = iter_ty.item if iter_ty.item is not None else ANY
-                if iter_ty.kind == "set":
-                    item_ty = Ty("string", values=iter_ty.values)
-                size = (len(iterable.items) if isinstance(iterable, ListExpr)
-                        else len(iter_ty.values) if iter_ty.values is not None
-                        else LIMITS.max_list)
-                outer = self.loop_work
-                self.loop_work = outer * max(size, 1)
-                if self.loop_work > MAX_LOOP_WORK >= outer:
-                    self.report("E209", f"nested quantifiers would test {self.loop_work} "
-                                f"combinations for each office; the limit is {MAX_LOOP_WORK}",
-                                node, kind)
-                self.expect(body, BOOLEAN, {**scope, var: item_ty}, f"the condition in {kind}()")
-                self.loop_work = outer
-                return NUMBER if kind == "count" else BOOLEAN
-            case Call(func=func, args=args):
-                return self.call(node, func, args, scope)
-        return ANY  # pragma: no cover
+    def generic_visit(self, node: Expr) -> Ty:  # pragma: no cover - every kind is handled
+        return ANY
 
-    def call(self, node: Expr, func: str, args: tuple[Expr, ...], scope: Mapping[str, Ty]) -> Ty:
+    def visit_Literal(self, node: Literal) -> Ty:
+        if isinstance(node.value, bool):
+            return BOOLEAN
+        if isinstance(node.value, str):
+            return STRING
+        return NUMBER
+
+    def visit_ListExpr(self, node: ListExpr) -> Ty:
+        if not node.items:
+            return Ty("list", ANY)
+        first = self.visit(node.items[0])
+        for item in node.items[1:]:
+            other = self.visit(item)
+            if not _compatible(first, other):
+                self.report("E202", f"list items must all be {first}, found {other}", item)
+        return Ty("list", first)
+
+    def visit_Name(self, node: Name) -> Ty:
+        name = node.name
+        if name in self.scope:
+            return self.scope[name]
+        symbol = self.symbols.get(name)
+        if symbol is None:
+            hint = suggest(name, [*self.symbols, *self.scope])
+            extra = f" (did you mean {hint!r}?)" if hint else ""
+            return self.report("E201", f"unknown name {name!r}{extra}", node, name)
+        if symbol.ty.kind == "text":
+            return self.report("E202", f"{name!r} is a text fact and cannot be used in a "
+                               "condition", node, name)
+        return symbol.ty
+
+    def visit_Unary(self, node: Unary) -> Ty:
+        if node.op == "not":
+            self.expect(node.operand, BOOLEAN, "the operand of 'not'")
+            return BOOLEAN
+        self.expect(node.operand, NUMBER, "the operand of '-'")
+        return NUMBER
+
+    def visit_Binary(self, node: Binary) -> Ty:
+        left_ty = self.visit(node.left)
+        right_ty = self.visit(node.right)
+        for side, ty in ((node.left, left_ty), (node.right, right_ty)):
+            if ty != ANY and ty.kind != "number":
+                self.report("E202", f"{node.op!r} needs numbers, but {_describe(side)} is {ty}",
+                            side, _token(side))
+        if node.op == "**":
+            self.check_exponent(node.right)
+        if not self.problems:
+            self.check_constant(node)
+        return NUMBER
+
+    def visit_Compare(self, node: Compare) -> Ty:
+        types = [self.visit(o) for o in node.operands]
+        for op, (a, b), (na, nb) in zip(
+            node.ops, itertools.pairwise(types), itertools.pairwise(node.operands), strict=True
+        ):
+            self.check_comparison(op, a, b, na, nb)
+        return BOOLEAN
+
+    def visit_Membership(self, node: Membership) -> Ty:
+        item, container = node.item, node.container
+        item_ty = self.visit(item)
+        container_ty = self.visit(container)
+        if container_ty != ANY and container_ty.kind not in ("set", "list"):
+            self.report("E202", f"'in' needs a set or list on the right, but "
+                        f"{_describe(container)} is {container_ty}", container,
+                        _token(container))
+        elif container_ty.item is not None and not _compatible(item_ty, container_ty.item):
+            self.report("E202", f"{_describe(item)} is {item_ty} but "
+                        f"{_describe(container)} holds {container_ty.item}", item)
+        self.check_enum_literal(item, container_ty.values)
+        return BOOLEAN
+
+    def visit_BoolOp(self, node: BoolOp) -> Ty:
+        for operand in node.operands:
+            self.expect(operand, BOOLEAN, f"each operand of {node.op!r}")
+        return BOOLEAN
+
+    def visit_Implies(self, node: Implies) -> Ty:
+        self.expect(node.left, BOOLEAN, "the left side of '->'")
+        self.expect(node.right, BOOLEAN, "the right side of '->'")
+        return BOOLEAN
+
+    def visit_Quantifier(self, node: Quantifier) -> Ty:
+        kind, var, iterable = node.kind, node.var, node.iterable
+        if kind not in ("all", "any", "count"):
+            return self.report("E203", f"{kind}(... for ... in ...) is not a quantifier; "
+                               "use all, any or count", node, kind)
+        iter_ty = self.visit(iterable)
+        if iter_ty != ANY and iter_ty.kind not in ("set", "list"):
+            self.report("E202", f"{kind}() iterates over a set or list, but "
+                        f"{_describe(iterable)} is {iter_ty}", iterable, _token(iterable))
+        if var in self.symbols:
+            self.report("E204", f"quantifier variable {var!r} hides a ruleset name", node, var)
+        item_ty = iter_ty.item if iter_ty.item is not None else ANY
+        if iter_ty.kind == "set":
+            item_ty = Ty("string", values=iter_ty.values)
+        size = (len(iterable.items) if isinstance(iterable, ListExpr)
+                else len(iter_ty.values) if iter_ty.values is not None
+                else LIMITS.max_list)
+        outer, outer_scope = self.loop_work, self.scope
+        self.loop_work = outer * max(size, 1)
+        if self.loop_work > MAX_LOOP_WORK >= outer:
+            self.report("E209", f"nested quantifiers would test {self.loop_work} "
+                        f"combinations for each office; the limit is {MAX_LOOP_WORK}", node, kind)
+        self.scope = {**outer_scope, var: item_ty}
+        try:
+            self.expect(node.body, BOOLEAN, f"the condition in {kind}()")
+        finally:
+            self.loop_work, self.scope = outer, outer_scope
+        return NUMBER if kind == "count" else BOOLEAN
+
+    def visit_Call(self, node: Call) -> Ty:
+        return self.call(node, node.func, node.args)
+
+    def call(self, node: Expr, func: str, args: tuple[Expr, ...]) -> Ty:
         if func not in FUNCTIONS or func in ("all", "any"):
             if func in ("all", "any"):
                 return self.report("E203", f"{func}() takes 'condition for x in collection'",
@@ -318,33 +297,33 @@ class _Checker:
                                     arg, arg.value)
             elif arity(3):
                 for arg in args:
-                    self.expect(arg, NUMBER, scope, "each argument of date(y, m, d)")
+                    self.expect(arg, NUMBER, "each argument of date(y, m, d)")
             return DATE
         if func in ("year", "month", "day"):
             if arity(1):
-                self.expect(args[0], DATE, scope, f"the argument of {func}()")
+                self.expect(args[0], DATE, f"the argument of {func}()")
             return NUMBER
         if func in ("min", "max"):
             if not args:
                 self.report("E203", f"{func}() needs at least one argument", node, func)
             for arg in args:
-                self.expect(arg, NUMBER, scope, f"each argument of {func}()")
+                self.expect(arg, NUMBER, f"each argument of {func}()")
             return NUMBER
         if func == "abs":
             if arity(1):
-                self.expect(args[0], NUMBER, scope, "the argument of abs()")
+                self.expect(args[0], NUMBER, "the argument of abs()")
             return NUMBER
         if func == "count":
             if arity(1):
-                ty = self.infer(args[0], scope)
+                ty = self.visit(args[0])
                 if ty != ANY and ty.kind not in ("set", "list"):
                     self.report("E202", f"count() takes a set or list, but {_describe(args[0])} "
                                 f"is {ty}", args[0], _token(args[0]))
             return NUMBER
         if func == "if_known":
             if arity(2):
-                first = self.infer(args[0], scope)
-                second = self.infer(args[1], scope)
+                first = self.visit(args[0])
+                second = self.visit(args[1])
                 if not isinstance(args[1], Literal):
                     self.report("E203", "the default of if_known() must be a literal", args[1])
                 if not _compatible(first, second):
@@ -404,15 +383,11 @@ def _literal_number(node: Expr) -> float | None:
 
 
 def to_text_short(node: Expr) -> str:
-    from .expr import to_text
-
     text = to_text(node)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _describe(node: Expr) -> str:
-    from .expr import to_text
-
     text = to_text(node)
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
@@ -428,7 +403,7 @@ def _token(node: Expr) -> str | None:
 def check(node: Expr, symbols: Mapping[str, Symbol], want: Ty = BOOLEAN) -> Iterator[TypeProblem]:
     """Type-check one condition; yields every problem found."""
     checker = _Checker(symbols)
-    found = checker.infer(node, {})
+    found = checker.visit(node)
     if ANY not in (found, want) and found.kind != want.kind and not checker.problems:
         checker.report("E202", f"the condition must be {want.kind}, but it is {found}", node,
                        _token(node))
@@ -437,4 +412,4 @@ def check(node: Expr, symbols: Mapping[str, Symbol], want: Ty = BOOLEAN) -> Iter
 
 def infer(node: Expr, symbols: Mapping[str, Symbol]) -> Ty:
     """The type of an expression (``any`` where it is ill-typed)."""
-    return _Checker(symbols).infer(node, {})
+    return _Checker(symbols).visit(node)

@@ -15,7 +15,7 @@ from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
-from .errors import Location, RulesetProblem
+from ..errors import Location, RulesetProblem
 
 __all__ = ["SourceMap", "child_path", "read_yaml"]
 

@@ -35,9 +35,10 @@ from typing import Any
 
 import attrs
 
-from .compile import CompiledProgram
-from .errors import Location, RulesetProblem
-from .expr import (
+from ..compile.codegen import CompiledProgram
+from ..compile.plan import COMPARATOR_FLIP
+from ..errors import Location, RulesetProblem
+from ..language.expr import (
     Binary,
     BoolOp,
     Call,
@@ -54,6 +55,7 @@ from .expr import (
     names_in,
     to_text,
 )
+from ..language.visitor import ExprVisitor
 from .model import NodeSpec, RulesetSpec
 
 __all__ = ["LINT_CODES", "SEARCH_BUDGET", "TOTAL_BUDGET", "lint", "lint_spec", "satisfiable"]
@@ -470,40 +472,7 @@ class _Analyser:
     # value kinds ---------------------------------------------------------------------------------
     def kind(self, node: Expr, scope: Mapping[str, str]) -> str:
         """number | boolean | enum | string | date | set | list | other."""
-        match node:
-            case Literal(value=value):
-                if isinstance(value, bool):
-                    return "boolean"
-                return "string" if isinstance(value, str) else "number"
-            case Name(name=name):
-                if name in scope:
-                    return scope[name]
-                if name in self.facts:
-                    return {"number": "number", "integer": "number", "boolean": "boolean",
-                            "finding": "boolean", "enum": "enum", "set": "set",
-                            "date": "date"}.get(self.facts[name].type, "other")
-                if name in self.options:
-                    otype = self.options[name].type
-                    return {"integer": "number", "number": "number", "boolean": "boolean",
-                            "enum": "enum"}[otype]
-                if name in self.derived:
-                    return "number"
-                return "boolean" if name in self.nodes else "other"
-            case Unary(op="-") | Binary():
-                return "number"
-            case Unary() | Compare() | BoolOp() | Implies() | Membership():
-                return "boolean"
-            case ListExpr():
-                return "list"
-            case Quantifier(kind=kind):
-                return "number" if kind == "count" else "boolean"
-            case Call(func=func, args=args):
-                if func == "date":
-                    return "date"
-                if func == "if_known" and args:
-                    return self.kind(args[0], scope)
-                return "number"
-        return "other"  # pragma: no cover
+        return _KindOf(self, scope).visit(node)
 
     def enum_domain(self, node: Expr) -> frozenset[str] | None:
         if isinstance(node, Name):
@@ -520,40 +489,7 @@ class _Analyser:
         return _widen(self._interval(node, scope))
 
     def _interval(self, node: Expr, scope: Mapping[str, str]) -> Interval:
-        match node:
-            case Literal(value=value) if isinstance(value, int | float) and not isinstance(
-                    value, bool):
-                number = _float(value)
-                return Interval(number, number, integer=float(number).is_integer())
-            case Name(name=name) if name not in scope:
-                if name in self.facts:
-                    fact = self.facts[name]
-                    if fact.type in ("number", "integer"):
-                        return Interval(_lower(fact.minimum), _upper(fact.maximum),
-                                        integer=fact.type == "integer")
-                    if fact.type == "date":
-                        return Interval(1.0, float(dt.date.max.toordinal()), integer=True)
-                if name in self.options:
-                    option = self.options[name]
-                    if option.type in ("integer", "number"):
-                        return Interval(_lower(option.minimum), _upper(option.maximum),
-                                        integer=option.type == "integer")
-                if name in self.derived:
-                    return self.derived_range(name)
-                return UNBOUNDED
-            case Unary(op="-", operand=operand):
-                inner = self.interval(operand, scope)
-                return Interval(-inner.hi, -inner.lo, inner.hi_open, inner.lo_open,
-                                inner.integer)
-            case Binary(op=op, left=left, right=right):
-                return _interval_binary(op, self.interval(left, scope),
-                                        self.interval(right, scope))
-            case Quantifier(kind="count", iterable=iterable):
-                size = self.collection_size(iterable)
-                return Interval(0.0, _INF if size is None else float(size), integer=True)
-            case Call(func=func, args=args):
-                return self.call_interval(func, args, scope)
-        return UNBOUNDED
+        return _IntervalOf(self, scope).visit(node)
 
     def call_interval(self, func: str, args: tuple[Expr, ...], scope: Mapping[str, str]
                       ) -> Interval:
@@ -621,37 +557,7 @@ class _Analyser:
         return self._formula(node, positive, scope)
 
     def _formula(self, node: Expr, positive: bool, scope: Mapping[str, str]) -> Formula:
-        match node:
-            case Literal(value=bool() as value):
-                return Const(value == positive)
-            case Unary(op="not", operand=operand):
-                return self._formula(operand, not positive, scope)
-            case BoolOp(op=op, operands=operands):
-                parts = [self._formula(o, positive, scope) for o in operands]
-                conjunction = (op == "and") == positive
-                return _and(parts) if conjunction else _or(parts)
-            case Implies(left=left, right=right):
-                if positive:
-                    return _or([self._formula(left, False, scope),
-                                self._formula(right, True, scope)])
-                return _and([self._formula(left, True, scope), self._formula(right, False, scope)])
-            case Compare(ops=ops, operands=operands):
-                pairs = [self.comparison(op, a, b, scope)
-                         for op, a, b in zip(ops, operands, operands[1:], strict=False)]
-                whole = _and(pairs)
-                return whole if positive else self.negate(whole)
-            case Membership():
-                found = self.membership(node, scope)
-                return found if positive else self.negate(found)
-            case Name(name=name) if name not in scope and name in self.nodes:
-                return self.reference(name, positive)
-            case Quantifier(kind=kind, body=body, var=var, iterable=ListExpr() as iterable) if (
-                    kind in ("all", "any") and _expandable(body, iterable)):
-                parts = [self._formula(_substitute(body, var, item), positive, scope)
-                         for item in iterable.items]
-                conjunction = (kind == "all") == positive
-                return _and(parts) if conjunction else _or(parts)
-        return Lit(PropAtom(_key(node), positive))
+        return _FormulaOf(self, scope, positive).visit(node)
 
     def negate(self, formula: Formula) -> Formula:
         match formula:
@@ -721,8 +627,7 @@ class _Analyser:
         if right_point is not None:
             return Lit(NumAtom(_key(left), op, right_point, left_range))
         if left_point is not None:
-            flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-            return Lit(NumAtom(_key(right), flip[op], left_point, right_range))
+            return Lit(NumAtom(_key(right), COMPARATOR_FLIP[op], left_point, right_range))
         difference = _interval_binary("-", left_range, right_range)
         return Lit(NumAtom(f"({_key(left)}) - ({_key(right)})", op, 0.0, difference))
 
@@ -743,6 +648,173 @@ class _Analyser:
         else:
             found = Lit(PropAtom(f"{to_text(item)} in {to_text(container)}"))
         return self.negate(found) if node.negated else found
+
+
+_FACT_KINDS = {"number": "number", "integer": "number", "boolean": "boolean",
+               "finding": "boolean", "enum": "enum", "set": "set", "date": "date"}
+_OPTION_KINDS = {"integer": "number", "number": "number", "boolean": "boolean", "enum": "enum"}
+
+
+class _KindOf(ExprVisitor[str]):
+    """What kind of value an expression has (the type checker has already accepted it)."""
+
+    def __init__(self, analyser: _Analyser, scope: Mapping[str, str]) -> None:
+        self.analyser, self.scope = analyser, scope
+
+    def generic_visit(self, node: Expr) -> str:  # Compare, BoolOp, Implies, Membership
+        return "boolean"
+
+    def visit_Literal(self, node: Literal) -> str:
+        if isinstance(node.value, bool):
+            return "boolean"
+        return "string" if isinstance(node.value, str) else "number"
+
+    def visit_Name(self, node: Name) -> str:
+        name, analyser = node.name, self.analyser
+        if name in self.scope:
+            return self.scope[name]
+        if name in analyser.facts:
+            return _FACT_KINDS.get(analyser.facts[name].type, "other")
+        if name in analyser.options:
+            return _OPTION_KINDS[analyser.options[name].type]
+        if name in analyser.derived:
+            return "number"
+        return "boolean" if name in analyser.nodes else "other"
+
+    def visit_Unary(self, node: Unary) -> str:
+        return "number" if node.op == "-" else "boolean"
+
+    def visit_Binary(self, node: Binary) -> str:
+        return "number"
+
+    def visit_ListExpr(self, node: ListExpr) -> str:
+        return "list"
+
+    def visit_Quantifier(self, node: Quantifier) -> str:
+        return "number" if node.kind == "count" else "boolean"
+
+    def visit_Call(self, node: Call) -> str:
+        if node.func == "date":
+            return "date"
+        if node.func == "if_known" and node.args:
+            return self.visit(node.args[0])
+        return "number"
+
+
+class _IntervalOf(ExprVisitor[Interval]):
+    """Every value a numeric expression can take (dates as day ordinals), before widening."""
+
+    def __init__(self, analyser: _Analyser, scope: Mapping[str, str]) -> None:
+        self.analyser, self.scope = analyser, scope
+
+    def generic_visit(self, node: Expr) -> Interval:
+        return UNBOUNDED
+
+    def visit_Literal(self, node: Literal) -> Interval:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return UNBOUNDED
+        number = _float(value)
+        return Interval(number, number, integer=float(number).is_integer())
+
+    def visit_Name(self, node: Name) -> Interval:
+        name, analyser = node.name, self.analyser
+        if name in self.scope:
+            return UNBOUNDED
+        if name in analyser.facts:
+            fact = analyser.facts[name]
+            if fact.type in ("number", "integer"):
+                return Interval(_lower(fact.minimum), _upper(fact.maximum),
+                                integer=fact.type == "integer")
+            if fact.type == "date":
+                return Interval(1.0, float(dt.date.max.toordinal()), integer=True)
+        if name in analyser.options:
+            option = analyser.options[name]
+            if option.type in ("integer", "number"):
+                return Interval(_lower(option.minimum), _upper(option.maximum),
+                                integer=option.type == "integer")
+        if name in analyser.derived:
+            return analyser.derived_range(name)
+        return UNBOUNDED
+
+    def visit_Unary(self, node: Unary) -> Interval:
+        if node.op != "-":
+            return UNBOUNDED
+        inner = self.analyser.interval(node.operand, self.scope)
+        return Interval(-inner.hi, -inner.lo, inner.hi_open, inner.lo_open, inner.integer)
+
+    def visit_Binary(self, node: Binary) -> Interval:
+        return _interval_binary(node.op, self.analyser.interval(node.left, self.scope),
+                                self.analyser.interval(node.right, self.scope))
+
+    def visit_Quantifier(self, node: Quantifier) -> Interval:
+        if node.kind != "count":
+            return UNBOUNDED
+        size = self.analyser.collection_size(node.iterable)
+        return Interval(0.0, _INF if size is None else float(size), integer=True)
+
+    def visit_Call(self, node: Call) -> Interval:
+        return self.analyser.call_interval(node.func, node.args, self.scope)
+
+
+class _FormulaOf(ExprVisitor[Formula]):
+    """A condition as a propositional formula over atoms (its negation when not positive)."""
+
+    def __init__(self, analyser: _Analyser, scope: Mapping[str, str], positive: bool) -> None:
+        self.analyser, self.scope, self.positive = analyser, scope, positive
+
+    def under(self, node: Expr, positive: bool) -> Formula:
+        outer, self.positive = self.positive, positive
+        try:
+            return self.visit(node)
+        finally:
+            self.positive = outer
+
+    def generic_visit(self, node: Expr) -> Formula:
+        return Lit(PropAtom(_key(node), self.positive))
+
+    def visit_Literal(self, node: Literal) -> Formula:
+        if isinstance(node.value, bool):
+            return Const(node.value == self.positive)
+        return self.generic_visit(node)
+
+    def visit_Unary(self, node: Unary) -> Formula:
+        if node.op == "not":
+            return self.under(node.operand, not self.positive)
+        return self.generic_visit(node)
+
+    def visit_BoolOp(self, node: BoolOp) -> Formula:
+        parts = [self.visit(o) for o in node.operands]
+        return _and(parts) if (node.op == "and") == self.positive else _or(parts)
+
+    def visit_Implies(self, node: Implies) -> Formula:
+        if self.positive:
+            return _or([self.under(node.left, False), self.under(node.right, True)])
+        return _and([self.under(node.left, True), self.under(node.right, False)])
+
+    def visit_Compare(self, node: Compare) -> Formula:
+        analyser = self.analyser
+        whole = _and([analyser.comparison(op, a, b, self.scope) for op, a, b in
+                      zip(node.ops, node.operands, node.operands[1:], strict=False)])
+        return whole if self.positive else analyser.negate(whole)
+
+    def visit_Membership(self, node: Membership) -> Formula:
+        found = self.analyser.membership(node, self.scope)
+        return found if self.positive else self.analyser.negate(found)
+
+    def visit_Name(self, node: Name) -> Formula:
+        if node.name not in self.scope and node.name in self.analyser.nodes:
+            return self.analyser.reference(node.name, self.positive)
+        return self.generic_visit(node)
+
+    def visit_Quantifier(self, node: Quantifier) -> Formula:
+        iterable = node.iterable
+        if (node.kind in ("all", "any") and isinstance(iterable, ListExpr)
+                and _expandable(node.body, iterable)):
+            parts = [self.visit(_substitute(node.body, node.var, item))
+                     for item in iterable.items]
+            return _and(parts) if (node.kind == "all") == self.positive else _or(parts)
+        return self.generic_visit(node)
 
 
 def _expandable(body: Expr, iterable: Expr) -> bool:

@@ -14,14 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import Any, overload
 
 import attrs
 
-from .model import Text, Threshold
-
-if TYPE_CHECKING:
-    from .compile import CompiledProgram
+from ..compile.codegen import NA, CompiledProgram
+from ..ruleset.model import Text, Threshold
 
 __all__ = [
     "TRACE_FORMAT",
@@ -149,6 +147,11 @@ def _plain(value: Any) -> Any:
 
 
 _STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}
+
+
+def status_of(raw: Any) -> Status:
+    """The status of a row entry: True, False, None (unknown) or NA (not applicable)."""
+    return Status.NOT_APPLICABLE if raw is NA else _STATUS[raw]
 _STATIC: dict[int, tuple[Any, list[Any]]] = {}
 
 
@@ -211,8 +214,6 @@ class Trace(Sequence[Step]):
         return self._steps
 
     def _materialise(self) -> tuple[Step, ...]:
-        from .compile import NA
-
         program = self._program
         assert program is not None and self._values is not None
         facts = self._values
@@ -232,7 +233,7 @@ class Trace(Sequence[Step]):
                 steps.append(Step(status=Status.UNKNOWN if raw is None else Status.PASS,
                                   reads=reads, value=raw, **fixed))
                 continue
-            status = Status.NOT_APPLICABLE if raw is NA else _STATUS[raw]
+            status = status_of(raw)
             steps.append(Step(status=status, reads=reads, role=role_of.get(info.id, ""),
                               **fixed))
         return tuple(steps)
@@ -249,12 +250,9 @@ class Trace(Sequence[Step]):
     def statuses(self, step_ids: Sequence[str]) -> tuple[Status, ...]:
         """Statuses of several steps; cheap on a fresh trace (batch summaries use it)."""
         if self._steps is None and self._program is not None:
-            from .compile import NA
-
             index = self._program.index
             row = self._row
-            return tuple(Status.NOT_APPLICABLE if row[index[s]] is NA
-                         else _STATUS[row[index[s]]] for s in step_ids)
+            return tuple(status_of(row[index[s]]) for s in step_ids)
         return tuple(self.step(s).status for s in step_ids)
 
     def __len__(self) -> int:
@@ -299,7 +297,7 @@ class Trace(Sequence[Step]):
         return [s.to_dict() for s in self.steps]
 
     def _repr_html_(self) -> str:
-        from .explain import trace_html
+        from ..explain import trace_html
 
         return trace_html(self)
 
@@ -369,7 +367,7 @@ class Verdict:
     def from_dict(cls, data: Mapping[str, Any]) -> Verdict:
         """Rebuild a verdict from :meth:`to_dict` output (round-trips exactly)."""
         if data.get("format") != TRACE_FORMAT:
-            from .errors import InputError, InputProblem
+            from ..errors import InputError, InputProblem
 
             raise InputError.from_problems([InputProblem(
                 "format", data.get("format"), TRACE_FORMAT,
@@ -399,7 +397,7 @@ class Verdict:
 
     def explain(self, lang: str = "en", fmt: str = "text") -> str:
         """A readable explanation (``fmt``: text | md | html | json)."""
-        from .explain import render
+        from ..explain import render
 
         return render(self, lang=lang, fmt=fmt)
 
@@ -407,6 +405,6 @@ class Verdict:
         return self.explain("en")
 
     def _repr_html_(self) -> str:
-        from .explain import render
+        from ..explain import render
 
         return render(self, lang="en", fmt="html")

@@ -22,12 +22,12 @@ from typing import Any
 
 import attrs
 
-from .evaluate import evaluate
-from .explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, ruleset_spec_of
-from .load import Ruleset, load_ruleset
-from .model import Text
-from .office import Office
-from .trace import Status, Verdict
+from ..engine.evaluate import evaluate
+from ..engine.office import Office
+from ..engine.trace import Status, Verdict
+from ..explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, ruleset_spec_of
+from ..ruleset.load import Ruleset, load_ruleset
+from ..ruleset.model import Text
 
 __all__ = ["Flip", "WhatIf", "what_if"]
 
@@ -83,7 +83,7 @@ class WhatIf:
 
 def _office_data(office: Mapping[str, Any] | Office | Verdict) -> dict[str, Any]:
     if isinstance(office, Verdict):
-        from .gap import office_from_verdict
+        from ..gap import office_from_verdict
 
         return office_from_verdict(office)
     if isinstance(office, Office):
@@ -169,7 +169,7 @@ def _render(result: WhatIf, lang: str, fmt: str) -> str:
             out.append(w.message("whatif.none"))
         return "\n".join(out) + "\n"
     if fmt == "md":
-        from .explain import _md_escape as e
+        from ..explain import _md_escape as e
 
         out = [f"### {e(title)}", "", f"**{e(outcome)}**", ""]
         if flips:

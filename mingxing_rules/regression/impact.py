@@ -4,10 +4,10 @@
 searches the office space with Hypothesis for flips a population may not contain, and shrinks
 each to a small example. Every flip is attributed: the two traces are compared step by step
 from the outcomes down ``depends_on``; the steps whose status changed *and* whose definition
-changed (see :func:`~mingxing_rules.diff.diff_rulesets`) are the causes.
+changed (see :func:`~mingxing_rules.regression.diff.diff_rulesets`) are the causes.
 
 >>> from mingxing_rules import load_ruleset
->>> from mingxing_rules.impact import impact
+>>> from mingxing_rules.regression.impact import impact
 >>> old = load_ruleset("star-judicial-office")
 >>> new = load_ruleset("examples/amendment/star-judicial-office-2014.yaml")
 >>> report = impact(old, new, "examples/offices")
@@ -29,14 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..engine.evaluate import evaluate
+from ..engine.trace import Step, Verdict
+from ..errors import InputError, InputProblem
+from ..language.expr import Binary, Name
+from ..ruleset.load import Ruleset
+from ..ruleset.model import Threshold
 from .diff import Change, RulesetDiff, diff_rulesets
 from .director import INVALID, UNDECIDED, direct_flips, outcome_of
-from .errors import InputError, InputProblem
-from .evaluate import evaluate
-from .expr import Binary, Name
-from .load import Ruleset
-from .model import Threshold
-from .trace import Step, Verdict
 
 if TYPE_CHECKING:  # the search needs Hypothesis; impact over a population does not
     from hypothesis import strategies as st

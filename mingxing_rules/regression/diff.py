@@ -7,7 +7,7 @@ change says whether it can move a verdict (``semantic``) or only the wording (ti
 clauses: re-citing a rule never changes a verdict).
 
 >>> from mingxing_rules import load_ruleset
->>> from mingxing_rules.diff import diff_rulesets
+>>> from mingxing_rules.regression.diff import diff_rulesets
 >>> old = load_ruleset("star-judicial-office")
 >>> new = load_ruleset("examples/amendment/star-judicial-office-2014.yaml")
 >>> diff = diff_rulesets(old, new)
@@ -29,9 +29,9 @@ from typing import Any
 
 import attrs
 
-from .expr import Expr, names_in, to_text
-from .load import Ruleset
-from .model import DerivedSpec, FactSpec, NodeSpec, OptionSpec, Threshold
+from ..language.expr import Expr, names_in, to_text
+from ..ruleset.load import Ruleset
+from ..ruleset.model import DerivedSpec, FactSpec, NodeSpec, OptionSpec, Threshold
 
 __all__ = ["Change", "RulesetDiff", "diff_rulesets"]
 

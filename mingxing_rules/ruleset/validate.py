@@ -12,10 +12,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
-from . import _types
-from ._yaml import SourceMap, child_path
-from .errors import Location, RulesetError, RulesetProblem
-from .expr import Expr, ExprSyntaxError, names_in, parse
+from ..errors import Location, RulesetError, RulesetProblem
+from ..language import typecheck as _types
+from ..language.expr import Expr, ExprSyntaxError, names_in, parse
 from .model import (
     DerivedSpec,
     EnumValue,
@@ -25,6 +24,7 @@ from .model import (
     RulesetSpec,
     Text,
 )
+from .source import SourceMap, child_path
 
 __all__ = ["FORMAT", "RESERVED_OUTCOMES", "validate_ruleset"]
 

@@ -1,0 +1,19 @@
+"""The examples in the core modules' docstrings run (docs/*.md examples run through pytest)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["mingxing_rules.compile.plan", "mingxing_rules.language.visitor", "mingxing_rules.language.arithmetic",
+           "mingxing_rules.atomic", "mingxing_rules.engine.evaluate", "mingxing_rules.ruleset.load"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0
