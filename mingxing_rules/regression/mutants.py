@@ -465,10 +465,11 @@ def equivalence(original: Ruleset, mutant: Ruleset | Mutant) -> Equivalence:
                 original, changed, node_id) is True:
             proven.append(node_id)
     remaining = own - set(proven)
-    used = a.reaches(a.outcomes) | b.reaches(b.outcomes)
-    remaining &= used
     live_a = [o for o in a.outcomes if o not in constant_outcomes(original)]
     live_b = [o for o in b.outcomes if o not in constant_outcomes(changed)]
+    # what only outcomes no office can select read decides nothing
+    used = a.reaches(live_a) | b.reaches(live_b)
+    remaining &= used
     order_ok = live_a == live_b
     swapped: list[tuple[str, str]] = []
     if not order_ok and sorted(live_a) == sorted(live_b):
