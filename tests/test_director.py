@@ -163,3 +163,14 @@ def test_a_narrower_fact_range_is_a_flip_to_invalid(tmp_path: Path) -> None:
 def test_identical_rulesets_need_no_search() -> None:
     result = flip_search(STAR, STAR, max_examples=50)
     assert result.flips == () and result.complete and result.examples == 0
+
+
+def test_exhaustive_reasoning_is_refused_where_candidates_do_not_cover_every_case() -> None:
+    from mingxing_rules.regression.director import analysable
+
+    structure = Structure(STAR)
+    # a date built from another fact: the candidate dates cannot cover every case
+    assert not analysable(structure, structure.nodes["submitted_in_time"].condition)
+    assert analysable(structure, structure.nodes["floor_area"].condition)
+    assert analysable(structure, structure.nodes["functional_areas_complete"].condition)
+    assert node_equivalent(STAR, STAR, "submitted_in_time") is None

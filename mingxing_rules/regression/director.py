@@ -68,7 +68,7 @@ from ..ruleset.load import Ruleset
 from ..ruleset.model import FactSpec, NodeSpec, Threshold
 
 __all__ = ["INVALID", "UNDECIDED", "DirectedResult", "Domains", "Structure", "Variable",
-           "constant_outcomes", "direct_flips", "node_equivalent", "outcome_of",
+           "analysable", "constant_outcomes", "direct_flips", "node_equivalent", "outcome_of",
            "outcomes_never_both", "shared_nodes"]
 
 UNDECIDED = "UNDECIDED"
@@ -1035,7 +1035,8 @@ def outcome_of(ruleset: Ruleset, office: Mapping[str, Any]) -> str:
         return INVALID
 
 
-def to_json_value(fact: FactSpec | None, value: Any) -> Any:
+def to_json_value(value: Any) -> Any:
+    """A fact value as office data (JSON form): sets as sorted lists, dates as ISO text."""
     if isinstance(value, frozenset | set):
         return sorted(value)
     if isinstance(value, dt.date):
@@ -1085,7 +1086,7 @@ def _office(assign: Mapping[str, Any], domains: Domains, office_id: str) -> dict
     for name, value in assign.items():
         if value is MISSING:
             continue
-        office[name] = to_json_value(domains.facts.get(name), value)
+        office[name] = to_json_value(value)
     return office
 
 
@@ -1136,8 +1137,6 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
             found[transition] = office
     old_targets = [*a.outcomes, a.otherwise, UNDECIDED]
     new_targets = [*b.outcomes, b.otherwise, UNDECIDED]
-    affected_old = set(a.nodes) - shared
-    affected_new = set(b.nodes) - shared
     pairs = [(x, y) for x in old_targets for y in new_targets if x != y]
     # an outcome decided by shared nodes alone, with every outcome before it shared and in the
     # same place, is the same in both versions
@@ -1149,6 +1148,9 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
         else:
             break
     pairs = [(x, y) for x, y in pairs if not (x in stable or y in stable)]
+    # an outcome the options fix false is never selected in that version
+    never_old, never_new = constant_outcomes(old), constant_outcomes(new)
+    pairs = [(x, y) for x, y in pairs if x not in never_old and y not in never_new]
     for x, y in pairs:
         if (x, y) in found:
             continue
@@ -1182,7 +1184,6 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
             found[transition] = office
         elif transition != (x, y):
             unsettled.append((x, y))  # the solver's reading and the engine's disagree
-    del affected_old, affected_new
     unsettled = [p for p in unsettled if p not in found]
     return DirectedResult(found, not unsettled, tuple(unsettled), examples, steps)
 
@@ -1210,6 +1211,9 @@ def node_equivalent(old: Ruleset, new: Ruleset, node_id: str,
                     variables.append(v)
     if not all(domains.variables[v].complete for v in variables):
         return None
+    if not all(analysable(s, e) for s, node in ((a, node_a), (b, node_b))
+               for e in (node.condition, node.applies_if)):
+        return None
     refs = list(dict.fromkeys([*a.node_refs(node_id), *b.node_refs(node_id)]))
     raw_children = node_a.kind in ("standard", "group")
     ref_values: list[tuple[Any, ...]] = [
@@ -1233,6 +1237,61 @@ def node_equivalent(old: Ruleset, new: Ruleset, node_id: str,
                 results.append(evaluator.node(node_id))
             if results[0] is not results[1] and results[0] != results[1]:
                 return False
+    return True
+
+
+def _constant(s: Structure, expr: Expr) -> bool:
+    """No fact, derived value or node read: a literal, an option, a list of those (a name
+    nothing declares is a quantifier's variable, bound to a constant list)."""
+    return all(s.kind_of(n) in ("option", "unknown") for n in names_in(expr)) and not any(
+        isinstance(part, Call) and part.func != "date" for part in iter_nodes(expr))
+
+
+def _reads_one_input(s: Structure, expr: Expr) -> bool:
+    """A fact, a rate of two counts, or the size of a set: something the candidate values
+    cover cell by cell when it is compared with a constant."""
+    match expr:
+        case Name(name=name):
+            return s.kind_of(name) == "fact" or name in s.ratios
+        case Call(func="count", args=(Name(name=name),)):
+            return s.kind_of(name) == "fact"
+    return False
+
+
+def analysable(s: Structure, expr: Expr | None) -> bool:
+    """Whether trying every candidate value of the facts ``expr`` reads covers every case it
+    distinguishes: each comparison sets one fact (or rate, or set size) against a constant,
+    memberships test a constant in a set, quantifiers range over constant lists, and names
+    are facts, options, rules or rates. Anything else (two facts compared, arithmetic on
+    facts, dates built from facts) makes exhaustive reasoning unsound, so it is refused."""
+    if expr is None:
+        return True
+    for part in iter_nodes(expr):
+        match part:
+            case Compare(operands=operands):
+                readers = [o for o in operands if not _constant(s, o)]
+                if len(readers) > 1 or not all(_reads_one_input(s, o) for o in readers):
+                    return False
+            case Membership(item=item, container=container):
+                if not (_constant(s, item) and _reads_one_input(s, container)):
+                    return False
+            case Quantifier(iterable=iterable):
+                if not _constant(s, iterable):
+                    return False
+            case Binary():
+                if not _constant(s, part):
+                    return False
+            case Call(func=func, args=args):
+                if func == "if_known":
+                    if not (isinstance(args[0], Name) and _constant(s, args[1])):
+                        return False
+                elif func != "count" and not _constant(s, part):
+                    return False
+            case Name(name=name):
+                if s.kind_of(name) == "derived" and name not in s.ratios:
+                    return False
+            case _:
+                pass
     return True
 
 
@@ -1269,6 +1328,8 @@ def outcomes_never_both(ruleset: Ruleset, first: str, second: str,
     variables = [v for v in variables
                  if set(domains.variables[v].facts) & own_facts]
     if not all(domains.variables[v].complete for v in variables):
+        return False
+    if not all(analysable(s, s.nodes[o].condition) for o in (first, second)):
         return False
     fact_domains = [[*domains.variables[v].candidates,
                      tuple((f, MISSING) for f in domains.variables[v].facts)]
