@@ -4,12 +4,12 @@
     python benchmarks/bench_mutants.py [--every N] [--kind KIND ...] [--max-examples 300]
 
 For each mutant (mingxing_rules.regression.mutants): is it shown equivalent (no verdict can
-change)? If
-not, does `flip_search(star, mutant, max_examples=300)`, without a population, find an office
-whose verdict changes? The score is detected / (mutants not shown equivalent). Also, side by
+change)? If not, does `flip_search(star, mutant, max_examples=300)`, without a population,
+find an office whose verdict changes? The score is detected / (mutants not shown equivalent). Also, side by
 side in one process: the four one-line amendments of the issue, searched by the directed search
 and by the undirected Hypothesis draws alone (the yardstick: what the library did before).
---every N takes every N-th mutant (a quick sample); the default is all of them.
+--every N takes every N-th mutant (a quick sample); the default is all of them. --shard K/N
+runs one of N parallel shards (add up their tables).
 """
 
 from __future__ import annotations
@@ -69,10 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--every", type=int, default=1)
+    parser.add_argument("--shard", default="0/1", metavar="K/N",
+                        help="only mutants whose position is K modulo N (run N shards in "
+                             "parallel; each prints its own table and per-mutant lines)")
+    parser.add_argument("--verbose", action="store_true", help="one line per mutant")
     parser.add_argument("--kind", action="append", choices=KINDS, default=None)
     parser.add_argument("--max-examples", type=int, default=300)
     parser.add_argument("--skip-amendments", action="store_true")
     args = parser.parse_args(argv)
+    shard, shards = (int(part) for part in args.shard.split("/"))
     star = load_ruleset("star-judicial-office")
     print(f"machine: {machine()}")
     print(f"ruleset: {star.key}; at most {args.max_examples} examples per search, "
@@ -108,20 +113,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             break
         built += time.perf_counter() - start
         count += 1
-        if (count - 1) % args.every:
+        if (count - 1) % args.every or ((count - 1) // args.every) % shards != shard:
             continue
         if mutant.ruleset is None:
             per_kind[mutant.kind]["refused at load"] += 1
+            if args.verbose:
+                print(f"mutant {mutant.id} refused", flush=True)
             continue
         start = time.perf_counter()
         shown = equivalence(star, mutant)
         if shown.equivalent:
             per_kind[mutant.kind]["equivalent"] += 1
+            if args.verbose:
+                print(f"mutant {mutant.id} equivalent ({shown.reason})", flush=True)
             continue
         found = flip_search(star, mutant.ruleset, max_examples=args.max_examples)
         seconds = time.perf_counter() - start
         times.append(seconds)
         examples.append(found.examples)
+        if args.verbose:
+            print(f"mutant {mutant.id} {'detected' if found.flips else 'MISSED'} "
+                  f"{seconds:.2f} s {found.examples} examples", flush=True)
         if found.flips:
             per_kind[mutant.kind]["detected"] += 1
         else:
