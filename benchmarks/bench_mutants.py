@@ -5,9 +5,10 @@
 
 For each mutant (mingxing_rules.regression.mutants): is it shown equivalent (no verdict can
 change)? If not, does `flip_search(star, mutant, max_examples=300)`, without a population,
-find an office whose verdict changes? The score is detected / (mutants not shown equivalent). Also, side by
-side in one process: the four one-line amendments of the issue, searched by the directed search
-and by the undirected Hypothesis draws alone (the yardstick: what the library did before).
+find an office whose verdict changes? The score is detected / (mutants not shown equivalent).
+Also, side by side in one process: the four one-line amendments of the issue, searched by the
+directed search and by the undirected Hypothesis draws alone (the yardstick: what the library
+did before).
 --every N takes every N-th mutant (a quick sample); the default is all of them. --shard K/N
 runs one of N parallel shards (add up their tables).
 """
