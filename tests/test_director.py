@@ -174,3 +174,37 @@ def test_exhaustive_reasoning_is_refused_where_candidates_do_not_cover_every_cas
     assert analysable(structure, structure.nodes["floor_area"].condition)
     assert analysable(structure, structure.nodes["functional_areas_complete"].condition)
     assert node_equivalent(STAR, STAR, "submitted_in_time") is None
+
+
+NEW_CRITERION = """            condition: staff_count >= 7
+          - id: party_member_in_team
+            clause: 四(三)17
+            quote: (hypothetical) at least one party member on the team
+            title:
+              zh: 至少一名党员
+              en: at least one party member
+            condition: party_members >= 1
+"""
+NEW_OUTCOME = """    - id: STAR
+      effect: award
+"""
+
+
+def test_an_added_criterion_is_found_without_a_population(tmp_path: Path) -> None:
+    added = variant(tmp_path, "added-criterion", ("            condition: staff_count >= 7\n",
+                                                  NEW_CRITERION))
+    flips = {f.transition: f for f in find_verdict_changes(STAR, added)}
+    flip = flips[("STAR", "NOT_ELIGIBLE")]
+    assert flip.office["party_members"] == 0
+    assert {c.step_id for c in flip.causes} == {"s17_team", "party_member_in_team"}
+
+
+def test_an_added_outcome_is_found_without_a_population(tmp_path: Path) -> None:
+    honour = NEW_OUTCOME.replace("    - id: STAR\n      effect: award\n", (
+        "    - id: STAR_WITH_LARGE_TEAM\n      effect: award\n      title:\n"
+        "        zh: 大队伍明星司法所\n        en: Star office with a large team\n"
+        "      clause: 四\n      condition: standards_met and staff_count >= 12\n"
+        "    - id: STAR\n      effect: award\n"))
+    added = variant(tmp_path, "added-outcome", (NEW_OUTCOME, honour))
+    flips = {f.transition: f for f in find_verdict_changes(STAR, added)}
+    assert flips[("STAR", "STAR_WITH_LARGE_TEAM")].office["staff_count"] >= 12
