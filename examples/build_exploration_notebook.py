@@ -18,8 +18,9 @@ CELLS: list[tuple[str, str]] = [
 
 This notebook evaluates the example offices of `examples/offices/` against the Star Judicial
 Office standards (明星司法所创建标准), explains one verdict in both languages, lists what a
-near-miss office must change to become a Star office, asks a what-if question, and shows the
-pass/fail matrix of offices x standards (readable at 100 offices)."""),
+near-miss office must change to become a Star office, asks a what-if question, shows the
+pass/fail matrix of offices x standards (readable at 100 offices) and charts the example city's
+Star rate against the campaign targets."""),
     ("code", """\
 import json
 from pathlib import Path
@@ -81,6 +82,19 @@ many"""),
     ("code", """\
 frame = many.to_frame()
 frame["outcome"].value_counts()"""),
+    ("md", "## The campaign: Star rate against the targets (创建率与目标)\n\nThe example city's "
+           "title register, county by county, against the targets of clause 二 (35 % / 55 % / "
+           "70 % by 2013 / 2014 / 2015). The chart is an SVG whose labels stay text, so Chinese "
+           "names render with the browser's fonts."),
+    ("code", """\
+from IPython.display import SVG
+
+from mingxing_rules.campaign import load_register, rate_table
+from mingxing_rules.campaign.report import render_chart
+
+register = load_register(HERE.parent / "city" / "register.jsonl")
+rates = rate_table(register, range(2012, 2016))
+SVG(render_chart(rates, year=2015, fmt="svg"))"""),
 ]
 
 

@@ -49,6 +49,7 @@ from .language.expr import (
     parse,
 )
 from .ruleset.model import DerivedSpec, FactSpec, RulesetSpec, Text, Threshold
+from .types import Format, Lang
 
 if TYPE_CHECKING:
     from .engine.trace import Reading, Verdict
@@ -936,7 +937,7 @@ def trace_html(trace: Trace, lang: str = "en") -> str:
     return f'{HTML_STYLE}<div class="mx" lang="{lang}">{_trace_table(trace, w)}</div>'
 
 
-def render(verdict: Verdict, lang: str = "en", fmt: str = "text", *,
+def render(verdict: Verdict, lang: Lang = "en", fmt: Format = "text", *,
            ruleset: Ruleset | None = None) -> str:
     """A readable explanation of ``verdict``.
 
@@ -950,7 +951,7 @@ def render(verdict: Verdict, lang: str = "en", fmt: str = "text", *,
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "json":
-        return verdict.to_json(indent=2) + "\n"
+        return verdict.to_json(full=True, indent=2) + "\n"
     report = _report(verdict, lang, ruleset)
     if fmt == "text":
         return _text(report)

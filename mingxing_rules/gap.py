@@ -74,6 +74,7 @@ from .explain import (
     ratio_parts,
     threshold_holds,
 )
+from .jsonio import JsonMixin, text_from, tuples
 from .language.expr import (
     Binary,
     BoolOp,
@@ -89,6 +90,7 @@ from .language.expr import (
 )
 from .ruleset.load import Ruleset, load_ruleset
 from .ruleset.model import FactSpec, Text, Threshold
+from .types import Format, Lang
 
 __all__ = ["Change", "Gap", "GapGroup", "GapItem", "Provide", "gap", "office_from_verdict"]
 
@@ -157,7 +159,7 @@ class Provide:
 
 
 @attrs.frozen(repr=False)
-class Gap:
+class Gap(JsonMixin):
     """What must change for an office to reach ``target`` (see the module documentation)."""
 
     office_id: str
@@ -216,7 +218,7 @@ class Gap:
                     data[entry.fact] = list(value) if isinstance(value, tuple) else value
         return data
 
-    def explain(self, lang: str = "en", fmt: str = "text") -> str:
+    def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
         """The gap as text (``fmt``: ``text``, ``md``, ``html`` or ``json``)."""
         return render_gap(self, lang, fmt)
 
@@ -246,6 +248,8 @@ class Gap:
                     "change": change(i.change),
                     "alternatives": [change(a) for a in i.alternatives],
                     "knock_on": i.knock_on, "text": text(i.text),
+                    "columns": [text(c) for c in i.columns],
+                    "alternatives_text": text(i.alternatives_text),
                 } for i in g.items],
             } for g in self.groups],
             "to_be_provided": [{
@@ -256,6 +260,44 @@ class Gap:
             "unresolved": list(self.unresolved),
             "notes": [text(n) for n in self.notes],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Gap:
+        """The gap back from :meth:`to_dict` (format ``mingxing-gap/1``)."""
+        def text(value: Any) -> Text:
+            found = text_from(value)
+            assert found is not None
+            return found
+
+        def change(value: Mapping[str, Any]) -> Change:
+            return Change(**{k: tuples(v) for k, v in value.items()})
+
+        return cls(
+            office_id=data["office"]["id"], office_name=data["office"].get("name"),
+            target=data["target"], target_title=text_from(data.get("target_title")),
+            outcome=data["outcome"], outcome_title=text_from(data.get("outcome_title")),
+            reached=data["reached"], already=data.get("already"),
+            blocked_by=data.get("blocked_by"),
+            groups=tuple(GapGroup(
+                id=g["id"], kind=g["kind"], clause=g["clause"], title=text(g["title"]),
+                items=tuple(GapItem(
+                    step=i["step"], kind=i["kind"], group=g["id"], clause=i["clause"],
+                    title=text(i["title"]), change=change(i["change"]),
+                    alternatives=tuple(change(a) for a in i.get("alternatives", ())),
+                    knock_on=i.get("knock_on", False), text=text(i["text"]),
+                    columns=tuple(text(c) for c in i.get("columns", ())),
+                    alternatives_text=text_from(i.get("alternatives_text")),
+                ) for i in g["items"]),
+            ) for g in data.get("groups", ())),
+            to_be_provided=tuple(Provide(
+                fact=p["fact"], title=text(p["title"]), needed_for=tuple(p["needed_for"]),
+                proposed=tuples(p.get("proposed")), requirement=text_from(p.get("requirement")),
+                text=text(p["text"]),
+            ) for p in data.get("to_be_provided", ())),
+            unresolved=tuple(data.get("unresolved", ())),
+            ruleset=data["ruleset"],
+            notes=tuple(text(n) for n in data.get("notes", ())),
+        )
 
     def _repr_html_(self) -> str:
         return render_gap(self, "en", "html")
@@ -1181,7 +1223,7 @@ def _gap_lines(result: Gap, lang: str) -> tuple[list[str], list[tuple[str, list[
     return head, groups, provide, notes
 
 
-def render_gap(result: Gap, lang: str = "en", fmt: str = "text") -> str:
+def render_gap(result: Gap, lang: Lang = "en", fmt: Format = "text") -> str:
     """The gap as ``text``, ``md``, ``html`` or ``json`` (``mingxing-gap/1``)."""
     import html as html_module
     import json

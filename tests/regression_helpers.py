@@ -35,6 +35,7 @@ RULE_A = """  - id: police_car_where_possible
       zh: 配备警用汽车(有条件的选配,仅供参考,不影响结论)
       en: has a police car (optional where conditions allow; informational, never decides the verdict)
     condition: "'police_car' in vehicles"
+    informational: true
 """
 RULE_B_HEAD = """  # ------------------------------------------------------------------ 二: direct promotion
 """

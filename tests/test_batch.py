@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import collections
 import csv
+import io
 import itertools
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -232,11 +234,25 @@ def test_the_matrix_is_readable_at_a_hundred_offices() -> None:
     assert "max-height:640px" in markup  # scrolls inside the notebook cell
 
 
-def test_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)  # the bar is drawn on a terminal only
     evaluate_many(examples(), RULESET, progress=True)
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "21" in captured.err
+    assert "21" in terminal.getvalue()
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    evaluate_many(examples(), RULESET, progress=True)
+    assert capsys.readouterr() == ("", "")
 
 
 @settings(max_examples=15)

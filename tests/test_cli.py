@@ -16,15 +16,22 @@ EXAMPLES = sorted(Path("examples/offices").glob("*.json"))
 
 def test_evaluate_prints_json_verdicts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", "--format", "json", "examples/offices/near-miss-staff.json"]) == 0
+    compact = json.loads(capsys.readouterr().out)  # the compact verdict (issue 12)
+    assert compact["format"] == "mingxing-verdict-compact/1"
+    assert compact["outcome"] == "NOT_ELIGIBLE"
+    criteria = set(load_ruleset("star-judicial-office").criteria())
+    assert [n for n in compact["not_passed"]["fail"] if n in criteria] == ["min_staff"]
+    assert main(["evaluate", "--format", "json-full",
+                 "examples/offices/near-miss-staff.json"]) == 0
     verdict = json.loads(capsys.readouterr().out)
-    assert verdict["outcome"] == "NOT_ELIGIBLE"
+    assert verdict["format"] == "mingxing-verdict/1"
     assert [s["id"] for s in verdict["trace"] if s["status"] == "fail"
             and s["kind"] == "criterion"] == ["min_staff"]
 
 
 def test_evaluate_many_offices(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", "--format", "json", *map(str, EXAMPLES)]) == 0
-    verdicts = json.loads(capsys.readouterr().out)
+    verdicts = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # JSON Lines
     assert len(verdicts) == len(EXAMPLES) >= 12
 
 

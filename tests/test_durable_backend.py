@@ -37,7 +37,8 @@ STAR = load_ruleset("star-judicial-office")
 
 
 def office(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(Path(name).read_text(encoding="utf-8"))
+    path = Path(__file__).resolve().parent.parent / name  # independent of the working directory
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 

@@ -222,7 +222,8 @@ def test_generated_code_holds_no_rule_text(rules: Ruleset) -> None:
 def test_possible_outcomes_are_exact_for_missing_findings() -> None:
     # a Star holder whose incident finding is missing: revocation or retention, nothing else,
     # and only the incident finding is named as missing (the procedure cannot matter)
-    office = json.loads(Path("examples/offices/retained-star.json").read_text(encoding="utf-8"))
+    example = Path(__file__).resolve().parent.parent / "examples/offices/retained-star.json"
+    office = json.loads(example.read_text(encoding="utf-8"))
     del office["major_problem"]
     verdict = evaluate(office, STAR)
     assert verdict.outcome == "UNDECIDED"

@@ -282,7 +282,7 @@ def test_every_example_verdict_validates_and_round_trips(path: Path) -> None:
 
 
 def test_the_schema_rejects_what_the_format_does_not_allow() -> None:
-    document = json.loads(evaluate(office("star-by-assessment"), RULESET).to_json())
+    document = json.loads(evaluate(office("star-by-assessment"), RULESET).to_json(full=True))
     broken = {**document, "outcome": "UNDECIDED"}
     with pytest.raises(jsonschema.ValidationError):
         _validate(broken)

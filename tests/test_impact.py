@@ -109,7 +109,8 @@ def test_search_budget_is_validated(star, bad: object) -> None:  # type: ignore[
 def test_cli_reports_diff_impact_and_search(capsys: pytest.CaptureFixture[str]) -> None:
     from mingxing_rules.cli import main
 
-    status = main(["diff", "rulesets/star-judicial-office.yaml", str(AMENDMENT),
+    star = Path(__file__).resolve().parent.parent / "rulesets/star-judicial-office.yaml"
+    status = main(["diff", str(star), str(AMENDMENT),
                    "--offices", str(OFFICES), "--search", "100"])
     out = capsys.readouterr().out
     assert status == 1  # verdicts change

@@ -376,9 +376,53 @@ def test_a_group_nobody_uses_is_reported_once_not_per_criterion() -> None:
 # -- the bundled ruleset -----------------------------------------------------------------------------
 
 
-def test_the_star_ruleset_has_no_semantic_warning_but_its_informational_rule() -> None:
+def test_the_star_ruleset_has_no_semantic_warning_its_informational_rule_is_declared() -> None:
     found = [p for p in check_ruleset("star-judicial-office") if p.severity == "warning"]
-    assert [(p.code, p.token) for p in found] == [("W306", "police_car_where_possible")]
+    assert [(p.code, p.token) for p in found] == []
+    spec = load_ruleset("star-judicial-office").spec
+    assert [n.id for n in spec.nodes if n.informational] == ["police_car_where_possible"]
+
+
+def test_an_unused_rule_is_reported_unless_declared_informational(tmp_path: Path) -> None:
+    from core_helpers import MINI, write
+
+    unused = MINI.replace("\nrules:\n", "\nrules:\n  - id: extra_note\n"
+                          "    clause: '1'\n    quote: x\n"
+                          "    title: {zh: 备注, en: note}\n"
+                          "    condition: staff >= 1\n", 1)
+    assert [p.code for p in check_ruleset(write(tmp_path, unused))
+            if p.token == "extra_note"] == ["W306"]
+    assert "extra_note" in unused
+    declared = unused.replace("    condition: staff >= 1\n",
+                              "    condition: staff >= 1\n    informational: true\n", 1)
+    assert [p.code for p in check_ruleset(write(tmp_path, declared))
+            if p.token == "extra_note"] == []
+
+
+def test_declaring_a_rule_informational_is_a_cosmetic_change(tmp_path: Path) -> None:
+    from mingxing_rules import diff_rulesets
+
+    star = load_ruleset("star-judicial-office")
+    assert star.spec.file is not None
+    source = Path(star.spec.file).read_text(encoding="utf-8")
+    path = tmp_path / "undeclared.yaml"
+    path.write_text(source.replace("    informational: true\n", "", 1), encoding="utf-8")
+    changes = diff_rulesets(load_ruleset(path), star).changes
+    assert [(c.target, c.field, c.semantic) for c in changes] == [
+        ("police_car_where_possible", "informational", False)]
+
+
+def test_an_informational_rule_that_decides_is_a_warning(tmp_path: Path) -> None:
+    text = load_ruleset("star-judicial-office").spec.file
+    assert text is not None
+    source = Path(text).read_text(encoding="utf-8")
+    lying = source.replace("condition: workplace and platform and service",
+                           "condition: workplace and platform and service and "
+                           "police_car_where_possible", 1)
+    path = tmp_path / "lying.yaml"
+    path.write_text(lying, encoding="utf-8")
+    found = [(p.code, p.token) for p in check_ruleset(path) if p.code in ("W306", "W307")]
+    assert found == [("W307", "police_car_where_possible")]
 
 
 def test_every_code_is_documented() -> None:

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 import attrs
 
 from ..errors import InputError, InputProblem
+from ..progress import track
+from ..types import Lang
 from .rates import DEFAULT_POLICY, CampaignPolicy
 from .register import (
     HONOURS,
@@ -78,7 +80,7 @@ class VerdictLike(Protocol):
 
     def to_dict(self) -> dict[str, Any]: ...
 
-    def explain(self, lang: str = "en") -> str: ...
+    def explain(self, lang: Lang = "en") -> str: ...
 
 
 Evaluator: TypeAlias = Callable[[Mapping[str, Any]], VerdictLike]
@@ -391,7 +393,7 @@ def run_cycle(
 
     decisions: list[CycleDecision] = []
     problems: list[InputProblem] = []
-    for subject, event, on in candidates:
+    for subject, event, on in track(candidates, "assessing"):  # a bar on a terminal only
         office = offices[event.office_id]
         facts = assessment_facts(register, office, event, year, on=on)
         try:

@@ -9,6 +9,7 @@ the reader's fonts.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import io
@@ -22,7 +23,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+from ..atomic import atomic_write_bytes
 from ..errors import InputError, MingxingError
+from ..types import Lang
 from .cycle import CycleDecision, CycleResult
 from .rates import CITY, RateTable, StarRate
 
@@ -31,8 +34,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "CJKFontWarning",
     "MissingExtraError",
     "TableFormat",
+    "chart_figure",
+    "cjk_font",
     "format_table",
     "rate_dataframe",
     "render_chart",
@@ -166,72 +172,152 @@ def rate_dataframe(table: RateTable) -> Any:
 # -- chart ---------------------------------------------------------------------------------------
 
 
+class CJKFontWarning(UserWarning):
+    """A PNG chart is drawn without a CJK font, so its Chinese labels are replaced by Latin ones
+    (a PNG would otherwise show boxes); the message says which county is which."""
+
+
+#: The font stack written into SVG charts: the browser picks the first one it has.
+SVG_FONT_STACK = ("DejaVu Sans", *CJK_FONTS, "sans-serif")
+_CJK_TEXT = re.compile("[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+
+def cjk_font() -> str | None:
+    """The installed font the PNG chart uses for Chinese labels, or ``None`` if there is none
+    (the first of :data:`CJK_FONTS`, else any installed font whose name says CJK)."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    named = [name for name in CJK_FONTS if name in installed]
+    return named[0] if named else next((n for n in sorted(installed) if "CJK" in n), None)
+
+
 @contextmanager
 def _quiet_glyphs() -> Iterator[None]:
-    # Without a CJK font a PNG shows boxes for Chinese; that is a rendering limit, not an error.
+    # In an SVG the text stays text and the reader's browser draws it with the font stack;
+    # matplotlib only measures it, with DejaVu Sans, and warns about glyphs it does not need.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*Glyph .* missing from .*")
         warnings.filterwarnings("ignore", message=r".*findfont.*")
         yield
 
 
-def _font_families() -> list[str]:
-    from matplotlib import font_manager
+class _Labels:
+    """The chart's words: bilingual as written, or Latin only when a PNG has no CJK font."""
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    return ["DejaVu Sans", *(name for name in CJK_FONTS if name in installed)]
+    def __init__(self, table: RateTable, latin: bool) -> None:
+        self.latin = latin
+        self.city = table.city or "City"
+        self.numbers = {county: n for n, county in enumerate(table.counties, start=1)}
+
+    def text(self, english: str, chinese: str = "") -> str:
+        return english if self.latin or not chinese else f"{english} {chinese}"
+
+    def scope(self, scope: str) -> str:
+        if scope == CITY:
+            return "City" if self.latin and _CJK_TEXT.search(self.city) else self.city
+        if self.latin and _CJK_TEXT.search(scope):
+            return f"County {self.numbers[scope]}"
+        return scope
+
+    def legend_of_counties(self) -> str:
+        return ", ".join(f"County {n} = {county}" for county, n in self.numbers.items())
+
+
+def _percent_tick(value: float) -> str:
+    return f"{value:.0f}%"
+
+
+def chart_figure(table: RateTable, *, year: int | None = None, fmt: ChartFormat = "svg"
+                 ) -> Figure:
+    """The matplotlib figure of :func:`render_chart`, before it is saved.
+
+    A PNG needs a CJK font to draw Chinese. Without one (:func:`cjk_font` is ``None``), the
+    chart never draws boxes: its labels are Latin (counties numbered in the order of the table)
+    and one :class:`CJKFontWarning` says which county is which and how to get Chinese labels.
+    """
+    try:
+        from matplotlib.figure import Figure
+
+        font = cjk_font()
+    except ImportError as error:
+        raise MissingExtraError("matplotlib", "plot", "The campaign chart") from error
+    if fmt not in ("png", "svg"):
+        raise InputError(f"unknown chart format {fmt!r} (expected png or svg)")
+
+    labels = _Labels(table, latin=fmt == "png" and font is None)
+    if labels.latin:
+        warnings.warn(CJKFontWarning(
+            "no CJK font is installed, so the PNG chart has Latin labels instead of boxes ("
+            + labels.legend_of_counties() + "); install one (e.g. Debian's fonts-noto-cjk) "
+            "or write the chart as .svg"), stacklevel=3)
+    years = [y for y in table.years if year is None or y <= year]
+    scopes = [CITY, *table.counties]
+    columns = min(4, len(scopes))
+    rows = -(-len(scopes) // columns)
+    with _chart_settings(font), _quiet_glyphs() if fmt == "svg" else contextlib.nullcontext():
+        width = 3.1 * columns
+        height = 2.5 * rows + 1.5
+        figure = Figure(figsize=(width, height))
+        # Fixed margins in inches: constrained layout would cost seconds for a dozen panels.
+        figure.subplots_adjust(left=0.75 / width, right=0.99, wspace=0.12,
+                               top=1 - 0.8 / height, bottom=0.95 / height, hspace=0.45)
+        axes_grid = figure.subplots(rows, columns, squeeze=False, sharey=True)
+        ticks = sorted({0.0, 100.0, *(float(t) * 100 for t in table.policy.targets.values())})
+        for index, scope in enumerate(scopes):
+            axes = axes_grid[index // columns][index % columns]
+            _panel(axes, table, scope, years, year, labels, ticks)
+        for index in range(len(scopes), rows * columns):
+            axes_grid[index // columns][index % columns].set_visible(False)
+        figure.supylabel(labels.text("Star rate (share of offices)", "创建率"), fontsize=10,
+                         x=0.12 / width)
+        figure.supxlabel(labels.text("Year", "年度"), fontsize=10, y=0.5 / height)
+        _legend(figure, labels)
+        title = labels.text("Star rate vs target", "明星司法所创建率与目标")
+        if table.city:
+            title = f"{labels.scope(CITY)} — {title}"
+        figure.suptitle(title, fontsize=13, fontweight="bold", y=1 - 0.12 / height, va="top")
+    return figure
+
+
+def _chart_settings(font: str | None) -> contextlib.AbstractContextManager[Any]:
+    """matplotlib settings for drawing and for saving (text is laid out again when saved)."""
+    import matplotlib
+
+    return matplotlib.rc_context({
+        # A list of families (not "sans-serif") is what turns on per-glyph fallback.
+        "font.family": ["DejaVu Sans", *([font] if font else [])],
+        "svg.fonttype": "none",  # text stays text: the browser renders Chinese names
+        "svg.hashsalt": "mingxing",  # stable ids, so the same table gives the same SVG
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    })
 
 
 def render_chart(table: RateTable, *, year: int | None = None, fmt: ChartFormat = "svg") -> bytes:
     """A chart of rate vs target per year: one panel for the city, then one per county.
 
     Bars are the rates (green when the target is met, red when not, grey without a target), the
-    black ticks the targets. Years up to ``year`` are shown (default: all of the table's).
+    black ticks the targets; every axis tick and bar label is a percentage. Years up to ``year``
+    are shown (default: all of the table's). An SVG keeps its text as text with a font stack
+    that includes the common CJK fonts; for a PNG see :func:`chart_figure`.
     """
-    try:
-        import matplotlib
-        from matplotlib.figure import Figure
-    except ImportError as error:
-        raise MissingExtraError("matplotlib", "plot", "The campaign chart") from error
-    if fmt not in ("png", "svg"):
-        raise InputError(f"unknown chart format {fmt!r} (expected png or svg)")
-
-    years = [y for y in table.years if year is None or y <= year]
-    scopes = [CITY, *table.counties]
-    columns = min(4, len(scopes))
-    rows = -(-len(scopes) // columns)
-    settings = matplotlib.rc_context({
-        # A list of families (not "sans-serif") is what turns on per-glyph fallback.
-        "font.family": _font_families(),
-        "svg.fonttype": "none",  # text stays text: the browser renders Chinese names
-        "svg.hashsalt": "mingxing",  # stable ids, so the same table gives the same SVG
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    })
-    with settings, _quiet_glyphs():
-        height = 2.5 * rows + 1.2
-        figure = Figure(figsize=(3.1 * columns, height))
-        # Fixed margins in inches: constrained layout would cost seconds for a dozen panels.
-        figure.subplots_adjust(left=0.45 / (3.1 * columns), right=0.99, wspace=0.12,
-                               top=1 - 0.8 / height, bottom=0.6 / height, hspace=0.45)
-        axes_grid = figure.subplots(rows, columns, squeeze=False, sharey=True)
-        for index, scope in enumerate(scopes):
-            axes = axes_grid[index // columns][index % columns]
-            _panel(axes, table, scope, years, year)
-        for index in range(len(scopes), rows * columns):
-            axes_grid[index // columns][index % columns].set_visible(False)
-        _legend(figure)
-        title = "Star rate vs target 明星司法所创建率与目标"
-        if table.city:
-            title = f"{table.city} — {title}"
-        figure.suptitle(title, fontsize=13, fontweight="bold", y=1 - 0.12 / height, va="top")
-        buffer = io.BytesIO()
-        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    figure = chart_figure(table, year=year, fmt=fmt)
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    quiet = _quiet_glyphs() if fmt == "svg" else contextlib.nullcontext()
+    with _chart_settings(cjk_font()), quiet:
         figure.savefig(buffer, format=fmt, dpi=110, metadata=metadata)
-    return buffer.getvalue()
+    if fmt == "png":
+        return buffer.getvalue()
+    stack = ", ".join(name if name == "sans-serif" else f"'{name}'" for name in SVG_FONT_STACK)
+    svg = re.sub(r"font-family: [^;\"]*", f"font-family: {stack}",
+                 buffer.getvalue().decode("utf-8"))
+    return svg.encode("utf-8")
 
 
-def _panel(axes: Axes, table: RateTable, scope: str, years: list[int], year: int | None) -> None:
+def _panel(axes: Axes, table: RateTable, scope: str, years: list[int], year: int | None,
+           labels: _Labels, ticks: list[float]) -> None:
     rates = [_row_or_none(table, scope, y) for y in years]
     values = [float(r.rate) * 100 if r is not None and r.rate is not None else 0.0 for r in rates]
     colours = [
@@ -250,29 +336,30 @@ def _panel(axes: Axes, table: RateTable, scope: str, years: list[int], year: int
                         colors=_TARGET_COLOUR, linewidth=2.2)
         # The label goes above both the bar and the target tick, so neither hides it.
         top = value if target is None else max(value, target)
-        axes.text(position, top + 2.5, f"{value:.0f}", ha="center", va="bottom", fontsize=8)
+        shown = _percent_tick(value) if row.rate is not None else "–"
+        axes.text(position, top + 2.5, shown, ha="center", va="bottom", fontsize=7)
     axes.set_xticks(positions, [str(y) for y in years], fontsize=8)
     axes.set_ylim(0, 112)
-    axes.set_yticks([0, 35, 55, 70, 100], ["0", "35", "55", "70", "100%"], fontsize=7)
+    axes.set_yticks(ticks, [_percent_tick(t) for t in ticks], fontsize=7)
     axes.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     axes.set_axisbelow(True)
     last = _row_or_none(table, scope, year if year is not None else years[-1]) if years else None
-    name = (table.city or "City") if scope == CITY else scope
     detail = "" if last is None else f" · {last.status_text}"
-    axes.set_title(f"{name}{detail}", fontsize=9,
+    axes.set_title(f"{labels.scope(scope)}{detail}", fontsize=9,
                    fontweight="bold" if scope == CITY else "normal",
                    color=_BEHIND_COLOUR if last is not None and last.met is False else "black")
 
 
-def _legend(figure: Figure) -> None:
+def _legend(figure: Figure, labels: _Labels) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     handles = [
-        Patch(color=_MET_COLOUR, label="target met 达标"),
-        Patch(color=_BEHIND_COLOUR, label="below target 未达标"),
-        Patch(color=_NO_TARGET_COLOUR, label="no target 无目标"),
-        Line2D([], [], color=_TARGET_COLOUR, linewidth=2.2, label="target 目标 (clause 二)"),
+        Patch(color=_MET_COLOUR, label=labels.text("target met", "达标")),
+        Patch(color=_BEHIND_COLOUR, label=labels.text("below target", "未达标")),
+        Patch(color=_NO_TARGET_COLOUR, label=labels.text("no target", "无目标")),
+        Line2D([], [], color=_TARGET_COLOUR, linewidth=2.2,
+               label="target (clause 2)" if labels.latin else "target 目标 (clause 二)"),
     ]
     figure.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=4,
                   frameon=False, fontsize=9)
@@ -286,12 +373,14 @@ def _row_or_none(table: RateTable, scope: str, year: int) -> StarRate | None:
 
 
 def write_chart(table: RateTable, path: str | Path, *, year: int | None = None) -> None:
-    """Write the chart to ``path``; its suffix (``.png`` or ``.svg``) picks the format."""
+    """Write the chart to ``path`` atomically; its suffix (``.png`` or ``.svg``) picks the
+    format."""
     file = Path(path)
     suffix = file.suffix.lower().lstrip(".")
     if suffix not in ("png", "svg"):
         raise InputError(f"{file}: a chart is written as .png or .svg, not {file.suffix!r}")
-    file.write_bytes(render_chart(table, year=year, fmt="png" if suffix == "png" else "svg"))
+    atomic_write_bytes(file, render_chart(table, year=year, fmt="png" if suffix == "png"
+                                          else "svg"))
 
 
 def _inline_svg(svg: bytes) -> str:
@@ -401,7 +490,7 @@ def _target_text(table: RateTable, year: int) -> str:
     return "no target" if target is None else f"target {_percent(target, 0)}"
 
 
-def _decision_items(decisions: Sequence[CycleDecision], lang: str = "zh") -> str:
+def _decision_items(decisions: Sequence[CycleDecision], lang: Lang = "zh") -> str:
     if not decisions:
         return "<p class=\"none\">None. 无。</p>"
     items = []

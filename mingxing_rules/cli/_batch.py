@@ -1,33 +1,38 @@
-"""``mingxing evaluate --batch FILE``: evaluate a file of offices into a results file.
+"""``mingxing evaluate --batch FILE`` (or ``evaluate OFFICE... --out FILE``): a results table.
 
-The lead's ``evaluate`` sub-command calls :func:`run_batch` when ``--batch`` is given. Offices are
-read and evaluated one at a time and each result is written at once, so that memory stays bounded
-on large files; a progress bar goes to stderr on long runs (tqdm when it is installed).
+Offices are read and evaluated one at a time and each result is written at once, so memory stays
+bounded on large files; on a terminal a progress bar (rate, ETA) goes to stderr.
 
 Results: ``--out results.csv`` (one row per office, a column per criterion; rows with input errors
-are kept, with outcome ``INPUT_ERROR`` and the problem in ``error``) or ``--out results.jsonl``
-(one verdict document per line, ``{"row": n, "error": ...}`` for bad rows). Without ``--out``
-the CSV goes to stdout. The summary (counts per outcome, the criteria most often not met, the
-bad rows) goes to stdout after an ``--out`` file, else to stderr.
+are kept, with outcome ``INPUT_ERROR`` and the problem in ``error``; UTF-8 with a byte-order mark
+unless ``--encoding`` says otherwise), ``--out results.jsonl`` (one verdict document per line,
+``{"row": n, "error": ...}`` for bad rows) or ``--out results.xlsx`` (the CSV's table as a
+worksheet; needs the ``xlsx`` extra). Every file is written atomically. Without ``--out`` the rows
+go to stdout (CSV, or JSON Lines with ``--format json``). The summary (counts per outcome, the
+criteria most often not met, the bad rows) goes to stdout after an ``--out`` file, else to
+stderr, in ``--format``.
 
 Exit codes: 0 every row evaluated, 1 some rows had input errors (they are in the results and the
-summary), 2 the file cannot be read, 3 ruleset errors.
+summary), 2 a file cannot be read, 3 ruleset errors.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import csv
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ..atomic import atomic_open, same_file
 from ..engine.batch import (
     BatchResult,
     RowError,
     Tally,
-    _Progress,
     count_records,
     error_record,
     iter_evaluate,
@@ -36,123 +41,137 @@ from ..engine.batch import (
     verdict_record,
 )
 from ..engine.trace import Verdict
-from ..errors import InputError, MingxingError, RulesetError
-from ..ruleset.load import load_ruleset
+from ..progress import Progress
+from ..ruleset.load import Ruleset
+from ..types import BackendName
+from ._shared import EXIT_FOUND, EXIT_OK, UsageError, languages
 
-__all__ = ["run_batch"]
+__all__ = ["BATCH_SUFFIXES", "TABLE_SUFFIXES", "run_batch"]
 
-EXIT_OK = 0
-EXIT_ROW_ERRORS = 1
-EXIT_INPUT = 2
-EXIT_RULESET = 3
-PROGRESS_FROM = 200  # records; shorter runs finish before a bar is worth drawing
-
-
-def _options(pairs: list[str]) -> dict[str, Any] | None:
-    """``--option NAME=VALUE`` pairs (JSON values, else text), as the other commands read them."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, raw = pair.partition("=")
-        if not sep:
-            raise RulesetError(f"--option {pair!r}: expected NAME=VALUE")
-        try:
-            options[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[name] = raw
-    return options or None
-
-
-def _error(message: str) -> None:
-    print(f"mingxing: error: {message}", file=sys.stderr)
+BATCH_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".xlsx")
+DEFAULT_CSV_ENCODING = "utf-8-sig"  # Excel on Chinese Windows reads UTF-8 only with the mark
 
 
 class _Writer:
-    """Writes each result as it comes: CSV rows or JSON Lines."""
+    """Writes each result as it comes: CSV/TSV rows, JSON Lines, or worksheet rows."""
 
-    def __init__(self, handle: IO[str], kind: str, criteria: tuple[str, ...]) -> None:
+    def __init__(self, handle: IO[str] | None, kind: str, criteria: tuple[str, ...],
+                 full: bool = False) -> None:
         self.handle = handle
         self.kind = kind
+        self.full = full  # JSON Lines: the self-contained verdict (json-full) or the compact one
         self.criteria = criteria
         self.csv: csv.DictWriter[str] | None = None
-        if kind == "csv":
-            self.csv = csv.DictWriter(handle, fieldnames=record_columns(criteria))
+        self.sheet: Any = None
+        self.book: Any = None
+        if kind in ("csv", "tsv") and handle is not None:
+            self.csv = csv.DictWriter(handle, fieldnames=record_columns(criteria),
+                                      delimiter="\t" if kind == "tsv" else ",")
             self.csv.writeheader()
+        elif kind == "xlsx":
+            try:
+                from openpyxl import Workbook
+            except ImportError:
+                raise UsageError("writing .xlsx needs openpyxl: pip install "
+                                 "'mingxing-rules[xlsx]' (or write .csv)") from None
+            self.book = Workbook(write_only=True)
+            self.sheet = self.book.create_sheet("verdicts")
+            self.sheet.append(record_columns(criteria))
 
     def write(self, row: int, item: Verdict | RowError) -> None:
-        if self.csv is not None:
+        if self.csv is not None or self.sheet is not None:
             record = (error_record(item, self.criteria) if isinstance(item, RowError)
                       else verdict_record(item, self.criteria))
-            self.csv.writerow(record)
+            if self.csv is not None:
+                self.csv.writerow(record)
+            else:
+                self.sheet.append([record[c] for c in record_columns(self.criteria)])
             return
         if isinstance(item, RowError):
             data: dict[str, Any] = {"row": row, "line": item.line, "office_id": item.office_id,
                                     "error": item.message}
         else:
-            data = {"row": row, **item.to_dict()}
+            data = {"row": row, **item.to_dict(full=self.full)}
+        assert self.handle is not None
         self.handle.write(json.dumps(data, ensure_ascii=False) + "\n")
 
+    def save(self, binary: IO[bytes]) -> None:
+        """Only for ``xlsx``: the workbook is written at the end."""
+        self.book.save(binary)
 
-def run_batch(args: argparse.Namespace) -> int:
-    """Evaluate ``args.batch`` into ``args.out``; print the summary. See the module docs."""
-    source = Path(args.batch)
-    out = getattr(args, "out", None)
-    lang = getattr(args, "lang", None) or "en"
-    lang = "zh" if lang == "zh" else "en"
-    fmt = getattr(args, "format", None) or "text"
+
+def _kind(out: Path | None, fmt: str) -> str:
+    if out is None:
+        return "jsonl" if fmt in ("json", "json-full") else "csv"
+    suffix = out.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise UsageError(f"--out {out}: write results as .csv, .tsv, .jsonl or .xlsx")
+    return {".ndjson": "jsonl"}.get(suffix, suffix.lstrip("."))
+
+
+def _items(sources: list[Path], ruleset: Ruleset, backend: BackendName
+           ) -> Iterator[tuple[int, Verdict | RowError]]:
+    """Every record of every source, numbered across them."""
+    number = 0
+    for source in sources:
+        for _, item in iter_evaluate(source, ruleset, backend=backend):
+            number += 1
+            yield number, item
+
+
+def _total(sources: list[Path]) -> int | None:
+    counts = [count_records(s) if s.suffix.lower() != ".json" else 1 for s in sources]
+    return None if any(c is None for c in counts) else sum(c or 0 for c in counts)
+
+
+def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -> int:
+    """Evaluate every record of ``sources`` into ``args.out``; print the summary."""
+    out = Path(args.out) if args.out and args.out != "-" else None
+    kind = _kind(out, args.format)
+    if args.encoding is not None and kind not in ("csv", "tsv"):
+        raise UsageError("--encoding applies to a .csv or .tsv written with --out")
+    if out is not None and any(same_file(out, s) for s in sources):
+        raise UsageError(f"--out {out} is one of the inputs; it would be overwritten")
+    encoding = args.encoding or DEFAULT_CSV_ENCODING
     try:
-        ruleset = load_ruleset(getattr(args, "ruleset", None) or "star-judicial-office",
-                               options=_options(getattr(args, "option", None) or []))
-    except RulesetError as exc:
-        _error(str(exc))
-        return EXIT_RULESET
-    if not source.is_file():
-        _error(f"cannot read {source}: no such file")
-        return EXIT_INPUT
-    if source.suffix.lower() not in (".csv", ".tsv", ".jsonl", ".ndjson", ".json"):
-        _error(f"{source}: unsupported file type (expected .csv, .tsv, .jsonl or .json)")
-        return EXIT_INPUT
-    out_path = Path(out) if out and str(out) != "-" else None
-    kind = "jsonl" if out_path is not None and out_path.suffix.lower() in (
-        ".jsonl", ".ndjson") else "csv"
+        codecs.lookup(encoding)
+    except LookupError:
+        raise UsageError(f"--encoding {encoding}: unknown encoding") from None
     criteria = tuple(i.id for i in ruleset.program.layout if i.kind == "criterion")
     tally = Tally(ruleset)
-    keep_all = fmt == "html"  # the matrix needs every verdict; other summaries only counts
+    keep_all = args.format == "html"  # the matrix needs every verdict; other summaries counts
     kept: list[Verdict] = []
     kept_rows: list[int] = []
-    total = count_records(source)
-    show = getattr(args, "progress", None)
-    if show is None:
-        show = sys.stderr.isatty() and (total is None or total >= PROGRESS_FROM)
-    progress = _Progress(total, bool(show))
-    handle: IO[str] = (out_path.open("w", encoding="utf-8", newline="") if out_path
-                       else sys.stdout)
-    try:
-        writer = _Writer(handle, kind, criteria)
-        for row, item in iter_evaluate(source, ruleset,
-                                       backend=getattr(args, "backend", None) or "native"):
-            writer.write(row, item)
-            tally.add(item)
-            if keep_all and isinstance(item, Verdict):
-                kept.append(item)
-                kept_rows.append(row)
-            progress.update()
-    except RulesetError as exc:
-        _error(str(exc))
-        return EXIT_RULESET
-    except InputError as exc:  # the file as a whole cannot be read (e.g. a .json that is not)
-        _error(str(exc))
-        return EXIT_INPUT
-    except MingxingError as exc:  # e.g. an unavailable backend
-        _error(str(exc))
-        return EXIT_INPUT
-    finally:
-        progress.close()
-        if out_path is not None:
-            handle.close()
-    summary_stream = sys.stdout if out_path is not None else sys.stderr
+    with contextlib.ExitStack() as stack:
+        handle: IO[str] | None
+        if out is None:
+            handle = sys.stdout
+        elif kind == "xlsx":
+            handle = None
+        else:
+            handle = stack.enter_context(atomic_open(
+                out, encoding="utf-8" if kind == "jsonl" else encoding, newline=""))
+        writer = _Writer(handle, kind, criteria, full=args.format == "json-full")
+        with Progress(_total(sources), "evaluating") as progress:
+            for row, item in _items(sources, ruleset, args.backend):
+                writer.write(row, item)
+                tally.add(item)
+                if keep_all and isinstance(item, Verdict):
+                    kept.append(item)
+                    kept_rows.append(row)
+                progress.advance()
+        if out is not None and kind == "xlsx":
+            with atomic_open(out, "wb") as binary:
+                writer.save(binary)
+    summary_stream = sys.stdout if out is not None else sys.stderr
+    shown = languages(args.lang)
     if keep_all:
-        summary_stream.write(matrix_html(BatchResult(ruleset, kept, kept_rows, tally.errors),
-                                         lang) + "\n")
+        result = BatchResult(ruleset, kept, kept_rows, tally.errors)
+        summary_stream.write("\n<hr>\n".join(matrix_html(result, lang) for lang in shown) + "\n")
+    elif args.format in ("json", "json-full"):
+        summary_stream.write(tally.summary().explain("en", "json"))
     else:
-        summary_stream.write(tally.summary().explain(lang, fmt if fmt != "html" else "text"))
-    return EXIT_ROW_ERRORS if tally.errors else EXIT_OK
+        summary_stream.write("\n".join(tally.summary().explain(lang, args.format)
+                                       for lang in shown))
+    return EXIT_FOUND if tally.errors else EXIT_OK

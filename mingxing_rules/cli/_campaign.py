@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_write_text
 from ..campaign import (
     Assessment,
     CampaignPolicy,
@@ -25,12 +29,26 @@ from ..campaign import (
     write_chart,
 )
 from ..campaign.rates import DEFAULT_TARGETS
-from ..errors import InputError, RulesetError
+from ..campaign.report import CJKFontWarning
+from ..errors import InputError
+from ._shared import (
+    DEFAULT_RULESET,
+    EXIT_OK,
+    Subparsers,
+    UsageError,
+    add_format,
+    add_lang,
+    add_out,
+    add_quiet,
+    add_ruleset,
+    expand_inputs,
+    parse_options,
+    print_warning,
+    refuse_unless,
+    stdin_as_file,
+)
 
-__all__ = ["add_parser", "run"]
-
-# The exit codes of the ``mingxing`` command (docs/cli.md).
-EXIT_OK, EXIT_USAGE, EXIT_RULESET = 0, 2, 3
+__all__ = ["register"]
 
 _DESCRIPTION = """\
 Star rate (创建率) per county and for the city, year by year, against the targets of clause 二
@@ -40,7 +58,7 @@ self-contained HTML report with the chart; --cycle also runs the year's assessme
 ruleset and lists the awards and revocations (表彰名单)."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``campaign`` sub-command."""
     parser = subparsers.add_parser(
         "campaign",
@@ -48,32 +66,32 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("register", metavar="REGISTER", type=Path,
-                        help="title register: .jsonl (JSON Lines) or .csv")
+    parser.add_argument("register", metavar="REGISTER",
+                        help="title register: .jsonl (JSON Lines) or .csv, or - for standard "
+                             "input")
     parser.add_argument("--year", type=int, default=max(DEFAULT_TARGETS),
                         help="the year to report (default: %(default)s)")
     parser.add_argument("--county", action="append", metavar="NAME",
                         help="only this county (repeatable); the city row stays city-wide")
-    parser.add_argument("--format", choices=("text", "csv", "json"), default="text",
-                        dest="table_format", help="table format on stdout (default: text)")
-    parser.add_argument("--out", type=Path, metavar="REPORT.html",
-                        help="write a self-contained HTML report")
-    parser.add_argument("--chart", type=Path, metavar="CHART.png|svg",
-                        help="write the chart of rate vs target (needs matplotlib)")
+    add_format(parser, ("text", "csv", "json"),
+               json_shape='one document {"city", "years", "policy", "rows": [...], "year"; '
+                          '"cycle": ... with --cycle}')
+    add_lang(parser, what="report")
+    add_out(parser, "write a self-contained HTML report (with the chart) to FILE")
+    parser.add_argument("--chart", metavar="CHART.png|svg",
+                        help="write the chart of rate vs target (needs matplotlib; SVG keeps "
+                             "Chinese labels as text)")
     parser.add_argument("--no-chart", action="store_true",
-                        help="HTML report without the chart (no matplotlib needed)")
-    parser.add_argument("--ruleset", default="star-judicial-office",
-                        help="ruleset for --cycle: bundled id or YAML path "
-                             "(default: %(default)s)")
-    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
-                        help="with --cycle: override a ruleset option (JSON value), repeatable")
+                        help="with --out: an HTML report without the chart (no matplotlib "
+                             "needed)")
+    add_ruleset(parser, what="; with --cycle only")
     parser.add_argument("--cycle", action="store_true",
                         help="run the year's assessment through the ruleset and list the "
                              "awards and revocations")
     parser.add_argument("--apply", action="store_true",
                         help="with --cycle: count the cycle's awards and revocations "
                              "(dated 20 December) in the rates")
-    parser.add_argument("--save", type=Path, metavar="REGISTER",
+    parser.add_argument("--save", metavar="REGISTER",
                         help="with --apply: write the register with the cycle's events")
     parser.add_argument("--denominator", choices=("all_offices", "township_street_offices"),
                         default="all_offices",
@@ -82,6 +100,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                         default="leave-in-year",
                         help="a title revoked during the year leaves that year's count, or "
                              "stays in it until the next year (default: %(default)s)")
+    add_quiet(parser)
     parser.set_defaults(func=run)
 
 
@@ -91,32 +110,46 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
     except MissingExtraError as error:
         hint = " (or --no-chart)" if args.out and not args.chart else ""
-        print(f"mingxing campaign: error: {error}{hint}", file=sys.stderr)
-        return EXIT_USAGE
-    except RulesetError as error:
-        print(f"mingxing campaign: error: {error}", file=sys.stderr)
-        return EXIT_RULESET
-    except InputError as error:
-        print(f"mingxing campaign: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"{error}{hint}") from None
+
+
+def _with_lang(function: Callable[..., Any], lang: str, /, *args: Any, **kwargs: Any) -> Any:
+    """Pass ``lang`` to a report function that takes it (the report is being localised)."""
+    if "lang" in inspect.signature(function).parameters:
+        kwargs["lang"] = lang
+    return function(*args, **kwargs)
+
+
+def _register_path(item: str) -> Path:
+    if item == "-":
+        return stdin_as_file(".csv")
+    paths = expand_inputs([item], (".jsonl", ".csv"), "register")
+    if len(paths) != 1:
+        raise UsageError(f"{item}: give one register file, not {len(paths)}")
+    return Path(paths[0])
 
 
 def _run(args: argparse.Namespace) -> int:
     if (args.apply or args.save) and not args.cycle:
-        raise InputError("--apply and --save need --cycle")
+        raise UsageError("--apply and --save need --cycle")
     if args.save and not args.apply:
-        raise InputError("--save needs --apply (it saves the register with the cycle's events)")
+        raise UsageError("--save needs --apply (it saves the register with the cycle's events)")
+    refuse_unless(args.cycle or (args.ruleset is None and not args.option),
+                  "--ruleset and --option", "apply with --cycle only")
+    refuse_unless(args.out is not None or not args.no_chart, "--no-chart", "applies with --out")
     policy = CampaignPolicy(denominator=args.denominator,
                             revoked_leave_in_year=args.revoked == "leave-in-year")
-    register = load_register(args.register)
+    source = _register_path(args.register)
+    register = load_register(source)
     cycle: CycleResult | None = None
     if args.cycle:
-        evaluator = ruleset_evaluator(args.ruleset, options=_ruleset_options(args.option))
+        evaluator = ruleset_evaluator(args.ruleset or DEFAULT_RULESET,
+                                      options=parse_options(args.option))
         cycle = run_cycle(register, args.year, evaluator=evaluator, policy=policy)
         if args.apply:
             register = _applied(register, cycle, args.year)
             if args.save:
-                save_register(register, args.save)
+                save_register(register, Path(args.save))
                 print(f"wrote {args.save}", file=sys.stderr)
 
     first = min((e.date.year for e in register.events), default=args.year)
@@ -124,31 +157,28 @@ def _run(args: argparse.Namespace) -> int:
     table = rate_table(register, years, policy=policy, counties=args.county)
     if cycle is not None and args.county:
         cycle = cycle.restricted(o.id for o in register.offices if o.county in args.county)
-    sys.stdout.write(format_table(table, year=args.year, fmt=args.table_format))
-    if cycle is not None and args.table_format == "text":
+    text = _with_lang(format_table, args.lang, table, year=args.year, fmt=args.format)
+    if args.format == "json" and cycle is not None:
+        document = json.loads(text)
+        document["cycle"] = cycle.to_dict()
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    sys.stdout.write(text)
+    if cycle is not None and args.format == "text":
         sys.stdout.write(_cycle_text(cycle))
     if args.chart:
-        write_chart(table, args.chart, year=args.year)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CJKFontWarning)
+            write_chart(table, args.chart, year=args.year)
+        for warning in caught:  # said once, as a warning of the command, not of a module
+            print_warning(str(warning.message))
         print(f"wrote {args.chart}", file=sys.stderr)
     if args.out:
-        page = render_html(table, year=args.year, cycle=cycle, chart=not args.no_chart,
-                           source=str(args.register))
-        args.out.write_text(page, encoding="utf-8")
+        page = _with_lang(render_html, args.lang, table, year=args.year, cycle=cycle,
+                          chart=not args.no_chart,
+                          source="<stdin>" if args.register == "-" else str(args.register))
+        atomic_write_text(args.out, page)
         print(f"wrote {args.out}", file=sys.stderr)
     return EXIT_OK
-
-
-def _ruleset_options(items: list[str]) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep:
-            raise RulesetError(f"--option {item!r}: expected NAME=VALUE")
-        try:
-            options[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[name] = raw  # a bare word is a string value
-    return options
 
 
 def _applied(register: Register, cycle: CycleResult, year: int) -> Register:

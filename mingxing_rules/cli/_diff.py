@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, MingxingError, RulesetError
+from ..errors import InputError, RulesetError
+from ._shared import (
+    EXIT_FOUND,
+    EXIT_OK,
+    Subparsers,
+    UsageError,
+    add_format,
+    add_quiet,
+    expand_inputs,
+    parse_options,
+    ruleset_source,
+    stdin_as_file,
+)
 
-__all__ = ["add_parser", "run"]
-
-EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_RULESET = 0, 1, 2, 3
+__all__ = ["register"]
 
 _DESCRIPTION = """\
 Compare two rulesets (two versions, or one file read with different --old-option/--new-option):
@@ -23,78 +33,85 @@ where the director cannot settle the search; deterministic), including ones the 
 not contain. Exit status 1 when a verdict changes."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``diff`` sub-command."""
     parser = subparsers.add_parser(
         "diff", help="structural diff of two rulesets and the verdicts it changes",
         description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("old", metavar="OLD", help="the current ruleset (file or bundled id)")
-    parser.add_argument("new", metavar="NEW", help="the proposed ruleset (file or bundled id)")
-    parser.add_argument("--offices", metavar="FILE",
-                        help="population: a directory of office .json files, .json or .jsonl")
+    parser.add_argument("old", metavar="OLD",
+                        help="the current ruleset: a file, a bundled id, a quoted glob "
+                             "matching one file, or -")
+    parser.add_argument("new", metavar="NEW",
+                        help="the proposed ruleset: a file, a bundled id, a quoted glob "
+                             "matching one file, or -")
+    parser.add_argument("--offices", metavar="OFFICES", action="append", default=[],
+                        help="population: office files (.json, .jsonl), directories, quoted "
+                             "globs, or - (repeatable)")
     parser.add_argument("--search", type=int, default=0, metavar="N",
-                        help="search for verdict changes, evaluating at most N offices "
-                             "(0: off)")
+                        help="search for verdict changes, evaluating at most N offices (0: off; "
+                             "needs the testing extra)")
     parser.add_argument("--old-option", action="append", default=[], metavar="NAME=VALUE",
-                        help="option for OLD (JSON value), repeatable")
+                        help="set an option of OLD (as --option), repeatable")
     parser.add_argument("--new-option", action="append", default=[], metavar="NAME=VALUE",
-                        help="option for NEW (JSON value), repeatable")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        dest="output_format", help="output format (default: text)")
+                        help="set an option of NEW (as --option), repeatable")
+    add_format(parser, ("text", "json"),
+               json_shape='one document {"diff": ..., "impact": ... with --offices, '
+                          '"search": [...] with --search}')
+    add_quiet(parser)
     parser.set_defaults(func=run)
 
 
-def _options(items: list[str], flag: str) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep:
-            raise RulesetError(f"{flag} {item!r}: expected NAME=VALUE")
+def _load(source: str, pairs: list[str], flag: str, side: str) -> Any:
+    from ..ruleset.load import load_ruleset
+
+    options = parse_options(pairs, flag)
+    try:
+        return load_ruleset(ruleset_source(source), options=options)
+    except RulesetError as error:
+        located = any(p.location.file for p in error.problems)
+        detail = str(error) if located or not error.problems else "; ".join(
+            p.message for p in error.problems)
+        raise RulesetError(f"{side} ruleset {source}: {detail}", error.problems) from None
+
+
+def _population(items: list[str]) -> list[dict[str, Any]] | None:
+    from ..regression.impact import load_population
+
+    if not items:
+        return None
+    offices: list[dict[str, Any]] = []
+    for path in expand_inputs(items, (".json", ".jsonl", ".ndjson"), "office"):
+        source = stdin_as_file(".json") if path == "-" else Path(path)
         try:
-            options[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[name] = raw  # a bare word is a string value
-    return options
+            offices += load_population(source)
+        except json.JSONDecodeError as error:
+            raise InputError(f"{path}: not valid JSON: {error.msg} (line {error.lineno})"
+                             ) from None
+    return offices
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except RulesetError as error:
-        print(f"mingxing: error: {error}", file=sys.stderr)
-        return EXIT_RULESET
-    except (InputError, ValueError, OSError) as error:
-        print(f"mingxing: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except MingxingError as error:
-        print(f"mingxing: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-def _run(args: argparse.Namespace) -> int:
     from ..regression.diff import diff_rulesets
     from ..regression.impact import FlipSearch, Impact, flip_search, impact
-    from ..ruleset.load import load_ruleset
 
     if args.search < 0:
-        print("mingxing: error: --search must be 0 or more", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--search must be 0 or more")
     if args.search:
         try:
             import hypothesis  # noqa: F401 - only to say clearly what is missing
         except ImportError:
-            print("mingxing: error: --search needs Hypothesis: pip install "
-                  "'mingxing-rules[testing]'", file=sys.stderr)
-            return EXIT_USAGE
-    old = load_ruleset(args.old, options=_options(args.old_option, "--old-option"))
-    new = load_ruleset(args.new, options=_options(args.new_option, "--new-option"))
+            raise UsageError("--search needs Hypothesis: pip install "
+                             "'mingxing-rules[testing]'") from None
+    old = _load(args.old, args.old_option, "--old-option", "OLD")
+    new = _load(args.new, args.new_option, "--new-option", "NEW")
+    population = _population(args.offices)
     diff = diff_rulesets(old, new)
-    report: Impact | None = impact(old, new, args.offices) if args.offices else None
+    report: Impact | None = impact(old, new, population) if population is not None else None
     searched: FlipSearch | None = (
-        flip_search(old, new, max_examples=args.search, population=args.offices)
+        flip_search(old, new, max_examples=args.search, population=population)
         if args.search else None)
     found = list(searched.flips) if searched is not None else []
-    if args.output_format == "json":
+    if args.format == "json":
         document: dict[str, Any] = {"diff": diff.to_dict()}
         if report is not None:
             document["impact"] = report.to_dict()

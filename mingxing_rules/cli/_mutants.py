@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from typing import Any
 
-from ..errors import MingxingError, RulesetError
+from ._shared import (
+    EXIT_FOUND,
+    EXIT_OK,
+    Subparsers,
+    UsageError,
+    add_format,
+    add_quiet,
+    ruleset_source,
+)
 
-__all__ = ["add_parser", "run"]
-
-EXIT_OK, EXIT_MISSED, EXIT_USAGE, EXIT_RULESET = 0, 1, 2, 3
+__all__ = ["register"]
 
 _DESCRIPTION = """\
 List the single-change mutants of a ruleset (a threshold one step either way, a comparator, a
@@ -25,7 +30,7 @@ print the mutation score. Exit status 1 when --score leaves a mutant that is not
 equivalent undetected."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``mutants`` sub-command."""
     from ..regression.mutants import KINDS
 
@@ -44,37 +49,26 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                         help="search each mutant for a verdict change and print the score")
     parser.add_argument("--max-examples", type=int, default=300, metavar="N",
                         help="offices the search may evaluate per mutant (default 300)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        dest="output_format", help="output format (default: text)")
+    add_format(parser, ("text", "json"),
+               json_shape='one document {"ruleset", "mutants": [...], "counts", and with '
+                          '--score "score", "seconds"}')
+    add_quiet(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except RulesetError as error:
-        print(f"mingxing: error: {error}", file=sys.stderr)
-        return EXIT_RULESET
-    except (ValueError, OSError, MingxingError) as error:
-        print(f"mingxing: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-def _run(args: argparse.Namespace) -> int:
     from ..regression.mutants import equivalence, mutants
     from ..ruleset.load import load_ruleset
 
     if args.max_examples < 1:
-        print("mingxing: error: --max-examples must be 1 or more", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--max-examples must be 1 or more")
     if args.score:
         try:
             import hypothesis  # noqa: F401 - only to say clearly what is missing
         except ImportError:
-            print("mingxing: error: --score needs Hypothesis: pip install "
-                  "'mingxing-rules[testing]'", file=sys.stderr)
-            return EXIT_USAGE
-    ruleset = load_ruleset(args.ruleset)
+            raise UsageError("--score needs Hypothesis: pip install "
+                             "'mingxing-rules[testing]'") from None
+    ruleset = load_ruleset(ruleset_source(args.ruleset))
     rows: list[dict[str, Any]] = []
     counts = {"mutants": 0, "refused": 0, "equivalent": 0, "detected": 0, "missed": 0}
     started = time.perf_counter()
@@ -86,20 +80,20 @@ def _run(args: argparse.Namespace) -> int:
             counts["refused"] += 1
             row["refused"] = mutant.refused
             rows.append(row)
-            if args.output_format == "text":
+            if args.format == "text":
                 print(f"{mutant.id}: {mutant.description}  [refused: {mutant.refused}]")
             continue
         counts["mutants"] += 1
         if args.score:
             row.update(_score(ruleset, mutant, args.max_examples, counts, equivalence))
         rows.append(row)
-        if args.output_format == "text":
+        if args.format == "text":
             status = f"  [{row['status']}]" if "status" in row else ""
             print(f"{mutant.id}: {mutant.description}{status}", flush=True)
     seconds = time.perf_counter() - started
     killable = counts["detected"] + counts["missed"]
     score = counts["detected"] / killable if killable else 1.0
-    if args.output_format == "json":
+    if args.format == "json":
         document: dict[str, Any] = {"ruleset": ruleset.key, "mutants": rows, "counts": counts}
         if args.score:
             document["score"] = score
@@ -113,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
                   f"not detected: {counts['missed']}")
             print(f"mutation score: {counts['detected']}/{killable} = {score:.1%} "
                   f"({seconds:.0f} s)")
-    return EXIT_MISSED if args.score and counts["missed"] else EXIT_OK
+    return EXIT_FOUND if args.score and counts["missed"] else EXIT_OK
 
 
 def _score(ruleset: Any, mutant: Any, max_examples: int, counts: dict[str, int],

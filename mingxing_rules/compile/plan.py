@@ -44,6 +44,7 @@ from ..language.expr import (
     Name,
     Quantifier,
     Unary,
+    names_in,
 )
 from ..language.visitor import ExprVisitor, NotConstantError, children, constant_value
 from ..ruleset.model import DerivedSpec, FactSpec, NodeSpec, RulesetSpec, Text, Threshold
@@ -349,30 +350,9 @@ class _Thresholds(ExprVisitor[None]):
         self.generic_visit(node)
 
 
-class _Reads(ExprVisitor[None]):
-    """Free names read by an expression, in first-use order (quantifier variables excluded)."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-        self.bound: list[str] = []
-
-    def visit_Name(self, node: Name) -> None:
-        if node.name not in self.bound and node.name not in self.names:
-            self.names.append(node.name)
-
-    def visit_Quantifier(self, node: Quantifier) -> None:
-        self.visit(node.iterable)
-        self.bound.append(node.var)
-        self.visit(node.body)
-        self.bound.pop()
-
-
 def reads_of(tree: Expr | None) -> list[str]:
-    if tree is None:
-        return []
-    reader = _Reads()
-    reader.visit(tree)
-    return reader.names
+    """Free names read by a condition, in first-use order (quantifier variables excluded)."""
+    return [] if tree is None else names_in(tree)
 
 
 class _Cost(ExprVisitor[int]):
@@ -449,7 +429,7 @@ def topological_order(edges: Mapping[str, Sequence[str]]) -> list[str]:
 
 def build_plan(spec: RulesetSpec, options: tuple[tuple[str, Any], ...]) -> Plan:
     """Build the plan of ``spec`` with resolved ``options`` (see
-    :func:`mingxing_rules.compile.resolve_options`). Raises :class:`RulesetError` (E210)
+    :func:`mingxing_rules.compile.codegen.resolve_options`). Raises :class:`RulesetError` (E210)
     when the static cost exceeds :data:`MAX_PLAN_COST`."""
     option_map = dict(options)
     facts = {f.name: f for f in spec.facts}

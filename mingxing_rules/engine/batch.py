@@ -23,8 +23,6 @@ import collections
 import csv
 import json
 import math
-import sys
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -33,8 +31,11 @@ import attrs
 
 from ..errors import InputError, InputProblem
 from ..explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, office_label
+from ..jsonio import JsonMixin, text_from, text_to
+from ..progress import Progress
 from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import FactSpec, Text
+from ..types import BackendName, ExtraFacts, Format, Lang, OnError
 from .evaluate import evaluate
 from .trace import Status, Verdict
 
@@ -145,12 +146,18 @@ def _convert_row(row: Mapping[str, Any], facts: Mapping[str, FactSpec]) -> dict[
             value = convert_cell(facts.get(key), value)
             if value is None:
                 continue
+        elif _is_flag(facts.get(key)) and type(value) in (int, float) and value in (0, 1):
+            value = bool(value)  # pandas stores a boolean column with gaps as 1.0 / 0.0 / NaN
         data[key] = value
     for name, note in notes.items():
         met = data.get(name)
         if isinstance(met, bool) or met is None:
             data[name] = {"met": met, **note}
     return data
+
+
+def _is_flag(fact: FactSpec | None) -> bool:
+    return fact is not None and fact.type in ("boolean", "finding")
 
 
 def _plain(value: Any) -> Any:
@@ -283,9 +290,9 @@ def iter_evaluate(
     offices: OfficeSource,
     ruleset: Ruleset | str | None = None,
     *,
-    backend: str = "native",
-    on_error: str = "collect",
-    extra: str = "error",
+    backend: BackendName = "native",
+    on_error: OnError = "collect",
+    extra: ExtraFacts = "error",
 ) -> Iterator[tuple[int, Verdict | RowError]]:
     """``(row, verdict or RowError)`` for each record, one at a time (bounded memory).
 
@@ -308,48 +315,6 @@ def iter_evaluate(
                 exc.add_note(f"row {row}" + (f" (line {line})" if line is not None else ""))
                 raise
             yield row, RowError(row, office_id, exc, line)
-
-
-class _Progress:
-    """A progress display on stderr: tqdm when it is installed, else a plain counter."""
-
-    def __init__(self, total: int | None, enabled: bool, stream: IO[str] | None = None) -> None:
-        self.enabled = enabled
-        self.total = total
-        self.count = 0
-        self.stream = stream or sys.stderr
-        self._bar: Any = None
-        self._last = 0.0
-        if not enabled:
-            return
-        try:
-            from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
-        except ImportError:
-            return
-        self._bar = tqdm(total=total, unit="office", file=self.stream, leave=False)
-
-    def update(self) -> None:
-        self.count += 1
-        if not self.enabled:
-            return
-        if self._bar is not None:
-            self._bar.update(1)
-            return
-        now = time.monotonic()
-        if now - self._last >= 0.5 or self.count == self.total:
-            self._last = now
-            of = f"/{self.total}" if self.total else ""
-            self.stream.write(f"\revaluated {self.count}{of} offices")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if not self.enabled:
-            return
-        if self._bar is not None:
-            self._bar.close()
-        else:
-            self.stream.write("\r" + " " * 40 + "\r")
-            self.stream.flush()
 
 
 class Tally:
@@ -407,8 +372,8 @@ def statuses(verdict: Verdict, step_ids: tuple[str, ...]) -> tuple[Status, ...]:
     return verdict.trace.statuses(step_ids)
 
 
-@attrs.frozen
-class BatchSummary:
+@attrs.frozen(repr=False)
+class BatchSummary(JsonMixin):
     """Counts per outcome and the criteria most often not met (or unknown)."""
 
     ruleset: str
@@ -421,7 +386,7 @@ class BatchSummary:
     titles: Mapping[str, Text] = attrs.field(factory=dict, repr=False)
     clauses: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
-    def explain(self, lang: str = "en", fmt: str = "text") -> str:
+    def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
         return _render_summary(self, lang, fmt)
 
     def __str__(self) -> str:
@@ -437,7 +402,30 @@ class BatchSummary:
             "outcomes": dict(self.outcomes),
             "failing": dict(self.failing),
             "unknown": dict(self.unknown),
+            # the words of the ids above, so that the summary reads the same when loaded back
+            "titles": {i: text_to(self.titles[i]) for i in self._shown() if i in self.titles},
+            "clauses": {i: self.clauses[i] for i in self._shown() if i in self.clauses},
         }
+
+    def _shown(self) -> list[str]:
+        return [i for i, _ in (*self.outcomes, *self.failing, *self.unknown)]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BatchSummary:
+        """The summary back from :meth:`to_dict` (each bad row with its message)."""
+        errors = tuple(RowError(e["row"], e.get("office_id"), InputError(e["message"]),
+                                e.get("line")) for e in data.get("errors", ()))
+        return cls(data["ruleset"], data["total"], data["evaluated"], errors,
+                   tuple(data["outcomes"].items()), tuple(data["failing"].items()),
+                   tuple(data["unknown"].items()),
+                   titles={k: v for k, t in data.get("titles", {}).items()
+                           if (v := text_from(t)) is not None},
+                   clauses=dict(data.get("clauses", {})))
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{outcome} {count}" for outcome, count in self.outcomes)
+        return (f"<BatchSummary {self.ruleset}: {self.total} offices, {self.evaluated} "
+                f"evaluated, {len(self.errors)} with errors ({counts})>")
 
 
 def _render_summary(summary: BatchSummary, lang: str, fmt: str) -> str:
@@ -620,23 +608,24 @@ def evaluate_many(
     offices: OfficeSource,
     ruleset: Ruleset | str | None = None,
     *,
-    backend: str = "native",
-    on_error: str = "collect",
+    backend: BackendName = "native",
+    on_error: OnError = "collect",
     progress: bool = False,
-    extra: str = "error",
+    extra: ExtraFacts = "error",
 ) -> BatchResult:
     """Evaluate every office of ``offices`` (an iterable of dicts, a ``.jsonl``/``.json``/
     ``.csv`` path, or a pandas DataFrame).
 
     ``on_error="collect"`` (default) keeps going and lists bad rows in ``result.errors``;
-    ``"raise"`` stops at the first. ``progress=True`` shows a progress bar on stderr.
+    ``"raise"`` stops at the first. ``progress=True`` shows a progress bar (rate, ETA) when
+    stderr is a terminal.
     """
     compiled = _ruleset(ruleset)
     verdicts: list[Verdict] = []
     rows: list[int] = []
     errors: list[RowError] = []
-    bar = _Progress(count_records(offices) if progress else None, progress)
-    try:
+    with Progress(count_records(offices) if progress else None, "evaluating",
+                  enabled=progress) as bar:
         for row, item in iter_evaluate(offices, compiled, backend=backend, on_error=on_error,
                                        extra=extra):
             if isinstance(item, RowError):
@@ -644,16 +633,14 @@ def evaluate_many(
             else:
                 verdicts.append(item)
                 rows.append(row)
-            bar.update()
-    finally:
-        bar.close()
+            bar.advance()
     return BatchResult(compiled, verdicts, rows, errors)
 
 
 # -- the pass/fail matrix --------------------------------------------------------------------------
 
 
-def matrix_html(result: BatchResult, lang: str = "en") -> str:
+def matrix_html(result: BatchResult, lang: Lang = "en") -> str:
     """Offices x standards: a coloured cell per standard, the verdict, and the summary."""
     import html
     import re

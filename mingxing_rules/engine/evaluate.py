@@ -19,6 +19,7 @@ import attrs
 from ..compile.codegen import NA, CompiledProgram
 from ..errors import BackendUnavailableError
 from ..ruleset.load import Ruleset, load_ruleset
+from ..types import BackendName, ExtraFacts, OutcomeId
 from .office import Office
 from .trace import Trace, Verdict
 
@@ -137,27 +138,29 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
                      backend: str = "native") -> Verdict:
     """Build the verdict for a computed row (shared by every backend)."""
     program = ruleset.program
-    outcome, decided_by, possible, roles = attrs.astuple(program.plan.decide(row),
-                                                         recurse=False)
+    plan = program.plan
+    decision = plan.decide(row)
+    outcome, possible = decision.outcome, decision.possible
     spec = program.spec
     missing: tuple[str, ...] = ()
+    effect: str | None = None
+    title = None
     if outcome == "UNDECIDED":
         missing = _missing_facts(program, row, office,
                                  tuple(o for o in possible if o != spec.otherwise.id))
         possible, missing = _refine_undecided(program, office, missing, possible)
-        effect = None
-        title = None
+    elif outcome == spec.otherwise.id:
+        effect, title = spec.otherwise.effect, spec.otherwise.title
     else:
-        node = spec.node(outcome)
-        effect = node.effect
-        title = node.title
+        node = plan.node(outcome)
+        effect, title = node.effect, node.title
     trace = Trace(program=program, row=row, values=office.facts, evidence=office.evidence,
-                  selected=roles)
+                  selected=decision.roles)
     return Verdict(
         office_id=office.id,
         outcome=outcome,
         effect=effect,
-        decided_by=decided_by,
+        decided_by=decision.decided_by,
         possible_outcomes=possible,
         missing_facts=missing,
         trace=trace,
@@ -167,6 +170,7 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
         office_name=office.name,
         outcome_title=title,
         backend=backend,
+        ruleset_hash=ruleset.content_hash,
     )
 
 
@@ -180,26 +184,32 @@ def evaluate(
     office: Mapping[str, Any] | Office,
     ruleset: Ruleset | str | None = None,
     *,
-    backend: str = "native",
-    extra: str = "error",
+    options: Mapping[str, Any] | None = None,
+    backend: BackendName = "native",
+    extra: ExtraFacts = "error",
 ) -> Verdict:
     """Decide one office and return the :class:`Verdict` with its full trace.
 
     ``office`` is plain data (validated against the ruleset's fact schema; every bad field is
     reported at once in an :class:`~mingxing_rules.errors.InputError`) or an already validated
     :class:`~mingxing_rules.engine.office.Office`. ``ruleset`` is a :class:`Ruleset`, a path, or a
-    bundled id (default: the Star Judicial Office ruleset). ``backend`` is ``"native"``,
+    bundled id (default: the Star Judicial Office ruleset). ``options`` sets interpretation
+    options for this call (``{"revocation_mode": "automatic"}``; the ruleset is compiled once
+    per set of options and cached). ``backend`` is ``"native"``,
     ``"durable"`` (durable_rules' Rete engine) or ``"verified"`` (both; raises
     :class:`~mingxing_rules.errors.BackendMismatchError` if they disagree).
     """
     compiled = _ruleset(ruleset)
+    if options:
+        compiled = load_ruleset(compiled, options=options)
     parsed = compiled.parse_office(office, extra=extra)
     engine = get_backend(backend)
     row = engine.row(compiled.program, parsed)
     return verdict_from_row(compiled, parsed, row, engine.name)
 
 
-def decide(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None = None) -> str:
+def decide(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None = None
+           ) -> OutcomeId:
     """Only the outcome id (or ``"UNDECIDED"``), computed by the short-circuit function.
 
     Use it where no explanation is needed (counting, screening); :func:`evaluate` gives the

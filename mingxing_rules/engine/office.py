@@ -23,11 +23,22 @@ from ..errors import InputError, InputProblem
 from ..language.typecheck import suggest
 from ..ruleset.model import FactSpec, RulesetSpec
 from ..ruleset.validate import finite_number
-from .trace import json_value
+from .validation import compile_validator
 
-__all__ = ["IDENTITY_FIELDS", "Office", "OfficeSchema", "derived_problems"]
+__all__ = ["IDENTITY_FIELDS", "Office", "OfficeSchema", "derived_problems", "json_value"]
 
 IDENTITY_FIELDS = ("id", "name", "county", "note")
+
+
+def json_value(value: Any) -> Any:
+    """A fact value in its JSON form: dates as ISO text, sets as sorted tuples."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, frozenset | set):
+        return tuple(sorted(value))
+    if isinstance(value, list):
+        return tuple(value)
+    return value
 
 
 class _BadValueError(ValueError):
@@ -234,6 +245,12 @@ class OfficeSchema:
                                     **overrides),
             "ignore": make_structure(self._cls, self._lenient, **overrides),
         }
+        # the compiled fast path: plain valid JSON is checked inline; anything it does not
+        # accept goes through the full validator above, which reports every problem
+        self._fast = {
+            "error": compile_validator(spec.facts, Office, forbid_extra=True),
+            "ignore": compile_validator(spec.facts, Office, forbid_extra=False),
+        }
 
     def parse(self, data: Any, *, extra: str = "error") -> Office:
         """Validate and normalise one office, or raise :class:`InputError` listing every problem.
@@ -243,6 +260,11 @@ class OfficeSchema:
         """
         if isinstance(data, Office):
             return data
+        fast = self._fast.get(extra)
+        if fast is not None:
+            office: Office | None = fast(data)
+            if office is not None:
+                return office
         if not isinstance(data, Mapping):
             raise InputError.from_problems([InputProblem(
                 "$", data, "a mapping of fact names to values",

@@ -11,27 +11,35 @@ that only count outcomes do not pay for thousands of step objects; the data is t
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
 import attrs
 
 from ..compile.codegen import NA, CompiledProgram
+from ..compile.plan import Plan
+from ..errors import InputError, InputProblem
+from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import Text, Threshold
+from ..types import Format, Lang, OutcomeId
+from .office import json_value
 
 __all__ = [
+    "COMPACT_FORMAT",
     "TRACE_FORMAT",
     "Reading",
     "Status",
     "Step",
+    "StepInfo",
     "Trace",
     "Verdict",
     "json_value",
 ]
 
 TRACE_FORMAT = "mingxing-verdict/1"
+COMPACT_FORMAT = "mingxing-verdict-compact/1"
 
 
 class Status(enum.StrEnum):
@@ -46,18 +54,7 @@ class Status(enum.StrEnum):
         return self.value
 
 
-def json_value(value: Any) -> Any:
-    """A fact value in its JSON form: dates as ISO text, sets as sorted tuples."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, frozenset | set):
-        return tuple(sorted(value))
-    if isinstance(value, list):
-        return tuple(value)
-    return value
-
-
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Reading:
     """A value a step read: a fact, a derived value, or an option."""
 
@@ -72,28 +69,133 @@ class Reading:
         return self.value is None
 
 
-@attrs.frozen
-class Step:
-    """One entry of a trace."""
+@attrs.frozen(eq=False)
+class StepInfo:
+    """What a step is, independent of any office: computed once per compiled plan."""
 
     id: str
     kind: str  # derived | criterion | standard | group | rule | outcome
-    status: Status
     clause: str = ""
     title: Text | None = None
     quote: str = ""
     condition: str = ""
-    reads: tuple[Reading, ...] = ()
     thresholds: tuple[Threshold, ...] = ()
     depends_on: tuple[str, ...] = ()
     parent: str | None = None
-    value: Any = None  # derived values: the value computed
-    role: str = ""  # outcomes: selected | outranked | possible | not_selected
+    position: int = -1  # in the evaluation row (-1: a step read from JSON)
+    reads: tuple[tuple[str, bool, str | None], ...] = ()  # (name, is a fact, unit)
+
+
+class Step:
+    """One entry of a trace.
+
+    A fresh verdict's steps are cheap views over the compiled plan (what the step is) and the
+    evaluation row (what it came to); they are built on demand and read the facts only when
+    ``reads`` is asked for. Steps read back from JSON hold their own data. Either way a step is
+    immutable and compares by value.
+    """
+
+    __slots__ = ("_info", "_reads", "_trace", "role", "status", "value")
+
+    _info: StepInfo
+    _reads: tuple[Reading, ...] | None
+    _trace: Trace | None
+    role: str  # outcomes: selected | outranked | possible | not_selected
+    status: Status
+    value: Any  # derived values: the value computed
+
+    def __init__(self, id: str, kind: str, status: Status, clause: str = "",
+                 title: Text | None = None, quote: str = "", condition: str = "",
+                 reads: Sequence[Reading] = (), thresholds: Sequence[Threshold] = (),
+                 depends_on: Sequence[str] = (), parent: str | None = None, value: Any = None,
+                 role: str = "") -> None:
+        info = StepInfo(id, kind, clause, title, quote, condition, tuple(thresholds),
+                        tuple(depends_on), parent)
+        _fill(self, info, status, value, role, tuple(reads), None)
+
+    @classmethod
+    def _view(cls, info: StepInfo, trace: Trace, status: Status | None = None) -> Step:
+        raw = trace._row[info.position]
+        step = object.__new__(cls)
+        if info.kind == "derived":
+            _fill(step, info, Status.UNKNOWN if raw is None else Status.PASS, raw, "", None,
+                  trace)
+        else:
+            role = trace._role_of(info.id) if info.kind == "outcome" else ""
+            _fill(step, info, status or status_of(raw), None, role, None, trace)
+        return step
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    # what the step is ------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self._info.id
+
+    @property
+    def kind(self) -> str:
+        return self._info.kind
+
+    @property
+    def clause(self) -> str:
+        return self._info.clause
+
+    @property
+    def title(self) -> Text | None:
+        return self._info.title
+
+    @property
+    def quote(self) -> str:
+        return self._info.quote
+
+    @property
+    def condition(self) -> str:
+        return self._info.condition
+
+    @property
+    def thresholds(self) -> tuple[Threshold, ...]:
+        return self._info.thresholds
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        return self._info.depends_on
+
+    @property
+    def parent(self) -> str | None:
+        return self._info.parent
+
+    @property
+    def reads(self) -> tuple[Reading, ...]:
+        """The facts and derived values the step read, with their values (JSON form)."""
+        if self._reads is None:
+            trace = self._trace
+            assert trace is not None
+            _SET_READS(self, trace._readings(self._info))
+        assert self._reads is not None
+        return self._reads
 
     @property
     def missing(self) -> tuple[str, ...]:
         """Facts this step read directly that were not provided."""
         return tuple(r.name for r in self.reads if r.value is None and r.source == "fact")
+
+    def _key(self) -> tuple[Any, ...]:
+        info = self._info
+        return (info.id, info.kind, self.status, info.clause, info.title, info.quote,
+                info.condition, self.reads, info.thresholds, info.depends_on, info.parent,
+                self.value, self.role)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Step):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.status, self.value))
+
+    def __repr__(self) -> str:
+        return f"Step({self.kind} {self.id}: {self.status.value})"
 
     def to_dict(self) -> dict[str, Any]:
         # Built field by field (not attrs.asdict + a generic walk): batch exports call this
@@ -138,6 +240,23 @@ class Step:
         )
 
 
+# slot setters bypass Step.__setattr__ (which keeps steps immutable once built)
+_SET = {name: getattr(Step, name).__set__
+        for name in ("_info", "status", "value", "role", "_reads", "_trace")}
+_SET_INFO, _SET_STATUS, _SET_VALUE = _SET["_info"], _SET["status"], _SET["value"]
+_SET_ROLE, _SET_READS, _SET_TRACE = _SET["role"], _SET["_reads"], _SET["_trace"]
+
+
+def _fill(step: Step, info: StepInfo, status: Status, value: Any, role: str,
+          reads: tuple[Reading, ...] | None, trace: Trace | None) -> None:
+    _SET_INFO(step, info)
+    _SET_STATUS(step, status)
+    _SET_VALUE(step, value)
+    _SET_ROLE(step, role)
+    _SET_READS(step, reads)
+    _SET_TRACE(step, trace)
+
+
 def _tuples(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
@@ -146,46 +265,66 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+_SCALARS = frozenset((bool, int, float, str))
 _STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}
 
 
 def status_of(raw: Any) -> Status:
     """The status of a row entry: True, False, None (unknown) or NA (not applicable)."""
     return Status.NOT_APPLICABLE if raw is NA else _STATUS[raw]
-_STATIC: dict[int, tuple[Any, list[Any]]] = {}
 
 
-def _static_entries(program: CompiledProgram) -> list[Any]:
-    """Per-step data that does not depend on the office, computed once per compiled program."""
-    cached = _STATIC.get(id(program))
-    if cached is not None and cached[0] is program:
+_RAW_OF = {Status.PASS: True, Status.FAIL: False, Status.UNKNOWN: None,
+           Status.NOT_APPLICABLE: NA}
+_STATIC: dict[int, tuple[Plan, tuple[StepInfo, ...]]] = {}
+_BY_KIND: dict[tuple[int, str], tuple[Plan, tuple[StepInfo, ...]]] = {}
+
+
+def infos_of_kind(plan: Plan, kind: str) -> tuple[StepInfo, ...]:
+    """The step infos of one kind (criteria, standards...), in row order; cached per plan."""
+    cached = _BY_KIND.get((id(plan), kind))
+    if cached is not None and cached[0] is plan:
         return cached[1]
-    units = {f.name: f.unit for f in program.spec.facts}
-    derived = {d.name: d for d in program.spec.derived}
-    entries = []
-    for info in program.layout:
-        reads = [(name, name in units, units.get(name) if name in units else derived[name].unit)
-                 for name in info.reads]
-        if info.kind == "derived":
-            item = derived[info.id]
-            fixed = {"id": info.id, "kind": "derived", "title": item.title,
-                     "condition": item.source}
+    found = tuple(info for info in step_infos(plan) if info.kind == kind)
+    if len(_BY_KIND) > 1024:
+        _BY_KIND.clear()
+    _BY_KIND[(id(plan), kind)] = (plan, found)
+    return found
+
+
+def step_infos(plan: Plan) -> tuple[StepInfo, ...]:
+    """What each step of a trace is, in row order: built once per plan and shared."""
+    cached = _STATIC.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    units = {f.name: f.unit for f in plan.spec.facts}
+    infos = []
+    for node in plan.nodes:
+        reads = tuple((name, name in units,
+                       units[name] if name in units else plan.node(name).unit)
+                      for name in node.reads)
+        if node.kind == "derived":
+            infos.append(StepInfo(node.id, "derived", title=node.title,
+                                  condition=node.condition_text, position=node.position,
+                                  reads=reads))
         else:
-            spec = info.spec
-            assert spec is not None
-            fixed = {"id": info.id, "kind": info.kind, "clause": spec.clause,
-                     "title": spec.title, "quote": spec.quote, "condition": spec.condition_text,
-                     "thresholds": info.thresholds, "depends_on": info.depends_on,
-                     "parent": spec.parent}
-        entries.append((info, reads, fixed))
+            infos.append(StepInfo(node.id, node.kind, node.clause, node.title, node.quote,
+                                  node.condition_text, node.thresholds, node.depends_on,
+                                  node.parent, node.position, reads))
     if len(_STATIC) > 256:  # many rulesets compiled in one process: keep the cache bounded
         _STATIC.clear()
-    _STATIC[id(program)] = (program, entries)
-    return entries
+    _STATIC[id(plan)] = (plan, tuple(infos))
+    return tuple(infos)
 
 
 class Trace(Sequence[Step]):
-    """The steps of one evaluation, in ruleset order. Built lazily from the compiled row."""
+    """The steps of one evaluation, in ruleset order.
+
+    A fresh trace is columns: the evaluation row (a status or value per plan node) over the
+    static plan, plus the office's facts by reference. :meth:`status`, :meth:`statuses`,
+    :meth:`values`, :meth:`step`, :meth:`failing` and :meth:`unknown` read the row directly and
+    build only the steps they return; iterating builds every step (cheap views).
+    """
 
     __slots__ = ("_by_id", "_evidence", "_program", "_row", "_selected", "_steps", "_values")
 
@@ -210,52 +349,91 @@ class Trace(Sequence[Step]):
     @property
     def steps(self) -> tuple[Step, ...]:
         if self._steps is None:
-            self._steps = self._materialise()
+            assert self._program is not None
+            self._steps = tuple(Step._view(info, self)
+                                for info in step_infos(self._program.plan))
         return self._steps
 
-    def _materialise(self) -> tuple[Step, ...]:
+    def _role_of(self, step_id: str) -> str:
         program = self._program
-        assert program is not None and self._values is not None
-        facts = self._values
-        evidence = self._evidence
-        row = self._row
-        role_of = dict(zip(program.spec.outcomes, self._selected, strict=False))
-        index = program.index
-        steps = []
-        for entry, raw in zip(_static_entries(program), row, strict=True):
-            info, reads_spec, fixed = entry
-            reads = tuple(
-                Reading(name, json_value(facts.get(name)), "fact", unit, evidence.get(name))
-                if is_fact else Reading(name, row[index[name]], "derived", unit)
-                for name, is_fact, unit in reads_spec
-            )
-            if info.kind == "derived":
-                steps.append(Step(status=Status.UNKNOWN if raw is None else Status.PASS,
-                                  reads=reads, value=raw, **fixed))
-                continue
-            status = status_of(raw)
-            steps.append(Step(status=status, reads=reads, role=role_of.get(info.id, ""),
-                              **fixed))
-        return tuple(steps)
+        if program is None or not self._selected:
+            return ""
+        for node, role in zip(program.plan.outcomes, self._selected, strict=False):
+            if node.id == step_id:
+                return role
+        return ""
+
+    def _readings(self, info: StepInfo) -> tuple[Reading, ...]:
+        facts, evidence, row = self._values or {}, self._evidence, self._row
+        index = self._program.index if self._program is not None else {}
+        return tuple(
+            Reading(name, json_value(facts.get(name)), "fact", unit, evidence.get(name))
+            if is_fact else Reading(name, row[index[name]], "derived", unit)
+            for name, is_fact, unit in info.reads)
 
     @property
     def program(self) -> CompiledProgram | None:
         """The compiled ruleset this trace was computed with (``None`` when read from JSON)."""
         return self._program
 
+    @property
+    def row(self) -> tuple[Any, ...]:
+        """The evaluation row (one entry per plan node; empty when read from JSON)."""
+        return self._row
+
+    def _columnar(self) -> bool:
+        return self._steps is None and self._program is not None
+
     def status(self, step_id: str) -> Status:
         """The status of one step, read from the compiled row without building every step."""
         return self.statuses((step_id,))[0]
 
-    def statuses(self, step_ids: Sequence[str]) -> tuple[Status, ...]:
-        """Statuses of several steps; cheap on a fresh trace (batch summaries use it)."""
-        if self._steps is None and self._program is not None:
-            index = self._program.index
-            row = self._row
-            return tuple(status_of(row[index[s]]) for s in step_ids)
+    def statuses(self, step_ids: Sequence[str] | None = None) -> tuple[Status, ...]:
+        """Statuses of several steps (every step when ``step_ids`` is None), from the row."""
+        if self._columnar():
+            assert self._program is not None
+            index, row = self._program.index, self._row
+            if step_ids is None:
+                return tuple(Status.UNKNOWN if v is None else Status.PASS
+                             if n.kind == "derived" else status_of(v)
+                             for n, v in zip(self._program.plan.nodes, row, strict=True))
+            return tuple(self._status_at(index[s]) for s in step_ids)
+        if step_ids is None:
+            return tuple(s.status for s in self.steps)
         return tuple(self.step(s).status for s in step_ids)
 
+    def _status_at(self, position: int) -> Status:
+        assert self._program is not None
+        raw = self._row[position]
+        if self._program.plan.nodes[position].kind == "derived":
+            return Status.UNKNOWN if raw is None else Status.PASS
+        return status_of(raw)
+
+    def values(self, step_ids: Sequence[str] | None = None) -> dict[str, Any]:
+        """Computed values of derived steps by id (every derived value when None)."""
+        if self._columnar():
+            assert self._program is not None
+            plan, row = self._program.plan, self._row
+            ids = step_ids if step_ids is not None else [n.id for n in plan.of_kind("derived")]
+            return {s: row[plan.index[s]] for s in ids}
+        chosen = step_ids if step_ids is not None else [s.id for s in self.steps
+                                                        if s.kind == "derived"]
+        return {s: self.step(s).value for s in chosen}
+
+    def read_values(self, step_id: str) -> dict[str, Any]:
+        """The values one step read, by fact or derived value name (JSON form), straight from
+        the columns: what ``step(step_id).reads`` says, without building objects."""
+        if not self._columnar():
+            return {r.name: r.value for r in self.step(step_id).reads}
+        assert self._program is not None
+        index, row, facts = self._program.index, self._row, self._values or {}
+        info = step_infos(self._program.plan)[index[step_id]]
+        return {name: json_value(facts.get(name)) if is_fact else row[index[name]]
+                for name, is_fact, _ in info.reads}
+
     def __len__(self) -> int:
+        if self._columnar():
+            return len(self._row)
         return len(self.steps)
 
     @overload
@@ -272,26 +450,47 @@ class Trace(Sequence[Step]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Trace):
+            if (self._columnar() and other._columnar() and self._program is other._program
+                    and self._row == other._row and self._selected == other._selected):
+                # same plan and row: only the facts read can differ
+                return self._values == other._values and self._evidence == other._evidence
             return self.steps == other.steps
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self.steps)
+        return hash(self.statuses())
 
     def __repr__(self) -> str:
         return f"Trace({len(self)} steps)"
 
     def step(self, step_id: str) -> Step:
         """The step with this id (``KeyError`` if none)."""
-        if self._by_id is None:
-            self._by_id = {s.id: s for s in self.steps}
+        if self._by_id is not None:
+            return self._by_id[step_id]
+        if self._columnar():
+            assert self._program is not None
+            position = self._program.index[step_id]
+            return Step._view(step_infos(self._program.plan)[position], self)
+        self._by_id = {s.id: s for s in self.steps}
         return self._by_id[step_id]
 
+    def _matching(self, kind: str, status: Status) -> tuple[Step, ...]:
+        if self._columnar():
+            assert self._program is not None
+            wanted = _RAW_OF[status]  # the row value that has this status
+            row = self._row
+            return tuple(Step._view(info, self, status)
+                         for info in infos_of_kind(self._program.plan, kind)
+                         if row[info.position] is wanted)
+        return tuple(s for s in self.steps if s.kind == kind and s.status is status)
+
     def failing(self, kind: str = "criterion") -> tuple[Step, ...]:
-        return tuple(s for s in self.steps if s.kind == kind and s.status is Status.FAIL)
+        """Steps of this kind that failed (built only for those)."""
+        return self._matching(kind, Status.FAIL)
 
     def unknown(self, kind: str = "criterion") -> tuple[Step, ...]:
-        return tuple(s for s in self.steps if s.kind == kind and s.status is Status.UNKNOWN)
+        """Steps of this kind whose status is unknown (built only for those)."""
+        return self._matching(kind, Status.UNKNOWN)
 
     def to_list(self) -> list[dict[str, Any]]:
         return [s.to_dict() for s in self.steps]
@@ -302,12 +501,12 @@ class Trace(Sequence[Step]):
         return trace_html(self)
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, repr=False)
 class Verdict:
     """The decision for one office, with the trace that explains it."""
 
     office_id: str
-    outcome: str  # an outcome id of the ruleset, or "UNDECIDED"
+    outcome: OutcomeId  # an outcome id of the ruleset, or "UNDECIDED"
     effect: str | None  # award | revoke | none; None when undecided
     decided_by: str | None  # the outcome rule that decided, or the otherwise outcome
     possible_outcomes: tuple[str, ...]  # when undecided: the outcomes still possible
@@ -319,10 +518,23 @@ class Verdict:
     office_name: str | None = None
     outcome_title: Text | None = None
     backend: str = "native"
+    ruleset_hash: str | None = None  # the ruleset file's content hash (see Ruleset.content_hash)
 
     @property
     def decided(self) -> bool:
         return self.outcome != "UNDECIDED"
+
+    def __repr__(self) -> str:
+        """One line: the office, the outcome and why (not the options and the whole trace)."""
+        if self.decided:
+            failed = [step.id for step in self.trace.failing()]  # criteria
+            why = f"; not met: {', '.join(failed[:3])}" + (
+                f" and {len(failed) - 3} more" if len(failed) > 3 else "") if failed else ""
+        else:
+            why = (f"; possible: {', '.join(self.possible_outcomes)}; missing: "
+                   f"{', '.join(self.missing_facts)}")
+        return (f"<Verdict {self.office_id}: {self.outcome}{why} "
+                f"({self.ruleset_id} {self.ruleset_version})>")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Verdict):
@@ -339,8 +551,18 @@ class Verdict:
                 self.trace)
 
     # views ------------------------------------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """The verdict as JSON-ready data (format ``mingxing-verdict/1``, schema in docs/)."""
+    def to_dict(self, *, full: bool = True) -> dict[str, Any]:
+        """The verdict as JSON-ready data.
+
+        ``full=True`` (the default here): the self-contained form ``mingxing-verdict/1`` with
+        every step's clause, title, quote, condition, thresholds and readings
+        (``docs/verdict.schema.json``). ``full=False``: the compact form
+        ``mingxing-verdict-compact/1`` — outcome, the nodes that did not pass by status, the
+        derived values, the office's facts, and the ruleset's id, version, options and content
+        hash, which name the static text (``docs/verdict-compact.schema.json``).
+        """
+        if not full:
+            return self._compact()
         return {
             "format": TRACE_FORMAT,
             "office": {"id": self.office_id, "name": self.office_name},
@@ -357,21 +579,71 @@ class Verdict:
             "trace": self.trace.to_list(),
         }
 
-    def to_json(self, **kwargs: Any) -> str:
-        import json
+    def _compact(self) -> dict[str, Any]:
+        trace = self.trace
+        if trace.program is None or self.ruleset_hash is None:
+            raise ValueError("a verdict read back from a full document has no compiled row; "
+                             "write it with to_dict(full=True)")
+        fail: list[str] = []
+        unknown: list[str] = []
+        not_applicable: list[str] = []
+        values: dict[str, Any] = {}
+        for node, raw in zip(trace.program.plan.nodes, trace.row, strict=True):
+            if node.kind == "derived":
+                values[node.id] = raw
+            elif raw is True:
+                continue
+            elif raw is False:
+                fail.append(node.id)
+            elif raw is None:
+                unknown.append(node.id)
+            else:
+                not_applicable.append(node.id)
+        not_passed = {"fail": fail, "unknown": unknown, "not_applicable": not_applicable}
+        facts = trace._values or {}
+        evidence = trace._evidence
+        return {
+            "format": COMPACT_FORMAT,
+            "office": {"id": self.office_id, "name": self.office_name},
+            "ruleset": {"id": self.ruleset_id, "version": self.ruleset_version,
+                        "hash": self.ruleset_hash, "options": {k: v for k, v in self.options}},
+            "outcome": self.outcome,
+            "effect": self.effect,
+            "decided_by": self.decided_by,
+            "possible_outcomes": list(self.possible_outcomes),
+            "missing_facts": list(self.missing_facts),
+            "backend": self.backend,
+            "not_passed": not_passed,
+            "values": values,
+            "facts": {name: ({"met": value, "evidence": evidence[name]} if name in evidence
+                             else value if type(value) in _SCALARS
+                             else _plain(json_value(value))) for name, value in facts.items()},
+        }
 
+    def to_json(self, *, full: bool = False, **kwargs: Any) -> str:
+        """Strict JSON (no NaN or Infinity): compact by default, ``full=True`` for the
+        self-contained form (see :meth:`to_dict`)."""
         kwargs.setdefault("ensure_ascii", False)
-        return json.dumps(self.to_dict(), **kwargs)
+        kwargs.setdefault("allow_nan", False)
+        return json.dumps(self.to_dict(full=full), **kwargs)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Verdict:
-        """Rebuild a verdict from :meth:`to_dict` output (round-trips exactly)."""
-        if data.get("format") != TRACE_FORMAT:
-            from ..errors import InputError, InputProblem
+    def from_dict(cls, data: Mapping[str, Any], ruleset: Ruleset | None = None) -> Verdict:
+        """Rebuild a verdict from :meth:`to_dict` output, full or compact (round-trips exactly).
 
+        A compact document names its ruleset by id, version, options and content hash; the
+        ruleset is ``ruleset`` or, when not given, the bundled ruleset of that id. A ruleset
+        whose content hash differs is refused (the static text would not be what judged).
+        """
+        if not isinstance(data, Mapping) or data.get("format") not in (TRACE_FORMAT,
+                                                                       COMPACT_FORMAT):
+            found = data.get("format") if isinstance(data, Mapping) else data
             raise InputError.from_problems([InputProblem(
-                "format", data.get("format"), TRACE_FORMAT,
-                f"not a verdict document (format must be {TRACE_FORMAT!r})")])
+                "format", found, f"{TRACE_FORMAT} or {COMPACT_FORMAT}",
+                f"not a verdict document (format must be {TRACE_FORMAT!r} or "
+                f"{COMPACT_FORMAT!r})")])
+        if data["format"] == COMPACT_FORMAT:
+            return cls._from_compact(data, ruleset)
         title = data.get("outcome_title")
         return cls(
             office_id=data["office"]["id"],
@@ -390,12 +662,53 @@ class Verdict:
         )
 
     @classmethod
-    def from_json(cls, text: str) -> Verdict:
-        import json
+    def _from_compact(cls, data: Mapping[str, Any], ruleset: Ruleset | None) -> Verdict:
+        named = data["ruleset"]
+        options = dict(named.get("options", {}))
+        if ruleset is None:
+            ruleset = load_ruleset(named["id"], options=options)
+        elif ruleset.options != {**ruleset.options, **options}:
+            ruleset = ruleset.with_options(**options)
+        if (ruleset.id, ruleset.version, ruleset.content_hash) != (
+                named["id"], named["version"], named.get("hash")):
+            raise InputError.from_problems([InputProblem(
+                "ruleset.hash", named.get("hash"), ruleset.content_hash,
+                f"the verdict was computed with {named['id']}@{named['version']} "
+                f"({named.get('hash')}), but the ruleset at hand is {ruleset.key} "
+                f"({ruleset.content_hash}): pass the ruleset that judged it")])
+        plan = ruleset.plan
+        status_value = {"fail": False, "unknown": None, "not_applicable": NA}
+        raw: dict[str, Any] = {}
+        for status, ids in data.get("not_passed", {}).items():
+            for node_id in ids:
+                raw[node_id] = status_value[status]
+        values = data.get("values", {})
+        row = tuple(_tuples(values.get(n.id)) if n.kind == "derived" else raw.get(n.id, True)
+                    for n in plan.nodes)
+        office = ruleset.parse_office({"id": data["office"]["id"],
+                                       "name": data["office"].get("name"),
+                                       **data.get("facts", {})})
+        outcome = data["outcome"]
+        node = plan.node(outcome) if outcome in plan else None
+        title = plan.otherwise.title if outcome == plan.otherwise.id else (
+            node.title if node is not None else None)
+        return cls(
+            office_id=office.id, office_name=office.name, outcome=outcome,
+            effect=data.get("effect"), decided_by=data.get("decided_by"),
+            possible_outcomes=tuple(data.get("possible_outcomes", ())),
+            missing_facts=tuple(data.get("missing_facts", ())),
+            trace=Trace(program=ruleset.program, row=row, values=office.facts,
+                        evidence=office.evidence, selected=plan.decide(row).roles),
+            ruleset_id=ruleset.id, ruleset_version=ruleset.version,
+            options=ruleset.program.options, outcome_title=title,
+            backend=data.get("backend", "native"), ruleset_hash=ruleset.content_hash)
 
-        return cls.from_dict(json.loads(text))
+    @classmethod
+    def from_json(cls, text: str, ruleset: Ruleset | None = None) -> Verdict:
+        """Rebuild a verdict from :meth:`to_json` output (compact or full)."""
+        return cls.from_dict(json.loads(text), ruleset)
 
-    def explain(self, lang: str = "en", fmt: str = "text") -> str:
+    def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
         """A readable explanation (``fmt``: text | md | html | json)."""
         from ..explain import render
 

@@ -32,6 +32,7 @@ __all__ = [
     "Name",
     "Quantifier",
     "Unary",
+    "children",
     "iter_nodes",
     "names_in",
     "parse",
@@ -169,29 +170,31 @@ Expr = (
 )
 
 
-def iter_nodes(node: Expr) -> Iterator[Expr]:
-    """Every node of the tree, parents before children."""
-    yield node
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of ``node``, in evaluation order."""
     match node:
         case ListExpr(items=items):
-            for item in items:
-                yield from iter_nodes(item)
+            return items
         case Unary(operand=operand):
-            yield from iter_nodes(operand)
+            return (operand,)
         case Binary(left=left, right=right) | Implies(left=left, right=right):
-            yield from iter_nodes(left)
-            yield from iter_nodes(right)
-        case Compare(operands=children) | BoolOp(operands=children) | Call(args=children):
-            for child in children:
-                yield from iter_nodes(child)
+            return (left, right)
+        case Compare(operands=operands) | BoolOp(operands=operands) | Call(args=operands):
+            return operands
         case Membership(item=item, container=container):
-            yield from iter_nodes(item)
-            yield from iter_nodes(container)
+            return (item, container)
         case Quantifier(body=body, iterable=iterable):
-            yield from iter_nodes(iterable)
-            yield from iter_nodes(body)
-        case _:
-            pass
+            return (iterable, body)
+    return ()
+
+
+def iter_nodes(node: Expr) -> Iterator[Expr]:
+    """Every node of the tree, parents before children (iterative: deep trees are fine)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
 
 
 def names_in(node: Expr) -> list[str]:
@@ -207,28 +210,11 @@ def names_in(node: Expr) -> list[str]:
                 walk(iterable, bound)
                 walk(body, bound | {var})
             case _:
-                for child in _children(n):
+                for child in children(n):
                     walk(child, bound)
 
     walk(node, frozenset())
     return seen
-
-
-def _children(node: Expr) -> tuple[Expr, ...]:
-    match node:
-        case ListExpr(items=items):
-            return items
-        case Unary(operand=operand):
-            return (operand,)
-        case Binary(left=left, right=right) | Implies(left=left, right=right):
-            return (left, right)
-        case Compare(operands=children) | BoolOp(operands=children) | Call(args=children):
-            return children
-        case Membership(item=item, container=container):
-            return (item, container)
-        case Quantifier(body=body, iterable=iterable):
-            return (iterable, body)
-    return ()
 
 
 # -- text form ----------------------------------------------------------------------------------

@@ -21,24 +21,21 @@ mingxing_rules.language.visitor.NotConstantError: floor_area_m2 is not a constan
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
 from .arithmetic import BINARY, ConstantTooLargeError, check_constant, check_power
 from .expr import (
     Binary,
-    BoolOp,
     Call,
-    Compare,
     Expr,
-    Implies,
     ListExpr,
     Literal,
-    Membership,
     Name,
-    Quantifier,
     Unary,
+    children,
 )
+from .expr import iter_nodes as walk
 
 __all__ = [
     "ConstantTooLargeError",
@@ -51,33 +48,6 @@ __all__ = [
 ]
 
 R = TypeVar("R")
-
-
-def children(node: Expr) -> tuple[Expr, ...]:
-    """The direct sub-expressions of ``node``, in evaluation order."""
-    match node:
-        case ListExpr(items=items):
-            return items
-        case Unary(operand=operand):
-            return (operand,)
-        case Binary(left=left, right=right) | Implies(left=left, right=right):
-            return (left, right)
-        case Compare(operands=operands) | BoolOp(operands=operands) | Call(args=operands):
-            return operands
-        case Membership(item=item, container=container):
-            return (item, container)
-        case Quantifier(body=body, iterable=iterable):
-            return (iterable, body)
-    return ()
-
-
-def walk(node: Expr) -> Iterator[Expr]:
-    """Every node of the tree, parents before children (iterative: deep trees are fine)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(children(current)))
 
 
 class ExprVisitor(Generic[R]):

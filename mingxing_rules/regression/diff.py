@@ -24,11 +24,12 @@ criterion mediation_success_96 condition: mediation_success_rate >= 0.97 (was >=
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
+from ..jsonio import JsonMixin, tuples
 from ..language.expr import Expr, names_in, to_text
 from ..ruleset.load import Ruleset
 from ..ruleset.model import DerivedSpec, FactSpec, NodeSpec, OptionSpec, Threshold
@@ -71,6 +72,13 @@ class Change:
             "semantic": self.semantic, "detail": self.detail, "summary": self.summary(),
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Change:
+        """The change back from :meth:`to_dict` (values in their JSON form)."""
+        return cls(data["area"], data["target"], data["action"], data.get("field", ""),
+                   tuples(data.get("old")), tuples(data.get("new")), data.get("semantic", True),
+                   data.get("detail", ""))
+
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
@@ -88,8 +96,8 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-@attrs.frozen
-class RulesetDiff:
+@attrs.frozen(repr=False)
+class RulesetDiff(JsonMixin):
     """All changes from ``old`` to ``new``; true when there is any change."""
 
     old_key: str
@@ -137,6 +145,16 @@ class RulesetDiff:
             "changed_nodes": sorted(self.changed_nodes),
             "precedence_changed": self.precedence_changed,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RulesetDiff:
+        """The diff back from :meth:`to_dict`."""
+        return cls(data["old"], data["new"], tuple(Change.from_dict(c) for c in data["changes"]),
+                   frozenset(data["changed_nodes"]), data["precedence_changed"])
+
+    def __repr__(self) -> str:
+        return (f"<RulesetDiff {self.old_key} -> {self.new_key}: {len(self.semantic)} semantic, "
+                f"{len(self.cosmetic)} cosmetic changes>")
 
 
 def _expr_text(expr: Expr | None) -> str:
@@ -216,6 +234,9 @@ def _node_changes(old: NodeSpec, new: NodeSpec, old_thresholds: tuple[Threshold,
         yield Change(area, new.id, "changed", "quote", old.quote, new.quote, False)
     if old.title != new.title:
         yield Change(area, new.id, "changed", "title", old.title.en, new.title.en, False)
+    if old.informational != new.informational:  # a declaration for the lint: no verdict moves
+        yield Change(area, new.id, "changed", "informational", old.informational,
+                     new.informational, False)
 
 
 def _thresholds(ruleset: Ruleset) -> dict[str, tuple[Threshold, ...]]:

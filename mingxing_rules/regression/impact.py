@@ -32,7 +32,9 @@ import attrs
 from ..engine.evaluate import evaluate
 from ..engine.trace import Step, Verdict
 from ..errors import InputError, InputProblem
+from ..jsonio import JsonMixin, tuples
 from ..language.expr import Binary, Name
+from ..progress import Progress, track
 from ..ruleset.load import Ruleset
 from ..ruleset.model import Threshold
 from .diff import Change, RulesetDiff, diff_rulesets
@@ -63,6 +65,11 @@ class Cause:
         return {"step": self.step_id, "kind": self.kind, "old_status": self.old_status,
                 "new_status": self.new_status, "changes": [c.to_dict() for c in self.changes]}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Cause:
+        return cls(data["step"], data["kind"], data["old_status"], data["new_status"],
+                   tuple(Change.from_dict(c) for c in data["changes"]))
+
 
 @attrs.frozen
 class Flip:
@@ -91,9 +98,15 @@ class Flip:
                 "causes": [c.to_dict() for c in self.causes], "found_by": self.found_by,
                 "readings": dict(self.readings), "office": dict(self.office)}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Flip:
+        return cls(data["office_id"], data["old"], data["new"],
+                   tuple(Cause.from_dict(c) for c in data["causes"]), dict(data["office"]),
+                   data["found_by"], tuple((k, tuples(v)) for k, v in data["readings"].items()))
 
-@attrs.frozen
-class Impact:
+
+@attrs.frozen(repr=False)
+class Impact(JsonMixin):
     """The verdict changes over a population."""
 
     diff: RulesetDiff
@@ -115,7 +128,17 @@ class Impact:
         return {"old": self.diff.old_key, "new": self.diff.new_key, "total": self.total,
                 "transitions": [{"old": a, "new": b, "count": n}
                                 for (a, b), n in self.counts().items()],
-                "flips": [f.to_dict() for f in self.flips]}
+                "flips": [f.to_dict() for f in self.flips], "diff": self.diff.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Impact:
+        """The impact back from :meth:`to_dict`."""
+        return cls(RulesetDiff.from_dict(data["diff"]), data["total"],
+                   tuple(Flip.from_dict(f) for f in data["flips"]))
+
+    def __repr__(self) -> str:
+        return (f"<Impact {self.diff.old_key} -> {self.diff.new_key}: {len(self.flips)} of "
+                f"{self.total} offices change verdict>")
 
 
 # ------------------------------------------------------------------------------ population
@@ -232,7 +255,8 @@ def impact(old: Ruleset, new: Ruleset, offices: str | Path | Any | Iterable[Mapp
     """
     population = load_population(offices)
     diff = diff_rulesets(old, new)
-    flips = [f for o in population if (f := _flip(old, new, diff, o, "population")) is not None]
+    flips = [f for o in track(population, "impact")  # a bar on a terminal only
+             if (f := _flip(old, new, diff, o, "population")) is not None]
     return Impact(diff, len(population), tuple(flips))
 
 
@@ -464,8 +488,10 @@ def flip_search(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
         strategy = search_space(old, new, population=offices, diff=diff)
         search_settings = settings(max_examples=left, derandomize=True, database=None,
                                    suppress_health_check=list(HealthCheck), deadline=None)
-        while True:
+        searched = Progress(None, "searching for flips", unit="example")  # closed below, or
+        while True:                                           # by the command line on errors
             def is_new_flip(office: dict[str, Any]) -> bool:
+                searched.advance()
                 before, after = _outcomes(old, new, office)
                 return before != after and (before, after) not in seen
             try:
@@ -479,6 +505,7 @@ def flip_search(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
                 flip = attrs.evolve(flip, found_by="population")
             seen.add(flip.transition)
             flips.append(flip)
+        searched.close()
         examples += left
     # decided outcomes first: a flip to or from UNDECIDED (a missing fact) or INVALID reads
     # better after the ones it accompanies

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import HealthCheck, settings
 
@@ -75,7 +75,8 @@ def _indented(text: str, prefix: str = "      ") -> list[str]:
     return [prefix + line if line else "" for line in text.rstrip().splitlines()]
 
 
-def describe_flip(old: Ruleset, new: Ruleset, flip: Flip, lang: str = "en") -> list[str]:
+def describe_flip(old: Ruleset, new: Ruleset, flip: Flip,
+                  lang: Literal["zh", "en"] = "en") -> list[str]:
     """The lines a failure shows for one flip: the transition and its causes, the facts that
     matter, the steps whose status moved, and both explanations."""
     from ..explain import render

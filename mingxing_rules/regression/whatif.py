@@ -26,8 +26,10 @@ from ..engine.evaluate import evaluate
 from ..engine.office import Office
 from ..engine.trace import Status, Verdict
 from ..explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, ruleset_spec_of
+from ..jsonio import JsonMixin, text_from, tuples
 from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import Text
+from ..types import Format, Lang
 
 __all__ = ["Flip", "WhatIf", "what_if"]
 
@@ -45,7 +47,7 @@ class Flip:
 
 
 @attrs.frozen(eq=False, repr=False)
-class WhatIf:
+class WhatIf(JsonMixin):
     """Two verdicts of the same office, before and after ``changes``, and the steps that flipped."""
 
     changes: tuple[tuple[str, Any], ...]
@@ -62,7 +64,7 @@ class WhatIf:
         return (f"<WhatIf {self.before.office_id} ({changes}): {self.before.outcome} -> "
                 f"{self.after.outcome}, {len(self.flipped)} steps flipped>")
 
-    def explain(self, lang: str = "en", fmt: str = "text") -> str:
+    def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
         """The difference as ``text``, ``md`` or ``html`` (``json``: :meth:`to_dict`)."""
         return _render(self, lang, fmt)
 
@@ -76,6 +78,18 @@ class WhatIf:
                          "before": f.before.value, "after": f.after.value}
                         for f in self.flipped],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WhatIf:
+        """The result back from :meth:`to_dict`."""
+        return cls(
+            changes=tuple((k, tuples(v)) for k, v in data["changes"].items()),
+            before=Verdict.from_dict(data["before"]),
+            after=Verdict.from_dict(data["after"]),
+            flipped=tuple(Flip(f["id"], f["kind"], f["clause"], text_from(f.get("title")),
+                               Status(f["before"]), Status(f["after"]))
+                          for f in data["flipped"]),
+        )
 
     def _repr_html_(self) -> str:
         return _render(self, "en", "html")
@@ -92,9 +106,14 @@ def _office_data(office: Mapping[str, Any] | Office | Verdict) -> dict[str, Any]
 
 
 def what_if(office: Mapping[str, Any] | Office | Verdict, ruleset: Ruleset | str | None = None,
-            **changes: Any) -> WhatIf:
-    """Evaluate ``office`` as it is and with ``changes`` (fact name = new value; ``None``
-    removes the fact), and list the steps whose status changed, in trace order."""
+            changes: Mapping[str, Any] | None = None, /, **more_changes: Any) -> WhatIf:
+    """Evaluate ``office`` as it is and with the changes, and list the steps whose status
+    changed, in trace order.
+
+    The changes are a mapping (``what_if(office, ruleset, {"floor_area_m2": 250})``) and/or
+    keywords (``what_if(office, ruleset, floor_area_m2=250)``): fact name = new value; ``None``
+    removes the fact. The first three arguments are positional, so a fact may have any name."""
+    changes = {**(changes or {}), **more_changes}
     if isinstance(ruleset, Ruleset):
         compiled = ruleset
     elif ruleset is None and isinstance(office, Verdict):

@@ -22,7 +22,9 @@ Codes (documented in ``docs/errors.md``):
 * ``W304`` a decision outcome (or ``otherwise``) can never be selected;
 * ``W305`` a fact, option or derived value is declared but no condition reads it;
 * ``W306`` a group, standard, criterion or rule is not used by any decision outcome, or only by
-  outcomes that earlier ones always pre-empt (so decision precedence makes it unreachable).
+  outcomes that earlier ones always pre-empt (so decision precedence makes it unreachable); a
+  rule declared ``informational: true`` is meant to be shown in traces only and is not reported;
+* ``W307`` a rule declared ``informational: true`` is read by a decision outcome after all.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ LINT_CODES = {
     "W304": "decision outcome can never be selected",
     "W305": "declared but never read",
     "W306": "not used by any decision outcome",
+    "W307": "declared informational but read by a decision outcome",
 }
 
 SEARCH_BUDGET = 20_000  # tableau steps per question; past it the answer is "possible"
@@ -1081,8 +1084,14 @@ def _usage_checks(spec: RulesetSpec, unreachable: frozenset[str] = frozenset()
     used = _reachable(nodes, spec.outcomes)
     used_by_live = _reachable(nodes, [o for o in spec.outcomes if o not in unreachable])
     for node in spec.nodes:
-        if node.kind == "outcome" or node.id in used_by_live:
+        if node.informational and node.id in used:
+            readers = sorted(o for o in spec.outcomes if node.id in _reachable(nodes, [o]))
+            problems.append(RulesetProblem(
+                "W307", f"{node.kind} {node.id} is declared informational but decides outcome "
+                + ", ".join(readers), node.location, "warning", node.id))
             continue
+        if node.kind == "outcome" or node.id in used_by_live or node.informational:
+            continue  # an informational rule is meant to be shown in traces only
         if node.parent is not None and node.parent not in used_by_live:
             continue  # reported once, at the top-most unused node
         if node.id in used:

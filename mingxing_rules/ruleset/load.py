@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
+import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from ..compile.plan import Plan
 from ..engine.office import Office, OfficeSchema, derived_problems
 from ..errors import InputError, RulesetError, RulesetProblem
 from ..language.typecheck import suggest
+from ..types import ExtraFacts
 from . import lint
 from .model import RulesetSpec, Text
 from .source import read_yaml
@@ -51,13 +54,23 @@ class Ruleset:
     same file.
     """
 
-    __slots__ = ("_program", "_schema", "path", "spec")
+    __slots__ = ("_digest", "_program", "_schema", "path", "spec")
 
-    def __init__(self, spec: RulesetSpec, program: CompiledProgram, path: Path | None) -> None:
+    def __init__(self, spec: RulesetSpec, program: CompiledProgram, path: Path | None,
+                 digest: str | None = None) -> None:
         self.spec = spec
         self.path = path
         self._program = program
         self._schema = OfficeSchema(spec)
+        self._digest = digest
+
+    @property
+    def content_hash(self) -> str:
+        """``sha256:`` of the ruleset file's bytes (of the validated specification for a ruleset
+        built in memory): what a recorded verdict names to say which rules judged it."""
+        if self._digest is None:
+            self._digest = "sha256:" + hashlib.sha256(pickle.dumps(self.spec)).hexdigest()
+        return self._digest
 
     # identity --------------------------------------------------------------------------------
     @property
@@ -109,9 +122,9 @@ class Ruleset:
     def with_options(self, **options: Any) -> Ruleset:
         """The same ruleset compiled with some options changed."""
         merged = {**self.options, **options}
-        return Ruleset(self.spec, compile_ruleset(self.spec, merged), self.path)
+        return Ruleset(self.spec, compile_ruleset(self.spec, merged), self.path, self._digest)
 
-    def parse_office(self, data: Any, *, extra: str = "error") -> Office:
+    def parse_office(self, data: Any, *, extra: ExtraFacts = "error") -> Office:
         """Validate an office's data against the fact schema (see
         :mod:`mingxing_rules.engine.office`) and the bounds of the ruleset's derived values (more
         disputes resolved than mediated is an error in the data, not a 122 % success rate)."""
@@ -141,12 +154,12 @@ def _load_cached(path: str, stamp: float, options_json: str) -> Ruleset:
 
 
 def _load(path: Path, options: Mapping[str, Any]) -> Ruleset:
-    spec = _read_spec(path)
+    spec, digest = _read_spec(path)
     program = compile_ruleset(spec, options)
     impossible = [p for p in _semantic_problems(spec, program) if p.severity == "error"]
     if impossible:
         raise RulesetError.from_problems(impossible)
-    return Ruleset(spec, program, path)
+    return Ruleset(spec, program, path, digest)
 
 
 def _semantic_problems(spec: RulesetSpec, program: CompiledProgram) -> list[RulesetProblem]:
@@ -158,7 +171,7 @@ def _semantic_problems(spec: RulesetSpec, program: CompiledProgram) -> list[Rule
             for p in lint.lint(spec, program)]
 
 
-def _read_spec(path: Path) -> RulesetSpec:
+def _read_spec(path: Path) -> tuple[RulesetSpec, str]:
     display = _display_path(path)
     try:
         data = path.read_bytes()
@@ -169,7 +182,7 @@ def _read_spec(path: Path) -> RulesetSpec:
     document, marks, problems = read_yaml(data, display)
     if problems:
         raise RulesetError.from_problems(problems)
-    return validate_ruleset(document, marks)
+    return validate_ruleset(document, marks), "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _display_path(path: Path) -> str:

@@ -24,6 +24,7 @@ __all__ = [
     "NodeKind",
     "NodeSpec",
     "OptionSpec",
+    "PropertySpec",
     "RulesetSpec",
     "Text",
     "Threshold",
@@ -168,6 +169,8 @@ class NodeSpec:
     effect: Effect = "none"
     description: Text | None = None
     location: Location = Location()
+    # A rule declared shown-in-traces-only (``informational: true``): no outcome may read it.
+    informational: bool = False
 
 
 @attrs.frozen
@@ -190,6 +193,7 @@ class RulesetSpec:
     otherwise: NodeSpec
     messages: dict[str, Text] = attrs.field(factory=dict)
     file: str | None = None
+    properties: tuple[PropertySpec, ...] = ()  # declared properties (docs/proofs.md)
 
     def node(self, node_id: str) -> NodeSpec:
         for node in self.nodes:
@@ -204,3 +208,32 @@ class RulesetSpec:
             if fact.name == name:
                 return fact
         raise KeyError(name)
+
+
+# -- declared properties (proved by `mingxing prove`, see docs/proofs.md) ---------------------
+
+
+@attrs.frozen
+class PropertySpec:
+    """A property the ruleset's authors declare and the prover checks for every office.
+
+    ``monotone``: offices that differ only in ``changes`` (each fact moved up or down) keep
+    their outcome when the first one's outcome is in ``keeps``. ``invariant``: whenever
+    ``when`` holds, the outcome is in ``outcome_in`` (and not in ``outcome_not_in``).
+    ``options`` fix options for this property (the others range over every value).
+    """
+
+    id: str
+    kind: Literal["monotone", "invariant"]
+    title: Text
+    clause: str
+    quote: str = ""
+    changes: tuple[tuple[str, str], ...] = ()  # (fact, "up" | "down")
+    same_step: bool = False
+    keeps: tuple[str, ...] = ()
+    when: Expr | None = None
+    when_text: str = ""
+    outcome_in: tuple[str, ...] = ()
+    outcome_not_in: tuple[str, ...] = ()
+    options: tuple[tuple[str, Any], ...] = ()
+    location: Location = Location()

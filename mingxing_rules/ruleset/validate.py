@@ -39,6 +39,7 @@ _FACT_TYPES = ("number", "integer", "boolean", "enum", "set", "date", "finding",
 _OPTION_TYPES = ("boolean", "integer", "number", "enum")
 _TOP_KEYS = ("format", "ruleset", "options", "facts", "derived", "groups", "rules", "decision",
              "messages")
+_EXTRA_TOP_KEYS = ("properties",)  # declared properties (mingxing_rules.properties)
 
 
 class _Collector:
@@ -382,6 +383,11 @@ def _node(c: _Collector, raw: Any, path: str, kind: str, parsed_conditions: list
         else:
             applies = _condition(c, body.get("applies_if"), child_path(path, "applies_if"), label,
                                  parsed_conditions)
+    informational = body.get("informational", False)
+    if not isinstance(informational, bool):
+        c.add("R102", child_path(path, "informational"),
+              f"expected true or false, found {informational!r}", label)
+        informational = False
     if rule_id is None or title is None or clause is None:
         return body, None
     node = NodeSpec(
@@ -397,6 +403,7 @@ def _node(c: _Collector, raw: Any, path: str, kind: str, parsed_conditions: list
         parent=parent,
         description=description,
         location=c.located(path, rule_id),
+        informational=informational,
     )
     return body, node
 
@@ -523,7 +530,7 @@ def check_document(document: Any, marks: SourceMap
         if isinstance(document, dict):
             c.add("R103", "", "the ruleset is empty")
         return None, c.problems
-    _keys(c, root, "", _TOP_KEYS, ("format", "ruleset", "facts", "decision"))
+    _keys(c, root, "", (*_TOP_KEYS, *_EXTRA_TOP_KEYS), ("format", "ruleset", "facts", "decision"))
     if "format" in root and root["format"] != FORMAT:
         c.add("R111", "format", f"format {root['format']!r} is not supported; use {FORMAT!r}")
 
@@ -551,7 +558,8 @@ def check_document(document: Any, marks: SourceMap
     derived_raw = _derived(c, root.get("derived", {}), parsed)
     nodes = _groups(c, root.get("groups"), parsed)
     for index, rraw in enumerate(_list(c, root.get("rules"), "rules")):
-        _, rule = _node(c, rraw, child_path("rules", index), "rule", parsed, None)
+        _, rule = _node(c, rraw, child_path("rules", index), "rule", parsed, None,
+                        ("informational",))
         if rule is not None:
             nodes.append(rule)
     outcomes, otherwise = _decision(c, root.get("decision"), parsed)
@@ -634,6 +642,13 @@ def check_document(document: Any, marks: SourceMap
                                                                                    first))
         c.add("R203", path, "circular reference: " + " -> ".join([*cycle, first]), first, first)
 
+    # -- properties: (see mingxing_rules.properties; proved by `mingxing prove`) --------------
+    from ..properties import read_properties
+
+    properties = read_properties(root.get("properties"), c.add, c.located, symbols,
+                                 [*outcome_ids], facts, options)
+    # -- end properties -------------------------------------------------------------------
+
     if any(p.severity == "error" for p in c.problems):
         return None, c.problems
     assert rid and version and title and eff_from and source_title and reference and otherwise
@@ -654,6 +669,7 @@ def check_document(document: Any, marks: SourceMap
         otherwise=otherwise,
         messages=messages,
         file=marks.file,
+        properties=properties,
     )
     return built, c.problems
 

@@ -1,0 +1,128 @@
+"""Office validation compiled from the fact schema: the fast path of :class:`OfficeSchema`.
+
+Validating an office field by field through cattrs costs ~100 µs; most offices are plain JSON
+that is entirely valid. For each ruleset one Python function is generated from the fact schema
+that checks every fact inline (type, range, allowed values) and builds the :class:`Office`
+directly. It **accepts only what the full validator accepts, normalised the same way**, and
+gives up (returns ``None``) on anything else — a wrong type, a value out of range, an extra key,
+a date that is not ``YYYY-MM-DD``, a repeated set item, a ``datetime.date`` object, a whole number
+given as a float for a number fact — so the full validator then runs and reports every problem
+with its field and value. A property test (``tests/test_validation.py``) checks that the two agree
+on every office the fast path accepts.
+
+The function's source is written from the schema with every name and value as a Python literal
+(``repr``); no text of the ruleset is ever executed. ``docs/performance.md`` says why this was
+chosen over msgspec.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import Any
+
+from ..ruleset.model import FactSpec
+
+__all__ = ["compile_validator", "validator_source"]
+
+_LIMIT = 2**53  # numbers beyond are refused by the full validator (floats and ints disagree)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+Validator = Callable[[Any], Any]
+
+
+def _fact_lines(index: int, fact: FactSpec, constants: dict[str, Any]) -> list[str]:
+    name = repr(fact.name)
+    lines = [f"    v = g({name})", "    if v is not None:"]
+    body: list[str] = []
+    if fact.type in ("number", "integer"):
+        low = -_LIMIT if fact.minimum is None else max(-_LIMIT, fact.minimum)
+        high = _LIMIT if fact.maximum is None else min(_LIMIT, fact.maximum)
+        body += ["t = type(v)", "if t is float:",
+                 # NaN fails every comparison, so the range test refuses it too
+                 f"    if not {float(low)!r} <= v <= {float(high)!r}: return None"]
+        if fact.type == "integer":  # pandas gives integer columns with gaps as floats
+            body += ["    if not v.is_integer(): return None", "    v = int(v)"]
+        body += ["elif t is int:",
+                 f"    if not {low!r} <= v <= {high!r}: return None",
+                 "else: return None"]
+    elif fact.type == "boolean":
+        body.append("if v is not True and v is not False: return None")
+    elif fact.type == "enum":
+        key = f"E{index}"
+        constants[key] = frozenset(fact.value_ids)
+        body.append(f"if type(v) is not str or v not in {key}: return None")
+    elif fact.type == "set":
+        key = f"E{index}"
+        constants[key] = frozenset(fact.value_ids)
+        body += ["if type(v) is not list: return None",
+                 "s = frozenset(v)",
+                 f"if len(s) != len(v) or not s <= {key}: return None",
+                 "for x in v:",
+                 "    if type(x) is not str: return None",
+                 "v = s"]
+    elif fact.type == "date":
+        body += ["if type(v) is not str or not _date_text(v): return None",
+                 "try:", "    v = _date(v)", "except ValueError:", "    return None"]
+    elif fact.type == "finding":
+        body += ["if v is not True and v is not False:",
+                 "    if type(v) is not dict or not v.keys() <= _FINDING_KEYS: return None",
+                 "    met, evidence, by = v.get('met'), v.get('evidence'), v.get('by')",
+                 "    if met is not None and met is not True and met is not False: return None",
+                 "    if evidence is not None and type(evidence) is not str: return None",
+                 "    if by is not None and type(by) is not str: return None",
+                 "    remark = ' / '.join([x for x in (evidence, by) if x])",
+                 f"    if remark: notes[{name}] = remark",
+                 "    v = met"]
+    else:  # text
+        body.append("if type(v) is not str: return None")
+    if fact.type == "finding":
+        body.append(f"if v is not None: facts[{name}] = v")
+    else:
+        body.append(f"facts[{name}] = v")
+    return lines + ["        " + line for line in body]
+
+
+def validator_source(facts: tuple[FactSpec, ...], *, forbid_extra: bool
+                     ) -> tuple[str, dict[str, Any]]:
+    """The generated function's source and its constants (for review and tests)."""
+    constants: dict[str, Any] = {}
+    allowed = frozenset(("id", "name", "county", "note", *(f.name for f in facts)))
+    constants["ALLOWED"] = allowed
+    lines = ["def check(data):",
+             "    if type(data) is not dict: return None"]
+    if forbid_extra:
+        lines.append("    if not data.keys() <= ALLOWED: return None")
+    lines += ["    g = data.get",
+              "    ident = g('id')",
+              "    if type(ident) is not str or not ident.strip(): return None",
+              "    name, county, note = g('name'), g('county'), g('note')",
+              "    for x in (name, county, note):",
+              "        if x is not None and type(x) is not str: return None",
+              "    facts = {}",
+              "    notes = {}"]
+    for index, fact in enumerate(facts):
+        lines += _fact_lines(index, fact, constants)
+    lines.append("    return _office(id=ident, facts=_proxy(facts), name=name, county=county, "
+                 "note=note, evidence=_proxy(notes))")
+    return "\n".join(lines) + "\n", constants
+
+
+def compile_validator(facts: tuple[FactSpec, ...], office: type, *, forbid_extra: bool
+                      ) -> Validator:
+    """The fast validator for these facts: an ``Office`` or ``None`` (then the full validator
+    must run). ``office`` is the :class:`~mingxing_rules.engine.office.Office` class."""
+    source, constants = validator_source(facts, forbid_extra=forbid_extra)
+    code = compile(source, "<mingxing-rules office validator>", "exec")
+    namespace: dict[str, Any] = {
+        "__builtins__": {}, "type": type, "str": str, "int": int, "float": float,
+        "dict": dict, "list": list, "frozenset": frozenset, "len": len, "ValueError": ValueError,
+        "_date": dt.date.fromisoformat, "_date_text": _DATE.fullmatch, "_proxy": MappingProxyType,
+        "_office": office, "_FINDING_KEYS": frozenset(("met", "evidence", "by")), **constants,
+    }
+    function = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    checker: Validator = types.FunctionType(function, namespace, "check")
+    return checker
