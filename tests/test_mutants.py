@@ -130,7 +130,7 @@ def test_a_verdict_changing_mutant_is_never_claimed_equivalent() -> None:
 def test_cli_lists_and_scores_mutants(capsys: pytest.CaptureFixture[str]) -> None:
     from mingxing_rules.cli import main
 
-    code = main(["mutants", "star-judicial-office", "--target", "min_staff", "--score"])
+    code = main(["mutants", "--target", "min_staff", "--score"])
     out = capsys.readouterr().out
     assert code == 0
     assert "threshold:min_staff:0: min_staff: staff_count >= 8 (was staff_count >= 7)" in out
@@ -144,7 +144,7 @@ def test_cli_lists_refused_mutants_as_json(capsys: pytest.CaptureFixture[str]) -
     code = main_json = None
     from mingxing_rules.cli import main
 
-    code = main(["mutants", "star-judicial-office", "--target", "monthly_bulletin",
+    code = main(["mutants", "--target", "monthly_bulletin",
                  "--refused", "--format", "json"])
     main_json = json.loads(capsys.readouterr().out)
     assert code == 0

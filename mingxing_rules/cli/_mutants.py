@@ -1,5 +1,5 @@
-"""``mingxing mutants RULESET``: the single-change mutants of a ruleset, and the mutation score of
-the flip search against them."""
+"""``mingxing mutants [--ruleset RULESET]``: the single-change mutants of a ruleset, and the
+mutation score of the flip search against them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from ._shared import (
     UsageError,
     add_format,
     add_quiet,
-    ruleset_source,
+    add_ruleset,
+    load_ruleset_from,
 )
 
 __all__ = ["register"]
@@ -37,7 +38,7 @@ def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "mutants", help="single-change mutants of a ruleset and the mutation score",
         description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("ruleset", metavar="RULESET", help="ruleset file or bundled id")
+    add_ruleset(parser, what="; its mutants are made with the --option values")
     parser.add_argument("--kind", action="append", choices=KINDS, default=None,
                         help="only mutants of this kind (repeatable)")
     parser.add_argument("--target", action="append", default=None, metavar="ID",
@@ -58,7 +59,6 @@ def register(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..regression.mutants import equivalence, mutants
-    from ..ruleset.load import load_ruleset
 
     if args.max_examples < 1:
         raise UsageError("--max-examples must be 1 or more")
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         except ImportError:
             raise UsageError("--score needs Hypothesis: pip install "
                              "'mingxing-rules[testing]'") from None
-    ruleset = load_ruleset(ruleset_source(args.ruleset))
+    ruleset = load_ruleset_from(args)
     rows: list[dict[str, Any]] = []
     counts = {"mutants": 0, "refused": 0, "equivalent": 0, "detected": 0, "missed": 0}
     started = time.perf_counter()
