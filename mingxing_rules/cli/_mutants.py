@@ -48,6 +48,10 @@ def register(subparsers: Subparsers) -> None:
                         help="also list the changes the library refuses at load")
     parser.add_argument("--score", action="store_true",
                         help="search each mutant for a verdict change and print the score")
+    parser.add_argument("--prove", action="store_true",
+                        help="with --score: a mutant the search does not detect goes to the "
+                             "SMT solver of 'mingxing prove' (the prove extra), which proves it "
+                             "equivalent or confirms the miss")
     parser.add_argument("--max-examples", type=int, default=300, metavar="N",
                         help="offices the search may evaluate per mutant (default 300)")
     add_format(parser, ("text", "json"),
@@ -85,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
             continue
         counts["mutants"] += 1
         if args.score:
-            row.update(_score(ruleset, mutant, args.max_examples, counts, equivalence))
+            row.update(_score(ruleset, mutant, args.max_examples, counts, equivalence,
+                              args.prove))
         rows.append(row)
         if args.format == "text":
             status = f"  [{row['status']}]" if "status" in row else ""
@@ -111,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _score(ruleset: Any, mutant: Any, max_examples: int, counts: dict[str, int],
-           equivalence: Any) -> dict[str, Any]:
+           equivalence: Any, prove: bool) -> dict[str, Any]:
     from ..regression.impact import flip_search
 
     shown = equivalence(ruleset, mutant)
@@ -125,5 +130,10 @@ def _score(ruleset: Any, mutant: Any, max_examples: int, counts: dict[str, int],
         return {"status": f"detected: {first.old_outcome} -> {first.new_outcome}",
                 "transitions": [list(f.transition) for f in found.flips],
                 "examples": found.examples}
+    if prove:
+        proved = equivalence(ruleset, mutant, prove=True)
+        if proved.equivalent:
+            counts["equivalent"] += 1
+            return {"status": "equivalent", "reason": proved.reason}
     counts["missed"] += 1
     return {"status": "NOT DETECTED", "reason": shown.reason, "search": found.summary()}

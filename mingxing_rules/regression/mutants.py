@@ -35,7 +35,7 @@ from typing import Any
 import attrs
 
 from ..compile.codegen import compile_ruleset
-from ..errors import RulesetError
+from ..errors import MingxingError, RulesetError
 from ..language.expr import (
     Binary,
     BoolOp,
@@ -432,7 +432,8 @@ class Equivalence:
     reason: str
 
 
-def equivalence(original: Ruleset, mutant: Ruleset | Mutant) -> Equivalence:
+def equivalence(original: Ruleset, mutant: Ruleset | Mutant, *, prove: bool = False,
+                timeout: float = 20.0) -> Equivalence:
     """Show, by reasoning over finite domains, that ``mutant`` decides every office as
     ``original`` does, or say that it is not shown.
 
@@ -442,7 +443,37 @@ def equivalence(original: Ruleset, mutant: Ruleset | Mutant) -> Equivalence:
     rule it reads true, false or unknown), the same value in both versions; outcomes that no
     office can select (an option fixes them false) are left out before comparing the order of
     outcomes, and two outcomes whose order changed can never both hold for one office.
+
+    ``prove``: when that reasoning does not show it, ask the SMT solver of ``mingxing prove``
+    (:func:`mingxing_rules.proofs.equivalence.prove_equivalent`, the ``prove`` extra) whether
+    any office changes verdict, with ``timeout`` seconds per check.
     """
+    found = _reasoned(original, mutant)
+    if found.equivalent is None and prove:
+        return _proved(original, mutant, timeout) or found
+    return found
+
+
+def _proved(original: Ruleset, mutant: Ruleset | Mutant, timeout: float) -> Equivalence | None:
+    changed = mutant.ruleset if isinstance(mutant, Mutant) else mutant
+    if changed is None:
+        return None
+    try:
+        from ..proofs.equivalence import prove_equivalent
+
+        report = prove_equivalent(original, changed, timeout=timeout)
+    except (ImportError, MingxingError):
+        return None
+    counts = report.counts()
+    if counts.get("refuted"):
+        return Equivalence(False, "the SMT solver found offices whose verdict changes")
+    if report.ok and not counts.get("unknown"):
+        return Equivalence(True, "proved by the SMT solver (mingxing prove): no office "
+                                 "changes verdict")
+    return None
+
+
+def _reasoned(original: Ruleset, mutant: Ruleset | Mutant) -> Equivalence:
     changed = mutant.ruleset if isinstance(mutant, Mutant) else mutant
     if changed is None:
         return Equivalence(None, "refused at load")
