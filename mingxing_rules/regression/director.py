@@ -1203,11 +1203,13 @@ def node_equivalent(old: Ruleset, new: Ruleset, node_id: str,
     if node_a.kind != node_b.kind:
         return None
     domains = Domains([a, b])
+    # the node's own facts range over their candidates; the nodes it reads are free inputs
     variables: list[str] = []
-    for s, node in ((a, node_a), (b, node_b)):
-        for expr in (node.condition, node.applies_if):
-            for v in domains.variables_of(s, expr):
-                if v not in variables:
+    for s in (a, b):
+        for name in s.direct_names(node_id):
+            for fact in sorted(s.facts_of(name)):
+                v = domains.of_fact.get(fact)
+                if v is not None and v not in variables:
                     variables.append(v)
     if not all(domains.variables[v].complete for v in variables):
         return None
