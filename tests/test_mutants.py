@@ -150,3 +150,23 @@ def test_cli_lists_refused_mutants_as_json(capsys: pytest.CaptureFixture[str]) -
     assert code == 0
     assert main_json["counts"]["refused"] == 2
     assert {m["id"] for m in main_json["mutants"]} >= {"threshold:monthly_bulletin:0"}
+
+
+def test_a_conjunct_an_option_makes_true_is_equivalent_when_dropped() -> None:
+    # promotion_requires_application defaults to false: `not false or admissible` is true
+    dropped = next(m for m in mutants(STAR, kinds=["operand"], targets=["direct_promotion"])
+                   if m.description.startswith(
+                       "direct_promotion: holds_promotion_title and (not incident_blocks_"
+                       "promotion or not major_problem) (was"))
+    shown = equivalence(STAR, dropped)
+    assert shown.equivalent is True
+    assert shown.reason == "same value for every input: direct_promotion"
+
+
+def test_the_smt_solver_refutes_what_reasoning_cannot_show() -> None:
+    pytest.importorskip("z3")
+    stricter = _mutant("threshold", "min_staff", 0)
+    assert equivalence(STAR, stricter).equivalent is None  # finite reasoning: not shown
+    proved = equivalence(STAR, stricter, prove=True, timeout=30)
+    assert proved.equivalent is False
+    assert "SMT solver found offices" in proved.reason
