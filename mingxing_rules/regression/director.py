@@ -624,12 +624,23 @@ class Domains:
 
     def _rate_group(self, members: list[str], ratios: list[tuple[str, str, str]]) -> Variable:
         """Joint values of counts linked by rates: each rate at 0, 1, a limit, or between."""
-        numerators = {top for _, top, _ in ratios}
-        roots = [m for m in members if m not in numerators]
         rate_limits = {name: self.limits.get(name, []) for name, _, _ in ratios}
+        # which count is computed from which: the first version's rates first; a later rate
+        # that would compute a count twice, or in a circle (a/b in one version, b/a in the
+        # other), is only evaluated, not used to build the counts
         by_numerator: dict[str, tuple[str, str]] = {}
         for name, top, bottom in ratios:
-            by_numerator.setdefault(top, (name, bottom))
+            if top in by_numerator:
+                continue
+            above, visited = bottom, set()
+            while above in by_numerator and above not in visited:
+                visited.add(above)
+                above = by_numerator[above][1]
+            if above == top:
+                continue
+            by_numerator[top] = (name, bottom)
+        numerators = set(by_numerator)
+        roots = [m for m in members if m not in numerators]
         complete = not any(self.limits.get(top) for top in numerators) and bool(roots)
         root_values: dict[str, list[int]] = {}
         for name in roots:
