@@ -170,3 +170,11 @@ def test_the_smt_solver_refutes_what_reasoning_cannot_show() -> None:
     proved = equivalence(STAR, stricter, prove=True, timeout=30)
     assert proved.equivalent is False
     assert "SMT solver found offices" in proved.reason
+
+
+def test_a_swapped_rate_is_found_by_the_director_alone() -> None:
+    swapped = _mutant("derived", "mediation_rate", 0)  # received / mediated
+    assert swapped.ruleset is not None
+    found = flip_search(STAR, swapped.ruleset)
+    assert found.flips and found.undirected == ""
+    assert all(new == INVALID for _, new in (f.transition for f in found.flips))
