@@ -93,9 +93,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return evaluate(office, ruleset).trace.statuses(criteria)
 
     def ours_traced(office: dict[str, Any]) -> object:
-        trace = evaluate(office, ruleset).trace
-        return {step_id: (status, trace.read_values(step_id))
-                for step_id, status in zip(criteria, trace.statuses(criteria), strict=True)}
+        return evaluate(office, ruleset).trace.checks("criterion")
 
     rows: list[tuple[str, str, float]] = []
     for level, ours, hand, zen_options in (

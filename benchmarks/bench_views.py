@@ -21,9 +21,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from population import population  # noqa: E402
+from population import population
 
-from mingxing_rules import evaluate, evaluate_many, gap, impact, load_ruleset  # noqa: E402
+from mingxing_rules import evaluate, evaluate_many, gap, impact, load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -37,6 +37,14 @@ def save(target: str, value: Any) -> Path:
     if target == "ruleset":
         data = bytes(value)
         suffix = ".yaml"
+    elif target == "batch":
+        data = bytes(value)
+        suffix = ".jsonl"
+    elif target == "register":
+        from mingxing_rules.campaign import dump_register
+
+        data = dump_register(value, fmt="jsonl").encode("utf-8")
+        suffix = ".jsonl"
     else:
         if target == "mutation":
             value = {"path": list(value[0]), "value": value[1]}

@@ -24,6 +24,9 @@ from .errors import (
 )
 from .explain import render
 from .gap import Gap, gap
+from .history import RulesetHistory, load_history
+from .reassess import reassess
+from .records import DecisionLog, replay
 from .regression.diff import Change, RulesetDiff, diff_rulesets
 from .regression.impact import (
     Cause,
@@ -47,6 +50,7 @@ __all__ = [
     "BatchResult",
     "Cause",
     "Change",
+    "DecisionLog",
     "Equivalence",
     "EvaluationError",
     "Flip",
@@ -63,6 +67,7 @@ __all__ = [
     "Ruleset",
     "RulesetDiff",
     "RulesetError",
+    "RulesetHistory",
     "RulesetProblem",
     "Status",
     "Step",
@@ -84,9 +89,12 @@ __all__ = [
     "gap",
     "impact",
     "iter_evaluate",
+    "load_history",
     "load_ruleset",
     "mutants",
     "read_offices",
+    "reassess",
     "render",
+    "replay",
     "what_if",
 ]

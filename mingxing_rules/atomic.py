@@ -60,8 +60,11 @@ def atomic_open(path: str | os.PathLike[str], mode: Literal["w", "wb"] = "w", *,
 @contextlib.contextmanager
 def _atomic(target: Path, mode: str, encoding: str, newline: str | None) -> Iterator[IO[Any]]:
     folder = target.parent
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                             dir=folder)
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                                 dir=folder)
+    except OSError as exc:  # name the file the caller asked for, not the temporary one
+        raise OSError(exc.errno, f"cannot write {target}: {exc.strerror or exc}") from None
     try:
         if "b" in mode:
             handle: IO[Any] = os.fdopen(descriptor, "wb")

@@ -1,29 +1,147 @@
-"""``to_json``/``from_json`` for every result type, defined once.
+"""Strict JSON in and out: what the library reads from office files and writes as results.
 
-A result class defines ``to_dict()`` (its documented JSON form) and the inverse classmethod
-``from_dict()``; :class:`JsonMixin` adds ``to_json()`` and ``from_json()`` on top, so that
-``type(x).from_json(x.to_json())`` gives back an equal result (same ``to_dict()``) for
-:class:`~mingxing_rules.engine.trace.Verdict`, :class:`~mingxing_rules.gap.Gap`,
-:class:`~mingxing_rules.regression.whatif.WhatIf`,
+Reading (:func:`loads`) refuses what Python's :mod:`json` lets through silently or turns into a
+crash: a key given twice in one object (which value was meant?), ``NaN`` and ``Infinity`` (not
+JSON), a number of more than 4300 digits (Python's own ``ValueError``), and nesting deeper than
+:data:`MAX_DEPTH` (100,000 ``[`` would be a ``RecursionError``). Each is a :class:`JsonInputError`
+with a message fit for a user.
+
+Writing (:func:`dumps`) never emits ``NaN`` or ``Infinity``: a value that is not finite is
+written as ``null`` (unknown), which is what the library means by it.
+
+Every result type gets ``to_json``/``from_json`` from its ``to_dict``/``from_dict`` through
+:class:`JsonMixin`, written and read with the same strict functions, so that
+``type(x).from_json(x.to_json())`` gives back an equal result for
+:class:`~mingxing_rules.gap.Gap`, :class:`~mingxing_rules.regression.whatif.WhatIf`,
 :class:`~mingxing_rules.regression.impact.Impact`,
 :class:`~mingxing_rules.regression.diff.RulesetDiff` and
-:class:`~mingxing_rules.engine.batch.BatchSummary`.
+:class:`~mingxing_rules.engine.batch.BatchSummary` (a verdict has its own, compact or full).
 
->>> from mingxing_rules import gap, Gap
->>> result = gap({"id": "x", "floor_area_m2": 180}, "star-judicial-office")
->>> Gap.from_json(result.to_json()) == result
-True
+>>> loads('{"id": "a", "id": "b"}')
+Traceback (most recent call last):
+...
+mingxing_rules.jsonio.JsonInputError: duplicate key 'id' in one object
+>>> dumps({"rate": float("inf")})
+'{"rate": null}'
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from typing import Any, Self
 
 from .ruleset.model import Text
 
-__all__ = ["JsonMixin", "text_from", "text_to", "tuples"]
+__all__ = ["MAX_DEPTH", "JsonInputError", "JsonMixin", "dumps", "finite_json", "loads",
+           "text_from", "text_to", "tuples"]
+
+MAX_DEPTH = 64  # nested arrays and objects in one record; an office needs 3
+
+
+class JsonInputError(ValueError):
+    """Text that is not strict JSON. ``column`` is 1-based when known."""
+
+    def __init__(self, message: str, column: int | None = None, reason: str | None = None
+                 ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+        self.reason = reason or message  # without the "not valid JSON" and the column
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            shown = key if len(key) <= 40 else key[:37] + "..."
+            raise JsonInputError(f"duplicate key {shown!r} in one object")
+        result[key] = value
+    return result
+
+
+def _constant(name: str) -> Any:
+    raise JsonInputError(f"{name} is not a JSON value (write null for an unknown number)")
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays and objects (strings skipped), in one linear pass."""
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse strict JSON; :class:`JsonInputError` says what is wrong and where."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JsonInputError(f"not valid UTF-8 (byte 0x{text[exc.start]:02x})",
+                                 exc.start + 1) from None
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        raise JsonInputError(f"nests deeper than {MAX_DEPTH} levels")
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+    except JsonInputError:
+        raise
+    except json.JSONDecodeError as exc:
+        raise JsonInputError(f"not valid JSON: {exc.msg} (column {exc.colno})",
+                             exc.colno, exc.msg) from None
+    except ValueError as exc:  # an integer beyond Python's 4300-digit conversion limit
+        if "digits" in str(exc):
+            raise JsonInputError("a number has more than 4300 digits") from None
+        raise JsonInputError(f"not valid JSON: {exc}") from None
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise JsonInputError(f"nests deeper than {MAX_DEPTH} levels") from None
+    if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
+        # only an escape can make one; it is not Unicode and could be neither printed nor saved
+        raise JsonInputError("a text holds a lone surrogate (a \\ud800-\\udfff escape that is "
+                             "not half of a pair): not Unicode")
+    return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (containers copied)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(item) for item in value]
+    return value
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """JSON text without ``NaN``/``Infinity`` (they become ``null``); UTF-8 text as is."""
+    options.setdefault("ensure_ascii", False)
+    try:
+        return json.dumps(value, allow_nan=False, **options)
+    except ValueError:  # a NaN or an infinity somewhere: unknown
+        return json.dumps(finite_json(value), allow_nan=False, **options)
 
 
 class JsonMixin:
@@ -39,15 +157,14 @@ class JsonMixin:
         raise NotImplementedError
 
     def to_json(self, **kwargs: Any) -> str:
-        """The :meth:`to_dict` document as JSON text (non-ASCII kept; ``kwargs`` as for
+        """The :meth:`to_dict` document as strict JSON text (non-ASCII kept; ``kwargs`` as for
         :func:`json.dumps`, e.g. ``indent=2``)."""
-        kwargs.setdefault("ensure_ascii", False)
-        return json.dumps(self.to_dict(), **kwargs)
+        return dumps(self.to_dict(), **kwargs)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Self:
-        """The result back from :meth:`to_json` text."""
-        return cls.from_dict(json.loads(text))
+        """The result back from :meth:`to_json` text (read strictly)."""
+        return cls.from_dict(loads(text))
 
 
 def text_to(value: Text | None) -> dict[str, str] | None:

@@ -202,8 +202,8 @@ def test_the_summary_counts_outcomes_and_the_most_common_failures() -> None:
     assert counts == sorted(counts, reverse=True) and len(counts) == 10
     assert min(counts) >= sorted(failing.values(), reverse=True)[9]
     text = summary.explain("zh")
-    assert text.startswith("共 21 个司法所：已判定 21 个，数据有误 0 个")
-    assert "办公用房面积不低于200平方米（四(一)1）：4" in text
+    assert text.startswith("共21个司法所：已审查21个，数据有误0个")
+    assert "办公用房面积不低于200平方米（四（一）1）：4个" in text
     assert json.loads(summary.explain(fmt="json"))["outcomes"]["STAR"] == 2
 
 
@@ -297,7 +297,7 @@ def test_mingxing_evaluate_batch_writes_results_and_a_summary(
     code = main(["evaluate", "--batch", str(tmp_path / "offices.csv"),
                  "--out", str(tmp_path / "results.jsonl"), "--lang", "zh"])
     assert code == 0
-    assert "共 21 个司法所" in capsys.readouterr().out
+    assert "共21个司法所" in capsys.readouterr().out
     lines = (tmp_path / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["outcome"] for line in lines] == [o for _, o in EXPECTED]
 
@@ -314,3 +314,22 @@ def test_row_errors_read_well() -> None:
     [error] = evaluate_many([{"id": "x", "staff_count": -1}], RULESET).errors
     assert isinstance(error, RowError)
     assert str(error) == "row 1 (x): staff_count: -1 is below the minimum 0"
+
+
+def test_the_csv_in_chinese_has_chinese_headers_and_status_words(tmp_path: Path) -> None:
+    result = evaluate_many(examples(), RULESET)
+    result.to_csv(tmp_path / "zh.csv", lang="zh", encoding="utf-8-sig")
+    with (tmp_path / "zh.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    header = list(rows[0])
+    assert header[:7] == ["编号", "司法所", "结论", "结论性质", "判定依据", "待补充事项", "数据错误"]
+    assert "办公用房面积不低于200平方米（四（一）1）" in header
+    cells = {cell for row in rows for cell in list(row.values())[7:]}
+    assert cells <= {"达标", "未达标", "不适用", "待认定"} and {"达标", "未达标"} <= cells
+    outcomes = {row["结论"] for row in rows}
+    assert "未达到创建标准" in outcomes and not any(o.isupper() for o in outcomes)
+    undecided = next(row for row in rows if row["编号"] == "undecided-missing-count")
+    assert undecided["待补充事项"] == "调解成功数"
+    assert "待认定" in undecided.values()
+    with pytest.raises(ValueError, match="lang must be one of"):
+        result.to_csv(tmp_path / "x.csv", lang="fr")

@@ -34,6 +34,17 @@ CHILD = r"""
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
 from mingxing_rules import decide, evaluate, load_ruleset
+
+
+def peak_mib():
+    # VmHWM is this process image's own peak; ru_maxrss would include the forking parent's
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 start = time.perf_counter()
 ruleset = load_ruleset(sys.argv[1])
 office = {"id": "probe", "area_m2": 3, "ok": True, "kit": ["a"]}
@@ -43,7 +54,7 @@ steps = len(verdict.trace)
 print(json.dumps({"seconds": time.perf_counter() - start, "outcome": verdict.outcome,
                   "fast": fast, "steps": steps, "cost": ruleset.plan.cost,
                   "source": len(ruleset.generated_source()),
-                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+                  "rss_mib": peak_mib()}))
 """
 
 

@@ -29,7 +29,8 @@ def test_done_when_2015_prints_rates_and_writes_the_report(
 ) -> None:
     pytest.importorskip("matplotlib")
     report = tmp_path / "report.html"
-    assert main(["campaign", str(REGISTER), "--year", "2015", "--out", str(report)]) == 0
+    assert main(["campaign", str(REGISTER), "--year", "2015", "--out", str(report),
+                 "--lang", "en"]) == 0
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert lines[0] == "江城市: Star rate 2015 (city target 70%)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import html
 import io
 import json
 import re
@@ -16,6 +17,7 @@ from typing import Any
 
 import attrs
 import pytest
+from zh_style import problems
 
 from mingxing_rules.campaign import (
     Application,
@@ -172,13 +174,44 @@ def test_html_report_is_self_contained() -> None:
     assert page.count("<svg") == 1 and 'style="width:100%;height:auto"' in page
     assert "江城市 — Star Judicial Office campaign 2014" in page
     assert "needs 6 more Star offices" in page
-    assert "Commendation list 2014 表彰名单 (1)" in page
-    assert "&lt;STAR&gt; explained in zh" in page  # explanations are escaped
-    assert "Late applications, not assessed" in page and "q6: submitted 2014-12-03" in page
+    assert "Commendation list 2014 (1)" in page
+    assert "&lt;STAR&gt; explained in en" in page  # explanations are escaped, in the page's language
+    assert "Late applications, not assessed" in page and "q6: submitted 3 December 2014" in page
     assert "How the rate is counted" in page
-    assert "a title revoked during the year leaves that year&#x27;s count" in page
+    assert "a title revoked during the year leaves that year's count" in html.unescape(page)
 
 
 def test_html_report_needs_a_year_of_the_table() -> None:
     with pytest.raises(InputError, match="no year 2015"):
         render_html(table(), year=2015, chart=False)
+
+
+def test_the_html_report_in_chinese_reads_like_a_bureau_document() -> None:
+    register = small_city().with_events([
+        Application("q5", D(2014, 11, 2), 2014, True),
+        Application("q6", D(2014, 12, 3), 2014, True),
+    ])
+
+    def evaluator(facts: Mapping[str, Any]) -> FakeVerdict:
+        return FakeVerdict("STAR", "award")
+
+    cycle = run_cycle(register, 2014, evaluator=evaluator)
+    page = render_html(rate_table(register, [2012, 2013, 2014]), year=2014, cycle=cycle,
+                       chart=False, lang="zh")
+    assert '<html lang="zh-Hans">' in page and '<meta charset="utf-8">' in page
+    for text in ("江城市明星司法所创建活动（2014年度）", "尚差6个", "2014年度表彰名单（1个）",
+                 "评定为明星司法所", "逾期申报，未予审查（1个）", "q6：2014年12月3日报送",
+                 "计算口径", "<th>创建率</th>", "&lt;STAR&gt; explained in zh"):
+        assert text in page, text
+    for english in ("needs", "on target", "Commendation", "Star offices", "City rate"):
+        assert english not in page, english
+    body = re.sub(r"<style>.*?</style>|<pre>.*?</pre>", "", page, flags=re.S)
+    for node in re.findall(r">([^<]+)<", body):  # every piece of text a reader sees
+        assert problems(html.unescape(node)) == [], node
+
+
+def test_the_text_table_in_chinese() -> None:
+    text = format_table(table(), year=2013, lang="zh")
+    assert text.splitlines()[0] == "江城市：2013年明星司法所创建率（全市目标35%）"
+    assert ("县（区）" in text and "达到目标" in text) or "尚差" in text
+    assert "Scope" not in text

@@ -128,8 +128,12 @@ def check_office(office: Any, ruleset: Ruleset = STAR) -> Verdict | None:
         _check_input_error(exc, office)
         return None
     _check_verdict(verdict, ruleset)
-    json.loads(verdict.to_json())
+    json.loads(verdict.to_json(), parse_constant=_not_json)  # strict: no NaN, no Infinity
     return verdict
+
+
+def _not_json(name: str) -> Any:
+    raise AssertionError(f"{name} in JSON output")
 
 
 def _check_input_error(exc: InputError, office: Any) -> None:
@@ -226,12 +230,111 @@ office_values = st.one_of(
         lambda changes: {**STAR_OFFICE, **changes}),
 )
 
+# -- batch files: mixed good, bad and undecodable lines (issue 13) -----------------------------------
+
+STAR_LINE = json.dumps(STAR_OFFICE, ensure_ascii=False).encode("utf-8")
+batch_lines = st.one_of(
+    st.just(STAR_LINE),
+    office_values.map(lambda value: json.dumps(value, ensure_ascii=False, default=str).encode(
+        "utf-8", "surrogatepass")),
+    st.binary(max_size=40),
+    st.sampled_from([b"", b"   ", b"\xef\xbb\xbf" + STAR_LINE, b"[" * 5000, b"{" * 3000,
+                     b'{"id": "x", "id": "y"}', b'{"id": "x", "staff_count": ' + b"9" * 5000
+                     + b"}", b'{"id": "\\ud800"}', b'{"id": "x", "\\udc00": 1}',
+                     b'{"id": "x", "staff_count": NaN}',
+                     STAR_LINE[:40], STAR_LINE + b"\r", b"\x00\xff\xfe"]),
+)
+batch_files = st.lists(batch_lines, max_size=8).map(b"\n".join)
+
+
+def check_batch_file(data: bytes) -> None:
+    """Any bytes as a .jsonl batch: one verdict or one located row error per record, in order,
+    the counts adding up; nothing raised."""
+    import tempfile
+
+    from mingxing_rules.engine.batch import RowError, iter_evaluate
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "offices.jsonl"
+        path.write_bytes(data)
+        items = list(iter_evaluate(path, STAR))
+    lines = data.split(b"\n")
+    if lines and lines[0].startswith(b"\xef\xbb\xbf"):
+        lines[0] = lines[0][3:]
+    records = [number for number, line in enumerate(lines, start=1) if line.strip()]
+    assert [row for row, _ in items] == list(range(1, len(records) + 1))
+    for (_, item), number in zip(items, records, strict=True):
+        if isinstance(item, RowError):
+            assert item.line == number and item.message
+            assert len(str(item)) < 2000
+            str(item).encode("utf-8")  # printable: no lone surrogate reaches the summary
+        else:
+            _check_verdict(item, STAR)
+
+
+# -- registers (issue 13) --------------------------------------------------------------------------------
+
+
+def _register_strategy() -> st.SearchStrategy[Any]:
+    from test_register_roundtrip import registers
+
+    return registers()
+
+
+def _check_register(register: Any) -> None:
+    from test_register_roundtrip import check_register_roundtrip
+
+    check_register_roundtrip(register)
+
+
+# -- the durable backend: any condition that loads runs there or is refused with D003 -------------------
+
+
+def check_durable_condition(text: str) -> None:
+    """Any text as a condition: if the native compiler accepts it, the durable backend either
+    refuses the ruleset (D003, reported by ``check --backend durable``) or computes the native
+    row for every template office; never a crash."""
+    ruleset = check_condition(text)
+    if ruleset is None:
+        return
+    try:
+        from mingxing_rules.backends.durable import DurableBackend, translate
+    except ImportError:  # pragma: no cover - durable_rules is in the test extra
+        return
+    from mingxing_rules.cli._check_durable import durable_problems
+    from mingxing_rules.errors import EvaluationError
+
+    refused = [p for p in durable_problems(ruleset) if p.code == "D003"]
+    assert bool(refused) == bool(translate(ruleset.program).unsupported)
+    backend = DurableBackend()
+    for office in TEMPLATE_OFFICES:
+        try:
+            parsed = ruleset.parse_office(office)
+        except InputError:
+            continue
+        if refused:
+            with pytest.raises(EvaluationError, match="cannot run on durable_rules"):
+                backend.row(ruleset.program, parsed)
+            return
+        native = ruleset.program.full(parsed.facts)
+        assert backend.row(ruleset.program, parsed) == native, (text, office)
+
+
+def _replay_register(data: Any) -> None:
+    from mingxing_rules.campaign import parse_register
+
+    _check_register(parse_register(data, fmt="jsonl"))
+
+
 TARGETS: dict[str, tuple[st.SearchStrategy[Any], Callable[[Any], object]]] = {
     "expression": (expression_texts, check_expression),
     "condition": (expression_texts, check_condition),
     "mutation": (mutations, lambda pair: check_mutation(*pair)),
     "ruleset": (ruleset_bytes, check_ruleset_bytes),
     "office": (office_values, check_office),
+    "batch": (batch_files, check_batch_file),
+    "register": (st.deferred(_register_strategy), _check_register),
+    "durable": (expression_texts, check_durable_condition),
 }
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -274,6 +377,19 @@ EXTREMES = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "10**400": 10**
             "0.1+0.2": 0.1 + 0.2, "-0.0": -0.0}
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch_files)
+def test_any_batch_file_gives_one_verdict_or_row_error_per_record(data: bytes) -> None:
+    check_batch_file(data)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expression_texts)
+def test_any_condition_runs_on_durable_rules_or_is_refused_with_d003(text: str) -> None:
+    pytest.importorskip("durable_rules_engine")
+    check_durable_condition(text)
+
+
 @pytest.mark.parametrize("value", list(EXTREMES.values()), ids=list(EXTREMES))
 @pytest.mark.parametrize("field", ["floor_area_m2", "disputes_mediated_count",
                                    "disputes_received_count", "assessment_year"])
@@ -285,7 +401,8 @@ def test_extreme_numbers_in_any_numeric_field(field: str, value: float) -> None:
 
 
 def _regressions() -> list[Path]:
-    return sorted(p for p in REGRESSIONS.glob("*") if p.suffix in (".json", ".yaml", ".txt"))
+    return sorted(p for p in REGRESSIONS.glob("*")
+                  if p.suffix in (".json", ".yaml", ".txt", ".jsonl"))
 
 
 def replay(path: Path) -> None:
@@ -293,6 +410,12 @@ def replay(path: Path) -> None:
     kind = path.name.split("-", 1)[0]
     if kind == "ruleset":
         check_ruleset_bytes(path.read_bytes())
+        return
+    if kind == "batch":
+        check_batch_file(path.read_bytes())
+        return
+    if kind == "register":
+        _replay_register(path.read_text("utf-8"))
         return
     data = json.loads(path.read_text("utf-8"))
     if kind == "expression":
@@ -303,6 +426,8 @@ def replay(path: Path) -> None:
         check_mutation(tuple(data["path"]), data["value"])
     elif kind == "office":
         check_office(_numbers(data))
+    elif kind == "durable":
+        check_durable_condition(data)
     else:  # pragma: no cover - a misnamed file
         raise AssertionError(f"unknown regression kind {kind!r} in {path.name}")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -114,6 +115,44 @@ CORPUS: list[tuple[str, str, int | None, str | None, list[str]]] = [
     ("dunder_fact_name", "R106", 11, None, ["'__class__' must be lower_snake_case"]),
     ("reserved_outcome", "R202", 31, "UNDECIDED", ["'UNDECIDED' is reserved"]),
     ("rule_cycle", "R203", 30, "r1", ["circular reference: r1 -> r2 -> r1"]),
+    # -- issue 13: ids that end in a newline reached generated source (IndentationError)
+    ("id_trailing_newline", "R106", 24, None, ["criterion id 'c1\\n' must be"]),
+    ("outcome_id_trailing_newline", "R106", 31, None, ["outcome id 'PASS\\n' must be"]),
+    ("fact_name_trailing_newline", "R106", 11, None, ["fact name 'ok\\n' must be",
+                                                      "facts['ok\\n']"]),
+    ("ruleset_id_trailing_newline", "R106", 4, None, ["id 'hostile\\n' must be"]),
+    # -- issue 13: digits and spaces that are not ASCII were read as ASCII
+    ("bengali_digit", "E101", 28, "c1", ["unexpected character '\u09ea'"]),
+    ("fullwidth_digit", "E101", 28, "c1", ["unexpected character '\uff12'"]),
+    ("arabic_indic_digit", "E101", 28, "c1", ["unexpected character '\u0662'"]),
+    ("ideographic_space", "E101", 28, "c1", ["unexpected character '\\u3000'"]),
+    ("no_break_space", "E101", 28, "c1", ["unexpected character '\\xa0'"]),
+    # -- issue 13: message templates were unchecked str.format templates
+    ("message_lone_brace", "R113", 41, None, ["Single '{' encountered"]),
+    ("message_positional", "R113", 41, None, ["'{0}' must be a name"]),
+    ("message_huge_width", "R113", 41, None, ["width or precision 1000000000", "limit of 100"]),
+    ("message_attribute_walk", "R113", 41, None, ["must be a plain name",
+                                                  "no attribute access"]),
+    ("message_unknown_placeholder", "R113", 41, None, ["unknown placeholder {secret}",
+                                                       "ruleset_title"]),
+    ("message_unknown_key", "R112", 41, None, ["unknown message key 'verdict.rulset'",
+                                               "did you mean 'verdict.ruleset'"]),
+    # -- issue 13: YAML tag constructors that crashed, and YAML 1.1 readings
+    ("tag_bool_maybe", "R007", 5, None, ["'maybe' cannot be read as bool"]),
+    ("tag_int_empty", "R007", 5, None, ["'' cannot be read as int"]),
+    ("tag_float_empty", "R007", 5, None, ["'' cannot be read as float"]),
+    ("tag_timestamp_garbage", "R007", 5, None, ["'garbage' cannot be read as timestamp"]),
+    ("yaml11_octal", "R007", 10, None, ["'0100000' reads as 32768 in YAML 1.1 but 100000"]),
+    ("yaml11_sexagesimal", "R007", 10, None, ["'27:46:40' reads as 100000 in YAML 1.1"]),
+    ("yaml11_underscore", "R007", 10, None, ["'100_000' reads as 100000 in YAML 1.1"]),
+    ("yaml12_octal", "R007", 10, None, ["but 100000 in YAML 1.2"]),
+    ("yaml11_yes", "R007", 5, None, ["'yes' reads as True in YAML 1.1"]),
+    # -- issue 13: line breaks counted one way
+    ("cr_line_breaks", "R001", 18, None, ["not valid UTF-8", "0xe9"]),
+    ("nel_line_break", "R001", 11, None, ["U+0085 (NEL) is not allowed"]),
+    ("line_separator", "R001", 26, None, ["line separator U+2028 is not allowed"]),
+    # -- issue 13: a file that is no ruleset is not echoed back line by line
+    ("not_a_ruleset", "R111", 1, None, ["not a ruleset", "the first key is"]),
 ]
 
 # Files that crashed, hung or loaded when the corpus was written (issue 8), now refused: a failure
@@ -368,3 +407,171 @@ def test_generated_code_runs_without_builtins() -> None:
     ruleset = load_ruleset("star-judicial-office")
     function: Any = ruleset.program.full
     assert function.__globals__["__builtins__"] == {}
+
+
+# -- issue 13: attacks through the file system (generated: they cannot be kept in git) ---------------
+
+DEVICE_READER = r"""
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (768 * 1024 * 1024,) * 2)  # a small memory ceiling
+from mingxing_rules import RulesetError, check_ruleset, load_ruleset
+print([p.code for p in check_ruleset(sys.argv[1])])
+try:
+    load_ruleset(sys.argv[1])
+except RulesetError as exc:
+    print("refused", exc.problems[0].message)
+"""
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "link-to-zero"])
+def test_a_device_is_refused_without_reading_it(tmp_path: Path, device: str) -> None:
+    """``/dev/zero`` was read whole before the size check: memory ran out."""
+    import subprocess
+
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    if device == "link-to-zero":
+        (tmp_path / "rules.yaml").symlink_to("/dev/zero")
+        device = str(tmp_path / "rules.yaml")
+    done = subprocess.run([sys.executable, "-c", DEVICE_READER, device], capture_output=True,
+                          text=True, timeout=60, check=False,
+                          env={"PYTHONPATH": str(PACKAGE.parent), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "['R000']" in done.stdout and "refused" in done.stdout
+    assert "a device, not a regular file" in done.stdout
+
+
+def test_a_fifo_is_refused_instead_of_waiting_forever(tmp_path: Path) -> None:
+    fifo = tmp_path / "rules.yaml"
+    os.mkfifo(fifo)
+    started = time.perf_counter()
+    problem = _first(check_ruleset(fifo), "R000")
+    assert "FIFO" in problem.message
+    with pytest.raises(RulesetError, match="FIFO"):
+        load_ruleset(fifo)
+    assert time.perf_counter() - started < 5
+
+
+def test_a_symlink_loop_is_a_ruleset_error(tmp_path: Path) -> None:
+    """It raised RuntimeError (from Path.resolve)."""
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "b.yaml")
+    (tmp_path / "b.yaml").symlink_to(tmp_path / "a.yaml")
+    assert "a loop of symbolic links" in _first(check_ruleset(tmp_path / "a.yaml"),
+                                                "R000").message
+    with pytest.raises(RulesetError, match="loop of symbolic links"):
+        load_ruleset(tmp_path / "a.yaml")
+
+
+def test_a_directory_is_a_ruleset_error(tmp_path: Path) -> None:
+    assert "a directory" in _first(check_ruleset(tmp_path), "R000").message
+
+
+def test_the_size_is_checked_before_a_byte_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "sparse.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(3 * 1024**3)  # 3 GB of nothing, taking no disk space
+    started = time.perf_counter()
+    problem = _first(check_ruleset(path), "R002")
+    assert "3221225472 bytes" in problem.message
+    assert time.perf_counter() - started < 1
+
+
+def test_a_file_in_the_working_directory_never_replaces_a_bundled_ruleset(
+        watched: list[str], tmp_path: Path) -> None:
+    """A file named ``star-judicial-office`` in the working directory was loaded instead of the
+    bundled ruleset, and the verdict still said ``star-judicial-office 2012.1``."""
+    (tmp_path / "star-judicial-office").write_text(BASE, "utf-8")  # the hostile base ruleset
+    assert load_ruleset("star-judicial-office").id == "star-judicial-office"
+    assert load_ruleset("./star-judicial-office").id == "hostile"
+    assert load_ruleset("file:star-judicial-office").id == "hostile"
+    (tmp_path / "other").write_text(BASE, "utf-8")
+    with pytest.raises(RulesetError, match=r"write '\./other' or 'file:other'"):
+        load_ruleset("other")
+
+
+def test_the_cache_follows_the_content_not_the_mtime(tmp_path: Path) -> None:
+    """Two versions written within one mtime tick: the second was not read again."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(BASE, "utf-8")
+    stamp = path.stat().st_mtime_ns
+    first = load_ruleset(path)
+    path.write_text(BASE.replace("area_m2 >= 200", "area_m2 >= 300"), "utf-8")
+    os.utime(path, ns=(stamp, stamp))
+    second = load_ruleset(path)
+    assert evaluate({"id": "o", "area_m2": 250}, first).outcome == "PASS"
+    assert evaluate({"id": "o", "area_m2": 250}, second).outcome == "FAIL"
+    assert load_ruleset(path) is second
+
+
+@pytest.mark.parametrize(("condition", "office"), [
+    ("area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7"
+     " * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * 1.5 >= 1", {"area_m2": 100000}),
+    ("area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7"
+     " * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 + 0.5 >= 1", {"area_m2": 100000}),
+    ("0.5 - area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * "
+     "area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 * area_m2 ** 7 <= 1", {"area_m2": 100000}),
+], ids=["product", "sum", "difference"])
+def test_overflow_of_plus_minus_and_times_is_unknown_on_both_backends(
+        tmp_path: Path, condition: str, office: dict[str, Any]) -> None:
+    """Only ``**`` was guarded: ``*``, ``+`` and ``-`` of an integer beyond a float and a float
+    raised OverflowError at evaluation."""
+    path = tmp_path / "overflow.yaml"
+    path.write_text(BASE.replace('"area_m2 >= 200"', f'"{condition}"'), "utf-8")
+    ruleset = load_ruleset(path)
+    assert evaluate({"id": "o", **office}, ruleset).outcome == "UNDECIDED"
+    pytest.importorskip("durable_rules_engine")
+    assert evaluate({"id": "o", **office}, ruleset, backend="durable").outcome == "UNDECIDED"
+
+
+def test_a_message_template_never_fails_at_explain_time() -> None:
+    """Templates are checked at load; the renderer is also safe on its own (no attribute walk,
+    no huge padding, a lone brace shown as it is)."""
+    from mingxing_rules.ruleset.messages import render
+
+    values = {"ruleset_title": "t"}
+    assert render("{", values) == "{"
+    assert render("{0}", values) == "{0}"
+    assert render("{ruleset_title.__class__}", values) == "{ruleset_title.__class__}"
+    assert render("{ruleset_title:>1000000000}", values) == "{ruleset_title:>1000000000}"
+    assert render("{ruleset_title:d}", values) == "t"
+    assert render("{missing}", values) == "{missing}"
+
+
+# -- issue 13: the durable backend runs or refuses what the native compiler accepts --------------------
+
+DURABLE_RUN = r"""
+import sys
+from mingxing_rules import evaluate, load_ruleset
+ruleset = load_ruleset(sys.argv[1])
+for backend in ("native", "durable", "verified"):
+    for area in (3, 250):
+        print(backend, area, evaluate({"id": "o", "area_m2": area}, ruleset,
+                                      backend=backend).outcome)
+"""
+
+
+@pytest.mark.parametrize(("condition", "derived", "expected"), [
+    ("b >= 2", "  a: {value: area_m2 * 2, title: {zh: a, en: a}}\n"
+     "  b: {value: a + 1, title: {zh: b, en: b}}\n", ["PASS", "PASS"]),
+    ("date(2013, 2, 30) > date(2013, 1, 1)", "", ["UNDECIDED", "UNDECIDED"]),
+    ("area_m2 >= 200 and date(2013, 2, 30) > date(2013, 1, 1)", "", ["FAIL", "UNDECIDED"]),
+], ids=["derived-reads-derived", "impossible-date", "impossible-date-and-a-fact"])
+def test_the_durable_backend_agrees_with_the_native_one(
+        tmp_path: Path, condition: str, derived: str, expected: list[str]) -> None:
+    """A derived value reading another raised KeyError on durable and verified; a ruleset whose
+    every node is constant (an impossible date is unknown) crashed the process (durable_rules
+    segfaults on an empty ruleset). Run in a subprocess, so that a crash fails this test only."""
+    import subprocess
+
+    pytest.importorskip("durable_rules_engine")
+    text = BASE.replace('"area_m2 >= 200"', f'"{condition}"')
+    if derived:
+        text = text.replace("groups:", "derived:\n" + derived + "groups:", 1)
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, "utf-8")
+    done = subprocess.run([sys.executable, "-c", DURABLE_RUN, str(path)], capture_output=True,
+                          text=True, timeout=120, check=False,
+                          env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcomes = [line.split()[2] for line in done.stdout.splitlines()]
+    assert outcomes == expected * 3, done.stdout

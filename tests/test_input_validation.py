@@ -83,7 +83,34 @@ BAD_FIELDS: list[tuple[str, Any, list[str], list[str]]] = [
     ("id", "", ["the office id is empty"], ["a non-empty string"]),
     ("id", ["a"], ["['a'] (list)"], ["a string"]),
     ("name", {"zh": "x"}, ["(dict)"], ["a string"]),
+    # issue 13: ISO YYYY-MM-DD only (fromisoformat also takes week dates and more)
+    ("submitted_on", "2013-W47-3", ["'2013-W47-3' (str)"], ["YYYY-MM-DD"]),
+    ("submitted_on", "2013112000", ["'2013112000' (str)"], ["YYYY-MM-DD"]),
+    ("submitted_on", "2013-11-3\u0662", ["YYYY-MM-DD"], ["YYYY-MM-DD"]),
+    # issue 13: a set lists each value once
+    ("equipment", ["computer", "printer", "computer"], ["'computer' is listed more than once"],
+     ["without repeats"]),
+    ("honours", ["five_good", "five_good"], ["'five_good' is listed more than once"],
+     ["without repeats"]),
+    # issue 13: integers beyond str()'s 4300 digits get the library's message, not Python's
+    ("staff_count", 10**5000, ["an integer of about 5001 digits", "within +-2**53"],
+     ["an integer"]),
+    ("honours", [10**5000], ["an integer of about 5001 digits"], ["a list of values"]),
+    ("id", 10**5000, ["an integer of about 5001 digits"], ["a string"]),
+    # issue 13: a lone surrogate (only a JSON escape can make one) is not Unicode text
+    ("name", "西塘\ud800", ["lone surrogate"], ["a string"]),
+    ("id", "\udfff", ["lone surrogate"], ["a string"]),
+    ("signage_compliant", {"met": True, "evidence": "photo\ud800"}, ["(dict)"],
+     ["evidence: text"]),
 ]
+
+
+def _case_id(field: str, value: Any) -> str:
+    try:
+        shown = repr(value)
+    except ValueError:  # an integer beyond 4300 digits
+        shown = "<huge integer>"
+    return f"{field}={shown}"[:60]
 
 
 def bad_office(field: str, value: Any) -> dict[str, Any]:
@@ -99,7 +126,7 @@ def _same(found: Any, given: Any) -> bool:
 
 
 @pytest.mark.parametrize(("field", "value", "message_words", "expected_words"), BAD_FIELDS,
-                         ids=[f"{row[0]}={row[1]!r}"[:60] for row in BAD_FIELDS])
+                         ids=[_case_id(row[0], row[1]) for row in BAD_FIELDS])
 def test_a_bad_field_names_itself_its_value_and_what_is_allowed(
     field: str, value: Any, message_words: list[str], expected_words: list[str],
 ) -> None:
@@ -287,3 +314,15 @@ def test_the_batch_module_reports_every_bad_line_of_a_json_lines_file(tmp_path: 
         ("floor_area_m2",), ("honours",), ("submitted_on",)]
     for verdict, office in zip(verdicts, good, strict=True):
         assert verdict == evaluate(office, RULESET)
+
+
+def test_duplicate_json_keys_in_an_office_file_are_an_input_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``{"staff_count": 7, "staff_count": 9}`` silently kept the last value."""
+    from mingxing_rules.cli import main
+
+    path = tmp_path / "office.json"
+    path.write_text('{"id": "x", "staff_count": 7, "staff_count": 9}', "utf-8")
+    assert main(["evaluate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "duplicate key 'staff_count'" in err and "Traceback" not in err

@@ -65,7 +65,7 @@ def test_the_notebook_runs_top_to_bottom(executed: nbformat.NotebookNode) -> Non
     assert len(html) >= 5  # the matrix twice, a verdict card, a gap, a what-if
     assert any("mx-matrix" in h for h in html)
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-    assert "办公用房面积 180 m²，未达到不低于 200 m² 的标准（四(一)1）" in text
+    assert "办公用房面积180平方米，低于200平方米的标准（四（一）1）" in text
 
 
 def test_the_notebook_shows_a_chart_and_renders_to_html(

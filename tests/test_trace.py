@@ -124,3 +124,15 @@ def test_read_values_match_the_steps_readings() -> None:
     trace = evaluate(office("near-miss-mediation-success"), STAR).trace
     for step in trace:
         assert trace.read_values(step.id) == {r.name: r.value for r in step.reads}
+
+
+def test_checks_give_each_criterion_its_status_and_readings() -> None:
+    trace = evaluate(office("near-miss-floor-area"), STAR).trace
+    checks = trace.checks("criterion")
+    assert trace._steps is None  # read from the columns
+    built = {s.id: (s.status, {r.name: r.value for r in s.reads}) for s in trace
+             if s.kind == "criterion"}
+    assert checks == built
+    assert checks["floor_area"] == (Status.FAIL, {"floor_area_m2": 180})
+    derived = trace.checks("derived")
+    assert set(derived) == {n.id for n in STAR.plan.of_kind("derived")}

@@ -1421,7 +1421,12 @@ class _Emitter:
         has_unknown = any(v is None for v in all_of.constants)
         possible = self.tr.possible[node_id]
 
-        def every(codes: frozenset[int]) -> list[dict[str, Any]]:
+        def every(codes: frozenset[int]) -> list[dict[str, Any]] | None:
+            """A join of every child having one of ``codes``; None when some child can never
+            have any of them (e.g. a criterion that can fail or be unknown but never pass,
+            because part of it is an impossible date): the rule could never fire."""
+            if any(not codes & self.tr.possible[c] for c in live):
+                return None
             return [{f"k{i}": self.result_pattern(c, codes)} for i, c in enumerate(live)]
 
         def some(code: int) -> dict[str, Any]:
@@ -1432,15 +1437,23 @@ class _Emitter:
         not_false = frozenset({UNKNOWN, PASS, NOT_APPLICABLE})
         met = frozenset({PASS, NOT_APPLICABLE})
         rules: dict[int, dict[str, Any]] = {FAIL: {"all": [some(FAIL)]}}
+        all_not_false = every(not_false)
         if has_unknown:
-            rules[UNKNOWN] = {"all": every(not_false)}
+            if all_not_false is not None:
+                rules[UNKNOWN] = {"all": all_not_false}
             return rules
-        rules[UNKNOWN] = {"all": [some(UNKNOWN), *every(not_false)], "dist": 0}
+        if all_not_false is not None:
+            rules[UNKNOWN] = {"all": [some(UNKNOWN), *all_not_false], "dist": 0}
+        all_met = every(met)
+        if all_met is None:
+            return rules
         if has_true or NOT_APPLICABLE not in possible:
-            rules[PASS] = {"all": every(met)}  # some child cannot be NA, so "all met" has a T
+            rules[PASS] = {"all": all_met}  # some child cannot be NA, so "all met" has a T
         else:
-            rules[PASS] = {"all": [some(PASS), *every(met)], "dist": 0}
-            rules[NOT_APPLICABLE] = {"all": every(frozenset({NOT_APPLICABLE}))}
+            rules[PASS] = {"all": [some(PASS), *all_met], "dist": 0}
+            all_not_applicable = every(frozenset({NOT_APPLICABLE}))
+            if all_not_applicable is not None:
+                rules[NOT_APPLICABLE] = {"all": all_not_applicable}
         return rules
 
 
@@ -1630,7 +1643,8 @@ def _encode(translation: Translation, office: Office, sid: str) -> tuple[str, di
         for key, value in computed.items():
             if value is None:
                 continue
-            kind = translation.field_kinds[key]
+            # a derived value read only by other derived values has no field in the network
+            kind = translation.field_kinds.get(key, "number")
             problem = _type_problem(key, kind, value, "computed")
             if problem is not None:
                 raise EvaluationError(f"office {office.id!r}: {problem.message}")
@@ -1756,6 +1770,13 @@ class DurableHost:
             if found is not None:
                 return found
             definition = translation.definition  # a fresh copy: the stored text never changes
+            if not definition:
+                # every node is constant (e.g. it compares impossible dates, which are unknown):
+                # nothing for the engine to do, and durable_rules crashes the process on an
+                # empty ruleset, so it is never asked to create one
+                registered = DurableRuleset(translation, -1, {})
+                self._rulesets[translation.name] = registered
+                return registered
             for rule_name, rule in definition.items():
                 self._actions[(translation.name, rule_name)] = translation.actions[rule.pop("run")]
             try:
@@ -1780,6 +1801,8 @@ class DurableHost:
         with self._lock:
             sid = str(next(self._sids))
             events, derived = _encode(translation, office, sid)
+            if handle == -1:  # no network (see register): the row is constants and derived
+                return self._without_network(translation, row, derived, sid)
             state: int | None = None
             message: str | None = None
             finished = False
@@ -1839,6 +1862,15 @@ class DurableHost:
         return DurableRun(tuple(row), tuple(
             Firing(rule, node, _STATUS_NAMES[code], text, duplicate)
             for rule, node, code, text, duplicate in firings), sid)
+
+    def _without_network(self, translation: Translation, row: list[Any],
+                         derived: Mapping[str, Any], sid: str) -> DurableRun:
+        for position, value in translation.constants.items():
+            row[position] = value
+        for name, position in translation.derived_positions.items():
+            row[position] = derived[name]
+        self.evaluations += 1
+        return DurableRun(tuple(row), (), sid)
 
     def _abandon(self, handle: int, state: int | None, message: str | None) -> None:
         """Run the session's remaining activations without their actions.

@@ -50,6 +50,7 @@ from .register import (
 )
 
 if TYPE_CHECKING:
+    from mingxing_rules.history import RulesetHistory
     from mingxing_rules.ruleset.load import Ruleset
 
 __all__ = [
@@ -87,20 +88,42 @@ Evaluator: TypeAlias = Callable[[Mapping[str, Any]], VerdictLike]
 
 
 def ruleset_evaluator(
-    ruleset: str | Path | Ruleset = "star-judicial-office",
+    ruleset: str | Path | Ruleset | RulesetHistory = "star-judicial-office",
     *,
     options: Mapping[str, Any] | None = None,
 ) -> Evaluator:
-    """An evaluator over a ruleset: a bundled id, a YAML path, or an already loaded ruleset."""
+    """An evaluator over a ruleset: a bundled id, a YAML path, or an already loaded ruleset.
+
+    When ``ruleset`` names a history of versions (``"star-judicial-office.history"``, the
+    bundled history; a history index file; a directory of versions: docs/history.md), each
+    office is judged by the version in force on its assessment date (its ``submitted_on``, else
+    its ``assessment_year``), so each year of the campaign is judged by its own rules. A
+    bundled id, a ruleset file or a loaded :class:`Ruleset` judges every year with that one
+    version (the default, ``star-judicial-office``, is the 2012 text: the bundled 2014 version
+    is an illustrative amendment, not a published one).
+    """
     # Imported here: the engine's package imports this module's package.
     from mingxing_rules import evaluate, load_ruleset
+    from mingxing_rules.history import RulesetHistory, is_history_source, load_history
 
-    loaded = load_ruleset(ruleset, options=options)
+    if not (isinstance(ruleset, RulesetHistory)
+            or (isinstance(ruleset, str | Path) and is_history_source(ruleset))):
+        loaded = load_ruleset(ruleset, options=options)
 
-    def evaluator(facts: Mapping[str, Any]) -> VerdictLike:
-        return evaluate(facts, loaded)
+        def evaluator(facts: Mapping[str, Any]) -> VerdictLike:
+            return evaluate(facts, loaded)
 
-    return evaluator
+        return evaluator
+
+    history = load_history(ruleset)
+    for version in history.versions:  # bad options fail now, not in the middle of a cycle
+        version.ruleset(options)
+
+    def dated_evaluator(facts: Mapping[str, Any]) -> VerdictLike:
+        return evaluate(facts, history.ruleset_on(history.assessment_date(facts),
+                                                  options=options))
+
+    return dated_evaluator
 
 
 @attrs.frozen
@@ -192,6 +215,14 @@ class CycleResult:
     def undecided(self) -> tuple[CycleDecision, ...]:
         return tuple(d for d in self.decisions if d.outcome == "UNDECIDED")
 
+    @property
+    def judged_by(self) -> tuple[str, ...]:
+        """The ruleset versions that judged this year (``id@version``), in first-use order."""
+        found: dict[str, None] = {}
+        for decision in self.decisions:
+            found.setdefault(_ruleset_key(decision.verdict), None)
+        return tuple(found)
+
     def restricted(self, office_ids: Iterable[str]) -> CycleResult:
         """The same result for these offices only (e.g. one county's)."""
         keep = set(office_ids)
@@ -242,6 +273,7 @@ class CycleResult:
         return {
             "year": self.year,
             "deadline": self.deadline.isoformat(),
+            "judged_by": list(self.judged_by),
             "awards": [d.office.id for d in self.awards],
             "revocations": [d.office.id for d in self.revocations],
             "recommended_revocations": [d.office.id for d in self.recommended_revocations],
@@ -252,6 +284,15 @@ class CycleResult:
                                      for i in self.unreviewed_incidents],
             "decisions": [d.to_dict() for d in self.decisions],
         }
+
+
+def _ruleset_key(verdict: VerdictLike) -> str:
+    ruleset_id = getattr(verdict, "ruleset_id", None)
+    version = getattr(verdict, "ruleset_version", None)
+    if not (isinstance(ruleset_id, str) and isinstance(version, str)):
+        recorded = verdict.to_dict().get("ruleset") or {}
+        ruleset_id, version = recorded.get("id", "?"), recorded.get("version", "?")
+    return f"{ruleset_id}@{version}"
 
 
 def _revocation_reason(decision: CycleDecision) -> str:
@@ -357,7 +398,7 @@ def run_cycle(
     year: int,
     *,
     evaluator: Evaluator | None = None,
-    ruleset: str | Path | Ruleset = "star-judicial-office",
+    ruleset: str | Path | Ruleset | RulesetHistory = "star-judicial-office",
     policy: CampaignPolicy = DEFAULT_POLICY,
 ) -> CycleResult:
     """Assess ``year``: applications on time, direct promotions, re-assessments (see module doc).

@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,9 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 
+from .. import jsonio
+from ..atomic import atomic_write_text
+from ..engine.office import has_surrogate
 from ..errors import InputError, InputProblem
 from .register import EVENT_TYPES, Event, Office, Register, invalid_register, register_problems
 
@@ -149,21 +151,33 @@ def _build(
     office_lines: list[int] = []
     events: list[Event] = []
     event_lines: list[int] = []
-    city = ""
+    city: str | None = ""
+    header: dict[str, Any] = {}
     for line, record in numbered:
         where = f"{source}:{line}"
         if not isinstance(record, Mapping):
             problems.append(InputProblem(where, record, "an object with a 'kind'",
                                          "a record must be an object"))
             continue
+        odd = _surrogate_path(record)
+        if odd is not None:
+            problems.append(InputProblem(f"{where} {odd}", None, "Unicode text",
+                                         "the text holds a lone surrogate (not Unicode)"))
+            continue
         fields = dict(record)
         kind = fields.pop("kind", None)
         if kind == "register":
-            fmt = fields.get("format", FORMAT)
+            fmt = fields.pop("format", FORMAT)
             if fmt != FORMAT:
                 problems.append(InputProblem(f"{where} register.format", fmt, FORMAT,
                                              f"unsupported register format {fmt!r}"))
-            city = str(fields.get("city", ""))
+            found_city = fields.pop("city", "")
+            if found_city is None or isinstance(found_city, str):
+                city = found_city
+            else:
+                problems.append(InputProblem(f"{where} register.city", found_city,
+                                             "text or null", "the city must be text or null"))
+            header = fields  # anything else the header says is kept as it is
             continue
         target: type[Office] | type[Event] | None = (
             Office if kind == "office" else EVENT_TYPES.get(str(kind)))
@@ -191,7 +205,7 @@ def _build(
     ))
     if problems:
         raise invalid_register(sorted(problems, key=_line_of), source)
-    return Register(offices=offices, events=events, city=city)
+    return Register(offices=offices, events=events, city=city, header=header)
 
 
 def _line_of(problem: InputProblem) -> int:
@@ -206,7 +220,8 @@ def register_to_records(register: Register) -> list[dict[str, Any]]:
 
     Fields equal to their default are left out, so the records stay short.
     """
-    records: list[dict[str, Any]] = [{"kind": "register", "format": FORMAT, "city": register.city}]
+    records: list[dict[str, Any]] = [{"kind": "register", "format": FORMAT,
+                                      "city": register.city, **register.header}]
     for office in register.offices:
         records.append({"kind": "office", **_compact(office)})
     for event in register.events:
@@ -236,15 +251,39 @@ def _jsonl_records(
     text: str, source: str, problems: list[InputProblem]
 ) -> list[tuple[int, Any]]:
     numbered: list[tuple[int, Any]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # lines end at "\n" only: str.splitlines() would also split at U+2028, U+0085 ... inside a
+    # name, which JSON allows raw
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            numbered.append((number, json.loads(line)))
-        except json.JSONDecodeError as error:
-            problems.append(InputProblem(f"{source}:{number}", line, "one JSON object per line",
-                                         f"not valid JSON: {error.msg} at column {error.colno}"))
+            numbered.append((number, jsonio.loads(line)))
+        except jsonio.JsonInputError as error:
+            problems.append(InputProblem(
+                f"{source}:{number}", line[:80], "one JSON object per line",
+                f"not valid JSON: {error.reason}" + (f" at column {error.column}"
+                                                     if error.column else "")))
     return numbered
+
+
+def _surrogate_path(value: Any, path: str = "") -> str | None:
+    """Where a lone surrogate hides in a record (keys and values, nested), if anywhere."""
+    if isinstance(value, str):
+        return path or "$" if has_surrogate(value) else None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and has_surrogate(key):
+                return path or "$"
+            found = _surrogate_path(item, inner)
+            if found is not None:
+                return found
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _surrogate_path(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _csv_records(
@@ -291,10 +330,10 @@ def _csv_cell(column: str, cell: str, where: str, problems: list[InputProblem]) 
             return cell
     if column in _CSV_JSON:
         try:
-            return json.loads(cell)
-        except json.JSONDecodeError as error:
-            problems.append(InputProblem(f"{where}.{column}", cell, "JSON text",
-                                         f"{column} is not valid JSON: {error.msg}"))
+            return jsonio.loads(cell)
+        except jsonio.JsonInputError as error:
+            problems.append(InputProblem(f"{where}.{column}", cell[:80], "JSON text",
+                                         f"{column} is not valid JSON: {error.reason}"))
             return cell
     return cell
 
@@ -329,9 +368,17 @@ def load_register(path: str | Path) -> Register:
     file = Path(path)
     fmt = _format_of(file)
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        data = file.read_bytes()
     except OSError as error:
-        raise InputError(f"{file}: cannot read the register ({error.strerror})") from error
+        raise InputError(f"{file}: cannot read the register ({error.strerror})") from None
+    try:
+        # decoded as is: a CR inside a quoted CSV cell is data, not a line break to translate
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(f"{file}:{line}: the register is not valid UTF-8",
+                         problems=[InputProblem(f"{file}:{line}", None, "UTF-8 text",
+                                                "not valid UTF-8")]) from None
     return parse_register(text, fmt=fmt, source=str(path))
 
 
@@ -339,26 +386,50 @@ def dump_register(register: Register, *, fmt: str) -> str:
     """The register as text in ``fmt`` (``"jsonl"`` or ``"csv"``)."""
     records = register_to_records(register)
     if fmt == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in records)
+        return "".join(_json_line(r) + "\n" for r in records)
     if fmt == "csv":
+        if register.header:
+            raise InputError(
+                "the register's header has fields a CSV register cannot hold ("
+                + ", ".join(sorted(register.header)) + "); save it as .jsonl")
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        # the csv module quotes a cell holding "\n" but not one holding a lone "\r", which
+        # every reader then takes for a line break: such rows are written fully quoted
+        quoted = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n",
+                                quoting=csv.QUOTE_ALL)
         writer.writeheader()
         for record in records:
-            writer.writerow({key: _csv_text(key, value) for key, value in record.items()})
+            row = {key: _csv_text(key, value) for key, value in record.items()}
+            (quoted if any("\r" in cell for cell in row.values()) else writer).writerow(row)
         return out.getvalue()
     raise InputError(f"unknown register format {fmt!r} (expected jsonl or csv)")
 
 
+_LINE_BREAKS_IN_TEXT = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+def _json_line(record: Mapping[str, Any]) -> str:
+    """One record as one line: characters other tools take for line breaks are escaped (JSON
+    allows them raw inside strings, but a reader splitting lines would cut the record)."""
+    text = jsonio.dumps(record, sort_keys=False)
+    for raw, escaped in _LINE_BREAKS_IN_TEXT.items():
+        text = text.replace(raw, escaped)
+    return text
+
+
 def _csv_text(column: str, value: Any) -> str:
+    if value is None:
+        return ""  # an empty cell is an absent field (a null city reads back as no city)
     if column in _CSV_JSON:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return jsonio.dumps(value, sort_keys=True)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
 def save_register(register: Register, path: str | Path) -> None:
-    """Write the register to ``path``; the suffix picks the format."""
+    """Write the register to ``path`` atomically (the old file stays whole if anything fails);
+    the suffix picks the format."""
     file = Path(path)
-    file.write_text(dump_register(register, fmt=_format_of(file)), encoding="utf-8")
+    atomic_write_text(file, dump_register(register, fmt=_format_of(file)), newline="")

@@ -377,4 +377,4 @@ def rate_table(
     ordered = tuple(sorted(set(years)))
     rows = tuple(row for year in ordered
                  for row in star_rates(register, year, policy=policy, counties=chosen))
-    return RateTable(register.city, ordered, rows, policy)
+    return RateTable(register.city or "", ordered, rows, policy)

@@ -19,7 +19,7 @@ as one :class:`~mingxing_rules.errors.InputError`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypeAlias
 
 import attrs
@@ -471,7 +471,9 @@ class Register:
 
     offices: tuple[Office, ...] = attrs.field(converter=_as_offices)
     events: tuple[Event, ...] = attrs.field(converter=_as_events, factory=tuple)
-    city: str = ""
+    city: str | None = ""
+    #: further fields of the file's header record, kept as read so that saving loses nothing
+    header: Mapping[str, Any] = attrs.field(factory=dict, converter=dict, hash=False)
 
     def __attrs_post_init__(self) -> None:
         problems = register_problems(self.offices, self.events)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import html
 import io
 import json
 import re
@@ -23,8 +22,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+import markupsafe
+
 from ..atomic import atomic_write_bytes
 from ..errors import InputError, MingxingError
+from ..explain.wording import Wording, check_lang
 from ..types import Lang
 from .cycle import CycleDecision, CycleResult
 from .rates import CITY, RateTable, StarRate
@@ -43,6 +45,7 @@ __all__ = [
     "rate_dataframe",
     "render_chart",
     "render_html",
+    "status_text",
     "write_chart",
 ]
 
@@ -82,14 +85,32 @@ def _percent(share: Fraction | None, places: int = 1) -> str:
     return f"{text}%"
 
 
-def _scope_label(row: StarRate, city: str) -> str:
-    return (city or "City") + " (city)" if row.is_city else row.scope
+def _scope_label(row: StarRate, city: str, w: Wording | None = None) -> str:
+    w = w or Wording("en")
+    if row.is_city:
+        return w.message("campaign.city_row", city=city or w.message("campaign.city"))
+    return row.scope
+
+
+def status_text(row: StarRate, lang: Lang = "en") -> str:
+    """The row's status in words, in ``lang`` (``达到目标``, ``尚差3个``; ``on target``)."""
+    w = Wording(lang)
+    if not row.offices:
+        return w.message("campaign.status.no_offices")
+    if row.met is None:
+        return w.message("campaign.status.no_target")
+    if row.met:
+        return w.message("campaign.status.on_target")
+    more = row.shortfall
+    if more == 1 and w.has("campaign.status.behind.one"):
+        return w.message("campaign.status.behind.one")
+    return w.message("campaign.status.behind", count=more)
 
 
 # -- tables --------------------------------------------------------------------------------------
 
-_COLUMNS = ("Scope", "Offices", "Star", "Assessed", "Promoted", "Awarded", "Revoked", "Rate",
-            "Target", "Status")
+_COLUMNS = ("scope", "offices", "star", "assessed", "promoted", "awarded", "revoked", "rate",
+            "target", "status")
 
 
 def _display_width(text: str) -> int:
@@ -102,20 +123,26 @@ def _pad(text: str, width: int, right: bool) -> str:
     return gap + text if right else text + gap
 
 
-def _text_cells(row: StarRate, city: str) -> list[str]:
-    return [_scope_label(row, city), str(row.offices), str(row.star), str(row.by_assessment),
+def _text_cells(row: StarRate, city: str, w: Wording) -> list[str]:
+    return [_scope_label(row, city, w), str(row.offices), str(row.star), str(row.by_assessment),
             str(row.by_promotion), str(row.awarded), str(row.revoked), _percent(row.rate),
-            _percent(row.target, 0) if row.target is not None else "–", row.status_text]
+            _percent(row.target, 0) if row.target is not None else "–",
+            status_text(row, w.lang)]
 
 
-def format_table(table: RateTable, *, year: int | None = None, fmt: TableFormat = "text") -> str:
-    """The rows of ``year`` (or of every year) as aligned text, CSV or JSON.
+def format_table(table: RateTable, *, year: int | None = None, fmt: TableFormat = "text",
+                 lang: Lang | Literal["both"] = "en") -> str:
+    """The rows of ``year`` (or of every year) as aligned text, CSV or JSON. ``lang`` words the
+    text table (CSV and JSON keep their stable field names for programs).
 
     >>> from mingxing_rules.campaign.rates import StarRate, RateTable
     >>> row = StarRate(2013, "city", 20, 7, 6, 1, 7, 0, Fraction(35, 100))
     >>> print(format_table(RateTable("X", (2013,), (row,)), fmt="csv").splitlines()[1])
     2013,city,20,7,6,1,7,0,0.35,7/20,0.35,True,0,on target
     """
+    both = lang == "both"
+    if not both:
+        check_lang(lang)
     rows = table.for_year(year) if year is not None else table.rows
     if fmt == "json":
         data = table.to_dict()
@@ -133,22 +160,28 @@ def format_table(table: RateTable, *, year: int | None = None, fmt: TableFormat 
         return out.getvalue()
     if fmt != "text":
         raise InputError(f"unknown table format {fmt!r} (expected text, csv or json)")
-    return _text_table(table, rows, year)
+    if both:  # the Chinese table, then the English one
+        return "\n".join(_text_table(table, rows, year, Wording(one)) for one in ("zh", "en"))
+    return _text_table(table, rows, year, Wording(lang))
 
 
-def _text_table(table: RateTable, rows: Sequence[StarRate], year: int | None) -> str:
+def _text_table(table: RateTable, rows: Sequence[StarRate], year: int | None,
+                w: Wording) -> str:
     lines: list[str] = []
     years = [year] if year is not None else list(table.years)
+    columns = [w.message(f"campaign.column.{c}") for c in _COLUMNS]
     for each in years:
         block = [r for r in rows if r.year == each]
         if not block:
             continue
-        cells = [list(_COLUMNS)] + [_text_cells(r, table.city) for r in block]
+        cells = [columns] + [_text_cells(r, table.city, w) for r in block]
         widths = [max(_display_width(c[i]) for c in cells) for i in range(len(_COLUMNS))]
         target = table.policy.target(each)
-        heading = f"Star rate {each}" + (f" (city target {_percent(target, 0)})" if target else "")
+        heading = w.message("campaign.text.heading_target", year=each,
+                            target=_percent(target, 0)) if target else w.message(
+            "campaign.text.heading", year=each)
         if table.city:
-            heading = f"{table.city}: {heading}"
+            heading = w.message("campaign.text.city_heading", city=table.city, heading=heading)
         lines.append(heading)
         for number, line in enumerate(cells):
             if number == len(cells) - 1 and block[-1].is_city and len(block) > 1:
@@ -394,173 +427,132 @@ def _inline_svg(svg: bytes) -> str:
 
 # -- HTML ------------------------------------------------------------------------------------------
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Noto Sans SC",
-"PingFang SC","Microsoft YaHei",sans-serif;margin:0;color:#212121;background:#fafafa}
-main{max-width:1100px;margin:0 auto;padding:24px}
-h1{font-size:1.5rem;margin:0 0 4px}h2{font-size:1.15rem;margin:28px 0 8px}
-.sub{color:#616161;margin:0 0 18px}
-.cards{display:flex;gap:12px;flex-wrap:wrap}
-.card{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:12px 16px;flex:1 1 180px}
-.card b{display:block;font-size:1.6rem}
-.card.ok b{color:#2e7d32}.card.behind b{color:#c62828}
-table{border-collapse:collapse;width:100%;background:#fff;font-size:.92rem}
-th,td{border-bottom:1px solid #eee;padding:6px 8px;text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}
-th{background:#f5f5f5;font-weight:600;white-space:normal;vertical-align:bottom}
-.scroll{overflow-x:auto}
-tr.city td{font-weight:600;border-top:2px solid #bdbdbd}
-.bar{position:relative;display:inline-block;width:110px;height:12px;background:#eee;
-border-radius:3px;vertical-align:middle}
-.bar i{position:absolute;left:0;top:0;bottom:0;border-radius:3px}
-.bar s{position:absolute;top:-3px;bottom:-3px;width:2px;background:#212121}
-.ok{color:#2e7d32}.behind{color:#c62828}.none{color:#757575}
-.badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:.82rem;color:#fff}
-.badge.ok{background:#2e7d32;color:#fff}.badge.behind{background:#c62828;color:#fff}
-.badge.none{background:#9e9e9e;color:#fff}
-td.cell-ok{background:#e8f5e9}td.cell-behind{background:#ffebee}
-figure{margin:0;background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:8px}
-details{background:#fff;border:1px solid #eee;border-radius:6px;margin:4px 0;padding:4px 10px}
-details pre{white-space:pre-wrap;font-size:.85rem}
-dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dt{font-weight:600}
-footer{color:#757575;font-size:.8rem;margin-top:32px}
-"""
+
+def _status_class(row: StarRate) -> str:
+    return "none" if row.met is None else "ok" if row.met else "behind"
 
 
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _badge(row: StarRate) -> str:
-    cls = "none" if row.met is None else "ok" if row.met else "behind"
-    return f'<span class="badge {cls}">{_esc(row.status_text)}</span>'
-
-
-def _bar(row: StarRate) -> str:
-    rate = float(row.rate or 0) * 100
-    colour = (_NO_TARGET_COLOUR if row.met is None
-              else _MET_COLOUR if row.met else _BEHIND_COLOUR)
-    marker = ("" if row.target is None
-              else f'<s style="left:{float(row.target) * 100:.1f}%"></s>')
-    return (f'<span class="bar" title="{_percent(row.rate)}"><i style="width:{rate:.1f}%;'
-            f'background:{colour}"></i>{marker}</span>')
-
-
-def _year_table(table: RateTable, year: int) -> str:
-    head = ("<tr><th>County<br>县(区)</th><th>Offices<br>所数</th><th>Star<br>明星所</th>"
-            "<th>by assessment<br>评定</th><th>by promotion<br>直接晋级</th>"
-            "<th>awarded<br>当年授牌</th><th>revoked<br>当年摘牌</th><th>Rate<br>创建率</th>"
-            "<th>rate vs target<br>创建率与目标</th><th>Target<br>目标</th>"
-            "<th>Status<br>状态</th></tr>")
-    body = []
+def _year_rows(table: RateTable, year: int, w: Wording) -> list[dict[str, Any]]:
+    rows = []
     for row in table.for_year(year):
-        cls = ' class="city"' if row.is_city else ""
-        target = _percent(row.target, 0) if row.target is not None else "–"
-        body.append(
-            f"<tr{cls}><td>{_esc(_scope_label(row, table.city))}</td><td>{row.offices}</td>"
-            f"<td>{row.star}</td><td>{row.by_assessment}</td><td>{row.by_promotion}</td>"
-            f"<td>{row.awarded}</td><td>{row.revoked}</td><td>{_percent(row.rate)}</td>"
-            f"<td>{_bar(row)}</td><td>{target}</td><td>{_badge(row)}</td></tr>")
-    return f'<div class="scroll"><table>{head}{"".join(body)}</table></div>'
+        rows.append({
+            "city": row.is_city, "scope": _scope_label(row, table.city, w),
+            "offices": row.offices, "star": row.star, "assessed": row.by_assessment,
+            "promoted": row.by_promotion, "awarded": row.awarded, "revoked": row.revoked,
+            "rate": _percent(row.rate), "bar_width": f"{float(row.rate or 0) * 100:.1f}",
+            "colour": (_NO_TARGET_COLOUR if row.met is None
+                       else _MET_COLOUR if row.met else _BEHIND_COLOUR),
+            "target_left": None if row.target is None else f"{float(row.target) * 100:.1f}",
+            "target": _percent(row.target, 0) if row.target is not None else "–",
+            "cls": _status_class(row), "status": status_text(row, w.lang),
+        })
+    return rows
 
 
-def _history_table(table: RateTable, years: Sequence[int]) -> str:
-    head = "<tr><th>County 县(区)</th>" + "".join(
-        f"<th>{y}<br><small>{_target_text(table, y)}</small></th>" for y in years) + "</tr>"
-    body = []
+def _history(table: RateTable, years: Sequence[int], w: Wording
+             ) -> tuple[list[dict[str, str | int]], list[dict[str, Any]]]:
+    heads: list[dict[str, str | int]] = []
+    for each in years:
+        target = table.policy.target(each)
+        heads.append({"year": each, "target": w.message("campaign.history.no_target")
+                      if target is None else w.message("campaign.history.target",
+                                                       target=_percent(target, 0))})
+    rows = []
     for scope in [*table.counties, CITY]:
-        cells = []
+        cells: list[dict[str, Any] | None] = []
         for each in years:
             row = _row_or_none(table, scope, each)
-            if row is None:
-                cells.append("<td>–</td>")
-                continue
-            cls = "" if row.met is None else " class=\"cell-ok\"" if row.met else (
-                ' class="cell-behind"')
-            cells.append(f"<td{cls}>{_percent(row.rate)} <small>({row.star}/{row.offices})"
-                         "</small></td>")
-        label = (table.city or "City") + " (city)" if scope == CITY else scope
-        cls = ' class="city"' if scope == CITY else ""
-        body.append(f"<tr{cls}><td>{_esc(label)}</td>{''.join(cells)}</tr>")
-    return f'<div class="scroll"><table>{head}{"".join(body)}</table></div>'
+            cells.append(None if row is None else {
+                "cls": "" if row.met is None else "cell-ok" if row.met else "cell-behind",
+                "rate": _percent(row.rate), "star": row.star, "offices": row.offices})
+        label = w.message("campaign.city_row", city=table.city or w.message(
+            "campaign.city")) if scope == CITY else scope
+        rows.append({"city": scope == CITY, "label": label, "cells": cells})
+    return heads, rows
 
 
-def _target_text(table: RateTable, year: int) -> str:
-    target = table.policy.target(year)
-    return "no target" if target is None else f"target {_percent(target, 0)}"
-
-
-def _decision_items(decisions: Sequence[CycleDecision], lang: Lang = "zh") -> str:
-    if not decisions:
-        return "<p class=\"none\">None. 无。</p>"
+def _decision_items(decisions: Sequence[CycleDecision], w: Wording) -> list[dict[str, str]]:
     items = []
     for decision in decisions:
         office = decision.office
-        summary = (f"{_esc(office.county)} · {_esc(office.name)} <small>({_esc(office.id)})"
-                   f"</small> — <b>{_esc(decision.outcome)}</b> <small>{_esc(decision.subject)}"
-                   "</small>")
-        explanation = decision.verdict.explain(lang)
-        items.append(f"<details><summary>{summary}</summary><pre>{_esc(explanation)}</pre>"
-                     "</details>")
-    return "".join(items)
+        verdict = decision.verdict
+        outcome = w.outcome_title(decision.outcome, getattr(verdict, "outcome_title", None))
+        if outcome == decision.outcome and w.lang == "zh":
+            outcome = Wording("zh", _star_spec()).outcome_title(decision.outcome, None)
+        items.append({"county": office.county, "name": office.name, "id": office.id,
+                      "outcome": outcome,
+                      "subject": w.maybe(f"campaign.subject.{decision.subject}")
+                      or decision.subject,
+                      "explanation": verdict.explain(w.lang)})
+    return items
 
 
-def _cycle_section(cycle: CycleResult) -> str:
-    late = "".join(f"<li>{_esc(a.office_id)}: submitted {a.date} "
-                   f"(deadline {cycle.deadline})</li>" for a in cycle.late)
-    unreviewed = "".join(f"<li>{_esc(i.office_id)} {i.date}: {_esc(i.description)}</li>"
-                         for i in cycle.unreviewed_incidents)
-    parts = [
-        f"<h2>Commendation list {cycle.year} 表彰名单 ({len(cycle.awards)})</h2>",
-        "<p class=\"sub\">Applications submitted by "
-        f"{cycle.deadline} (clause 五), assessed through the ruleset. "
-        "Open an entry for the verdict's explanation.</p>",
-        _decision_items(cycle.awards),
-        f"<h2>Revocations 摘牌 ({len(cycle.revocations)})</h2>",
-        _decision_items(cycle.revocations),
-        f"<h2>Revocations recommended to the panel 建议摘牌 "
-        f"({len(cycle.recommended_revocations)})</h2>",
-        _decision_items(cycle.recommended_revocations),
-    ]
-    if late:
-        parts.append(f"<h2>Late applications, not assessed 逾期申报 ({len(cycle.late)})</h2>"
-                     f"<ul>{late}</ul>")
-    if unreviewed:
-        count = len(cycle.unreviewed_incidents)
-        parts.append("<h2>Major incidents of Star offices without a re-assessment "
-                     f"重大问题未复核 ({count})</h2><ul>{unreviewed}</ul>")
-    return "".join(parts)
+def _star_spec() -> Any:
+    from ..ruleset.load import load_ruleset
+
+    return load_ruleset("star-judicial-office").spec
 
 
-def _policy_section(table: RateTable) -> str:
+def _judged_by(cycle: CycleResult, w: Wording) -> str:
+    """Which ruleset versions judged the year (none named when the verdicts do not say)."""
+    versions = [key.rpartition("@")[2] for key in cycle.judged_by if not key.endswith("@?")]
+    if not versions:
+        return ""
+    return w.message("campaign.cycle.judged_by", versions=w.message("list.sep").join(
+        w.message("campaign.cycle.version", version=v) for v in versions))
+
+
+def _cycle(cycle: CycleResult, w: Wording) -> dict[str, Any]:
+    day = w.date
+    return {
+        "lists": [
+            {"heading": w.message("campaign.cycle.awards", year=cycle.year,
+                                  count=len(cycle.awards)),
+             "note": w.message("campaign.cycle.awards_note", deadline=day(cycle.deadline))
+             + _judged_by(cycle, w),
+             "entries": _decision_items(cycle.awards, w)},
+            {"heading": w.message("campaign.cycle.revocations", count=len(cycle.revocations)),
+             "note": "", "entries": _decision_items(cycle.revocations, w)},
+            {"heading": w.message("campaign.cycle.recommended",
+                                  count=len(cycle.recommended_revocations)),
+             "note": "", "entries": _decision_items(cycle.recommended_revocations, w)},
+        ],
+        "late_heading": w.message("campaign.cycle.late", count=len(cycle.late)),
+        "late": [w.message("campaign.cycle.late_item", office=a.office_id, date=day(a.date),
+                           deadline=day(cycle.deadline)) for a in cycle.late],
+        "unreviewed_heading": w.message("campaign.cycle.unreviewed",
+                                        count=len(cycle.unreviewed_incidents)),
+        "unreviewed": [f"{i.office_id} {day(i.date)}{w.message('punct.colon')}{i.description}"
+                       for i in cycle.unreviewed_incidents],
+    }
+
+
+def _policy(table: RateTable, w: Wording) -> list[tuple[str, str]]:
     policy = table.policy
-    targets = ", ".join(f"{y}: ≥ {_percent(t, 0)}" for y, t in sorted(policy.targets.items()))
-    denominator = {
-        "all_offices": "every office of the register open on the counting day 全部基层司法所",
-        "township_street_offices": "township and street offices only 仅乡镇(街道)司法所",
-    }[policy.denominator]
-    revoked = ("a title revoked during the year leaves that year's count 当年摘牌当年不计"
-               if policy.revoked_leave_in_year
-               else "a title revoked during the year still counts for that year 当年摘牌次年不计")
+    targets = w.message("list.sep").join(
+        w.message("campaign.policy.target_item", year=y, target=_percent(t, 0))
+        for y, t in sorted(policy.targets.items()))
     month, day = policy.counted_on
     deadline_month, deadline_day = policy.application_deadline
-    own = ""
+    entries = [
+        (w.message("campaign.policy.targets"),
+         w.message("campaign.policy.targets_text", targets=targets)),
+        (w.message("campaign.policy.denominator"),
+         w.message(f"campaign.policy.denominator.{policy.denominator}")),
+        (w.message("campaign.policy.counted_on"),
+         w.message("campaign.policy.counted_on_text", month=month, day=day)),
+        (w.message("campaign.policy.revoked"), w.message(
+            "campaign.policy.revoked.leave" if policy.revoked_leave_in_year
+            else "campaign.policy.revoked.stay")),
+        (w.message("campaign.policy.deadline"), w.message(
+            "campaign.policy.deadline_text", month=deadline_month, day=deadline_day)),
+        (w.message("campaign.policy.shortfall"), w.message("campaign.policy.shortfall_text")),
+    ]
     if policy.county_targets:
-        own = "<dt>County targets</dt><dd>" + "; ".join(
-            f"{_esc(c)}: " + ", ".join(f"{y} {_percent(t, 0)}" for y, t in sorted(ts.items()))
-            for c, ts in policy.county_targets.items()) + "</dd>"
-    return (
-        "<h2>How the rate is counted 计算口径</h2><dl>"
-        f"<dt>Targets (clause 二)</dt><dd>{_esc(targets)}; each county is held to the city "
-        "target; direct promotions count</dd>"
-        f"<dt>Denominator</dt><dd>{_esc(denominator)}</dd>"
-        f"<dt>Counted on</dt><dd>the title status at the end of {month:02d}-{day:02d} of each "
-        "year</dd>"
-        f"<dt>Revoked titles (clause 五)</dt><dd>{_esc(revoked)}</dd>"
-        f"<dt>Application deadline</dt><dd>{deadline_month:02d}-{deadline_day:02d} "
-        "(11月底前, clause 五)</dd>"
-        f"<dt>Shortfall</dt><dd>ceil(target × offices) − Star offices</dd>{own}</dl>"
-    )
+        entries.append((w.message("campaign.policy.county_targets"), "; ".join(
+            f"{c}: " + ", ".join(f"{y} {_percent(t, 0)}" for y, t in sorted(ts.items()))
+            for c, ts in policy.county_targets.items())))
+    return entries
 
 
 def render_html(
@@ -570,54 +562,53 @@ def render_html(
     cycle: CycleResult | None = None,
     chart: bool = True,
     source: str = "",
+    lang: Lang | Literal["both"] = "en",
 ) -> str:
-    """One self-contained HTML page: summary, chart, tables, the year's list, the counting rules."""
+    """One self-contained HTML page in ``lang``: summary cards, chart, tables, the year's lists,
+    the counting rules (a Jinja2 template with autoescaping). ``both`` gives the Chinese page
+    (a page reads in one language; the text table gives both)."""
+    lang = check_lang("zh" if lang == "both" else lang)
     if year not in table.years:
         raise InputError(f"the rate table has no year {year} (it has {list(table.years)})")
+    w = Wording(lang)
     city_row = table.row(CITY, year)
     counties = [r for r in table.for_year(year) if not r.is_city]
-    on_target = sum(1 for r in counties if r.met)
     behind = [r for r in counties if r.met is False]
-    city_cls = "none" if city_row.met is None else "ok" if city_row.met else "behind"
-    cards = (
-        f'<div class="cards"><div class="card {city_cls}">City rate {year}'
-        f"<b>{_percent(city_row.rate)}</b>{_esc(city_row.status_text)}"
-        f"{'' if city_row.target is None else f' (target {_percent(city_row.target, 0)})'}"
-        f'</div><div class="card">Star offices<b>{city_row.star} / {city_row.offices}</b>'
-        f"{city_row.by_assessment} by assessment, {city_row.by_promotion} by promotion</div>"
-        f'<div class="card">Counties on target<b>{on_target} / {len(counties)}</b>'
-        f"{len(behind)} behind</div>"
-        f'<div class="card">Titles in {year}<b>+{city_row.awarded} / −{city_row.revoked}</b>'
-        "awarded / revoked</div></div>"
-    )
-    figure = ""
+    svg = ""
     if chart:
-        svg = render_chart(table, year=year, fmt="svg")
-        figure = (f"<h2>Rate vs target 创建率与目标</h2><figure>{_inline_svg(svg)}"
-                  "<figcaption class=\"sub\">Bars: Star rate per year (green: target met, red: "
-                  "not met, grey: no target). Black ticks: the targets of clause 二."
-                  "</figcaption></figure>")
+        svg = _inline_svg(render_chart(table, year=year, fmt="svg"))
     years = [y for y in table.years if y <= year]
-    city = table.city or "City"
-    title = f"{city} — Star Judicial Office campaign {year} 明星司法所创建活动"
-    page = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-Hans"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_esc(title)}</title><style>{_STYLE}</style></head><body><main>",
-        f"<h1>{_esc(title)}</h1>",
-        '<p class="sub">Share of grassroots judicial offices holding the Star title against the '
-        "city-wide targets (《明星司法所创建活动意见》 clause 二: 2013 ≥ 35%, 2014 ≥ 55%, "
-        "2015 ≥ 70%, direct promotions included).</p>",
-        cards,
-        figure,
-        f"<h2>Counties in {year} 各县(区)创建率</h2>",
-        _year_table(table, year),
-        "<h2>Year by year 历年创建率</h2>",
-        _history_table(table, years),
-        _cycle_section(cycle) if cycle is not None else "",
-        _policy_section(table),
-        f"<footer>Generated by mingxing-rules from {_esc(source or 'the title register')}."
-        "</footer></main></body></html>",
-    ]
-    return "\n".join(part for part in page if part) + "\n"
+    city = table.city or w.message("campaign.city")
+    title = w.message("campaign.title", city=city, year=year)
+    t = {key: w.message(f"campaign.{name}", year=year) for key, name in (
+        ("intro", "intro"), ("city_rate", "card.city_rate"), ("star", "card.star"),
+        ("counties", "card.counties"), ("titles", "card.titles"),
+        ("titles_detail", "card.titles_detail"), ("chart_heading", "chart.heading"),
+        ("chart_caption", "chart.caption"), ("year_heading", "year.heading"),
+        ("history_heading", "history.heading"), ("scope", "column.scope"),
+        ("none", "cycle.none"), ("policy_heading", "policy.heading"))}
+    heads, history_rows = _history(table, years, w)
+    from ..explain.html import render_template
+
+    return render_template(
+        "campaign.html.j2", html_lang="zh-Hans" if lang == "zh" else "en", title=title, t=t,
+        city={"cls": _status_class(city_row), "rate": _percent(city_row.rate),
+              "status": status_text(city_row, lang),
+              "target": "" if city_row.target is None else w.message(
+                  "campaign.card.target", target=_percent(city_row.target, 0)),
+              "star": city_row.star, "offices": city_row.offices,
+              "star_detail": w.message("campaign.card.star_detail",
+                                       assessed=city_row.by_assessment,
+                                       promoted=city_row.by_promotion),
+              "awarded": city_row.awarded, "revoked": city_row.revoked},
+        counties={"on_target": sum(1 for r in counties if r.met), "total": len(counties),
+                  "detail": w.message("campaign.card.counties_detail", behind=len(behind))},
+        svg=markupsafe.Markup(svg),
+        year_columns=[w.message(f"campaign.column.{c}") for c in (
+            "scope", "offices", "star", "assessed", "promoted", "awarded", "revoked", "rate",
+            "bar", "target", "status")],
+        year_rows=_year_rows(table, year, w), history_years=heads, history_rows=history_rows,
+        cycle=_cycle(cycle, w) if cycle is not None else None, policy=_policy(table, w),
+        footer=w.message("campaign.footer", source=source or w.message(
+            "campaign.footer.register")),
+    ) + "\n"

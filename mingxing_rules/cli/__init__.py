@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import BackendMismatchError, InputError, MingxingError, RulesetError
+from ..terminal import sanitised_terminal
 from ._shared import (
     EXIT_FOUND,
     EXIT_INTERRUPTED,
@@ -41,6 +42,9 @@ SUBCOMMANDS = (
     "_diff",
     "_campaign",
     "_prove",  # needs the prove extra (z3) only when it runs
+    "_doc",
+    "_reassess",
+    "_replay",
     "_mutants",
 )
 
@@ -90,6 +94,11 @@ def _subparser(parser: Parser, command: str | None) -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mingxing`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    with sanitised_terminal():  # texts from rulesets and offices are shown, not obeyed
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from ..progress import close_all, progress_display
 
     parser = build_parser()

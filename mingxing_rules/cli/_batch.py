@@ -22,8 +22,10 @@ import argparse
 import codecs
 import contextlib
 import csv
-import json
+import signal
+import stat
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -39,12 +41,23 @@ from ..engine.batch import (
     matrix_html,
     record_columns,
     verdict_record,
+    writable_text,
 )
 from ..engine.trace import Verdict
+from ..jsonio import dumps as json_dumps
 from ..progress import Progress
 from ..ruleset.load import Ruleset
 from ..types import BackendName
-from ._shared import EXIT_FOUND, EXIT_OK, UsageError, languages
+from ._replay import evaluation_session
+from ._shared import (
+    EXIT_FOUND,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    languages,
+    print_error,
+)
 
 __all__ = ["BATCH_SUFFIXES", "TABLE_SUFFIXES", "run_batch"]
 
@@ -89,12 +102,13 @@ class _Writer:
                 self.sheet.append([record[c] for c in record_columns(self.criteria)])
             return
         if isinstance(item, RowError):
-            data: dict[str, Any] = {"row": row, "line": item.line, "office_id": item.office_id,
-                                    "error": item.message}
+            data: dict[str, Any] = {"row": row, "line": item.line,
+                                    "office_id": writable_text(item.office_id),
+                                    "error": writable_text(item.message)}
         else:
             data = {"row": row, **item.to_dict(full=self.full)}
         assert self.handle is not None
-        self.handle.write(json.dumps(data, ensure_ascii=False) + "\n")
+        self.handle.write(json_dumps(data) + "\n")
 
     def save(self, binary: IO[bytes]) -> None:
         """Only for ``xlsx``: the workbook is written at the end."""
@@ -102,7 +116,7 @@ class _Writer:
 
 
 def _kind(out: Path | None, fmt: str) -> str:
-    if out is None:
+    if out is None or _special(out):  # stdout, or a device such as /dev/null: by --format
         return "jsonl" if fmt in ("json", "json-full") else "csv"
     suffix = out.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -125,14 +139,77 @@ def _total(sources: list[Path]) -> int | None:
     return None if any(c is None for c in counts) else sum(c or 0 for c in counts)
 
 
+class _InterruptedError(Exception):
+    """SIGINT or SIGTERM arrived during a batch."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+class _StopRequest:
+    """Set by SIGINT/SIGTERM; the batch stops before its next record. (Raising from the signal
+    handler would land wherever the program happens to be, e.g. inside the validation of one
+    office, which would report it as that office's error.) A second signal stops at once."""
+
+    def __init__(self) -> None:
+        self.signal_name: str | None = None
+
+    def check(self) -> None:
+        if self.signal_name is not None:
+            raise _InterruptedError(self.signal_name)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[_StopRequest]:
+    request = _StopRequest()
+
+    def stop(number: int, _frame: object) -> None:
+        if request.signal_name is not None:
+            raise KeyboardInterrupt
+        request.signal_name = signal.Signals(number).name
+
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, stop)
+    try:
+        yield request
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _special(path: Path) -> bool:
+    """A device or a pipe (``/dev/null``, ``/dev/stdout``), not a file that can be replaced."""
+    try:
+        return path.exists() and not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _output(out_path: Path, encoding: str) -> contextlib.AbstractContextManager[IO[str]]:
+    """The results file: written atomically (a temporary file renamed when the batch is done)
+    unless it is a device or a pipe, written directly: a rename would replace the device node."""
+    if _special(out_path):
+        return out_path.open("w", encoding=encoding, newline="")
+    return atomic_open(out_path, "w", encoding=encoding, newline="")
+
+
 def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -> int:
     """Evaluate every record of ``sources`` into ``args.out``; print the summary."""
     out = Path(args.out) if args.out and args.out != "-" else None
     kind = _kind(out, args.format)
     if args.encoding is not None and kind not in ("csv", "tsv"):
         raise UsageError("--encoding applies to a .csv or .tsv written with --out")
-    if out is not None and any(same_file(out, s) for s in sources):
-        raise UsageError(f"--out {out} is one of the inputs; it would be overwritten")
+    if out is not None:  # refused before anything is opened: writing over an input loses it
+        inputs = [("the batch file", s) for s in sources]
+        if ruleset.path is not None:
+            inputs.append(("the ruleset", ruleset.path))
+        for name, given in inputs:
+            if Path(given).exists() and same_file(out, given):
+                raise UsageError(f"--out {out} is one of the inputs: it is {name}; choose "
+                                 "another file (nothing was written)")
     encoding = args.encoding or DEFAULT_CSV_ENCODING
     try:
         codecs.lookup(encoding)
@@ -143,27 +220,55 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
     keep_all = args.format == "html"  # the matrix needs every verdict; other summaries counts
     kept: list[Verdict] = []
     kept_rows: list[int] = []
-    with contextlib.ExitStack() as stack:
-        handle: IO[str] | None
+    try:
+        with contextlib.ExitStack() as stack:
+            stop = stack.enter_context(_interruptible())
+            handle: IO[str] | None
+            if out is None:
+                handle = sys.stdout
+            elif kind == "xlsx":
+                handle = None
+            else:
+                handle = stack.enter_context(_output(
+                    out, "utf-8" if kind == "jsonl" else encoding))
+            writer = _Writer(handle, kind, criteria, full=args.format == "json-full")
+            session = evaluation_session(args, batch=True)  # --log: the decision records
+            stack.callback(session.close)
+            with Progress(_total(sources), "evaluating") as progress:
+                for row, item in _items(sources, ruleset, args.backend):
+                    if isinstance(item, Verdict):
+                        session.record(item, ruleset)
+                    tally.add(item)  # counted as read even if writing it fails below
+                    writer.write(row, item)
+                    stop.check()
+                    if keep_all and isinstance(item, Verdict):
+                        kept.append(item)
+                        kept_rows.append(row)
+                    progress.advance()
+            if out is not None and kind == "xlsx":
+                with atomic_open(out, "wb") as binary:
+                    writer.save(binary)
+    except (_InterruptedError, KeyboardInterrupt) as interrupted:
+        name = (interrupted.name if isinstance(interrupted, _InterruptedError)
+                else "SIGINT")
         if out is None:
-            handle = sys.stdout
-        elif kind == "xlsx":
-            handle = None
+            note = "the results above are partial"
         else:
-            handle = stack.enter_context(atomic_open(
-                out, encoding="utf-8" if kind == "jsonl" else encoding, newline=""))
-        writer = _Writer(handle, kind, criteria, full=args.format == "json-full")
-        with Progress(_total(sources), "evaluating") as progress:
-            for row, item in _items(sources, ruleset, args.backend):
-                writer.write(row, item)
-                tally.add(item)
-                if keep_all and isinstance(item, Verdict):
-                    kept.append(item)
-                    kept_rows.append(row)
-                progress.advance()
-        if out is not None and kind == "xlsx":
-            with atomic_open(out, "wb") as binary:
-                writer.save(binary)
+            note = "no results file was written" + (
+                f" ({out} is unchanged)" if out.exists() else "")
+        print_error(f"interrupted ({name}) after {tally.total} records: {note}")
+        sys.stderr.write(tally.summary().explain(
+            "en", "json" if args.format in ("json", "json-full") else "text"))
+        return EXIT_INTERRUPTED
+    except OSError as exc:  # the results cannot be written: a full disk, a missing folder
+        unchanged = (f"; {out} is unchanged" if out is not None and out.is_file()
+                     else "; no results file was written" if out is not None else "")
+        print_error(f"cannot write the results to {out or 'the output'}: "
+                    f"{exc.strerror or exc}{unchanged}")
+        with contextlib.suppress(OSError):  # the counts so far, as after an interruption
+            sys.stderr.write(tally.summary().explain(
+                "en", "json" if args.format in ("json", "json-full") else "text"))
+        return EXIT_USAGE
     summary_stream = sys.stdout if out is not None else sys.stderr
     shown = languages(args.lang)
     if keep_all:

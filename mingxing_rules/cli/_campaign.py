@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_text
+from ..atomic import atomic_write_text, same_file
 from ..campaign import (
     Assessment,
     CampaignPolicy,
@@ -129,7 +129,18 @@ def _register_path(item: str) -> Path:
     return Path(paths[0])
 
 
+def _refuse_overwriting_the_register(args: argparse.Namespace) -> None:
+    """--out and --chart are outputs: one naming the register would destroy it (--save is
+    meant to, and is written only after the register has been read in full)."""
+    for option, target in (("--out", args.out), ("--chart", args.chart)):
+        if target is not None and Path(args.register).exists() and same_file(
+                target, args.register):
+            raise UsageError(f"{option} {target} is the register file; choose another file "
+                             "(nothing was written)")
+
+
 def _run(args: argparse.Namespace) -> int:
+    _refuse_overwriting_the_register(args)
     if (args.apply or args.save) and not args.cycle:
         raise UsageError("--apply and --save need --cycle")
     if args.save and not args.apply:

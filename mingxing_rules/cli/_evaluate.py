@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..jsonio import JsonInputError
+from ..jsonio import loads as strict_json
 from ._batch import BATCH_SUFFIXES, run_batch
+from ._parquet import run_parquet
 from ._shared import (
     EXIT_OK,
     EXIT_USAGE,
@@ -26,6 +29,7 @@ from ._shared import (
     languages,
     load_ruleset_from,
     print_error,
+    refuse_unless,
     stdin_as_file,
 )
 
@@ -63,24 +67,41 @@ def register(subparsers: Subparsers) -> None:
                     "summary then goes to stdout")
     add_encoding(parser)
     add_quiet(parser)
+    from ._replay import add_evaluate_arguments  # --log and --on (docs/records.md, history.md)
+
+    add_evaluate_arguments(parser)
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="with a .parquet --batch: evaluate its partitions on this Dask "
+                             "scheduler (needs the dask extra)")
+    parser.add_argument("--batch-size", type=int, metavar="ROWS", default=None,
+                        help="with a .parquet --batch: rows per batch (default 100000)")
     parser.set_defaults(func=run)
 
 
 def read_json_input(path: str) -> Any:
-    """A JSON file (``-``: standard input), or a JSON Lines text, as data (lists for many)."""
+    """A JSON file (``-``: standard input), or a JSON Lines text, as data (lists for many).
+    Read strictly: duplicate keys, NaN, huge numbers and deep nesting are input errors."""
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text)
+        json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # several documents, one a line: JSON Lines
             try:
-                return [json.loads(line) for line in text.splitlines() if line.strip()]
-            except json.JSONDecodeError:
-                pass
+                return [strict_json(line) for line in text.splitlines() if line.strip()]
+            except JsonInputError as error:
+                raise InputError(f"{path}: {error.message}") from None
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError):
+        pass  # a huge number or deep nesting: the strict reader below says which
+    try:
+        return strict_json(text)
+    except JsonInputError as exc:
+        raise InputError(f"{path}: {exc.message}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,7 +111,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give office files (or directories, globs, -), or --batch FILE")
     if args.encoding is not None and not args.out:
         raise UsageError("--encoding applies to a file written with --out")
+    parquet = args.batch is not None and Path(args.batch).suffix.lower() == ".parquet"
+    refuse_unless(parquet or (args.scheduler is None and args.batch_size is None),
+                  "--scheduler and --batch-size", "apply to a .parquet --batch only")
     ruleset = load_ruleset_from(args)
+    if parquet:  # whole columns at once: the columnar engine (cli/_parquet.py)
+        return run_parquet(args, ruleset, Path(args.batch))
     if args.batch is not None or args.out:
         items = [args.batch] if args.batch is not None else args.offices
         sources = [stdin_as_file(".csv") if item == "-"
@@ -99,14 +125,26 @@ def run(args: argparse.Namespace) -> int:
             if source.suffix.lower() not in BATCH_SUFFIXES:
                 raise InputError(f"{source}: unsupported file type (expected .csv, .tsv, "
                                  ".jsonl or .json)")
+        if args.on is not None:
+            raise UsageError("--on judges office .json files one by one; for a table, give "
+                             "--ruleset the version in force instead (docs/history.md)")
         return run_batch(args, ruleset, sources)
     return _explain_each(args, ruleset)
 
 
 def _explain_each(args: argparse.Namespace, ruleset: Any) -> int:
     from ..engine.batch import RowError, iter_evaluate
-    from ..engine.evaluate import evaluate
+    from ._replay import evaluation_session
 
+    session = evaluation_session(args)
+    try:
+        return _explain_files(args, ruleset, session, iter_evaluate, RowError)
+    finally:
+        session.close()
+
+
+def _explain_files(args: argparse.Namespace, ruleset: Any, session: Any, iter_evaluate: Any,
+                   row_error: Any) -> int:
     status = EXIT_OK
     shown = languages(args.lang)
     for path in expand_inputs(args.offices, BATCH_SUFFIXES, "office"):
@@ -121,13 +159,18 @@ def _explain_each(args: argparse.Namespace, ruleset: Any) -> int:
             results: list[Any] = []
             for record in records:
                 try:
-                    results.append(evaluate(record, ruleset, backend=args.backend))
+                    results.append(session.evaluate(record, ruleset, backend=args.backend))
                 except InputError as exc:
                     results.append(exc)
         else:
+            if session.on is not None:
+                raise UsageError(f"{path}: --on judges office .json files one by one")
             results = [item for _, item in iter_evaluate(path, ruleset, backend=args.backend)]
+            for item in results:
+                if not isinstance(item, row_error):
+                    session.record(item, ruleset)
         for result in results:
-            if isinstance(result, InputError | RowError):
+            if isinstance(result, InputError | row_error):
                 print_error(f"{path}: {result}")
                 status = EXIT_USAGE
             elif args.format in ("json", "json-full"):

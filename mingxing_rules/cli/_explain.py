@@ -17,6 +17,7 @@ from ..engine.evaluate import evaluate
 from ..engine.trace import TRACE_FORMAT, Verdict
 from ..errors import InputError
 from ..explain import render
+from ..explain.html import page
 from ..gap import gap, render_gap
 from ..ruleset.load import Ruleset
 from ..types import Lang
@@ -107,13 +108,16 @@ def _print(render_one: Callable[[Lang], str], args: argparse.Namespace, document
     if args.format == "json":
         print(json.dumps(document, ensure_ascii=False))
         return
-    separator = "\n<hr>\n" if args.format == "html" else "\n"
-    sys.stdout.write(separator.join(render_one(lang) for lang in languages(args.lang)))
+    if args.format == "html":  # collected, then written as one page with its charset
+        args.html_fragments.extend(render_one(lang) for lang in languages(args.lang))
+        return
+    sys.stdout.write("\n".join(render_one(lang) for lang in languages(args.lang)))
 
 
 def _each(args: argparse.Namespace, action: Callable[[str, Any, Ruleset], int]) -> int:
     worst = EXIT_OK
     cache: dict[Any, Ruleset] = {}
+    args.html_fragments = []
     for path, subject in _subjects(args):
         ruleset = _ruleset_for(args, subject, cache)
         try:
@@ -121,6 +125,10 @@ def _each(args: argparse.Namespace, action: Callable[[str, Any, Ruleset], int]) 
         except InputError as exc:
             print_error(f"{path}: {exc}")
             worst = max(worst, EXIT_USAGE)
+    if args.format == "html" and args.html_fragments:
+        # one whole page (doctype, charset) holding every office in every language asked for
+        sys.stdout.write(page(args.html_fragments, lang=languages(args.lang)[0],
+                              title=f"mingxing {args.command}"))
     return worst
 
 

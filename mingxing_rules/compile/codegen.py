@@ -46,7 +46,7 @@ from ..language.expr import (
 from ..language.typecheck import suggest
 from ..language.visitor import ExprVisitor, NotConstantError, constant_value, walk
 from ..ruleset.model import OptionSpec, RulesetSpec
-from ..ruleset.validate import option_value_problem
+from ..ruleset.values import option_value_problem
 from .plan import Plan, PlanNode, build_plan
 
 __all__ = ["NA", "CompiledProgram", "NodeInfo", "compile_ruleset", "resolve_options"]

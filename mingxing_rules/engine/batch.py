@@ -23,20 +23,25 @@ import collections
 import csv
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
-from ..errors import InputError, InputProblem
-from ..explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, office_label
+from .. import jsonio
+from ..atomic import atomic_open
+from ..errors import InputError, InputProblem, MingxingError
+from ..explain import Wording, check_lang, check_lang_and_format, office_label, write
+from ..explain.report import Cell, Document, Line, Row, Section, Table
 from ..jsonio import JsonMixin, text_from, text_to
 from ..progress import Progress
 from ..ruleset.load import Ruleset, load_ruleset
-from ..ruleset.model import FactSpec, Text
+from ..ruleset.model import FactSpec, RulesetSpec, Text
 from ..types import BackendName, ExtraFacts, Format, Lang, OnError
 from .evaluate import evaluate
+from .office import has_surrogate
 from .trace import Status, Verdict
 
 __all__ = [
@@ -64,6 +69,7 @@ class RowError:
     office_id: str | None
     error: InputError
     line: int | None = None  # line in the file, for file input
+    file: str | None = None  # the file, for file input
 
     @property
     def message(self) -> str:
@@ -80,6 +86,8 @@ class RowError:
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line is not None else f"row {self.row}"
+        if self.file is not None:
+            where = f"{self.file}: {where}"
         who = f" ({self.office_id})" if self.office_id else ""
         return f"{where}{who}: {self.message}"
 
@@ -178,48 +186,137 @@ def _plain(value: Any) -> Any:
 
 _Record = tuple[int, int | None, "dict[str, Any] | InputError"]
 
+MAX_RECORD_BYTES = 1024 * 1024  # one line of JSON Lines, one CSV row: an office needs ~3 kB
+MAX_JSON_FILE_BYTES = 256 * 1024 * 1024  # a whole .json file is parsed at once; use .jsonl
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, as Excel writes it
+
 
 def _bad_record(message: str, value: Any = None) -> InputError:
     return InputError.from_problems([InputProblem("$", value, "an office record", message)])
 
 
+def _lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes)`` of each line, at most :data:`MAX_RECORD_BYTES` read per line: a
+    longer line (a file without newlines) gives ``None`` and is skipped without being held."""
+    number = 0
+    while True:
+        chunk = handle.readline(MAX_RECORD_BYTES + 1)
+        if not chunk:
+            return
+        number += 1
+        if len(chunk) > MAX_RECORD_BYTES and not chunk.endswith(b"\n"):
+            while chunk and not chunk.endswith(b"\n"):  # skip the rest of the long line
+                chunk = handle.readline(MAX_RECORD_BYTES)
+            yield number, None
+            continue
+        yield number, chunk
+
+
+def _jsonl_records(path: Path) -> Iterator[_Record]:
+    with path.open("rb") as handle:
+        row = 0
+        for line_number, line in _lines(handle):
+            if line is None:
+                row += 1
+                yield row, line_number, _bad_record(
+                    f"the line is longer than {MAX_RECORD_BYTES} bytes")
+                continue
+            raw = line[3:] if line_number == 1 and line.startswith(_BOM) else line
+            if not raw.strip():
+                continue
+            row += 1
+            try:
+                data = jsonio.loads(raw)
+            except jsonio.JsonInputError as exc:
+                yield row, line_number, _bad_record(exc.message)
+                continue
+            yield row, line_number, data if isinstance(data, dict) else _bad_record(
+                "a JSON Lines record must be an object", _preview(data))
+
+
+def _preview(value: Any) -> Any:
+    """A bad record's value, kept small (it is shown in messages and kept in the error)."""
+    return value if isinstance(value, int | float | bool | None) else f"{type(value).__name__}"
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+
+
+def _csv_records(path: Path, facts: Mapping[str, FactSpec]) -> Iterator[_Record]:
+    suffix = path.suffix.lower()
+    too_long: list[int] = []
+
+    def text_lines(binary: IO[bytes]) -> Iterator[str]:
+        for number, line in _lines(binary):
+            if line is None:
+                too_long.append(number)
+                yield "\n"  # an empty row, which the reader skips; reported below
+                continue
+            raw = line[3:] if number == 1 and line.startswith(_BOM) else line
+            yield raw.decode("utf-8", errors="surrogateescape")
+
+    with path.open("rb") as binary:
+        reader = csv.DictReader(text_lines(binary),
+                                delimiter="\t" if suffix == ".tsv" else ",")
+        row = 0
+        try:
+            header = reader.fieldnames
+        except csv.Error as exc:
+            raise _file_error(path, f"the header cannot be read: {exc}") from None
+        if header and any(_UNDECODED.search(name) for name in header):
+            raise _file_error(path, "the header is not valid UTF-8")
+        while True:
+            start = reader.line_num + 1
+            try:
+                record: dict[str, Any] | None = next(reader)
+            except StopIteration:
+                record = None
+            except csv.Error as exc:  # a field over the csv module's limit, a stray quote
+                row += 1
+                yield row, start, _bad_record(f"not a CSV row: {exc}")
+                continue
+            while too_long:
+                row += 1
+                yield row, too_long.pop(0), _bad_record(
+                    f"the line is longer than {MAX_RECORD_BYTES} bytes")
+            if record is None:
+                return
+            row += 1
+            cells = [c for c in record.values() if isinstance(c, str)]
+            if any(_UNDECODED.search(cell) for cell in cells):
+                yield row, start, _bad_record("the row is not valid UTF-8")
+                continue
+            yield row, start, _convert_row(record, facts)
+
+
+def _json_records(path: Path) -> Iterator[_Record]:
+    size = path.stat().st_size
+    if size > MAX_JSON_FILE_BYTES:
+        raise _file_error(path, f"{size} bytes is more than a .json file may hold "
+                          f"({MAX_JSON_FILE_BYTES}); write one office per line (.jsonl)")
+    raw = path.read_bytes()
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM):]
+    try:
+        data = jsonio.loads(raw)
+    except jsonio.JsonInputError as exc:
+        raise _file_error(path, exc.message) from None
+    items = data if isinstance(data, list) else [data]
+    for row, item in enumerate(items, start=1):
+        yield row, None, item if isinstance(item, dict) else _bad_record(
+            "an office must be a JSON object", _preview(item))
+
+
 def _records_from_file(path: Path, ruleset: Ruleset) -> Iterator[_Record]:
     suffix = path.suffix.lower()
-    facts = {f.name: f for f in ruleset.spec.facts}
     if suffix in (".jsonl", ".ndjson"):
-        with path.open(encoding="utf-8-sig") as handle:
-            row = 0
-            for line_number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                row += 1
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield row, line_number, _bad_record(f"not valid JSON: {exc.msg} "
-                                                        f"(column {exc.colno})")
-                    continue
-                yield row, line_number, data if isinstance(data, dict) else _bad_record(
-                    "a JSON Lines record must be an object", data)
-        return
-    if suffix == ".json":
-        with path.open(encoding="utf-8-sig") as handle:
-            try:
-                data = json.load(handle)
-            except json.JSONDecodeError as exc:
-                raise _file_error(path, f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
-        items = data if isinstance(data, list) else [data]
-        for row, item in enumerate(items, start=1):
-            yield row, None, item if isinstance(item, dict) else _bad_record(
-                "an office must be a JSON object", item)
-        return
-    if suffix in (".csv", ".tsv"):
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ",")
-            for row, record in enumerate(reader, start=1):
-                yield row, reader.line_num, _convert_row(record, facts)
-        return
-    raise _file_error(path, "unsupported file type (expected .csv, .tsv, .jsonl or .json)")
+        yield from _jsonl_records(path)
+    elif suffix == ".json":
+        yield from _json_records(path)
+    elif suffix in (".csv", ".tsv"):
+        yield from _csv_records(path, {f.name: f for f in ruleset.spec.facts})
+    else:
+        raise _file_error(path, "unsupported file type (expected .csv, .tsv, .jsonl or .json)")
 
 
 def _file_error(path: Path, message: str) -> InputError:
@@ -272,8 +369,8 @@ def count_records(source: OfficeSource) -> int | None:
     if isinstance(source, str | Path):
         path = Path(source)
         if path.suffix.lower() in (".jsonl", ".ndjson", ".csv", ".tsv") and path.is_file():
-            with path.open("rb") as handle:
-                lines = sum(1 for line in handle if line.strip())
+            with path.open("rb") as handle:  # bounded reads: a file may have no newline
+                lines = sum(1 for _, line in _lines(handle) if line is None or line.strip())
             return max(lines - (1 if path.suffix.lower() in (".csv", ".tsv") else 0), 0)
         return None
     sized: Any = source
@@ -301,11 +398,9 @@ def iter_evaluate(
     if on_error not in ("collect", "raise"):
         raise ValueError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
     compiled = _ruleset(ruleset)
+    file = str(offices) if isinstance(offices, str | Path) else None
     for row, line, record in _records(offices, compiled):
-        office_id = None
-        if isinstance(record, Mapping):
-            raw_id = record.get("id")
-            office_id = str(raw_id) if isinstance(raw_id, str | int) else None
+        office_id = _office_id(record)
         try:
             if isinstance(record, InputError):
                 raise record
@@ -314,7 +409,26 @@ def iter_evaluate(
             if on_error == "raise":
                 exc.add_note(f"row {row}" + (f" (line {line})" if line is not None else ""))
                 raise
-            yield row, RowError(row, office_id, exc, line)
+            yield row, RowError(row, office_id, exc, line, file)
+        except (MingxingError, ArithmeticError, RecursionError, ValueError, TypeError,
+                LookupError) as exc:
+            # one record must not end the batch, whatever it does to the evaluator (a backend
+            # failure, an arithmetic case nobody foresaw): it is reported like bad input
+            if on_error == "raise":
+                raise
+            message = f"cannot be evaluated: {type(exc).__name__}: {str(exc)[:200]}"
+            yield row, RowError(row, office_id, _bad_record(message), line, file)
+
+
+def _office_id(record: Any) -> str | None:
+    if not isinstance(record, Mapping):
+        return None
+    raw_id = record.get("id")
+    if isinstance(raw_id, str):
+        return None if has_surrogate(raw_id) else raw_id[:200]
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool) and abs(raw_id) < 2**53:
+        return str(raw_id)
+    return None
 
 
 class Tally:
@@ -397,8 +511,8 @@ class BatchSummary(JsonMixin):
             "ruleset": self.ruleset,
             "total": self.total,
             "evaluated": self.evaluated,
-            "errors": [{"row": e.row, "line": e.line, "office_id": e.office_id,
-                        "message": e.message} for e in self.errors],
+            "errors": [{"row": e.row, "line": e.line, "file": e.file,
+                        "office_id": e.office_id, "message": e.message} for e in self.errors],
             "outcomes": dict(self.outcomes),
             "failing": dict(self.failing),
             "unknown": dict(self.unknown),
@@ -428,15 +542,9 @@ class BatchSummary(JsonMixin):
                 f"evaluated, {len(self.errors)} with errors ({counts})>")
 
 
-def _render_summary(summary: BatchSummary, lang: str, fmt: str) -> str:
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    if fmt == "json":
-        return json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n"
+def summary_document(summary: BatchSummary, lang: Lang) -> Document:
+    """A batch summary as a document of the shared report model."""
     w = Wording(lang)
-    colon = w.message("punct.colon")
     title = w.message("batch.title", total=summary.total, evaluated=summary.evaluated,
                       errors=len(summary.errors))
 
@@ -446,43 +554,31 @@ def _render_summary(summary: BatchSummary, lang: str, fmt: str) -> str:
         return w.text(summary.titles.get(step_id), step_id)
 
     more = w.message("batch.error.more")
-    sections: list[tuple[str, list[str]]] = [
+    sections = [
         (w.message("batch.outcomes"), [w.message(
             "batch.outcome.item", outcome=outcome, title=name(outcome), count=count)
             for outcome, count in summary.outcomes]),
         (w.message("batch.failing"), [w.message(
-            "batch.failing.item", title=name(s), clause=summary.clauses.get(s, "—"), count=c)
-            for s, c in summary.failing]),
+            "batch.failing.item", title=name(s), clause=w.clause(summary.clauses.get(s)),
+            count=c) for s, c in summary.failing]),
         (w.message("standards.unknown"), [w.message(
-            "batch.failing.item", title=name(s), clause=summary.clauses.get(s, "—"), count=c)
-            for s, c in summary.unknown]),
+            "batch.failing.item", title=name(s), clause=w.clause(summary.clauses.get(s)),
+            count=c) for s, c in summary.unknown]),
         (w.message("batch.errors"), [w.message(
             "batch.error.item", row=e.line if e.line is not None else e.row,
             office=e.office_id or "?", message=e.short_message(3, more))
             for e in summary.errors]),
     ]
-    sections = [(heading, lines) for heading, lines in sections if lines]
-    if fmt == "text":
-        out = [title]
-        for heading, lines in sections:
-            out += ["", heading + colon, *(f"  {line}" for line in lines)]
-        return "\n".join(out) + "\n"
-    if fmt == "md":
-        from ..explain import _md_escape as e
+    return Document(lang=lang, title=title, sections=tuple(
+        Section(heading, lines=tuple(Line(line) for line in lines))
+        for heading, lines in sections if lines))
 
-        out = [f"**{e(title)}**"]
-        for heading, lines in sections:
-            out += ["", f"*{e(heading)}*", "", *(f"- {e(line)}" for line in lines)]
-        return "\n".join(out) + "\n"
-    import html
 
-    h = html.escape
-    parts = [f"<div><b>{h(title)}</b></div>"]
-    for heading, lines in sections:
-        parts.append(f"<div><i>{h(heading)}</i><ul>")
-        parts += [f"<li>{h(line)}</li>" for line in lines]
-        parts.append("</ul></div>")
-    return "".join(parts)
+def _render_summary(summary: BatchSummary, lang: Lang, fmt: str) -> str:
+    check_lang_and_format(lang, fmt)
+    if fmt == "json":
+        return json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    return write(summary_document(summary, lang), fmt)
 
 
 class BatchResult:
@@ -529,16 +625,18 @@ class BatchResult:
     def criteria(self) -> tuple[str, ...]:
         return tuple(info.id for info in self.ruleset.program.layout if info.kind == "criterion")
 
-    def records(self, include_errors: bool = True) -> list[dict[str, Any]]:
-        """One flat record per row: identity, verdict, and one status per criterion."""
+    def records(self, include_errors: bool = True, lang: Lang = "en") -> list[dict[str, Any]]:
+        """One flat record per row: identity, verdict, and one status per criterion
+        (``lang="zh"``: Chinese headers and words, see :func:`verdict_record`)."""
         criteria = self.criteria
+        spec = self.ruleset.spec
         out: list[dict[str, Any]] = []
         for item in self._in_order():
             if isinstance(item, RowError):
                 if include_errors:
-                    out.append(error_record(item, criteria))
+                    out.append(error_record(item, criteria, lang, spec))
                 continue
-            out.append(verdict_record(item, criteria))
+            out.append(verdict_record(item, criteria, lang, spec))
         return out
 
     def to_frame(self, include_errors: bool = True) -> Any:
@@ -555,45 +653,99 @@ class BatchResult:
         return frame.set_index("office_id")
 
     def to_csv(self, path: str | Path | IO[str], include_errors: bool = True,
-               encoding: str = "utf-8") -> None:
-        """Write :meth:`records` as CSV (``encoding="utf-8-sig"`` for Excel)."""
-        columns = record_columns(self.criteria)
+               encoding: str = "utf-8", lang: Lang = "en") -> None:
+        """Write :meth:`records` as CSV (``encoding="utf-8-sig"`` for Excel; ``lang="zh"``
+        for Chinese headers and cells). A path is written atomically."""
+        check_lang(lang)
+        columns = record_columns(self.criteria, lang, self.ruleset.spec)
+        records = self.records(include_errors, lang)
         if isinstance(path, str | Path):
-            with Path(path).open("w", encoding=encoding, newline="") as handle:
-                _write_csv(handle, columns, self.records(include_errors))
+            with atomic_open(path, "w", encoding=encoding, newline="") as handle:
+                _write_csv(handle, columns, records)
         else:
-            _write_csv(path, columns, self.records(include_errors))
+            _write_csv(path, columns, records)
 
     def _repr_html_(self) -> str:
         return matrix_html(self)
 
 
-def record_columns(criteria: tuple[str, ...]) -> list[str]:
-    return ["office_id", "office_name", "outcome", "effect", "decided_by", "missing_facts",
-            "error", *criteria]
+_RECORD_FIELDS = ("office_id", "office_name", "outcome", "effect", "decided_by",
+                  "missing_facts", "error")
 
 
-def verdict_record(verdict: Verdict, criteria: tuple[str, ...]) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "office_id": verdict.office_id,
-        "office_name": verdict.office_name or "",
-        "outcome": verdict.outcome,
-        "effect": verdict.effect or "",
-        "decided_by": verdict.decided_by or "",
-        "missing_facts": ";".join(verdict.missing_facts),
-        "error": "",
-    }
-    for step_id, status in zip(criteria, statuses(verdict, criteria), strict=True):
-        record[step_id] = status.value
-    return record
+def record_columns(criteria: tuple[str, ...], lang: Lang = "en",
+                   spec: RulesetSpec | None = None) -> list[str]:
+    """The CSV/record columns. ``lang="en"``: field names and criterion ids (stable, for
+    programs); ``lang="zh"``: Chinese headers and each criterion as its clause and title (for
+    people; needs ``spec``)."""
+    if lang == "en":
+        return [*_RECORD_FIELDS, *criteria]
+    w = Wording(lang, spec)
+    return [*(w.message(f"csv.{f}") for f in _RECORD_FIELDS),
+            *(_criterion_header(w, spec, c) for c in criteria)]
 
 
-def error_record(error: RowError, criteria: tuple[str, ...]) -> dict[str, Any]:
-    record: dict[str, Any] = {"office_id": error.office_id or f"row-{error.row}",
-                              "office_name": "", "outcome": "INPUT_ERROR", "effect": "",
-                              "decided_by": "", "missing_facts": "", "error": error.message}
-    record.update(dict.fromkeys(criteria, ""))
-    return record
+def writable_text(value: Any) -> Any:
+    """Text of an error (it may quote what a bad record held) that UTF-8 can encode: a lone
+    surrogate is written as its escape. Other values are returned as they are."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def _criterion_header(w: Wording, spec: RulesetSpec | None, criterion: str) -> str:
+    if spec is None:
+        return criterion
+    node = spec.node(criterion)
+    return w.titled(node.title, node.clause, criterion)
+
+
+def verdict_record(verdict: Verdict, criteria: tuple[str, ...], lang: Lang = "en",
+                   spec: RulesetSpec | None = None) -> dict[str, Any]:
+    """One flat record of a verdict: identity, verdict, a status per criterion. In ``zh`` the
+    keys are the Chinese headers of :func:`record_columns` and the cells are words (达标,
+    未达标, 不适用, 待认定; outcome and fact titles)."""
+    statuses_ = statuses(verdict, criteria)
+    if lang == "en":
+        record: dict[str, Any] = {
+            "office_id": verdict.office_id,
+            "office_name": verdict.office_name or "",
+            "outcome": verdict.outcome,
+            "effect": verdict.effect or "",
+            "decided_by": verdict.decided_by or "",
+            "missing_facts": ";".join(verdict.missing_facts),
+            "error": "",
+        }
+        for step_id, status in zip(criteria, statuses_, strict=True):
+            record[step_id] = status.value
+        return record
+    w = Wording(lang, spec)
+    columns = record_columns(criteria, lang, spec)
+    decided_by = ""
+    if verdict.decided_by and spec is not None:
+        decided_by = w.outcome_title(verdict.decided_by, None)
+    values = [
+        verdict.office_id,
+        verdict.office_name or "",
+        w.outcome_title(verdict.outcome, verdict.outcome_title) if verdict.decided else (
+            w.message("outcome.undecided")),
+        w.message(f"effect.{verdict.effect}") if verdict.effect else "",
+        decided_by,
+        w.message("list.sep").join(w.fact_title(m) for m in verdict.missing_facts),
+        "",
+        *(w.status(s) for s in statuses_),
+    ]
+    return dict(zip(columns, values, strict=True))
+
+
+def error_record(error: RowError, criteria: tuple[str, ...], lang: Lang = "en",
+                 spec: RulesetSpec | None = None) -> dict[str, Any]:
+    """The record of a row that could not be evaluated (see :func:`verdict_record`)."""
+    outcome = "INPUT_ERROR" if lang == "en" else Wording(lang, spec).message("batch.input_error")
+    values = [writable_text(error.office_id or f"row-{error.row}"), "", outcome, "", "", "",
+              writable_text(error.message),
+              *([""] * len(criteria))]
+    return dict(zip(record_columns(criteria, lang, spec), values, strict=True))
 
 
 def _write_csv(handle: IO[str], columns: list[str], records: Iterable[Mapping[str, Any]]
@@ -640,48 +792,45 @@ def evaluate_many(
 # -- the pass/fail matrix --------------------------------------------------------------------------
 
 
-def matrix_html(result: BatchResult, lang: Lang = "en") -> str:
-    """Offices x standards: a coloured cell per standard, the verdict, and the summary."""
-    import html
-    import re
-
-    h = html.escape
+def matrix_document(result: BatchResult, lang: Lang = "en") -> Document:
+    """Offices x standards as a document: the summary, a coloured cell per standard with the
+    verdict, and the standards as a legend."""
     w = Wording(lang, result.ruleset.spec)
     program = result.ruleset.program
     standards = tuple(info.id for info in program.layout if info.kind == "standard")
     spec = result.ruleset.spec
     heads = []
+    hints = []
     for number, standard in enumerate(standards, start=1):
         node = spec.node(standard)
         match = re.search(r"(\d+)$", node.clause)
-        short = match.group(1) if match else str(number)
-        heads.append(f'<th title="{h(node.clause)} {h(w.text(node.title))}">{h(short)}</th>')
-    office_head = h(w.message("batch.matrix.office"))
-    verdict_head = h(w.message("batch.matrix.verdict"))
-    parts = [HTML_STYLE, f'<div class="mx" lang="{lang}" style="max-width:none">',
-             _render_summary(result.summary(top=5), lang, "html"),
-             '<div class="mx-scroll" style="max-height:640px"><table class="mx-matrix"><thead>'
-             f"<tr><th>#</th><th>{office_head}</th><th>{verdict_head}</th>{''.join(heads)}"
-             "</tr></thead><tbody>"]
-    marks = {s: h(w.mark(s)) for s in Status}
+        heads.append(match.group(1) if match else str(number))
+        hints.append(w.titled(node.title, node.clause))
+    rows = []
     for index, verdict in enumerate(result.verdicts, start=1):
         label = office_label(verdict.office_id, verdict.office_name, w)
-        effect = verdict.effect or "undecided"
-        cells = "".join(
-            f'<td class="mx-c-{s.value}" title="{h(w.status(s))}">{marks[s]}</td>'
-            for s in statuses(verdict, standards))
-        parts.append(
-            f"<tr><td>{result.rows[index - 1]}</td><td>{h(label)}</td>"
-            f'<td><span class="mx-v mx-v-{h(effect)}">{h(verdict.outcome)}</span></td>'
-            f"{cells}</tr>")
+        outcome = w.outcome_title(verdict.outcome, verdict.outcome_title) if verdict.decided else (
+            w.message("outcome.undecided"))
+        cells = tuple(Cell(w.mark(s), s.value, hint=w.status(s))
+                      for s in statuses(verdict, standards))
+        rows.append(Row((Cell(str(result.rows[index - 1])), Cell(label),
+                         Cell(outcome, css=f"mx-tv-{verdict.effect or 'undecided'}"), *cells)))
     for error in result.errors:
-        parts.append(f"<tr><td>{error.row}</td><td>{h(error.office_id or '?')}</td>"
-                     f'<td colspan="{len(standards) + 1}" class="mx-c-fail" '
-                     f'style="text-align:left">INPUT_ERROR: {h(error.message)}</td></tr>')
-    parts.append("</tbody></table></div>")
-    legend = "".join(f"<li>{h(spec.node(s).clause)} {h(w.text(spec.node(s).title))}</li>"
-                     for s in standards)
-    parts.append(f"<details><summary>{h(w.message('standards.heading'))}</summary>"
-                 f'<ul style="columns:2">{legend}</ul></details></div>')
-    return "".join(parts)
+        rows.append(Row((Cell(str(error.row)), Cell(error.office_id or "?"),
+                         Cell(w.message("batch.input_error"), "fail", hint=error.message),
+                         *(Cell("") for _ in standards))))
+    table = Table(("#", w.message("batch.matrix.office"), w.message("batch.matrix.verdict"),
+                   *heads), tuple(rows), css="mx-matrix", hints=("", "", "", *hints))
+    legend = tuple(Line(w.titled(spec.node(s).title, spec.node(s).clause))
+                   for s in standards)
+    summary = summary_document(result.summary(top=5), lang)
+    return Document(lang=lang, title=summary.title, wide=True, sections=(
+        *summary.sections, Section("", table=table, views=("html",)),
+        Section(w.message("standards.heading"), lines=legend, collapsed=True)))
 
+
+def matrix_html(result: BatchResult, lang: Lang = "en", *, standalone: bool = False) -> str:
+    """Offices x standards: a coloured cell per standard, the verdict, and the summary
+    (``standalone``: a whole page with ``<meta charset="utf-8">``, for files)."""
+    check_lang(lang)
+    return write(matrix_document(result, lang), "html", standalone=standalone)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -174,6 +175,13 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
     )
 
 
+def _dated_ruleset(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None,
+                   on: dt.date | str) -> Ruleset:
+    from ..history import ruleset_in_force
+
+    return ruleset_in_force(office, ruleset, on)[0]
+
+
 def _ruleset(ruleset: Ruleset | str | None) -> Ruleset:
     if isinstance(ruleset, Ruleset):
         return ruleset
@@ -187,6 +195,7 @@ def evaluate(
     options: Mapping[str, Any] | None = None,
     backend: BackendName = "native",
     extra: ExtraFacts = "error",
+    on: dt.date | str | None = None,
 ) -> Verdict:
     """Decide one office and return the :class:`Verdict` with its full trace.
 
@@ -198,8 +207,12 @@ def evaluate(
     per set of options and cached). ``backend`` is ``"native"``,
     ``"durable"`` (durable_rules' Rete engine) or ``"verified"`` (both; raises
     :class:`~mingxing_rules.errors.BackendMismatchError` if they disagree).
+
+    ``on`` judges the office by the version of ``ruleset`` in force on that date
+    (``"YYYY-MM-DD"`` or a date), or on the office's own assessment date with
+    ``on="assessment"`` (read from the fact the history declares; see docs/history.md).
     """
-    compiled = _ruleset(ruleset)
+    compiled = _ruleset(ruleset) if on is None else _dated_ruleset(office, ruleset, on)
     if options:
         compiled = load_ruleset(compiled, options=options)
     parsed = compiled.parse_office(office, extra=extra)

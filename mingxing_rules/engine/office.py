@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -22,7 +23,7 @@ from ..compile.codegen import CompiledProgram
 from ..errors import InputError, InputProblem
 from ..language.typecheck import suggest
 from ..ruleset.model import FactSpec, RulesetSpec
-from ..ruleset.validate import finite_number
+from ..ruleset.values import finite_number
 from .validation import compile_validator
 
 __all__ = ["IDENTITY_FIELDS", "Office", "OfficeSchema", "derived_problems", "json_value"]
@@ -112,10 +113,27 @@ def _number_hook(fact: FactSpec, integer: bool) -> Callable[[Any, Any], Any]:
     return hook
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (from a JSON ``"\\ud800"`` escape): not Unicode,
+    so it could be neither printed nor written to a UTF-8 file."""
+    return _SURROGATE.search(text) is not None
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
-        return f"an integer of {len(str(abs(value)))} digits (int)"
-    text = repr(value)
+        # str() of an integer beyond 4300 digits raises: count the digits from the bits
+        digits = int(value.bit_length() * math.log10(2)) + 1
+        about = "" if digits <= 4000 else "about "
+        digits = len(str(abs(value))) if digits <= 4000 else digits
+        return f"an integer of {about}{digits} digits (int)"
+    try:
+        text = repr(value)
+    except ValueError:  # a container holding an integer too long to print
+        return f"a {type(value).__name__} too large to show"
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} ({type(value).__name__})"
@@ -159,7 +177,12 @@ def _hook_for(fact: FactSpec) -> Callable[[Any, Any], Any]:
                 problem = _choice_problem(fact, item)
                 if problem:
                     raise _BadValueError(value, expected, problem)
-            return frozenset(value)
+            unique = frozenset(value)
+            if len(unique) != len(value):  # a repeat is a typo or a merge gone wrong
+                twice = sorted(item for item in unique if list(value).count(item) > 1)
+                raise _BadValueError(value, expected + " without repeats",
+                                     f"{twice[0]!r} is listed more than once")
+            return unique
         return set_value
     if fact.type == "date":
         def date_value(value: Any, _: Any) -> Any:
@@ -169,7 +192,7 @@ def _hook_for(fact: FactSpec) -> Callable[[Any, Any], Any]:
                 return value.date()
             if isinstance(value, dt.date):
                 return value
-            if isinstance(value, str) and len(value) == 10:
+            if isinstance(value, str) and _ISO_DATE.fullmatch(value):
                 try:
                     return dt.date.fromisoformat(value)
                 except ValueError:
@@ -188,7 +211,8 @@ def _hook_for(fact: FactSpec) -> Callable[[Any, Any], Any]:
                 evidence = value.get("evidence")
                 by = value.get("by")
                 if not extra and (met is None or isinstance(met, bool)) and all(
-                    v is None or isinstance(v, str) for v in (evidence, by)
+                    v is None or (isinstance(v, str) and not has_surrogate(v))
+                    for v in (evidence, by)
                 ):
                     note = " / ".join(str(v) for v in (evidence, by) if v)
                     return (met, note or None)
@@ -196,6 +220,8 @@ def _hook_for(fact: FactSpec) -> Callable[[Any, Any], Any]:
         return finding
 
     def text(value: Any, _: Any) -> Any:
+        if isinstance(value, str) and has_surrogate(value):
+            raise _BadValueError(value, "text", "the text holds a lone surrogate (not Unicode)")
         if value is None or isinstance(value, str):
             return value
         raise _BadValueError(value, "text", f"expected text, got {_shown(value)}")
@@ -211,6 +237,12 @@ def _identity_hook(name: str, required: bool) -> Callable[[Any, Any], Any]:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise _BadValueError(value, "a string", f"expected a string, got {_shown(value)}")
+        if isinstance(value, int) and not finite_number(value):
+            raise _BadValueError(value, "a string", f"expected a string or a whole number "
+                                 f"within +-2**53, got {_shown(value)}")
+        if isinstance(value, str) and has_surrogate(value):
+            raise _BadValueError(value, "a string", "the text holds a lone surrogate (not "
+                                 "Unicode)")
         text = str(value)
         if required and not text.strip():
             raise _BadValueError(value, "a non-empty string", "the office id is empty")

@@ -12,7 +12,6 @@ that only count outcomes do not pay for thousands of step objects; the data is t
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
@@ -21,6 +20,7 @@ import attrs
 from ..compile.codegen import NA, CompiledProgram
 from ..compile.plan import Plan
 from ..errors import InputError, InputProblem
+from ..jsonio import dumps, loads
 from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import Text, Threshold
 from ..types import Format, Lang, OutcomeId
@@ -269,6 +269,24 @@ _SCALARS = frozenset((bool, int, float, str))
 _STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}
 
 
+# a row entry of a criterion, standard, group, rule or outcome -> its status
+_STATUS_OF_RAW: dict[Any, Status] = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN,
+                                     NA: Status.NOT_APPLICABLE}
+_DERIVED: dict[int, tuple[Plan, frozenset[int]]] = {}
+
+
+def _derived_positions(plan: Plan) -> frozenset[int]:
+    """Row positions of the derived values (their entries are values, not statuses)."""
+    cached = _DERIVED.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    found = frozenset(n.position for n in plan.of_kind("derived"))
+    if len(_DERIVED) > 256:
+        _DERIVED.clear()
+    _DERIVED[id(plan)] = (plan, found)
+    return found
+
+
 def status_of(raw: Any) -> Status:
     """The status of a row entry: True, False, None (unknown) or NA (not applicable)."""
     return Status.NOT_APPLICABLE if raw is NA else _STATUS[raw]
@@ -295,7 +313,7 @@ def infos_of_kind(plan: Plan, kind: str) -> tuple[StepInfo, ...]:
 def step_infos(plan: Plan) -> tuple[StepInfo, ...]:
     """What each step of a trace is, in row order: built once per plan and shared."""
     cached = _STATIC.get(id(plan))
-    if cached is not None and cached[0] is plan:
+    if cached is not None and cached[0] is plan:  # the plan itself is kept: ids are not reused
         return cached[1]
     units = {f.name: f.unit for f in plan.spec.facts}
     infos = []
@@ -392,12 +410,12 @@ class Trace(Sequence[Step]):
         """Statuses of several steps (every step when ``step_ids`` is None), from the row."""
         if self._columnar():
             assert self._program is not None
-            index, row = self._program.index, self._row
-            if step_ids is None:
-                return tuple(Status.UNKNOWN if v is None else Status.PASS
-                             if n.kind == "derived" else status_of(v)
-                             for n, v in zip(self._program.plan.nodes, row, strict=True))
-            return tuple(self._status_at(index[s]) for s in step_ids)
+            plan, row = self._program.plan, self._row
+            derived = _derived_positions(plan)
+            positions = (range(len(row)) if step_ids is None
+                         else [plan.index[s] for s in step_ids])
+            return tuple((Status.UNKNOWN if row[p] is None else Status.PASS) if p in derived
+                         else _STATUS_OF_RAW[row[p]] for p in positions)
         if step_ids is None:
             return tuple(s.status for s in self.steps)
         return tuple(self.step(s).status for s in step_ids)
@@ -405,9 +423,9 @@ class Trace(Sequence[Step]):
     def _status_at(self, position: int) -> Status:
         assert self._program is not None
         raw = self._row[position]
-        if self._program.plan.nodes[position].kind == "derived":
+        if position in _derived_positions(self._program.plan):
             return Status.UNKNOWN if raw is None else Status.PASS
-        return status_of(raw)
+        return _STATUS_OF_RAW[raw]
 
     def values(self, step_ids: Sequence[str] | None = None) -> dict[str, Any]:
         """Computed values of derived steps by id (every derived value when None)."""
@@ -420,6 +438,30 @@ class Trace(Sequence[Step]):
                                                         if s.kind == "derived"]
         return {s: self.step(s).value for s in chosen}
 
+    def checks(self, kind: str = "criterion") -> dict[str, tuple[Status, dict[str, Any]]]:
+        """Every step of ``kind``: its status and the values it read (JSON form), from the
+        columns in one pass — a trace's whole content for a report, without step objects."""
+        if not self._columnar():
+            return {s.id: (s.status, {r.name: r.value for r in s.reads}) for s in self.steps
+                    if s.kind == kind}
+        assert self._program is not None
+        index, row, facts = self._program.index, self._row, self._values or {}
+        table: dict[str, tuple[Status, dict[str, Any]]] = {}
+        for info in infos_of_kind(self._program.plan, kind):
+            raw = row[info.position]
+            status = (Status.UNKNOWN if raw is None else Status.PASS) if kind == "derived" else (
+                _STATUS[raw] if raw is not NA else Status.NOT_APPLICABLE)
+            values: dict[str, Any] = {}
+            for name, is_fact, _ in info.reads:
+                if is_fact:
+                    value = facts.get(name)
+                    values[name] = (value if value is None or type(value) in _SCALARS
+                                    else json_value(value))
+                else:
+                    values[name] = row[index[name]]
+            table[info.id] = (status, values)
+        return table
+
     def read_values(self, step_id: str) -> dict[str, Any]:
         """The values one step read, by fact or derived value name (JSON form), straight from
         the columns: what ``step(step_id).reads`` says, without building objects."""
@@ -427,9 +469,14 @@ class Trace(Sequence[Step]):
             return {r.name: r.value for r in self.step(step_id).reads}
         assert self._program is not None
         index, row, facts = self._program.index, self._row, self._values or {}
-        info = step_infos(self._program.plan)[index[step_id]]
-        return {name: json_value(facts.get(name)) if is_fact else row[index[name]]
-                for name, is_fact, _ in info.reads}
+        values: dict[str, Any] = {}
+        for name, is_fact, _ in step_infos(self._program.plan)[index[step_id]].reads:
+            if not is_fact:
+                values[name] = row[index[name]]
+                continue
+            value = facts.get(name)
+            values[name] = value if type(value) in _SCALARS or value is None else json_value(value)
+        return values
 
     def __len__(self) -> int:
         if self._columnar():
@@ -623,9 +670,7 @@ class Verdict:
     def to_json(self, *, full: bool = False, **kwargs: Any) -> str:
         """Strict JSON (no NaN or Infinity): compact by default, ``full=True`` for the
         self-contained form (see :meth:`to_dict`)."""
-        kwargs.setdefault("ensure_ascii", False)
-        kwargs.setdefault("allow_nan", False)
-        return json.dumps(self.to_dict(full=full), **kwargs)
+        return dumps(self.to_dict(full=full), **kwargs)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], ruleset: Ruleset | None = None) -> Verdict:
@@ -706,7 +751,7 @@ class Verdict:
     @classmethod
     def from_json(cls, text: str, ruleset: Ruleset | None = None) -> Verdict:
         """Rebuild a verdict from :meth:`to_json` output (compact or full)."""
-        return cls.from_dict(json.loads(text), ruleset)
+        return cls.from_dict(loads(text), ruleset)
 
     def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
         """A readable explanation (``fmt``: text | md | html | json)."""

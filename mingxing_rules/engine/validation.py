@@ -5,8 +5,8 @@ that is entirely valid. For each ruleset one Python function is generated from t
 that checks every fact inline (type, range, allowed values) and builds the :class:`Office`
 directly. It **accepts only what the full validator accepts, normalised the same way**, and
 gives up (returns ``None``) on anything else — a wrong type, a value out of range, an extra key,
-a date that is not ``YYYY-MM-DD``, a repeated set item, a ``datetime.date`` object, a whole number
-given as a float for a number fact — so the full validator then runs and reports every problem
+a date that is not ``YYYY-MM-DD``, a repeated set item, a lone surrogate, a ``datetime.date``
+object — so the full validator then runs and reports every problem
 with its field and value. A property test (``tests/test_validation.py``) checks that the two agree
 on every office the fast path accepts.
 
@@ -30,6 +30,8 @@ __all__ = ["compile_validator", "validator_source"]
 
 _LIMIT = 2**53  # numbers beyond are refused by the full validator (floats and ints disagree)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate is not text (the full validator
+# refuses it with its message)
 
 Validator = Callable[[Any], Any]
 
@@ -72,13 +74,14 @@ def _fact_lines(index: int, fact: FactSpec, constants: dict[str, Any]) -> list[s
                  "    if type(v) is not dict or not v.keys() <= _FINDING_KEYS: return None",
                  "    met, evidence, by = v.get('met'), v.get('evidence'), v.get('by')",
                  "    if met is not None and met is not True and met is not False: return None",
-                 "    if evidence is not None and type(evidence) is not str: return None",
-                 "    if by is not None and type(by) is not str: return None",
+                 "    if evidence is not None and (type(evidence) is not str",
+                 "                                 or _surrogate(evidence)): return None",
+                 "    if by is not None and (type(by) is not str or _surrogate(by)): return None",
                  "    remark = ' / '.join([x for x in (evidence, by) if x])",
                  f"    if remark: notes[{name}] = remark",
                  "    v = met"]
     else:  # text
-        body.append("if type(v) is not str: return None")
+        body.append("if type(v) is not str or _surrogate(v): return None")
     if fact.type == "finding":
         body.append(f"if v is not None: facts[{name}] = v")
     else:
@@ -99,9 +102,10 @@ def validator_source(facts: tuple[FactSpec, ...], *, forbid_extra: bool
     lines += ["    g = data.get",
               "    ident = g('id')",
               "    if type(ident) is not str or not ident.strip(): return None",
+              "    if _surrogate(ident): return None",
               "    name, county, note = g('name'), g('county'), g('note')",
               "    for x in (name, county, note):",
-              "        if x is not None and type(x) is not str: return None",
+              "        if x is not None and (type(x) is not str or _surrogate(x)): return None",
               "    facts = {}",
               "    notes = {}"]
     for index, fact in enumerate(facts):
@@ -121,7 +125,8 @@ def compile_validator(facts: tuple[FactSpec, ...], office: type, *, forbid_extra
         "__builtins__": {}, "type": type, "str": str, "int": int, "float": float,
         "dict": dict, "list": list, "frozenset": frozenset, "len": len, "ValueError": ValueError,
         "_date": dt.date.fromisoformat, "_date_text": _DATE.fullmatch, "_proxy": MappingProxyType,
-        "_office": office, "_FINDING_KEYS": frozenset(("met", "evidence", "by")), **constants,
+        "_office": office, "_FINDING_KEYS": frozenset(("met", "evidence", "by")),
+        "_surrogate": _SURROGATE.search, **constants,
     }
     function = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     checker: Validator = types.FunctionType(function, namespace, "check")

@@ -279,15 +279,17 @@ def _text(node: Expr, outer: int) -> str:
 
 # -- tokenizer ----------------------------------------------------------------------------------
 
+# ASCII only: ``\d`` and ``\s`` would accept a Bengali four or a no-break space, which read like
+# something other than what the condition computes.
 _TOKEN = re.compile(
     r"""
-    (?P<ws>\s+)
-  | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+    (?P<ws>[ \t\r\n]+)
+  | (?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
   | (?P<string>'[^'\\\n]*'|"[^"\\\n]*")
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>->|\*\*|<=|>=|==|!=|[<>()\[\],+\-*/])
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
 _KEYWORDS = frozenset({"and", "or", "not", "in", "for", "true", "false"})
 

@@ -17,6 +17,7 @@ data: an unknown fact name or a bad value raises :class:`~mingxing_rules.errors.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,13 +26,15 @@ import attrs
 from ..engine.evaluate import evaluate
 from ..engine.office import Office
 from ..engine.trace import Status, Verdict
-from ..explain import FORMATS, HTML_STYLE, LANGUAGES, Wording, ruleset_spec_of
+from ..explain import Wording, check_lang_and_format, ruleset_spec_of, write
+from ..explain.reasons import adverse_steps, shown_status
+from ..explain.report import Document, Line, Mark, Section
 from ..jsonio import JsonMixin, text_from, tuples
 from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import Text
 from ..types import Format, Lang
 
-__all__ = ["Flip", "WhatIf", "what_if"]
+__all__ = ["Flip", "WhatIf", "what_if", "whatif_document"]
 
 
 @attrs.frozen
@@ -64,9 +67,11 @@ class WhatIf(JsonMixin):
         return (f"<WhatIf {self.before.office_id} ({changes}): {self.before.outcome} -> "
                 f"{self.after.outcome}, {len(self.flipped)} steps flipped>")
 
-    def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
-        """The difference as ``text``, ``md`` or ``html`` (``json``: :meth:`to_dict`)."""
-        return _render(self, lang, fmt)
+    def explain(self, lang: Lang = "en", fmt: Format = "text", *, standalone: bool = False
+                ) -> str:
+        """The difference as ``text``, ``md`` or ``html`` (``json``: :meth:`to_dict`);
+        ``standalone`` HTML is a whole page for files."""
+        return _render(self, lang, fmt, standalone)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -143,12 +148,18 @@ def _label(verdict: Verdict, w: Wording) -> str:
     if not verdict.decided:
         return w.message("outcome.short", title=w.message("outcome.undecided"),
                          outcome=verdict.outcome)
-    return w.message("outcome.short", title=w.text(verdict.outcome_title, verdict.outcome),
+    return w.message("outcome.short", title=w.outcome_title(verdict.outcome,
+                                                             verdict.outcome_title),
                      outcome=verdict.outcome)
 
 
-def _lines(result: WhatIf, lang: str) -> tuple[str, str, list[tuple[Status, Status, str]]]:
-    w = Wording(lang, ruleset_spec_of(result.before))
+def whatif_document(result: WhatIf, lang: str) -> Document:
+    """``result`` as a document of the shared report model: the changes, the verdict before and
+    after, and each step that flipped with its marks. Marks follow the office's interest: a
+    ground for revocation that stops holding goes ✗ → ✓, never the other way round."""
+    spec = ruleset_spec_of(result.before)
+    w = Wording(lang, spec)
+    adverse = adverse_steps(spec)
     shown = w.join(
         w.message("whatif.change", fact=w.fact_title(name), value=w.value(name, value))
         if value is not None else w.message("whatif.change.removed", fact=w.fact_title(name))
@@ -159,57 +170,26 @@ def _lines(result: WhatIf, lang: str) -> tuple[str, str, list[tuple[Status, Stat
                             after=_label(result.after, w))
     else:
         outcome = w.message("whatif.same", outcome=_label(result.after, w))
-    flips = [(f.before, f.after, w.message(
-        "whatif.flip", title=w.text(f.title, f.id), clause=f.clause or "—",
-        before=w.status(f.before, f.kind), after=w.status(f.after, f.kind)))
-        for f in result.flipped if f.kind != "derived"]
-    return title, outcome, flips
+    lines = []
+    for flip in result.flipped:
+        if flip.kind == "derived":
+            continue
+        marks = tuple(Mark(w.mark(s), s.value) for s in (
+            shown_status(flip.id, flip.before, adverse), shown_status(flip.id, flip.after,
+                                                                     adverse)))
+        text = w.message("whatif.flip", title=w.text(flip.title, flip.id),
+                         clause=w.clause(flip.clause), before=w.status(flip.before, flip.kind),
+                         after=w.status(flip.after, flip.kind))
+        lines.append(Line(text, marks, clause=w.clause(flip.clause)))
+    section = Section(w.message("whatif.flipped"), lines=tuple(lines),
+                      paragraphs=() if lines else (w.message("whatif.none"),))
+    badge = _label(result.after, w)
+    return Document(lang=lang, title=title, summary=(outcome,), sections=(section,),
+                    badge=badge, tone=result.after.effect or "undecided")
 
 
-def _render(result: WhatIf, lang: str, fmt: str) -> str:
-    import html
-    import json
-
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
+def _render(result: WhatIf, lang: str, fmt: str, standalone: bool = False) -> str:
+    check_lang_and_format(lang, fmt)
     if fmt == "json":
         return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
-    w = Wording(lang)
-    title, outcome, flips = _lines(result, lang)
-    heading = w.message("whatif.flipped")
-    if fmt == "text":
-        out = [title, outcome, ""]
-        if flips:
-            out.append(heading + w.message("punct.colon"))
-            out += [f"  {w.mark(before)} → {w.mark(after)} {text}" for before, after, text in flips]
-        else:
-            out.append(w.message("whatif.none"))
-        return "\n".join(out) + "\n"
-    if fmt == "md":
-        from ..explain import _md_escape as e
-
-        out = [f"### {e(title)}", "", f"**{e(outcome)}**", ""]
-        if flips:
-            out += [f"#### {e(heading)}", ""]
-            out += [f"- {w.mark(b)} → {w.mark(a)} {e(text)}" for b, a, text in flips]
-        else:
-            out.append(e(w.message("whatif.none")))
-        return "\n".join(out) + "\n"
-    h = html.escape
-    effect = result.after.effect or "undecided"
-    parts = [HTML_STYLE, f'<div class="mx mx-{h(effect)}" lang="{lang}">',
-             f'<div class="mx-head"><span class="mx-badge">{h(result.after.outcome)}</span>'
-             f'<span class="mx-outcome">{h(title)}</span></div>',
-             f'<div class="mx-meta">{h(outcome)}</div>', f"<h4>{h(heading)}</h4>"]
-    if flips:
-        parts.append("<ul class=\"mx-tree\">")
-        parts += [f'<li><span class="mx-m mx-{b.value}">{h(w.mark(b))}</span>→'
-                  f'<span class="mx-m mx-{a.value}">{h(w.mark(a))}</span>{h(text)}</li>'
-                  for b, a, text in flips]
-        parts.append("</ul>")
-    else:
-        parts.append(f"<div>{h(w.message('whatif.none'))}</div>")
-    parts.append("</div>")
-    return "".join(parts)
+    return write(whatif_document(result, lang), fmt, standalone=standalone)

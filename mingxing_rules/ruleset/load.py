@@ -8,10 +8,15 @@
 
 from __future__ import annotations
 
-import functools
+import collections
+import datetime as dt
+import errno
 import hashlib
 import json
+import os
 import pickle
+import stat
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,12 +26,12 @@ import attrs
 from ..compile.codegen import CompiledProgram, compile_ruleset
 from ..compile.plan import Plan
 from ..engine.office import Office, OfficeSchema, derived_problems
-from ..errors import InputError, RulesetError, RulesetProblem
+from ..errors import InputError, Location, RulesetError, RulesetProblem
 from ..language.typecheck import suggest
 from ..types import ExtraFacts
 from . import lint
 from .model import RulesetSpec, Text
-from .source import read_yaml
+from .source import MAX_RULESET_BYTES, read_yaml
 from .validate import check_document, validate_ruleset
 
 __all__ = ["Ruleset", "bundled_rulesets", "check_ruleset", "load_ruleset", "rulesets_dir"]
@@ -148,18 +153,35 @@ class Ruleset:
         return [n.id for n in self.spec.nodes if n.kind == "criterion"]
 
 
-@functools.lru_cache(maxsize=64)
-def _load_cached(path: str, stamp: float, options_json: str) -> Ruleset:
-    return _load(Path(path), json.loads(options_json))
+_CACHE: collections.OrderedDict[tuple[str, str, str], Ruleset] = collections.OrderedDict()
+_CACHE_SIZE = 64
+_CACHE_LOCK = threading.Lock()
 
 
-def _load(path: Path, options: Mapping[str, Any]) -> Ruleset:
-    spec, digest = _read_spec(path)
+def _load_cached(path: Path, data: bytes, options_json: str) -> Ruleset:
+    """One compiled ruleset per (file, content, options): keyed on the content's hash, so that
+    a file rewritten within the same second (same mtime) is read again."""
+    key = (str(path), hashlib.sha256(data).hexdigest(), options_json)
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+            return found
+    ruleset = _load(path, json.loads(options_json), data)
+    with _CACHE_LOCK:
+        _CACHE[key] = ruleset
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return ruleset
+
+
+def _load(path: Path, options: Mapping[str, Any], data: bytes) -> Ruleset:
+    spec = _read_spec(path, data)
     program = compile_ruleset(spec, options)
     impossible = [p for p in _semantic_problems(spec, program) if p.severity == "error"]
     if impossible:
         raise RulesetError.from_problems(impossible)
-    return Ruleset(spec, program, path, digest)
+    return Ruleset(spec, program, path, "sha256:" + hashlib.sha256(data).hexdigest())
 
 
 def _semantic_problems(spec: RulesetSpec, program: CompiledProgram) -> list[RulesetProblem]:
@@ -171,64 +193,120 @@ def _semantic_problems(spec: RulesetSpec, program: CompiledProgram) -> list[Rule
             for p in lint.lint(spec, program)]
 
 
-def _read_spec(path: Path) -> tuple[RulesetSpec, str]:
-    display = _display_path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RulesetError.from_problems([RulesetProblem(
-            "R000", f"cannot read ruleset: {exc.strerror or exc}",
-        )]) from None
-    document, marks, problems = read_yaml(data, display)
+def _read_spec(path: Path, data: bytes) -> RulesetSpec:
+    document, marks, problems = read_yaml(data, _display_path(path))
     if problems:
         raise RulesetError.from_problems(problems)
-    return validate_ruleset(document, marks), "sha256:" + hashlib.sha256(data).hexdigest()
+    return validate_ruleset(document, marks)
+
+
+def _cannot_read(path: Path, why: str) -> RulesetError:
+    return RulesetError.from_problems([RulesetProblem("R000",
+                                                      f"cannot read ruleset {path}: {why}")])
+
+
+def read_ruleset_bytes(path: Path) -> bytes:
+    """The bytes of a ruleset file, checked before they are read: a regular file (not a FIFO,
+    which would block, nor a device like ``/dev/zero``, which never ends), at most
+    :data:`~mingxing_rules.ruleset.source.MAX_RULESET_BYTES` long. Symlinks are followed; a loop is
+    refused. Raises :class:`RulesetError` (``R000``, ``R002``)."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _cannot_read(path, "a loop of symbolic links") from None
+        raise _cannot_read(path, exc.strerror or str(exc)) from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO (named pipe)"
+                    if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode)
+                    or stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode)
+                    else "not a regular file")
+            raise _cannot_read(path, f"it is {kind}, not a regular file")
+        if info.st_size > MAX_RULESET_BYTES:
+            raise RulesetError.from_problems([RulesetProblem(
+                "R002", f"file is {info.st_size} bytes; the limit is {MAX_RULESET_BYTES}",
+                Location(_display_path(path), None, None))])
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(MAX_RULESET_BYTES + 1)  # a file growing meanwhile stops here
+    except OSError as exc:
+        raise _cannot_read(path, exc.strerror or str(exc)) from None
+    finally:
+        os.close(descriptor)
+    return data
 
 
 def _display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return str(path)
 
 
+FILE_PREFIX = "file:"
+
+
 def resolve_path(source: str | Path) -> Path:
-    """A ruleset path from a path or a bundled ruleset id."""
-    path = Path(source)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        return path
+    """A ruleset path from a path or a bundled ruleset id.
+
+    A :class:`~pathlib.Path`, a text that looks like a path (it contains ``/`` or ends in
+    ``.yaml``/``.yml``) or one that starts with ``file:`` names a file; any other text is the
+    id of a bundled ruleset. So a file called ``star-judicial-office`` in the working directory
+    never replaces the bundled ruleset (write ``./star-judicial-office`` or
+    ``file:star-judicial-office`` to mean the file).
+    """
+    if isinstance(source, Path):
+        return source
+    text = str(source)
+    if text.startswith(FILE_PREFIX):
+        return Path(text[len(FILE_PREFIX):])
+    if "/" in text or os.sep in text or text.endswith((".yaml", ".yml")):
+        return Path(text)
     bundled = bundled_rulesets()
-    if str(source) in bundled:
-        return bundled[str(source)]
-    hint = suggest(str(source), bundled)
+    if text in bundled:
+        return bundled[text]
+    hint = suggest(text, bundled)
     extra = f" (did you mean {hint!r}?)" if hint else ""
+    local = (f"; to read the file {text!r} in this folder, write './{text}' or 'file:{text}'"
+             if Path(text).exists() else "")
     raise RulesetError.from_problems([RulesetProblem(
-        "R000", f"no ruleset file or bundled ruleset named {str(source)!r}{extra}; bundled: "
-        + ", ".join(bundled))])
+        "R000", f"no bundled ruleset named {text[:80]!r}{extra}; bundled: "
+        + ", ".join(bundled) + local)])
 
 
-def load_ruleset(source: str | Path | Ruleset, *, options: Mapping[str, Any] | None = None
-                 ) -> Ruleset:
+def load_ruleset(source: str | Path | Ruleset, *, options: Mapping[str, Any] | None = None,
+                 on: dt.date | str | None = None) -> Ruleset:
     """Load, validate and compile a ruleset.
 
     ``source`` is a YAML path or the id of a bundled ruleset (``"star-judicial-office"``).
     ``options`` override the ruleset's option defaults. Loading the same unchanged file with the
     same options returns the same compiled object (compilation happens once per process).
 
+    ``on`` (a date or ``YYYY-MM-DD``) returns the version in force on that day instead, from
+    the history of ``source`` (a bundled id, a history index, a directory of versions, or a
+    ruleset file; see :mod:`mingxing_rules.history` and docs/history.md).
+
     Raises :class:`~mingxing_rules.errors.RulesetError` listing every problem with ``file:line``.
     """
+    if on is not None:
+        from ..history import changed_options, history_of, load_history
+
+        if isinstance(source, Ruleset):  # its history, read with its options
+            merged = {**(changed_options(source) or {}), **(options or {})}
+            return history_of(source).ruleset_on(on, options=merged or None)
+        return load_history(source).ruleset_on(on, options=options)
     if isinstance(source, Ruleset):
         return source.with_options(**options) if options else source
     path = resolve_path(source)
     try:
-        stamp = path.stat().st_mtime
-    except OSError:
-        stamp = 0.0
-    try:
         options_json = json.dumps(dict(options or {}), sort_keys=True)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise RulesetError(f"options must be plain values: {exc}") from None
-    return _load_cached(str(path.resolve()), stamp, options_json)
+    data = read_ruleset_bytes(path)
+    return _load_cached(Path(os.path.abspath(path)), data, options_json)
 
 
 def check_ruleset(source: str | Path) -> list[RulesetProblem]:
@@ -238,12 +316,16 @@ def check_ruleset(source: str | Path) -> list[RulesetProblem]:
     except RulesetError as exc:
         return list(exc.problems)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return [RulesetProblem("R000", f"cannot read ruleset: {exc.strerror or exc}")]
+        data = read_ruleset_bytes(path)
+    except RulesetError as exc:
+        return list(exc.problems)
     document, marks, problems = read_yaml(data, _display_path(path))
     if problems:
         return problems
+    from ..history import HISTORY_FORMAT, check_history
+
+    if isinstance(document, Mapping) and document.get("format") == HISTORY_FORMAT:
+        return check_history(path)  # an index of versions (docs/history.md)
     spec, found = check_document(document, marks)
     if spec is not None:
         try:

@@ -8,6 +8,8 @@ and a ruleset never needs them.
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 import yaml
@@ -54,6 +56,8 @@ def child_path(path: str, key: str | int) -> str:
     """Compose a path: ``groups`` + 0 -> ``groups[0]``; ``ruleset`` + ``id`` -> ``ruleset.id``."""
     if isinstance(key, int):
         return f"{path}[{key}]"
+    if not key.isprintable():  # a key holding a newline or a control character: shown escaped
+        return f"{path}[{key!r}]"
     return f"{path}.{key}" if path else key
 
 
@@ -121,7 +125,88 @@ def _build(node: Node, path: str, loader: Any, marks: SourceMap, seen: set[int])
             _build(item, child_path(path, index), loader, marks, seen)
             for index, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    if not isinstance(node, ScalarNode):  # pragma: no cover - the composer builds no other kind
+        raise YamlProblemError("R001", "unexpected YAML node", node.start_mark.line + 1,
+                               node.start_mark.column + 1)
+    return _scalar(node, loader)
+
+
+# YAML 1.2 core schema for plain scalars (plus the plain date a ruleset uses for `effective`).
+_NULL_12 = re.compile(r"(?:~|null|Null|NULL)?")
+_BOOL_12 = {"true": True, "True": True, "TRUE": True,
+            "false": False, "False": False, "FALSE": False}
+_INT_12 = re.compile(r"[-+]?[0-9]+", re.ASCII)
+_OCTAL_12 = re.compile(r"0o[0-7]+", re.ASCII)
+_HEX_12 = re.compile(r"0x[0-9a-fA-F]+", re.ASCII)
+_FLOAT_12 = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?", re.ASCII)
+_INF_12 = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
+_NAN_12 = re.compile(r"\.(?:nan|NaN|NAN)")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_NOT_READ = object()
+
+
+def _yaml12(text: str) -> Any:
+    """A plain scalar as YAML 1.2's core schema reads it (:data:`_NOT_READ` when the text is
+    too long a number to read safely: the caller reports it)."""
+    if _NULL_12.fullmatch(text):
+        return None
+    if text in _BOOL_12:
+        return _BOOL_12[text]
+    try:
+        if _INT_12.fullmatch(text):
+            return int(text, 10)
+        if _OCTAL_12.fullmatch(text):
+            return int(text[2:], 8)
+        if _HEX_12.fullmatch(text):
+            return int(text[2:], 16)
+    except ValueError:  # more digits than Python converts (4300)
+        return _NOT_READ
+    if _FLOAT_12.fullmatch(text):
+        return float(text)
+    if _INF_12.fullmatch(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN_12.fullmatch(text):
+        return math.nan
+    return text
+
+
+def _same_reading(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+def _scalar(node: ScalarNode, loader: Any) -> Any:
+    """One scalar: built by the (YAML 1.1) constructor for its tag, checked against YAML 1.2.
+
+    Every constructor failure (``!!bool "maybe"``, ``!!int ""``, ``!!timestamp "garbage"``)
+    is a located problem; a plain scalar that YAML 1.1 and 1.2 read differently (``017``,
+    ``1:30``, ``yes``, ``1_000``, ``0o17``) is refused rather than silently re-read.
+    """
+    line, column = node.start_mark.line + 1, node.start_mark.column + 1
+    shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    try:
+        value = loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError):
+        raise  # huge integers: reported by read_yaml with its own message
+    except Exception as exc:  # PyYAML's constructors raise KeyError, IndexError, AttributeError
+        raise YamlProblemError(
+            "R007", f"YAML value {shown!r} cannot be read as {node.tag.rsplit(':', 1)[-1]} "
+            f"({type(exc).__name__})", line, column) from None
+    if node.style:  # quoted or block text: a string whatever YAML version (plain: None or "")
+        return value
+    if node.tag == "tag:yaml.org,2002:timestamp" and _DATE.fullmatch(node.value):
+        return value  # `effective: {from: 2020-01-01}`: the one non-core reading kept
+    plain = _yaml12(node.value)
+    if plain is _NOT_READ:
+        return value
+    if not _same_reading(value, plain):
+        raise YamlProblemError(
+            "R007", f"plain value {shown!r} reads as {value!r} in YAML 1.1 but {plain!r} in "
+            "YAML 1.2: quote it or write it unambiguously", line, column)
+    return value
 
 
 MAX_RULESET_BYTES = 2 * 1024 * 1024
@@ -166,10 +251,21 @@ def read_yaml(data: bytes, file: str | None) -> tuple[Any, SourceMap, list[Rules
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        before = data[: exc.start].decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        line, column = _position(before)
         return None, marks, [_problem("R001", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
                                       file, line, column)]
+    # One line break, counted one way: CRLF and a lone CR (old Mac files) end a line as LF
+    # does; NEL, U+2028 and U+2029 are refused, since editors disagree on whether they end one
+    # (YAML 1.1 says they do, Python's splitlines too, most editors do not).
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    odd = _ODD_BREAK.search(text)
+    if odd is not None:
+        line, column = _position(text[: odd.start()])
+        name = _BREAK_NAMES[odd.group()]
+        return None, marks, [_problem("R001", f"{name} is not allowed in a ruleset (end lines "
+                                      "with a newline)", file, line, column)]
+    data = text.encode("utf-8")
     loader: Any = None
     try:
         _scan(text)
@@ -215,6 +311,17 @@ def read_yaml(data: bytes, file: str | None) -> tuple[Any, SourceMap, list[Rules
         if loader is not None:
             loader.dispose()
     return value, marks, []
+
+
+_ODD_BREAK = re.compile("[\x85\u2028\u2029]")
+_BREAK_NAMES = {"\x85": "the line break U+0085 (NEL)", "\u2028": "the line separator U+2028",
+                "\u2029": "the paragraph separator U+2029"}
+
+
+def _position(before: str) -> tuple[int, int]:
+    """(line, column), 1-based, of the character after ``before`` (line breaks normalised)."""
+    line = before.count("\n") + 1
+    return line, len(before) - (before.rfind("\n") + 1) + 1
 
 
 def _problem(

@@ -7,7 +7,6 @@ Every problem is collected (not only the first) with its :class:`~mingxing_rules
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
@@ -15,6 +14,7 @@ from typing import Any, cast
 from ..errors import Location, RulesetError, RulesetProblem
 from ..language import typecheck as _types
 from ..language.expr import Expr, ExprSyntaxError, names_in, parse
+from .messages import catalogue_fields, template_problems
 from .model import (
     DerivedSpec,
     EnumValue,
@@ -24,7 +24,9 @@ from .model import (
     RulesetSpec,
     Text,
 )
+from .properties import read_properties
 from .source import SourceMap, child_path
+from .values import finite_number, option_value_problem
 
 __all__ = ["FORMAT", "RESERVED_OUTCOMES", "validate_ruleset"]
 
@@ -33,13 +35,15 @@ RESERVED_OUTCOMES = frozenset({"UNDECIDED"})
 RESERVED_FIELDS = frozenset({"id", "name", "county", "note"})
 MAX_ITEMS = 2000  # facts, rules, criteria ... of one kind in one ruleset
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_OUTCOME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+# matched with fullmatch (``$`` would let a trailing newline through) and ASCII only: ids reach
+# generated code and file names
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}", re.ASCII)
+_OUTCOME = re.compile(r"[A-Z][A-Z0-9_]{0,63}", re.ASCII)
 _FACT_TYPES = ("number", "integer", "boolean", "enum", "set", "date", "finding", "text")
 _OPTION_TYPES = ("boolean", "integer", "number", "enum")
 _TOP_KEYS = ("format", "ruleset", "options", "facts", "derived", "groups", "rules", "decision",
              "messages")
-_EXTRA_TOP_KEYS = ("properties",)  # declared properties (mingxing_rules.properties)
+_EXTRA_TOP_KEYS = ("properties",)  # declared properties (mingxing_rules.ruleset.properties)
 
 
 class _Collector:
@@ -114,18 +118,6 @@ def _string(c: _Collector, value: Any, path: str, rule_id: str | None = None,
     return text
 
 
-MAX_MAGNITUDE = 2**53  # every number a ruleset or an office states is exact as a float
-
-
-def finite_number(value: Any) -> bool:
-    """A number (not a bool) that is finite and within +-2**53 (so floats and integers agree)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    if isinstance(value, int):
-        return abs(value) <= MAX_MAGNITUDE
-    return math.isfinite(value) and abs(value) <= MAX_MAGNITUDE
-
-
 def _number(c: _Collector, value: Any, path: str, rule_id: str | None = None) -> float | None:
     if value is None:
         return None
@@ -169,7 +161,7 @@ def _name(c: _Collector, value: Any, path: str, pattern: re.Pattern[str] = _NAME
     text = _string(c, value, path)
     if text is None:
         return None
-    if not pattern.match(text):
+    if not pattern.fullmatch(text):
         shape = "UPPER_CASE" if pattern is _OUTCOME else "lower_snake_case"
         c.add("R106", path, f"{what} {text!r} must be {shape} (letters, digits, _; at most 64)",
               None, text)
@@ -291,26 +283,6 @@ def _options(c: _Collector, raw: Any) -> list[OptionSpec]:
             options.append(OptionSpec(name, cast(Any, otype), default, description, clause,
                                       values, minimum, maximum, c.located(path, name)))
     return options
-
-
-def option_value_problem(otype: str, values: tuple[str, ...], minimum: float | None,
-                         maximum: float | None, value: Any) -> str | None:
-    """Why ``value`` is not a valid value for an option of this type, or None."""
-    if otype == "boolean":
-        return None if isinstance(value, bool) else "expected true or false"
-    if otype == "enum":
-        return None if value in values else f"expected one of {list(values)}"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"expected {'an integer' if otype == 'integer' else 'a number'}"
-    if otype == "integer" and not isinstance(value, int):
-        return "expected an integer"
-    if not finite_number(value):
-        return "expected a finite number within +-2**53"
-    if minimum is not None and value < minimum:
-        return f"below the minimum {minimum}"
-    if maximum is not None and value > maximum:
-        return f"above the maximum {maximum}"
-    return None
 
 
 class _Parsed:
@@ -530,6 +502,17 @@ def check_document(document: Any, marks: SourceMap
         if isinstance(document, dict):
             c.add("R103", "", "the ruleset is empty")
         return None, c.problems
+    if not any(key in root for key in _TOP_KEYS):
+        # not a ruleset at all (a password file, a CSV...): one problem naming the first key,
+        # cut short, rather than every line of the file echoed back as an unknown key
+        first = str(next(iter(root)))
+        shown = first if len(first) <= 40 else first[:37] + "..."
+        where = c.marks.locate(child_path("", first))
+        c.problems.append(RulesetProblem(
+            "R111", f"not a ruleset: no 'format: {FORMAT}' and none of the keys "
+            f"{', '.join(_TOP_KEYS)} (the first key is {shown!r})",
+            Location(where.file, where.line, where.column, "", None), "error", None))
+        return None, c.problems
     _keys(c, root, "", (*_TOP_KEYS, *_EXTRA_TOP_KEYS), ("format", "ruleset", "facts", "decision"))
     if "format" in root and root["format"] != FORMAT:
         c.add("R111", "format", f"format {root['format']!r} is not supported; use {FORMAT!r}")
@@ -537,7 +520,7 @@ def check_document(document: Any, marks: SourceMap
     meta = _mapping(c, root.get("ruleset"), "ruleset")
     _keys(c, meta, "ruleset", ("id", "version", "title", "effective", "source", "description"),
           ("id", "version", "title", "effective", "source"))
-    rid = _name(c, meta.get("id"), "ruleset.id", re.compile(r"^[a-z][a-z0-9_-]{0,63}$"))
+    rid = _name(c, meta.get("id"), "ruleset.id", re.compile(r"[a-z][a-z0-9_-]{0,63}", re.ASCII))
     version = _string(c, meta.get("version"), "ruleset.version")
     title = _text(c, meta.get("title"), "ruleset.title")
     description = _text(c, meta.get("description"), "ruleset.description", required=False)
@@ -642,8 +625,7 @@ def check_document(document: Any, marks: SourceMap
                                                                                    first))
         c.add("R203", path, "circular reference: " + " -> ".join([*cycle, first]), first, first)
 
-    # -- properties: (see mingxing_rules.properties; proved by `mingxing prove`) --------------
-    from ..properties import read_properties
+    # -- properties: (see mingxing_rules.ruleset.properties; proved by `mingxing prove`) -----
 
     properties = read_properties(root.get("properties"), c.add, c.located, symbols,
                                  [*outcome_ids], facts, options)
@@ -675,10 +657,28 @@ def check_document(document: Any, marks: SourceMap
 
 
 def _messages(c: _Collector, raw: Any) -> dict[str, Text]:
+    """Wording overrides: known catalogue keys only, each template parsed now with the safe
+    formatter's rules (:mod:`.templates`), so that explaining never meets a bad one."""
+
+    known = catalogue_fields()
     messages: dict[str, Text] = {}
     for key, value in _mapping(c, raw, "messages").items():
-        text = _text(c, value, child_path("messages", key))
-        if text is not None:
+        path = child_path("messages", key)
+        if key not in known:
+            hint = _types.suggest(key, known)
+            extra = f" (did you mean {hint!r}?)" if hint else ""
+            c.add("R112", path, f"unknown message key {key!r}{extra}", None, key)
+            continue
+        text = _text(c, value, path)
+        if text is None:
+            continue
+        bad = False
+        for lang in ("zh", "en"):
+            for problem in template_problems(text.get(lang), known[key]):
+                c.add("R113", child_path(path, lang), f"message {key} ({lang}): {problem}",
+                      None, text.get(lang)[:80])
+                bad = True
+        if not bad:
             messages[key] = text
     return messages
 
