@@ -28,7 +28,16 @@ from .history import RulesetHistory, load_history
 from .reassess import reassess
 from .records import DecisionLog, replay
 from .regression.diff import Change, RulesetDiff, diff_rulesets
-from .regression.impact import Cause, Flip, Impact, find_verdict_changes, impact
+from .regression.impact import (
+    Cause,
+    Flip,
+    FlipSearch,
+    Impact,
+    find_verdict_changes,
+    flip_search,
+    impact,
+)
+from .regression.mutants import Equivalence, Mutant, equivalence, mutants
 from .regression.whatif import WhatIf, what_if
 from .ruleset.load import Ruleset, bundled_rulesets, check_ruleset, load_ruleset
 from .ruleset.model import Text, Threshold
@@ -42,14 +51,17 @@ __all__ = [
     "Cause",
     "Change",
     "DecisionLog",
+    "Equivalence",
     "EvaluationError",
     "Flip",
+    "FlipSearch",
     "Gap",
     "Impact",
     "InputError",
     "InputProblem",
     "Location",
     "MingxingError",
+    "Mutant",
     "Office",
     "Reading",
     "Ruleset",
@@ -69,14 +81,17 @@ __all__ = [
     "check_ruleset",
     "decide",
     "diff_rulesets",
+    "equivalence",
     "evaluate",
     "evaluate_many",
     "find_verdict_changes",
+    "flip_search",
     "gap",
     "impact",
     "iter_evaluate",
     "load_history",
     "load_ruleset",
+    "mutants",
     "read_offices",
     "reassess",
     "render",

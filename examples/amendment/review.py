@@ -28,7 +28,7 @@ def main() -> None:
     report = impact(current, proposed, offices)
     print(report.to_text())
 
-    print("\n3. Which other flips can the change cause? (Hypothesis search, shrunk examples)\n")
+    print("\n3. Which other flips can the change cause? (search directed by the change)\n")
     seen = set(report.counts())
     for flip in find_verdict_changes(current, proposed, max_examples=200, population=offices):
         note = "" if flip.transition in seen else "   <- no example office shows this"

@@ -45,6 +45,7 @@ SUBCOMMANDS = (
     "_doc",
     "_reassess",
     "_replay",
+    "_mutants",
 )
 
 

@@ -27,8 +27,10 @@ _DESCRIPTION = """\
 Compare two rulesets (two versions, or one file read with different --old-option/--new-option):
 the structural diff (conditions and thresholds, facts, options, decision precedence), the
 offices of --offices whose verdict changes and the rule change behind each flip, and, with
---search N, flips found by a Hypothesis search (shrunk examples; deterministic), including
-ones the population does not contain. Exit status 1 when a verdict changes."""
+--search N, flips found by a search directed by the change (one office per transition, built
+from both rulesets' structure, with only the facts that matter; Hypothesis' undirected draws
+where the director cannot settle the search; deterministic), including ones the population does
+not contain. Exit status 1 when a verdict changes."""
 
 
 def register(subparsers: Subparsers) -> None:
@@ -46,7 +48,7 @@ def register(subparsers: Subparsers) -> None:
                         help="population: office files (.json, .jsonl), directories, quoted "
                              "globs, or - (repeatable)")
     parser.add_argument("--search", type=int, default=0, metavar="N",
-                        help="search N offices per transition for verdict changes (0: off; "
+                        help="search for verdict changes, evaluating at most N offices (0: off; "
                              "needs the testing extra)")
     parser.add_argument("--old-option", action="append", default=[], metavar="NAME=VALUE",
                         help="set an option of OLD (as --option), repeatable")
@@ -90,7 +92,7 @@ def _population(items: list[str]) -> list[dict[str, Any]] | None:
 
 def run(args: argparse.Namespace) -> int:
     from ..regression.diff import diff_rulesets
-    from ..regression.impact import Impact, find_verdict_changes, impact
+    from ..regression.impact import FlipSearch, Impact, flip_search, impact
 
     if args.search < 0:
         raise UsageError("--search must be 0 or more")
@@ -105,24 +107,29 @@ def run(args: argparse.Namespace) -> int:
     population = _population(args.offices)
     diff = diff_rulesets(old, new)
     report: Impact | None = impact(old, new, population) if population is not None else None
-    found = (find_verdict_changes(old, new, max_examples=args.search, population=population)
-             if args.search else [])
+    searched: FlipSearch | None = (
+        flip_search(old, new, max_examples=args.search, population=population)
+        if args.search else None)
+    found = list(searched.flips) if searched is not None else []
     if args.format == "json":
         document: dict[str, Any] = {"diff": diff.to_dict()}
         if report is not None:
             document["impact"] = report.to_dict()
-        if args.search:
+        if searched is not None:
             document["search"] = [f.to_dict() for f in found]
+            document["search_summary"] = {
+                "directed": searched.directed, "complete": searched.complete,
+                "unsettled": [list(p) for p in searched.unsettled],
+                "undirected": searched.undirected, "examples": searched.examples}
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         print(diff.to_text())
         if report is not None:
             print()
             print(report.to_text())
-        if args.search:
+        if searched is not None:
             print()
-            print(f"search ({args.search} offices per transition): "
-                  f"{len(found)} transition(s) found")
+            print(f"search (at most {args.search} offices): {searched.summary()}")
             known = set(report.counts()) if report is not None else set()
             for flip in found:
                 note = "" if flip.transition in known else "  [not in the population]"

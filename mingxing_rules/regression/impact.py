@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..engine.evaluate import decide, evaluate
+from ..engine.evaluate import evaluate
 from ..engine.trace import Step, Verdict
 from ..errors import InputError, InputProblem
 from ..jsonio import JsonMixin, tuples
@@ -38,12 +38,13 @@ from ..progress import Progress, track
 from ..ruleset.load import Ruleset
 from ..ruleset.model import Threshold
 from .diff import Change, RulesetDiff, diff_rulesets
+from .director import INVALID, UNDECIDED, direct_flips, outcome_of
 
 if TYPE_CHECKING:  # the search needs Hypothesis; impact over a population does not
     from hypothesis import strategies as st
 
-__all__ = ["Cause", "Flip", "Impact", "explain_flip", "find_verdict_changes", "impact",
-           "load_population"]
+__all__ = ["Cause", "Flip", "FlipSearch", "Impact", "explain_flip", "find_verdict_changes",
+           "flip_search", "impact", "load_population"]
 
 
 @attrs.frozen
@@ -217,8 +218,21 @@ def explain_flip(old: Verdict, new: Verdict, diff: RulesetDiff) -> tuple[Cause, 
 
 def _flip(old: Ruleset, new: Ruleset, diff: RulesetDiff, office: Mapping[str, Any],
           found_by: str) -> Flip | None:
-    before = evaluate(office, old, extra="ignore")
-    after = evaluate(office, new, extra="ignore")
+    try:
+        before = evaluate(office, old, extra="ignore")
+    except InputError:
+        before = None
+    try:
+        after = evaluate(office, new, extra="ignore")
+    except InputError:
+        after = None
+    if before is None or after is None:  # one version refuses the data (a range changed)
+        if before is None and after is None:
+            return None
+        old_outcome = before.outcome if before is not None else INVALID
+        new_outcome = after.outcome if after is not None else INVALID
+        office_id = str(office.get("id", ""))
+        return Flip(office_id, old_outcome, new_outcome, (), dict(office), found_by)
     if before.outcome == after.outcome:
         return None
     causes = explain_flip(before, after, diff)
@@ -248,8 +262,7 @@ def impact(old: Ruleset, new: Ruleset, offices: str | Path | Any | Iterable[Mapp
 
 # ------------------------------------------------------------------------------ search
 def _outcomes(old: Ruleset, new: Ruleset, office: Mapping[str, Any]) -> tuple[str, str]:
-    return (decide(old.parse_office(office, extra="ignore"), old),
-            decide(new.parse_office(office, extra="ignore"), new))
+    return outcome_of(old, office), outcome_of(new, office)
 
 
 def _focus_facts(ruleset: Ruleset, changed: Iterable[str]) -> set[str]:
@@ -400,14 +413,40 @@ def search_space(old: Ruleset, new: Ruleset, *, population: Sequence[Mapping[str
     return st.one_of(varied(), office_strategy(new, missing=0.05, boundaries_of=old))
 
 
-def find_verdict_changes(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
-                         population: str | Path | Any | Iterable[Mapping[str, Any]] | None = None,
-                         ) -> list[Flip]:
-    """Search for offices whose verdict changes; one shrunk example per transition.
+@attrs.frozen
+class FlipSearch:
+    """The flips a search found, and how: ``directed`` (the director built offices from the
+    two rulesets' structure), ``complete`` (every pair of outcomes was settled by the director:
+    a flip found or shown impossible over the boundary values), ``unsettled`` (the pairs it
+    left open), ``undirected`` (whether Hypothesis' undirected draws ran as well, and why) and
+    ``examples`` (offices evaluated under both versions)."""
 
-    Deterministic (derandomized, no example database). ``population`` seeds the search with
-    real offices and marks which flips it already contains (``found_by="population"`` when an
-    office of the population flips the same way, ``"search"`` otherwise).
+    flips: tuple[Flip, ...]
+    directed: bool
+    complete: bool
+    unsettled: tuple[tuple[str, str], ...]
+    undirected: str  # "" when they did not run, else the reason
+    examples: int
+
+    def summary(self) -> str:
+        how = "directed search" + (" (every pair of outcomes settled)" if self.complete else
+                                   f" ({len(self.unsettled)} pairs of outcomes left open)")
+        if self.undirected:
+            how += f"; undirected draws: {self.undirected}"
+        return f"{len(self.flips)} transitions found by {how}, {self.examples} examples"
+
+
+def flip_search(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
+                population: str | Path | Any | Iterable[Mapping[str, Any]] | None = None,
+                directed: bool = True) -> FlipSearch:
+    """Search for offices whose verdict changes; one example per transition.
+
+    First the director (:mod:`mingxing_rules.director`) builds, for every pair of outcomes, an
+    office that the old version decides one way and the new one the other, keeping only the
+    facts that matter. Hypothesis' undirected draws (derandomized, no example database, each
+    flip shrunk) then run with the examples left when the director could not settle every pair
+    and found nothing, or when a population is given (its offices are the bases). Both count
+    against ``max_examples``.
     """
     from hypothesis import HealthCheck, find, settings
     from hypothesis.errors import NoSuchExample
@@ -418,27 +457,72 @@ def find_verdict_changes(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
     diff = diff_rulesets(old, new)
     known = {f.transition for o in offices
              if (f := _flip(old, new, diff, o, "population")) is not None}
-    strategy = search_space(old, new, population=offices, diff=diff)
-    search_settings = settings(max_examples=max_examples, derandomize=True, database=None,
-                               suppress_health_check=list(HealthCheck), deadline=None)
-    seen: set[tuple[str, str]] = set()
     flips: list[Flip] = []
-    searched = Progress(None, "searching for flips", unit="example")  # closed below, or by
-    while True:                                                    # the command line on errors
-        def is_new_flip(office: dict[str, Any]) -> bool:
-            searched.advance()
-            before, after = _outcomes(old, new, office)
-            return before != after and (before, after) not in seen
-        try:
-            example = find(strategy, is_new_flip, settings=search_settings)
-        except NoSuchExample:
-            break
-        example["id"] = "shrunk-" + "-".join(_outcomes(old, new, example)).lower()
-        flip = _flip(old, new, diff, example, "search")
-        assert flip is not None
-        if flip.transition in known:
-            flip = attrs.evolve(flip, found_by="population")
-        seen.add(flip.transition)
-        flips.append(flip)
-    searched.close()
-    return flips
+    seen: set[tuple[str, str]] = set()
+    examples = 0
+    complete = False
+    unsettled: tuple[tuple[str, str], ...] = ()
+    if directed and diff.semantic:
+        result = direct_flips(old, new, max_examples=max_examples)
+        examples += result.examples
+        complete, unsettled = result.complete, result.unsettled
+        for office in result.offices.values():
+            flip = _flip(old, new, diff, office, "search")
+            if flip is None or flip.transition in seen:
+                continue
+            if flip.transition in known:
+                flip = attrs.evolve(flip, found_by="population")
+            seen.add(flip.transition)
+            flips.append(flip)
+    elif directed:
+        complete = True  # no change that can move a verdict: nothing to search
+    reason = ""
+    if not directed:
+        reason = "asked for (directed=False)"
+    elif offices:
+        reason = "a population was given: its offices are bases for more draws"
+    elif not complete and not flips:
+        reason = "the director settled no flip and left pairs of outcomes open"
+    left = max_examples - examples
+    if reason and left > 0:
+        strategy = search_space(old, new, population=offices, diff=diff)
+        search_settings = settings(max_examples=left, derandomize=True, database=None,
+                                   suppress_health_check=list(HealthCheck), deadline=None)
+        searched = Progress(None, "searching for flips", unit="example")  # closed below, or
+        while True:                                           # by the command line on errors
+            def is_new_flip(office: dict[str, Any]) -> bool:
+                searched.advance()
+                before, after = _outcomes(old, new, office)
+                return before != after and (before, after) not in seen
+            try:
+                example = find(strategy, is_new_flip, settings=search_settings)
+            except NoSuchExample:
+                break
+            example["id"] = "shrunk-" + "-".join(_outcomes(old, new, example)).lower()
+            flip = _flip(old, new, diff, example, "search")
+            assert flip is not None
+            if flip.transition in known:
+                flip = attrs.evolve(flip, found_by="population")
+            seen.add(flip.transition)
+            flips.append(flip)
+        searched.close()
+        examples += left
+    # decided outcomes first: a flip to or from UNDECIDED (a missing fact) or INVALID reads
+    # better after the ones it accompanies
+    flips.sort(key=lambda f: bool({UNDECIDED, INVALID} & set(f.transition)))
+    return FlipSearch(tuple(flips), directed, complete, unsettled,
+                      reason if left > 0 else "", examples)
+
+
+def find_verdict_changes(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
+                         population: str | Path | Any | Iterable[Mapping[str, Any]] | None = None,
+                         directed: bool = True) -> list[Flip]:
+    """Search for offices whose verdict changes; one example per transition.
+
+    The flips of :func:`flip_search` (directed by the change, then undirected draws where the
+    director could not settle the search). ``population`` seeds the search with real offices
+    and marks which flips it already contains (``found_by="population"`` when an office of the
+    population flips the same way, ``"search"`` otherwise).
+    """
+    return list(flip_search(old, new, max_examples=max_examples, population=population,
+                            directed=directed).flips)

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import HealthCheck, settings
 
 from ..engine.evaluate import evaluate
+from ..engine.trace import Verdict
+from ..errors import InputError
 from ..ruleset.load import Ruleset
 from .diff import diff_rulesets
 from .impact import Flip, find_verdict_changes, impact
 
-__all__ = ["CI_PROFILE", "VerdictChangeError", "assert_same_verdicts"]
+__all__ = ["CI_PROFILE", "VerdictChangeError", "assert_same_verdicts", "describe_flip"]
 
 CI_PROFILE = "mingxing-ci"
 settings.register_profile(CI_PROFILE, derandomize=True, database=None, deadline=None,
@@ -39,18 +41,63 @@ class VerdictChangeError(AssertionError):
         self.flips = flips
 
 
-def _trace_difference(old: Ruleset, new: Ruleset, office: Mapping[str, Any]) -> list[str]:
-    before = {s.id: s for s in evaluate(office, old, extra="ignore").trace}
-    after = {s.id: s for s in evaluate(office, new, extra="ignore").trace}
-    lines = []
-    for step_id in [*before, *(i for i in after if i not in before)]:
-        a, b = before.get(step_id), after.get(step_id)
+def _verdicts(old: Ruleset, new: Ruleset, office: Mapping[str, Any]
+              ) -> tuple[Verdict | None, Verdict | None]:
+    found: list[Verdict | None] = []
+    for ruleset in (old, new):
+        try:
+            found.append(evaluate(office, ruleset, extra="ignore"))
+        except InputError:
+            found.append(None)
+    return found[0], found[1]
+
+
+def _trace_difference(before: Verdict, after: Verdict) -> tuple[list[str], dict[str, Any]]:
+    """The steps whose status moved, and the facts those steps read (the facts that matter)."""
+    a_steps = {s.id: s for s in before.trace}
+    b_steps = {s.id: s for s in after.trace}
+    lines: list[str] = []
+    matter: dict[str, Any] = {}
+    for step_id in [*a_steps, *(i for i in b_steps if i not in a_steps)]:
+        a, b = a_steps.get(step_id), b_steps.get(step_id)
         old_status = a.status.name if a else "absent"
         new_status = b.status.name if b else "absent"
         step = b or a
         if old_status != new_status and step is not None:
-            kind = step.kind
-            lines.append(f"    {kind} {step_id}: {old_status} -> {new_status}")
+            lines.append(f"    {step.kind} {step_id}: {old_status} -> {new_status}")
+            for verdict_step in (a, b):
+                for reading in verdict_step.reads if verdict_step else ():
+                    matter.setdefault(reading.name, reading.value)
+    return lines, matter
+
+
+def _indented(text: str, prefix: str = "      ") -> list[str]:
+    return [prefix + line if line else "" for line in text.rstrip().splitlines()]
+
+
+def describe_flip(old: Ruleset, new: Ruleset, flip: Flip,
+                  lang: Literal["zh", "en"] = "en") -> list[str]:
+    """The lines a failure shows for one flip: the transition and its causes, the facts that
+    matter, the steps whose status moved, and both explanations."""
+    from ..explain import render
+
+    lines = ["  " + flip.summary().replace("\n", "\n  ")]
+    before, after = _verdicts(old, new, flip.office)
+    if before is None or after is None:
+        refused = old.key if before is None else new.key
+        lines.append(f"    {refused} refuses this office's data; office: {dict(flip.office)!r}")
+        return lines
+    difference, matter = _trace_difference(before, after)
+    facts = {k: v for k, v in matter.items() if k in flip.office} or dict(flip.office)
+    lines.append(f"    facts that matter: {facts!r}")
+    lines.append(f"    (the whole office has {len(flip.office) - 1} facts; the flip's "
+                 "`office` attribute holds them)")
+    lines.append("    trace difference:")
+    lines += difference
+    lines.append(f"    explanation under {old.key}:")
+    lines += _indented(render(before, lang=lang, fmt="text"))
+    lines.append(f"    explanation under {new.key}:")
+    lines += _indented(render(after, lang=lang, fmt="text"))
     return lines
 
 
@@ -65,9 +112,11 @@ def assert_same_verdicts(
     """Fail unless every verdict is the same under ``old`` and ``new`` (except ``allow``).
 
     ``allow``: transitions that are meant, e.g. ``{("STAR", "NOT_ELIGIBLE")}``. The population
-    (if given) is checked office by office, then Hypothesis searches ``max_examples`` offices
-    per transition. The failure shows each shrunk counterexample, the rule changes that explain
-    it and the trace difference.
+    (if given) is checked office by office, then the search directed by the change (see
+    :func:`~mingxing_rules.impact.flip_search`) looks for one office per transition within
+    ``max_examples``. The failure shows, per transition, the rule changes that explain it, the
+    facts that matter, the steps whose status moved and both explanations, then the ``allow=``
+    that would accept the flips.
     """
     allowed = {tuple(t) for t in allow}
     for transition in allowed:
@@ -83,13 +132,13 @@ def assert_same_verdicts(
     if not flips:
         return
     diff = diff_rulesets(old, new)
-    lines = [f"verdicts changed from {old.key} to {new.key}:"]
+    lines = [f"verdicts changed from {old.key} to {new.key} "
+             f"({len(flips)} transitions not allowed):"]
     for flip in flips:
-        lines.append("  " + flip.summary().replace("\n", "\n  "))
-        lines.append(f"    office: {dict(flip.office)!r}")
-        lines.append("    trace difference:")
-        lines += _trace_difference(old, new, flip.office)
+        lines += describe_flip(old, new, flip)
     if diff.semantic:
         lines.append("rule changes:")
         lines += [f"  {c.summary()}" for c in diff.semantic]
+    lines.append("if these flips are meant, accept them: assert_same_verdicts(old, new, allow={"
+                 + ", ".join(repr(f.transition) for f in flips) + "})")
     raise VerdictChangeError("\n".join(lines), flips)
