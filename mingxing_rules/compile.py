@@ -45,10 +45,11 @@ from .expr import (
     iter_nodes,
     names_in,
 )
-from .model import NodeSpec, OptionSpec, RulesetSpec, Threshold
+from .model import ConstraintSpec, NodeSpec, OptionSpec, RulesetSpec, Threshold
 from .validate import option_value_problem
 
-__all__ = ["NA", "CompiledProgram", "compile_ruleset", "resolve_options"]
+__all__ = ["NA", "CompiledConstraints", "CompiledProgram", "compile_constraints", "compile_ruleset",
+           "resolve_options"]
 
 
 class _NotApplicable:
@@ -867,3 +868,77 @@ def _fast_from_full(full: Callable[[Mapping[str, Any]], tuple[Any, ...]], spec: 
         return -1
 
     return fast
+
+
+# == constraints ================================================================================
+# Cross-fact consistency checks (the ruleset's `constraints:` section), compiled by the same
+# translator as the rules into functions of the office's facts. Self-contained: it reads the spec
+# and the options, and shares only `_Gen` and the runtime helpers with the rest of the module.
+
+
+@attrs.frozen
+class CompiledConstraints:
+    """The constraints of a ruleset compiled with one set of options.
+
+    ``check(facts)`` returns one value per constraint, in ``constraints`` order: ``True``
+    (holds), ``False`` (violated) or ``None`` (unknown: a fact it reads is missing).
+    ``operand_values(facts)`` returns the value of each side of every comparison in the
+    constraints (``operands`` order), for tools that mend generated data.
+    """
+
+    constraints: tuple[ConstraintSpec, ...]
+    check: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    operands: tuple[Expr, ...]
+    operand_values: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    source: str  # the generated Python, for review
+
+
+def compile_constraints(spec: RulesetSpec, options: Mapping[str, Any] | Iterable[
+        tuple[str, Any]] = ()) -> CompiledConstraints:
+    """Compile ``spec.constraints`` with ``options`` (defaults where not given)."""
+    option_map = dict(resolve_options(spec, dict(options)))
+    gen = _Gen(spec, option_map)
+    derived = {d.name: d for d in spec.derived}
+    operands = tuple(dict.fromkeys(
+        operand for constraint in spec.constraints for node in iter_nodes(constraint.condition)
+        if isinstance(node, Compare) for operand in node.operands))
+    trees = [c.condition for c in spec.constraints]
+    needed: list[str] = []  # derived values the constraints read, dependencies first
+
+    def need(name: str, seen: frozenset[str] = frozenset()) -> None:
+        if name in needed or name in seen or name not in derived:
+            return
+        for dep in names_in(derived[name].expr):
+            need(dep, seen | {name})
+        needed.append(name)
+
+    for tree in trees:
+        for name in names_in(tree):
+            need(name)
+    read = [name for name in dict.fromkeys(
+        n for tree in [*trees, *(derived[d].expr for d in needed)] for n in names_in(tree))
+        if name in gen.facts]
+
+    def function(name: str, results: list[Expr]) -> ast.FunctionDef:
+        body: list[ast.stmt] = [
+            ast.Assign([_store(f"F_{fact}")], ast.Call(
+                ast.Attribute(_name("f"), "get", ast.Load()), [ast.Constant(fact)], []))
+            for fact in read]
+        body += [ast.Assign([_store(f"D_{d}")], gen.expr(derived[d].expr, {})) for d in needed]
+        body.append(ast.Return(ast.Tuple([gen.expr(r, {}) for r in results], ast.Load())))
+        for statement in body:  # unparse reads `lineno` on statements (for type comments)
+            statement.lineno = 1
+        args = ast.arguments(posonlyargs=[], args=[ast.arg("f")], vararg=None, kwonlyargs=[],
+                             kw_defaults=[], kwarg=None, defaults=[])
+        return ast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                               type_comment=None, lineno=1)
+
+    module = ast.Module([function("constraints", trees), function("operands", list(operands))],
+                        [])
+    source = ast.unparse(module)  # text from our own tree, never from the ruleset
+    code = compile(source, "<mingxing-rules constraints>", "exec")
+    namespace = {"__builtins__": {}, **_HELPERS, **gen.constants}
+    functions = {c.co_name: types.FunctionType(c, namespace, c.co_name) for c in code.co_consts
+                 if isinstance(c, types.CodeType)}
+    return CompiledConstraints(spec.constraints, functions["constraints"], operands,
+                               functions["operands"], source)

@@ -17,8 +17,9 @@ from typing import Any
 import attrs
 
 from ._yaml import read_yaml
-from .compile import CompiledProgram, compile_ruleset
+from .compile import CompiledConstraints, CompiledProgram, compile_constraints, compile_ruleset
 from .errors import InputError, RulesetError, RulesetProblem
+from .constraints import constraint_problems
 from .model import RulesetSpec, Text
 from .office import Office, OfficeSchema, derived_problems
 from .validate import check_document, validate_ruleset
@@ -47,13 +48,14 @@ class Ruleset:
     same file.
     """
 
-    __slots__ = ("_program", "_schema", "path", "spec")
+    __slots__ = ("_constraints", "_program", "_schema", "path", "spec")
 
     def __init__(self, spec: RulesetSpec, program: CompiledProgram, path: Path | None) -> None:
         self.spec = spec
         self.path = path
         self._program = program
         self._schema = OfficeSchema(spec)
+        self._constraints = compile_constraints(spec, program.options)
 
     # identity --------------------------------------------------------------------------------
     @property
@@ -102,14 +104,23 @@ class Ruleset:
         merged = {**self.options, **options}
         return Ruleset(self.spec, compile_ruleset(self.spec, merged), self.path)
 
+    @property
+    def constraints(self) -> CompiledConstraints:
+        """The ruleset's cross-fact constraints, compiled (see :mod:`mingxing_rules.constraints`)."""
+        return self._constraints
+
     def parse_office(self, data: Any, *, extra: str = "error") -> Office:
-        """Validate an office's data against the fact schema (see :mod:`mingxing_rules.office`)
-        and the bounds of the ruleset's derived values (more disputes resolved than mediated is
-        an error in the data, not a 122 % success rate)."""
+        """Validate an office's data against the fact schema (see :mod:`mingxing_rules.office`),
+        the ruleset's ``constraints`` (every violated one, with the fields it reads) and the
+        bounds of its derived values (more disputes resolved than mediated is an error in the
+        data, not a 122 % success rate)."""
         if isinstance(data, Office):
             return data
         office = self._schema.parse(data, extra=extra)
-        problems = derived_problems(self._program, office)
+        problems = constraint_problems(self._constraints, office.facts)
+        named = [set(p.paths) for p in problems]
+        problems += [p for p in derived_problems(self._program, office)
+                     if not any(p.path in fields for fields in named)]
         if problems:
             raise InputError.from_problems(problems, office.id)
         return office

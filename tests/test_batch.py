@@ -194,15 +194,15 @@ def test_the_summary_counts_outcomes_and_the_most_common_failures() -> None:
     summary = result.summary()
     assert dict(summary.outcomes) == dict(collections.Counter(o for _, o in EXPECTED))
     failing = collections.Counter(s.id for v in result.verdicts for s in v.trace.failing())
-    assert summary.failing[0] == ("floor_area", 4)
+    assert summary.failing[0] == ("floor_area", 6)
     assert all(failing[step_id] == count for step_id, count in summary.failing)
     counts = [count for _, count in summary.failing]
     assert counts == sorted(counts, reverse=True) and len(counts) == 10
     assert min(counts) >= sorted(failing.values(), reverse=True)[9]
     text = summary.explain("zh")
-    assert text.startswith("共 21 个司法所：已判定 21 个，数据有误 0 个")
-    assert "办公用房面积不低于200平方米（四(一)1）：4" in text
-    assert json.loads(summary.explain(fmt="json"))["outcomes"]["STAR"] == 2
+    assert text.startswith("共 26 个司法所：已判定 26 个，数据有误 0 个")
+    assert "办公用房面积不低于200平方米（四(一)1）：6" in text
+    assert json.loads(summary.explain(fmt="json"))["outcomes"]["STAR"] == 3
 
 
 def test_the_frame_has_a_row_per_office_and_a_column_per_criterion(tmp_path: Path) -> None:
