@@ -240,8 +240,12 @@ PROCEDURE = [
     Row("submitted-30-november", {"submitted_on": "2013-11-30"}, "STAR"),
     Row("submitted-1-december", {"submitted_on": "2013-12-01"}, "INADMISSIBLE"),
     Row("submitted-29-november", {"submitted_on": "2013-11-29"}, "STAR"),
-    Row("submitted-next-year", {"submitted_on": "2014-11-01", "assessment_year": 2013},
+    # late within the year's window is a decision; a date in the next round is bad data (the
+    # constraint submitted_in_assessment_year_window, tests/test_constraints.py)
+    Row("submitted-31-december", {"submitted_on": "2013-12-31", "assessment_year": 2013},
         "INADMISSIBLE"),
+    Row("submitted-1-december-year-before", {"submitted_on": "2012-12-01",
+                                             "assessment_year": 2013}, "STAR"),
     Row("township", {"office_kind": "township"}, "STAR"),
     Row("other-unit", {"office_kind": "other"}, "INADMISSIBLE"),
     Row("county-review-failed", {"county_review_passed": False}, "INADMISSIBLE"),
@@ -438,8 +442,12 @@ def test_every_standard_has_its_own_cause_and_lowering_rule() -> None:
         assert rule.clause == "五" and rule.quote == "无故降低“创建标准”"
         assert standard in rule.condition_text
     ground = spec.node("lowered_standards_ground")
-    assert [f"{s}_lowered" for s in standards] == [
-        w for w in ground.condition_text.split() if w.endswith("_lowered")]
+    parts = [w for w in ground.condition_text.split() if w.endswith("_lowered")]
+    assert parts == ["workplace_lowered", "casework_lowered", "governance_lowered",
+                     "service_lowered"]
+    named = [w for part in parts for w in spec.node(part).condition_text.split()
+             if w.endswith("_lowered")]
+    assert named == [f"{s}_lowered" for s in standards]
 
 
 def test_the_single_justification_flag_is_gone() -> None:
