@@ -9,8 +9,9 @@ at load like a condition, compiled by the library's own compiler
 
 >>> from mingxing_rules import InputError, load_ruleset
 >>> import json
+>>> from pathlib import Path
 >>> ruleset = load_ruleset("star-judicial-office")
->>> office = json.load(open("examples/offices/star-by-assessment.json", encoding="utf-8"))
+>>> office = json.loads(Path("examples/offices/star-by-assessment.json").read_text("utf-8"))
 >>> office["general_released_count"] = 10
 >>> try:
 ...     ruleset.parse_office(office)
