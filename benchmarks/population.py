@@ -11,8 +11,8 @@ import random
 from typing import Any
 
 from mingxing_rules import Ruleset
-from mingxing_rules.expr import Binary, Name
 from mingxing_rules.constraints import repair
+from mingxing_rules.expr import Binary, Name
 from mingxing_rules.strategies import boundary_values
 
 

@@ -69,7 +69,7 @@ def _shown(value: Any) -> str:
     return repr(_plain(value))
 
 
-# -- repair, for generated data ---------------------------------------------------------------------
+# -- repair, for generated data -----------------------------------------------------------------
 
 def repair(office: MutableMapping[str, Any], compiled: CompiledConstraints, *,
            fixed: frozenset[str] | set[str] = frozenset(), rounds: int = 4) -> None:

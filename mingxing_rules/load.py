@@ -18,8 +18,8 @@ import attrs
 
 from ._yaml import read_yaml
 from .compile import CompiledConstraints, CompiledProgram, compile_constraints, compile_ruleset
-from .errors import InputError, RulesetError, RulesetProblem
 from .constraints import constraint_problems
+from .errors import InputError, RulesetError, RulesetProblem
 from .model import RulesetSpec, Text
 from .office import Office, OfficeSchema, derived_problems
 from .validate import check_document, validate_ruleset
@@ -106,7 +106,7 @@ class Ruleset:
 
     @property
     def constraints(self) -> CompiledConstraints:
-        """The ruleset's cross-fact constraints, compiled (see :mod:`mingxing_rules.constraints`)."""
+        """The ruleset's cross-fact constraints, compiled (:mod:`mingxing_rules.constraints`)."""
         return self._constraints
 
     def parse_office(self, data: Any, *, extra: str = "error") -> Office:

@@ -236,7 +236,7 @@ def test_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     evaluate_many(examples(), RULESET, progress=True)
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "21" in captured.err
+    assert "26" in captured.err
 
 
 @settings(max_examples=15)
@@ -271,7 +271,7 @@ def test_mingxing_evaluate_batch_writes_results_and_a_summary(
                  "--out", str(tmp_path / "results.csv")])
     out = capsys.readouterr().out
     assert code == 1  # one row had input errors; it is in the results and the summary
-    assert "22 offices: 21 evaluated, 1 with input errors" in out
+    assert "27 offices: 26 evaluated, 1 with input errors" in out
     with (tmp_path / "results.csv").open(encoding="utf-8", newline="") as handle:
         results = list(csv.DictReader(handle))
     assert len(results) == 22 and results[-1]["outcome"] == "INPUT_ERROR"

@@ -351,7 +351,7 @@ def _star_office_year(rng: random.Random, state: OfficeState, year: int) -> list
         state.gaps.add(slip)
         facts = state.facts()
         justified = rng.random() < 0.25
-        if justified:  # the bureau accepts the cause for the standard that slipped (五, per standard)
+        if justified:  # the bureau accepts a cause for the standard that slipped (五)
             facts[f"{SLIP_STANDARD[slip]}_drop_justified"] = {
                 "met": True, "evidence": "人员因乡镇区划调整临时借调,县人社局、司法局已同意",
                 "by": "市局评审团"}
