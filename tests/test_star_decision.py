@@ -417,7 +417,7 @@ def test_the_lowered_standard_is_named_with_its_cause() -> None:
     verdict = verdict_of(office)
     assert verdict.outcome == "REVOCATION_RECOMMENDED"
     lowered = [s.id for s in verdict.trace if s.id.endswith("_lowered") and s.status == PASS]
-    assert lowered == ["s17_team_lowered"]
+    assert lowered == ["s17_team_lowered", "service_lowered"]  # the standard, then its group
     premises = verdict.trace.step("s01_premises_lowered")
     assert premises.status == FAIL
     assert premises.clause == "五"
