@@ -274,7 +274,7 @@ def test_mingxing_evaluate_batch_writes_results_and_a_summary(
     assert "27 offices: 26 evaluated, 1 with input errors" in out
     with (tmp_path / "results.csv").open(encoding="utf-8", newline="") as handle:
         results = list(csv.DictReader(handle))
-    assert len(results) == 22 and results[-1]["outcome"] == "INPUT_ERROR"
+    assert len(results) == 27 and results[-1]["outcome"] == "INPUT_ERROR"
     assert "staff_count" in results[-1]["error"]
 
     write_csv(tmp_path / "offices.csv", examples())
