@@ -281,7 +281,7 @@ def test_mingxing_evaluate_batch_writes_results_and_a_summary(
     code = main(["evaluate", "--batch", str(tmp_path / "offices.csv"),
                  "--out", str(tmp_path / "results.jsonl"), "--lang", "zh"])
     assert code == 0
-    assert "共 21 个司法所" in capsys.readouterr().out
+    assert "共 26 个司法所" in capsys.readouterr().out
     lines = (tmp_path / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["outcome"] for line in lines] == [o for _, o in EXPECTED]
 
