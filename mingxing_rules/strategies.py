@@ -234,7 +234,15 @@ def _draw_office(draw: st.DrawFn, plan: _Plan) -> dict[str, Any]:
     # facts that must agree with each other (the ruleset's `constraints:`): mend the drawn
     # values, then keep the rates within 100 % again
     if plan.ruleset.constraints.constraints:
+        before = {d: office.get(d) for d in denominators}
         repair(office, plan.ruleset.constraints, fixed=set(plan.fixed))
+        for numerator, (denominator_name, _) in numerators.items():
+            # a passing rate whose denominator the repair moved is drawn again, still passing
+            denominator = office.get(denominator_name)
+            if (numerator in passing_facts and numerator in office
+                    and denominator != before.get(denominator_name)
+                    and isinstance(denominator, int) and not isinstance(denominator, bool)):
+                office[numerator] = draw(_passing_numerator(plan, numerator, denominator))
         _clamp_numerators(office, numerators)
     return office
 
