@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TypeAlias
 
+from ..atomic import atomic_write_bytes
 from ..errors import InputError, MingxingError, RulesetError
 
 __all__ = [
@@ -269,7 +270,7 @@ def stdin_as_file(suffix: str) -> Path:
         _spool.append(Path(tempfile.mkdtemp(prefix="mingxing-stdin-")))
         atexit.register(shutil.rmtree, _spool[0], True)
     target = _spool[0] / f"stdin-{len(list(_spool[0].iterdir()))}{chosen}"
-    target.write_bytes(data)
+    atomic_write_bytes(target, data)  # the one way the library writes a file
     return target
 
 
