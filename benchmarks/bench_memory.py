@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mingxing_rules import InputError, Ruleset, evaluate, load_ruleset
+from mingxing_rules.engine.constraints import repair
 from mingxing_rules.ruleset.model import FactSpec
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -45,7 +46,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "offices"
 
 
 # facts that are true for few offices (most are applicants, not Star offices under review)
-RARE = {"holds_star_title": 0.15, "major_problem": 0.03, "standards_drop_justified": 0.3,
+RARE = {"holds_star_title": 0.15, "major_problem": 0.03, "s01_premises_drop_justified": 0.3,
         "county_review_passed": 0.95}
 
 
@@ -104,6 +105,7 @@ def offices(ruleset: Ruleset, count: int, seed: int) -> Iterator[str]:
         if examples and rng.random() < 0.5:
             office.update(_variation(rng, rng.choice(examples), by_name))
             office["id"] = f"mem-{number:07d}"
+            repair(office, ruleset.constraints)  # a moved count may break a sum or a window
             clamp_rates(office, ruleset)  # the 1 % bad lines are made on purpose, below
             line = json.dumps(office, ensure_ascii=False)
             yield line if rng.random() >= 0.01 else line.replace('"floor_area_m2": ',
@@ -132,6 +134,8 @@ def offices(ruleset: Ruleset, count: int, seed: int) -> Iterator[str]:
                 rng.uniform(120, 320), 1)
         if "staff_count" in office:
             office["staff_count"] = rng.randint(7, 12) if good else rng.randint(3, 9)
+        repair(office, ruleset.constraints)  # facts that must agree (the ruleset's constraints)
+        clamp_rates(office, ruleset)
         bad = rng.random()
         if bad < 0.003:
             office["floor_area_m2"] = -1

@@ -233,6 +233,53 @@ def _some(parent: str, code: int) -> dict[str, Any]:
     return {"$and": [{"t": "res"}, {"p": parent}, {"v": code}]}
 
 
+def _not3(a: int) -> int:
+    return {T: F, F: T}.get(a, U)
+
+
+def _and3(*values: int) -> int:
+    return F if F in values else U if U in values else T
+
+
+def _or3(*values: int) -> int:
+    return T if T in values else U if U in values else F
+
+
+# 五 无故降低创建标准, standard by standard, in the ruleset's four groups of five
+LOWERED = {
+    "workplace_lowered": list(GROUPS["workplace"]),
+    "casework_lowered": GROUPS["platform"][:5],
+    "governance_lowered": GROUPS["platform"][5:],
+    "service_lowered": list(GROUPS["service"]),
+}
+
+
+def truth_joined(add: Callable[..., None], node: str, pri: int, inputs: list[str],
+                 truth: Callable[..., int], parent: str | None = None) -> None:
+    """A rule decided by a three-valued function of other results: every combination of the
+    inputs' results is one join alternative of the rule for the value it gives (a standard's
+    'not applicable' counts as met)."""
+    cases: dict[int, list[list[dict[str, Any]]]] = {T: [], F: [], U: []}
+    for combination in itertools.product((T, F, U), repeat=len(inputs)):
+        cases[truth(*combination)].append(
+            [{f"k{i}": _res(name, *((T, NA) if code == T else (code,)))}
+             for i, (name, code) in enumerate(zip(inputs, combination, strict=True))])
+    for code, joins in cases.items():
+        if joins:
+            rule = ({"all": joins[0]} if len(joins) == 1 else
+                    {"any": [{f"a{i}$all": j} for i, j in enumerate(joins)]})
+            add(node, code, rule, parent, pri)
+
+
+def disjunction(node: str, parts: list[str]) -> dict[int, Any]:
+    """OR of result facts posted with ``node`` as their parent: pass if one passes, unknown if
+    none passes and one is unknown, else fail."""
+    return {T: {"all": [{"x": _some(node, T)}]},
+            U: {"all": [{"x": _some(node, U)},
+                        *[{f"k{i}": _res(p, U, F)} for i, p in enumerate(parts)]], "dist": 0},
+            F: {"all": [{f"k{i}": _res(p, F)} for i, p in enumerate(parts)]}}
+
+
 def conjunction(node: str, parts: list[str], can_be_na: bool) -> dict[int, Any]:
     """AND of result facts (a standard, a group): fail if one fails, unknown if none fails and
     one is unknown, not applicable if all are, else pass."""
@@ -295,9 +342,11 @@ def build_ruleset() -> tuple[dict[str, Any], dict[str, tuple[str, int, str | Non
         F: {"$or": [{"$lt": {"assessment_year": 2013}}, {"$gt": {"assessment_year": 2015}}]},
         U: _nex("assessment_year")}, "application_admissible")
     proc("major_problem_ground", criterion_tests(("is", "major_problem")))
-    proc("drop_justified", {T: {"standards_drop_justified": True},
-                            F: {"$or": [{"standards_drop_justified": False},
-                                        {"$nex": {"standards_drop_justified": 1}}]}})
+    for standard in STANDARDS:  # 五 无故降低: a cause accepted for this standard; held to it
+        cause = f"{standard}_drop_justified"
+        proc(f"{standard}_justified", {T: {cause: True},
+                                       F: {"$or": [{cause: False}, {"$nex": {cause: 1}}]}})
+        proc(f"{standard}_held", criterion_tests(("is", f"held_{standard}")))
     proc("holds_star_title", criterion_tests(("is", "holds_star_title")))
     for code, rule in conjunction("application_admissible",
                                   ["applicant_is_office", "county_review", "submitted_in_time",
@@ -315,14 +364,18 @@ def build_ruleset() -> tuple[dict[str, Any], dict[str, tuple[str, int, str | Non
             add(node, code, rule, None, pri)
 
     hpt, mpg = "holds_promotion_title", "major_problem_ground"
-    joined("direct_promotion", 1, {  # holds a title and no major problem
-        T: [[(hpt, (T,)), (mpg, (F,))]],
-        F: [[(hpt, (F,))], [(mpg, (T,))]],
-        U: [[(hpt, (U,)), (mpg, (F, U))], [(hpt, (T,)), (mpg, (U,))]]})
-    joined("lowered_standards_ground", 4, {  # standards not met, no justified drop
-        T: [[("standards_met", (F,)), ("drop_justified", (F,))]],
-        F: [[("standards_met", (T,))], [("drop_justified", (T,))]],
-        U: [[("standards_met", (U,)), ("drop_justified", (F,))]]})
+    truth_joined(add, "promotion_route", 1, [hpt, "applicant_is_office"], _and3)
+    truth_joined(add, "direct_promotion", 1, ["promotion_route", mpg],
+                 lambda route, major: _and3(route, _not3(major)))
+    for group, members in LOWERED.items():
+        for standard in members:
+            truth_joined(add, f"{standard}_lowered", 4,
+                         [standard, f"{standard}_justified", f"{standard}_held"],
+                         lambda s, j, h: _and3(_not3(s), _not3(j), h), group)
+        for code, rule in disjunction(group, [f"{s}_lowered" for s in members]).items():
+            add(group, code, rule, "lowered_standards_ground", 5)
+    for code, rule in disjunction("lowered_standards_ground", list(LOWERED)).items():
+        add("lowered_standards_ground", code, rule, None, 5)
     lsg, hst = "lowered_standards_ground", "holds_star_title"
     joined("revocation_grounds", 5, {  # holds the title and (major problem or lowered)
         T: [[(hst, (T,)), (mpg, (T,))], [(hst, (T,)), (lsg, (T,))]],
@@ -340,6 +393,10 @@ def build_ruleset() -> tuple[dict[str, Any], dict[str, tuple[str, int, str | Non
     joined("DIRECT_PROMOTION", 2, {T: [[("direct_promotion", (T,))]],
                                    F: [[("direct_promotion", (F,))]],
                                    U: [[("direct_promotion", (U,))]]})
+    truth_joined(add, "WITHHELD", 4,  # 五: a major problem bars both paths to the title
+                 [mpg, "promotion_route", "application_admissible", "standards_met"],
+                 lambda major, route, admissible, met: _and3(major, _or3(
+                     route, _and3(admissible, met))))
     joined("INADMISSIBLE", 2, {T: [[("application_admissible", (F,))]],
                                F: [[("application_admissible", (T,))]],
                                U: [[("application_admissible", (U,))]]})
@@ -355,7 +412,8 @@ def consumed(rules: dict[str, Any]) -> set[str]:
             if f'{{"n": "{node}"}}' in text}
 
 
-OUTCOMES = ["REVOCATION_RECOMMENDED", "RETAINED", "DIRECT_PROMOTION", "INADMISSIBLE", "STAR"]
+OUTCOMES = ["REVOCATION_RECOMMENDED", "RETAINED", "DIRECT_PROMOTION", "WITHHELD", "INADMISSIBLE",
+            "STAR"]
 _FACTS_OF: dict[str, list[str]] = {}
 
 
@@ -377,7 +435,8 @@ def _facts_of_standard(standard: str) -> list[str]:
 
 PROC_FACTS = ["vehicles", "vehicles_n", "honours", "honours_n", "office_kind",
               "county_review_passed", "submitted_on", "deadline", "assessment_year",
-              "major_problem", "standards_drop_justified", "holds_star_title"]
+              "major_problem", "holds_star_title",
+              *[f"{s}_drop_justified" for s in STANDARDS], *[f"held_{s}" for s in STANDARDS]]
 
 
 def facts_of(office: dict[str, Any]) -> list[dict[str, Any]]:
@@ -394,6 +453,16 @@ def facts_of(office: dict[str, Any]) -> list[dict[str, Any]]:
                 values[name] = None
     year = values.get("assessment_year")
     values["deadline"] = dt.date(year, 11, 30).isoformat() if year is not None else None
+    # 五 on a promoted Star: held to the standards it met when promoted (computed here, like
+    # the rates: the engine has no set membership against another fact)
+    awarded, honours = office.get("star_awarded_by"), office.get("honours")
+    titled = None if honours is None else any(h in honours for h in TITLES)
+    promoted = {"direct_promotion": True, "assessment": False}.get(awarded, titled) \
+        if awarded is not None else titled
+    met_then = office.get("standards_met_when_promoted") or ()
+    for standard in STANDARDS:
+        values[f"held_{standard}"] = (True if promoted is False or standard in met_then
+                                      else None if promoted is None else False)
     facts = []
     for standard in STANDARDS:
         fact = {"t": standard}

@@ -144,14 +144,16 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
     service = all(s16) and all(s17)
     standards = workplace and platform and service
     add(("standards_met", standards, ()))
-    # rules and decision (defaults: revocation recommended, incidents block promotion)
+    # rules and decision (defaults: revocation recommended, a major problem bars both paths,
+    # a promoted Star is held to the standards it met when promoted)
     vehicles = f["vehicles"]; add(("police_car_where_possible", "police_car" in vehicles, (("vehicles", vehicles),)))  # noqa: E501
     titled = any(h in f["honours"] for h in TITLES)
     add(("holds_promotion_title", titled, (("honours", f["honours"]),)))
-    major = f["major_problem"]
-    promoted = titled and not major
-    add(("direct_promotion", promoted, (("major_problem", major),)))
     kind = f["office_kind"]
+    route = titled and kind in ("township", "street")
+    major = f["major_problem"]
+    promoted = route and not major
+    add(("direct_promotion", promoted, (("major_problem", major),)))
     year = f["assessment_year"]
     submitted = dt.date.fromisoformat(f["submitted_on"])
     admissible = (kind in ("township", "street") and f["county_review_passed"]
@@ -159,7 +161,7 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
     add(("application_admissible", admissible, (("office_kind", kind), ("assessment_year", year),
                                                  ("submitted_on", f["submitted_on"]))))
     holds = f["holds_star_title"]
-    lowered = not standards and not f["standards_drop_justified"]
+    lowered = holds and bool(_lowered(f, titled))
     grounds = holds and (major or lowered)
     add(("revocation_grounds", grounds, (("holds_star_title", holds),)))
     if grounds:
@@ -168,6 +170,8 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
         outcome = "RETAINED"
     elif promoted:
         outcome = "DIRECT_PROMOTION"
+    elif major and (route or (admissible and standards)):
+        outcome = "WITHHELD"
     elif not admissible:
         outcome = "INADMISSIBLE"
     elif standards:
@@ -181,21 +185,32 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
 def short_circuit(f: dict[str, Any]) -> str:
     """The outcome only, returning as soon as it is known."""
     titled = any(h in f["honours"] for h in TITLES)
-    holds = f["holds_star_title"]
-    if holds:
-        if f["major_problem"]:
-            return "REVOCATION_RECOMMENDED"
-        if not _standards(f) and not f["standards_drop_justified"]:
+    if f["holds_star_title"]:
+        if f["major_problem"] or _lowered(f, titled):
             return "REVOCATION_RECOMMENDED"
         return "RETAINED"
-    if titled and not f["major_problem"]:
+    route = titled and f["office_kind"] in ("township", "street")
+    if route and not f["major_problem"]:
         return "DIRECT_PROMOTION"
     year = f["assessment_year"]
-    if not (f["office_kind"] in ("township", "street") and f["county_review_passed"]
-            and dt.date.fromisoformat(f["submitted_on"]) <= dt.date(year, 11, 30)
-            and 2013 <= year <= 2015):
+    admissible = (f["office_kind"] in ("township", "street") and f["county_review_passed"]
+                  and dt.date.fromisoformat(f["submitted_on"]) <= dt.date(year, 11, 30)
+                  and 2013 <= year <= 2015)
+    if f["major_problem"] and (route or (admissible and _standards(f))):
+        return "WITHHELD"
+    if not admissible:
         return "INADMISSIBLE"
     return "STAR" if _standards(f) else "NOT_ELIGIBLE"
+
+
+def _lowered(f: dict[str, Any], titled: bool) -> list[str]:
+    """The standards a Star office fell below without an accepted cause, among those it is held
+    to (a promoted office: only those it met when promoted)."""
+    awarded = f.get("star_awarded_by")
+    promoted = awarded == "direct_promotion" or (awarded != "assessment" and titled)
+    met_then = f.get("standards_met_when_promoted") or ()
+    return [s for s, ok in _by_standard(f).items()
+            if not ok and not f.get(f"{s}_drop_justified") and (not promoted or s in met_then)]
 
 
 def _rate(top: int, bottom: int, minimum: float) -> bool:
@@ -203,46 +218,68 @@ def _rate(top: int, bottom: int, minimum: float) -> bool:
 
 
 def _standards(f: dict[str, Any]) -> bool:
-    return bool(
-        f["premises_independent"] and f["floor_area_m2"] >= 200
-        and f["premises_layout_reasonable"] and all(a in f["functional_areas"] for a in AREAS)
-        and f["meeting_room_seats"] >= 20 and all(d in f["equipment"] for d in DEVICES)
-        and ("police_motorcycle" in f["vehicles"] or "e_bike" in f["vehicles"])
-        and f["signage_compliant"] and f["business_software_used"]
-        and f["intranet_computers_count"] >= 1 and f["private_network_secure"]
-        and f["joins_difficult_mediation"] and f["mediation_centre_and_committee"]
-        and f["village_committees_sound"] and f["mediation_linkage"]
-        and _rate(f["disputes_mediated_count"], f["disputes_received_count"], 0.98)
-        and _rate(f["disputes_resolved_count"], f["disputes_mediated_count"], 0.96)
-        and not f["mediation_incidents"] and f["mediation_funding_budgeted"]
-        and f["mediator_subsidies_paid"]
-        and _rate(f["villages_with_adviser_count"], f["villages_count"], 1.0)
-        and f["legal_service_ethics_breaches_count"] == 0 and f["legal_service_campaigns"]
-        and f["correction_dedicated_staff"] and f["correction_workers_ratio_met"]
-        and f["correction_files_complete"] and f["correction_supervision_network"]
-        and f["correction_lapses_count"] == 0
-        and (f["persons_under_correction_count"] == 0
-             or f["correction_reoffenders_count"] / f["persons_under_correction_count"] <= 0.001)
-        and f["correction_funding_in_place"] and f["released_caseload_known"]
-        and _rate(f["key_released_escorted_count"], f["key_released_count"], 1.0)
-        and _rate(f["general_released_escorted_count"], f["general_released_count"], 0.8)
-        and _rate(f["released_handed_over_count"], f["released_persons_count"], 1.0)
-        and _rate(f["released_assisted_count"], f["released_persons_count"], 1.0)
-        and _rate(f["released_resettled_count"], f["released_persons_count"], 0.95)
-        and f["released_reoffenders_count"] == 0 and f["released_serious_incidents_count"] == 0
-        and f["transitional_base"] and f["publicity_planned"] and f["publicity_teams"]
-        and f["education_coverage_met"] and f["bulletin_months_count"] >= 12
-        and f["themed_activity_quarters_count"] >= 4 and f["publicity_funding_in_place"]
-        and f["legal_opinions_to_township"] and f["conduct_review_participation"]
-        and f["hazard_screening"] and f["recognised_by_township"] and f["ranks_near_top"]
-        and f["comprehensive_governance"] and f["legal_aid_for_all_eligible"]
-        and f["legal_aid_workstation"] and f["legal_aid_liaison_team"]
-        and f["stability_tasks_completed"]
-        and (f["party_members"] < 3 or f["party_branch_established"])
-        and f["core_values_conduct"] and f["staff_count"] >= 7 and f["vacant_posts"] == 0
-        and f["unauthorised_transfers_count"] == 0 and f["director_civil_servant"]
-        and f["director_law_education"] in ("college_or_higher", "equivalent")
-        and f["director_competent"] and f["staff_conduct_proper"] and f["courteous_service"]
-        and f["no_four_hards"] and f["fair_lawful_handling"] and f["error_free"]
-        and f["integrity_rules_kept"] and f["no_abuse_or_banquets"]
-    )
+    return all(_by_standard(f).values())
+
+
+def _by_standard(f: dict[str, Any]) -> dict[str, bool]:
+    return {
+        "s01_premises": bool(
+            f["premises_independent"] and f["floor_area_m2"] >= 200
+            and f["premises_layout_reasonable"] and all(a in f["functional_areas"] for a in AREAS)
+            and f["meeting_room_seats"] >= 20),
+        "s02_equipment": all(d in f["equipment"] for d in DEVICES),
+        "s03_transport": "police_motorcycle" in f["vehicles"] or "e_bike" in f["vehicles"],
+        "s04_signage": bool(f["signage_compliant"]),
+        "s05_informatisation": bool(
+            f["business_software_used"] and f["intranet_computers_count"] >= 1
+            and f["private_network_secure"]),
+        "s06_mediation": bool(
+            f["joins_difficult_mediation"] and f["mediation_centre_and_committee"]
+            and f["village_committees_sound"] and f["mediation_linkage"]
+            and _rate(f["disputes_mediated_count"], f["disputes_received_count"], 0.98)
+            and _rate(f["disputes_resolved_count"], f["disputes_mediated_count"], 0.96)
+            and not f["mediation_incidents"] and f["mediation_funding_budgeted"]
+            and f["mediator_subsidies_paid"]),
+        "s07_legal_services": bool(
+            _rate(f["villages_with_adviser_count"], f["villages_count"], 1.0)
+            and f["legal_service_ethics_breaches_count"] == 0 and f["legal_service_campaigns"]),
+        "s08_correction": bool(
+            f["correction_dedicated_staff"] and f["correction_workers_ratio_met"]
+            and f["correction_files_complete"] and f["correction_supervision_network"]
+            and f["correction_lapses_count"] == 0
+            and (f["persons_under_correction_count"] == 0
+                 or f["correction_reoffenders_count"] / f["persons_under_correction_count"]
+                 <= 0.001)
+            and f["correction_funding_in_place"]),
+        "s09_resettlement": bool(
+            f["released_caseload_known"]
+            and _rate(f["key_released_escorted_count"], f["key_released_count"], 1.0)
+            and _rate(f["general_released_escorted_count"], f["general_released_count"], 0.8)
+            and _rate(f["released_handed_over_count"], f["released_persons_count"], 1.0)
+            and _rate(f["released_assisted_count"], f["released_persons_count"], 1.0)
+            and _rate(f["released_resettled_count"], f["released_persons_count"], 0.95)
+            and f["released_reoffenders_count"] == 0
+            and f["released_serious_incidents_count"] == 0 and f["transitional_base"]),
+        "s10_legal_publicity": bool(
+            f["publicity_planned"] and f["publicity_teams"] and f["education_coverage_met"]
+            and f["bulletin_months_count"] >= 12 and f["themed_activity_quarters_count"] >= 4
+            and f["publicity_funding_in_place"]),
+        "s11_governance": bool(f["legal_opinions_to_township"]
+                               and f["conduct_review_participation"]),
+        "s12_township_disputes": bool(f["hazard_screening"] and f["recognised_by_township"]
+                                      and f["ranks_near_top"]),
+        "s13_comprehensive_governance": bool(f["comprehensive_governance"]),
+        "s14_legal_aid": bool(f["legal_aid_for_all_eligible"] and f["legal_aid_workstation"]
+                              and f["legal_aid_liaison_team"]),
+        "s15_stability": bool(f["stability_tasks_completed"]),
+        "s16_political": bool((f["party_members"] < 3 or f["party_branch_established"])
+                              and f["core_values_conduct"]),
+        "s17_team": bool(
+            f["staff_count"] >= 7 and f["vacant_posts"] == 0
+            and f["unauthorised_transfers_count"] == 0 and f["director_civil_servant"]
+            and f["director_law_education"] in ("college_or_higher", "equivalent")
+            and f["director_competent"] and f["staff_conduct_proper"]),
+        "s18_service_attitude": bool(f["courteous_service"] and f["no_four_hards"]),
+        "s19_work_quality": bool(f["fair_lawful_handling"] and f["error_free"]),
+        "s20_integrity": bool(f["integrity_rules_kept"] and f["no_abuse_or_banquets"]),
+    }

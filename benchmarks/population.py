@@ -11,6 +11,7 @@ import random
 from typing import Any
 
 from mingxing_rules import Ruleset
+from mingxing_rules.engine.constraints import repair
 from mingxing_rules.language.expr import Binary, Name
 from mingxing_rules.strategies import boundary_values
 
@@ -29,6 +30,8 @@ def population(ruleset: Ruleset, count: int, seed: int = 20121130) -> list[dict[
         for fact in ruleset.spec.facts:
             office[fact.name] = _value(rng, ruleset, fact, thresholds.get(fact.name, []), good)
         _consistent_counts(rng, office, good, pairs)
+        repair(office, ruleset.constraints)  # facts that must agree (the ruleset's constraints)
+        clamp_rates(office, ruleset)
         offices.append(office)
     return offices
 

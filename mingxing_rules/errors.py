@@ -75,6 +75,9 @@ class InputProblem:
     value: object
     expected: str
     message: str
+    # every field involved when the problem is between fields (a violated constraint names them
+    # all; ``path`` is the first); empty for a problem with one field
+    paths: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"

@@ -196,15 +196,15 @@ def test_the_summary_counts_outcomes_and_the_most_common_failures() -> None:
     summary = result.summary()
     assert dict(summary.outcomes) == dict(collections.Counter(o for _, o in EXPECTED))
     failing = collections.Counter(s.id for v in result.verdicts for s in v.trace.failing())
-    assert summary.failing[0] == ("floor_area", 4)
+    assert summary.failing[0] == ("floor_area", 6)
     assert all(failing[step_id] == count for step_id, count in summary.failing)
     counts = [count for _, count in summary.failing]
     assert counts == sorted(counts, reverse=True) and len(counts) == 10
     assert min(counts) >= sorted(failing.values(), reverse=True)[9]
     text = summary.explain("zh")
-    assert text.startswith("共21个司法所：已审查21个，数据有误0个")
-    assert "办公用房面积不低于200平方米（四（一）1）：4个" in text
-    assert json.loads(summary.explain(fmt="json"))["outcomes"]["STAR"] == 2
+    assert text.startswith("共26个司法所：已审查26个，数据有误0个")
+    assert "办公用房面积不低于200平方米（四（一）1）：6个" in text
+    assert json.loads(summary.explain(fmt="json"))["outcomes"]["STAR"] == 3
 
 
 def test_the_frame_has_a_row_per_office_and_a_column_per_criterion(tmp_path: Path) -> None:
@@ -246,7 +246,7 @@ def test_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str],
     evaluate_many(examples(), RULESET, progress=True)
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "21" in terminal.getvalue()
+    assert "26" in terminal.getvalue()
 
 
 def test_progress_is_silent_when_stderr_is_not_a_terminal(
@@ -287,17 +287,17 @@ def test_mingxing_evaluate_batch_writes_results_and_a_summary(
                  "--out", str(tmp_path / "results.csv")])
     out = capsys.readouterr().out
     assert code == 1  # one row had input errors; it is in the results and the summary
-    assert "22 offices: 21 evaluated, 1 with input errors" in out
+    assert "27 offices: 26 evaluated, 1 with input errors" in out
     with (tmp_path / "results.csv").open(encoding="utf-8", newline="") as handle:
         results = list(csv.DictReader(handle))
-    assert len(results) == 22 and results[-1]["outcome"] == "INPUT_ERROR"
+    assert len(results) == 27 and results[-1]["outcome"] == "INPUT_ERROR"
     assert "staff_count" in results[-1]["error"]
 
     write_csv(tmp_path / "offices.csv", examples())
     code = main(["evaluate", "--batch", str(tmp_path / "offices.csv"),
                  "--out", str(tmp_path / "results.jsonl"), "--lang", "zh"])
     assert code == 0
-    assert "共21个司法所" in capsys.readouterr().out
+    assert "共26个司法所" in capsys.readouterr().out
     lines = (tmp_path / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["outcome"] for line in lines] == [o for _, o in EXPECTED]
 

@@ -30,7 +30,8 @@ from mingxing_rules.strategies import fact_values, offices, passing_offices
 
 BACKEND = DurableBackend()
 NOTABLE = {"honours": 0.3, "mediation_incidents": 0.3, "holds_star_title": 0.4,
-           "major_problem": 0.2, "standards_drop_justified": 0.3}
+           "major_problem": 0.2, "s01_premises_drop_justified": 0.3,
+           "s17_team_drop_justified": 0.3}
 _MISSING = object()
 VARIANTS = 3  # offices derived from each drawn office: drawing a whole office is the slow part
 

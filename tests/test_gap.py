@@ -23,7 +23,11 @@ EXAMPLES = sorted((ROOT / "examples" / "offices").glob("*.json"))
 GOLDEN = Path(__file__).parent / "golden" / "gap"
 
 RULESET = load_ruleset("star-judicial-office")
-NEW_APPLICANT = {"honours": [], "holds_star_title": False}  # can become Star by assessment
+# can become Star by assessment: no title, no major problem (which withholds the award), and a
+# year of the campaign (a submission belongs to its year's round: a 2012 application cannot be
+# relabelled 2013 by one change)
+NEW_APPLICANT = {"honours": [], "holds_star_title": False, "major_problem": False,
+                 "assessment_year": 2014}
 
 
 def office(name: str, **changes: Any) -> dict[str, Any]:
@@ -162,14 +166,23 @@ def test_missing_facts_are_listed_to_be_provided_with_what_would_pass() -> None:
 
 def test_an_inadmissible_application_gets_procedure_items() -> None:
     for name, fact, required in [("inadmissible-late", "submitted_on", "2014-11-30"),
-                                 ("inadmissible-county-review", "county_review_passed", True),
-                                 ("inadmissible-2012", "assessment_year", 2013)]:
+                                 ("inadmissible-county-review", "county_review_passed", True)]:
         data = office(name)
         result = gap(data, RULESET)
         [group] = result.groups
         assert group.kind == "procedure"
         assert result.changes == {fact: required}
         assert outcome_after(result.apply(data)) == "STAR"
+
+
+def test_a_2012_application_cannot_be_relabelled_2013() -> None:
+    """Submitted on 2012-11-15, in the 2012 round: labelling it 2013 would break the constraint
+    that the submission lies in the year's window (1 December before to 31 December), so no
+    single change reaches STAR — the office must apply again in a later round."""
+    result = gap(office("inadmissible-2012"), RULESET)
+    assert result.changes == {}
+    assert not result.reachable and result.blocked_by == "INADMISSIBLE"
+    assert "assessment year within the full-creation phase" in result.explain("en")
 
 
 def test_a_promoted_office_is_already_a_star_office() -> None:

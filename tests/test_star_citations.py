@@ -98,8 +98,10 @@ def test_the_three_groups_hold_the_twenty_standards() -> None:
 
 
 @pytest.mark.parametrize(("clause", "rule_ids"), [
-    ("二", {"holds_promotion_title", "direct_promotion"}),
-    ("五", {"major_problem_ground", "lowered_standards_ground", "revocation_grounds"}),
+    ("二", {"holds_promotion_title", "promotion_route", "direct_promotion", "came_by_promotion"}),
+    ("五", {"major_problem_ground", "lowered_standards_ground", "revocation_grounds",
+           "major_problem_bars_award", "held_to_every_standard", "s01_premises_lowered",
+           "s20_integrity_lowered"}),
     ("五", {"applicant_is_office", "county_review", "submitted_in_time",
            "application_admissible"}),
     ("三", {"in_campaign_period"}),
@@ -111,20 +113,23 @@ def test_promotion_revocation_and_procedure_rules_exist(clause: str, rule_ids: s
 
 @pytest.mark.parametrize(("outcome", "clause"), [
     ("REVOKED", "五"), ("REVOCATION_RECOMMENDED", "五"), ("RETAINED", "五"),
-    ("DIRECT_PROMOTION", "二"), ("INADMISSIBLE", "五"), ("STAR", "四"),
+    ("DIRECT_PROMOTION", "二"), ("WITHHELD", "五"), ("INADMISSIBLE", "五"), ("STAR", "四"),
 ])
 def test_every_outcome_cites_its_clause(outcome: str, clause: str) -> None:
     spec = {n.id: n for n in nodes("outcome")}
     assert spec[outcome].clause == clause
     assert tuple(star().spec.outcomes) == ("REVOKED", "REVOCATION_RECOMMENDED", "RETAINED",
-                                           "DIRECT_PROMOTION", "INADMISSIBLE", "STAR")
+                                           "DIRECT_PROMOTION", "WITHHELD", "INADMISSIBLE",
+                                           "STAR")
 
 
 def test_every_option_cites_its_clause() -> None:
     clauses = {o.name: o.clause for o in star().spec.options}
     assert clauses == {"meeting_room_min_seats": "四(一)1", "revocation_mode": "五",
                        "incident_blocks_promotion": "二", "promotion_requires_application": "二",
-                       "accept_2012_applications": "三"}
+                       "accept_2012_applications": "三",
+                       "major_problem_blocks_assessment": "五", "promoted_star_held_to": "五",
+                       "released_rates_base": "四(二)9"}
 
 
 def test_trace_steps_carry_clause_and_quote() -> None:

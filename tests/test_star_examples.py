@@ -35,10 +35,13 @@ EXPECTED: dict[str, Expected] = {
                                     ({"promotion_requires_application": True}, "UNDECIDED")),
     "promotion-provincial-excellent": Expected("DIRECT_PROMOTION",
                                                fails("quarterly_themed_activity")),
-    # the incident itself (a civil-to-criminal case) fails 四(二)6, as the note says
-    "promotion-blocked-by-incident": Expected("NOT_ELIGIBLE", fails("no_mediation_incidents"),
+    # the incident itself (a civil-to-criminal case) fails 四(二)6, as the note says; the major
+    # problem bars both paths to the title (interpretation point 4)
+    "promotion-blocked-by-incident": Expected("WITHHELD", fails("no_mediation_incidents"),
                                               ({"incident_blocks_promotion": False},
                                                "DIRECT_PROMOTION")),
+    "withheld-major-problem": Expected("WITHHELD", fails(),
+                                       ({"major_problem_blocks_assessment": False}, "STAR")),
     # the mass petition also fails 四(二)6 (an incident; 391/408 = 95.8 % success): the major
     # problem is the ground either way, and the standards drop is no separate cause needed
     "revocation-major-problem": Expected("REVOCATION_RECOMMENDED",
@@ -50,6 +53,17 @@ EXPECTED: dict[str, Expected] = {
     "retained-star": Expected("RETAINED", fails()),
     # temporary premises: 150 m² and a 12-seat room, both covered by the recorded justification
     "retained-justified-drop": Expected("RETAINED", fails("floor_area", "meeting_room")),
+    # promoted at 170 m²: it cannot lower a standard it never met (interpretation point 6)
+    "retained-promoted-never-met": Expected("RETAINED", fails("floor_area"),
+                                            ({"promoted_star_held_to": "every_standard"},
+                                             "REVOCATION_RECOMMENDED")),
+    # the premises cause covers 四(一)1 only, not the banquet of 四(三)20
+    "revocation-unjustified-other-standard": Expected("REVOCATION_RECOMMENDED",
+                                                      fails("floor_area", "no_abuse_of_power")),
+    "inadmissible-promotion-other-unit": Expected("INADMISSIBLE", fails()),
+    "star-assistance-caseload": Expected("STAR", fails(),
+                                         ({"released_rates_base": "assistance_caseload"},
+                                          "NOT_ELIGIBLE")),
     "near-miss-floor-area": Expected("NOT_ELIGIBLE", fails("floor_area")),
     "near-miss-mediation-success": Expected("NOT_ELIGIBLE", fails("mediation_success_96")),
     "near-miss-staff": Expected("NOT_ELIGIBLE", fails("min_staff")),
@@ -181,6 +195,9 @@ def test_exact_boundaries_example_sits_on_every_boundary() -> None:
     for rate, value in [("mediation_rate", 0.98), ("mediation_success_rate", 0.96),
                         ("general_escort_rate", 0.8), ("resettlement_rate", 0.95)]:
         assert verdict.trace.step(rate).value == value
+    # key and general targets add up to everyone released (the ruleset's constraint)
+    assert office["key_released_count"] + office["general_released_count"] == office[
+        "released_persons_count"]
 
 
 def test_examples_parse_against_the_schema() -> None:

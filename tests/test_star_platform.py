@@ -35,11 +35,23 @@ def mediation(received: int, mediated: int, resolved: int) -> dict[str, int]:
 
 def released(total: int, handed_over: int | None = None, assisted: int | None = None,
              resettled: int | None = None) -> dict[str, int]:
-    return {"released_persons_count": total,
+    """``total`` released persons: 6 key targets (or all, if fewer) and the rest general targets,
+    escorted so that both escort criteria still pass (the constraint key + general = released)."""
+    key = min(6, total)
+    general = total - key
+    return {"key_released_count": key, "key_released_escorted_count": key,
+            "general_released_count": general,
+            "general_released_escorted_count": (general * 4 + 4) // 5,  # ceil(80 %)
+            "released_persons_count": total,
             "released_handed_over_count": total if handed_over is None else handed_over,
             "released_assisted_count": total if assisted is None else assisted,
             "released_resettled_count": total if resettled is None else resettled}
 
+
+# 40 persons within the assistance period, all assisted; 20 need resettlement, 19 resettled
+CASELOAD = {"assistance_caseload_count": 40, "assistance_caseload_assisted_count": 40,
+            "resettlement_needed_count": 20, "resettlement_needed_resettled_count": 19}
+BUREAU = {"released_rates_base": "assistance_caseload"}
 
 CASES = [
     # 6、矛盾纠纷调解率98%以上 (1225/1250 = 98 % exactly; success kept at >= 96 %)
@@ -115,17 +127,17 @@ CASES = [
     Case("key-5-of-6", {"key_released_escorted_count": 5}, "key_targets_escorted", FAIL,
          "NOT_ELIGIBLE"),
     Case("key-6-of-6", {"key_released_escorted_count": 6}, "key_targets_escorted", PASS, "STAR"),
-    Case("no-key-targets", {"key_released_count": 0, "key_released_escorted_count": 0},
+    Case("no-key-targets", {"key_released_count": 0, "key_released_escorted_count": 0,
+                            "general_released_count": 27, "general_released_escorted_count": 22},
          "key_targets_escorted", NOT_APPLICABLE, "STAR"),
     # 一般帮教对象接送率达到80%
-    Case("general-79", {"general_released_count": 100, "general_released_escorted_count": 79},
+    Case("general-79", {**released(106), "general_released_escorted_count": 79},
          "general_escort_80", FAIL, "NOT_ELIGIBLE"),
-    Case("general-80", {"general_released_count": 100, "general_released_escorted_count": 80},
+    Case("general-80", {**released(106), "general_released_escorted_count": 80},
          "general_escort_80", PASS, "STAR"),
-    Case("general-81", {"general_released_count": 100, "general_released_escorted_count": 81},
+    Case("general-81", {**released(106), "general_released_escorted_count": 81},
          "general_escort_80", PASS, "STAR"),
-    Case("no-general-targets", {"general_released_count": 0,
-                                "general_released_escorted_count": 0},
+    Case("no-general-targets", {**released(6)},
          "general_escort_80", NOT_APPLICABLE, "STAR"),
     # 衔接率、帮教率均达到100%
     Case("handover-99", released(100, handed_over=99), "handover_100", FAIL, "NOT_ELIGIBLE"),
@@ -139,6 +151,35 @@ CASES = [
     Case("resettled-18-of-19", released(19, resettled=18), "resettlement_95", FAIL,
          "NOT_ELIGIBLE"),
     Case("nobody-released", released(0), "resettlement_95", NOT_APPLICABLE, "STAR"),
+    # the bureau's denominators (option released_rates_base, interpretation point 9): 帮教率 over
+    # the persons within the assistance period, 安置率 over the persons needing resettlement
+    Case("caseload-ignored-by-default", {**CASELOAD, "assistance_caseload_assisted_count": 30},
+         "caseload_assistance_100", NOT_APPLICABLE, "STAR"),
+    Case("needed-ignored-by-default", {**CASELOAD, "resettlement_needed_resettled_count": 10},
+         "needed_resettlement_95", NOT_APPLICABLE, "STAR"),
+    Case("caseload-39-of-40", {**CASELOAD, "assistance_caseload_assisted_count": 39},
+         "caseload_assistance_100", FAIL, "NOT_ELIGIBLE", BUREAU),
+    Case("caseload-40-of-40", {**CASELOAD}, "caseload_assistance_100", PASS, "STAR", BUREAU),
+    Case("caseload-empty", {**CASELOAD, "assistance_caseload_count": 0,
+                            "assistance_caseload_assisted_count": 0,
+                            "resettlement_needed_count": 0,
+                            "resettlement_needed_resettled_count": 0},
+         "caseload_assistance_100", NOT_APPLICABLE, "STAR", BUREAU),
+    Case("needed-18-of-20", {**CASELOAD, "resettlement_needed_resettled_count": 18},
+         "needed_resettlement_95", FAIL, "NOT_ELIGIBLE", BUREAU),
+    Case("needed-19-of-20", {**CASELOAD}, "needed_resettlement_95", PASS, "STAR", BUREAU),
+    Case("needed-20-of-20", {**CASELOAD, "resettlement_needed_resettled_count": 20},
+         "needed_resettlement_95", PASS, "STAR", BUREAU),
+    Case("nobody-needs-resettlement", {**CASELOAD, "resettlement_needed_count": 0,
+                                       "resettlement_needed_resettled_count": 0},
+         "needed_resettlement_95", NOT_APPLICABLE, "STAR", BUREAU),
+    # with the bureau's bases the released-in-period rates do not decide (衔接率 still does)
+    Case("released-assisted-ignored", {**CASELOAD, **released(100, assisted=50)},
+         "assistance_100", NOT_APPLICABLE, "STAR", BUREAU),
+    Case("released-resettled-ignored", {**CASELOAD, **released(100, resettled=50)},
+         "resettlement_95", NOT_APPLICABLE, "STAR", BUREAU),
+    Case("handover-still-counted", {**CASELOAD, **released(100, handed_over=99)},
+         "handover_100", FAIL, "NOT_ELIGIBLE", BUREAU),
     Case("released-reoffended", {"released_reoffenders_count": 1}, "no_released_reoffending",
          FAIL, "NOT_ELIGIBLE"),
     Case("serious-incident", {"released_serious_incidents_count": 1}, "no_serious_incidents",
@@ -250,9 +291,24 @@ def test_failing_rate_shows_the_exact_rate_and_its_counts(label: str, criterion:
             assert reading(derived, fact) == count
 
 
+@pytest.mark.parametrize(("label", "criterion", "threshold"), [
+    ("caseload-39-of-40", "caseload_assistance_100",
+     Threshold("caseload_assistance_rate", ">=", 1)),
+    ("needed-18-of-20", "needed_resettlement_95",
+     Threshold("needed_resettlement_rate", ">=", 0.95)),
+])
+def test_the_bureau_denominators_name_their_threshold(label: str, criterion: str,
+                                                      threshold: Threshold) -> None:
+    case = next(c for c in CASES if c.label == label)
+    step = verdict_of(with_(passing_office(), **case.changes), **case.options).trace.step(
+        criterion)
+    check_bound(step, Bound(criterion, "四(二)9", threshold))
+
+
 def test_not_applicable_rates_need_no_numerator() -> None:
     """No key target released: the escorted count is irrelevant, even when missing."""
-    office = with_(passing_office(), key_released_count=0, key_released_escorted_count=None)
+    office = with_(passing_office(), key_released_count=0, key_released_escorted_count=None,
+                   general_released_count=27, general_released_escorted_count=22)
     verdict = verdict_of(office)
     assert verdict.trace.step("key_targets_escorted").status == NOT_APPLICABLE
     assert verdict.outcome == "STAR"

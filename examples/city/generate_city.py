@@ -78,8 +78,8 @@ def _base_facts(rng: random.Random) -> dict[str, Any]:
     villages = rng.randint(8, 30)
     under_correction = rng.randint(20, 90)
     released = rng.randint(8, 40)
-    general = max(1, released // 2)
     key = rng.randint(0, 4)
+    general = released - key  # every released person is a key or a general target (四(二)9)
     return {
         "premises_independent": True,
         "floor_area_m2": rng.randint(205, 420),
@@ -195,6 +195,10 @@ def _advisers(facts: dict[str, Any], rng: random.Random) -> None:
 def _resettlement(facts: dict[str, Any], rng: random.Random) -> None:
     facts["released_resettled_count"] = int(facts["released_persons_count"] * 0.85)
 
+
+#: The standard of 四 each kind of slip of a Star office falls short of.
+SLIP_STANDARD = {"staff": "s17_team", "vacant_posts": "s17_team",
+                 "bulletins": "s10_legal_publicity", "intranet": "s05_informatisation"}
 
 #: Gaps an office may have: each makes one criterion of the 20 standards fail.
 GAPS: dict[str, Callable[[dict[str, Any], random.Random], None]] = {
@@ -343,11 +347,12 @@ def _star_office_year(rng: random.Random, state: OfficeState, year: int) -> list
                 Reassessment(office.id, incident_day + dt.timedelta(days=rng.randint(14, 45)),
                              year, state.facts(), note="重大问题后复核")]
     if roll < 0.11:  # standards slip (staff moved away, bulletins lapse), found by a spot check
-        state.gaps.add(rng.choice(("staff", "bulletins", "vacant_posts", "intranet")))
+        slip = rng.choice(("staff", "bulletins", "vacant_posts", "intranet"))
+        state.gaps.add(slip)
         facts = state.facts()
         justified = rng.random() < 0.25
-        if justified:
-            facts["standards_drop_justified"] = {
+        if justified:  # the bureau accepts a cause for the standard that slipped (五)
+            facts[f"{SLIP_STANDARD[slip]}_drop_justified"] = {
                 "met": True, "evidence": "人员因乡镇区划调整临时借调,县人社局、司法局已同意",
                 "by": "市局评审团"}
         return [Reassessment(office.id, _day(rng, year, (6, 1), (10, 31)), year, facts,

@@ -8,8 +8,8 @@ function.
 
 >>> from mingxing_rules import evaluate, load_ruleset
 >>> verdict = evaluate({"id": "demo", "honours": ["five_good"], "holds_star_title": False,
-...                     "major_problem": False}, load_ruleset("star-judicial-office"),
-...                    backend="verified")
+...                     "major_problem": False, "office_kind": "township"},
+...                    load_ruleset("star-judicial-office"), backend="verified")
 >>> verdict.outcome, verdict.backend
 ('DIRECT_PROMOTION', 'verified')
 """

@@ -22,7 +22,7 @@ import ast
 import datetime as dt
 import itertools
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -42,14 +42,16 @@ from ..language.expr import (
     Name,
     Quantifier,
     Unary,
+    names_in,
 )
 from ..language.typecheck import suggest
 from ..language.visitor import ExprVisitor, NotConstantError, constant_value, walk
-from ..ruleset.model import OptionSpec, RulesetSpec
+from ..ruleset.model import ConstraintSpec, OptionSpec, RulesetSpec
 from ..ruleset.values import option_value_problem
 from .plan import Plan, PlanNode, build_plan
 
-__all__ = ["NA", "CompiledProgram", "NodeInfo", "compile_ruleset", "resolve_options"]
+__all__ = ["NA", "CompiledConstraints", "CompiledProgram", "NodeInfo", "compile_constraints",
+           "compile_ruleset", "resolve_options"]
 
 
 class _NotApplicable:
@@ -677,7 +679,7 @@ def _build_functions(gen: _Gen, bodies: Mapping[str, list[ast.stmt]]
     for constant in code.co_consts:
         if isinstance(constant, types.CodeType):
             functions[constant.co_name] = types.FunctionType(constant, namespace, constant.co_name)
-    if "fast" not in functions:
+    if "full" in functions and "fast" not in functions:
         functions["fast"] = _fast_from_full(functions["full"], len(gen.plan.outcomes))
     return source, functions
 
@@ -694,3 +696,63 @@ def _fast_from_full(full: Callable[[Mapping[str, Any]], tuple[Any, ...]], count:
         return -1
 
     return fast
+
+
+# == constraints ================================================================================
+# Cross-fact consistency checks (the ruleset's `constraints:` section), compiled by the same
+# translator as the rules into functions of the office's facts.
+
+
+@attrs.frozen
+class CompiledConstraints:
+    """The constraints of a ruleset compiled with one set of options.
+
+    ``check(facts)`` returns one value per constraint, in ``constraints`` order: ``True``
+    (holds), ``False`` (violated) or ``None`` (unknown: a fact it reads is missing).
+    ``operand_values(facts)`` returns the value of each side of every comparison in the
+    constraints (``operands`` order), for tools that mend generated data.
+    """
+
+    constraints: tuple[ConstraintSpec, ...]
+    check: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    operands: tuple[Expr, ...]
+    operand_values: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    source: str  # the generated Python, for review
+
+
+def compile_constraints(spec: RulesetSpec, options: Mapping[str, Any] | Iterable[
+        tuple[str, Any]] = ()) -> CompiledConstraints:
+    """Compile ``spec.constraints`` with ``options`` (defaults where not given)."""
+    plan = build_plan(spec, resolve_options(spec, dict(options)))
+    gen = _Gen(plan)
+    trees = [c.condition for c in spec.constraints]
+    operands = tuple(dict.fromkeys(
+        operand for tree in trees for node in walk(tree) if isinstance(node, Compare)
+        for operand in node.operands))
+    # the derived values the constraints read, and those they read, in topological order
+    wanted = {name for tree in trees for name in names_in(tree) if name in gen.derived}
+    stack = list(wanted)
+    while stack:
+        for name in plan.node(stack.pop()).reads:
+            if name in gen.derived and name not in wanted:
+                wanted.add(name)
+                stack.append(name)
+    needed = [n for n in plan.order if n.id in wanted]
+    read = [name for name in dict.fromkeys(
+        [*(n for tree in trees for n in names_in(tree)), *(f for d in needed for f in d.facts)])
+        if name in gen.facts]
+
+    def body(results: Sequence[Expr]) -> list[ast.stmt]:
+        statements: list[ast.stmt] = [
+            ast.Assign([_store(f"F_{fact}")], ast.Call(
+                ast.Attribute(_name("f"), "get", ast.Load()), [ast.Constant(fact)], []))
+            for fact in read]
+        statements += [ast.Assign([_store(f"D_{d.id}")], gen.definition(d, view_only=False))
+                       for d in needed]
+        statements.append(ast.Return(ast.Tuple([gen.visit(r) for r in results], ast.Load())))
+        return statements
+
+    source, functions = _build_functions(gen, {"constraints": body(trees),
+                                               "operands": body(operands)})
+    return CompiledConstraints(spec.constraints, functions["constraints"], operands,
+                               functions["operands"], source)

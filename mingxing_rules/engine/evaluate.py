@@ -3,7 +3,7 @@
 >>> from mingxing_rules import evaluate, load_ruleset
 >>> ruleset = load_ruleset("star-judicial-office")
 >>> verdict = evaluate({"id": "demo", "honours": ["five_good"], "holds_star_title": False,
-...                     "major_problem": False}, ruleset)
+...                     "major_problem": False, "office_kind": "township"}, ruleset)
 >>> verdict.outcome
 'DIRECT_PROMOTION'
 """

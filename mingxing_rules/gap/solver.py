@@ -445,7 +445,10 @@ class _Analysis:
 
     def consistent(self, facts: Mapping[str, Any]) -> bool:
         """Whether ``facts`` keep every derived value within its declared bounds (a proposal
-        must not make, say, more disputes resolved than mediated)."""
+        must not make, say, more disputes resolved than mediated) and every constraint of the
+        ruleset (key + general released = released; the submission date in the year's window)."""
+        if any(holds is False for holds in self.ruleset.constraints.check(facts)):
+            return False
         for derived, value in zip(self.spec.derived, self.program.derive(facts), strict=True):
             if value is None:
                 continue

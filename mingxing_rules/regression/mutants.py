@@ -5,8 +5,8 @@ kinds the ruleset format allows: a threshold one step either way, a comparator (
 a member dropped from an ``all(...)`` / ``any(...)`` list, an operand dropped from ``and`` /
 ``or``, a criterion, standard, rule or outcome removed, two outcomes swapped, an ``applies_if``
 removed or negated, a derived formula changed, an option default changed, a fact's range or
-values changed. Each is built as a new :class:`~mingxing_rules.load.Ruleset` from a changed
-:class:`~mingxing_rules.model.RulesetSpec` (``attrs.evolve``) and compiled the normal way; a
+values changed. Each is built as a new :class:`~mingxing_rules.ruleset.load.Ruleset` from a changed
+:class:`~mingxing_rules.ruleset.model.RulesetSpec` (``attrs.evolve``) and compiled the normal way; a
 change the library would refuse at load (a dangling reference, a condition no office can meet)
 is kept as *refused*, with the reason, and has no ruleset.
 

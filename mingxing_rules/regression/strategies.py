@@ -27,6 +27,7 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from ..engine.constraints import repair
 from ..language.expr import Binary, Name
 from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import FactSpec, Threshold
@@ -229,6 +230,24 @@ def _draw_office(draw: st.DrawFn, plan: _Plan) -> dict[str, Any]:
             office[name] = draw(plan.passing_values[name])
             continue
         office[name] = draw(plan.values[name])
+    _clamp_numerators(office, numerators)
+    # facts that must agree with each other (the ruleset's `constraints:`): mend the drawn
+    # values, then keep the rates within 100 % again
+    if plan.ruleset.constraints.constraints:
+        before = {d: office.get(d) for d in denominators}
+        repair(office, plan.ruleset.constraints, fixed=set(plan.fixed))
+        for numerator, (denominator_name, _) in numerators.items():
+            # a passing rate whose denominator the repair moved is drawn again, still passing
+            denominator = office.get(denominator_name)
+            if (numerator in passing_facts and numerator in office
+                    and denominator != before.get(denominator_name)
+                    and isinstance(denominator, int) and not isinstance(denominator, bool)):
+                office[numerator] = draw(_passing_numerator(plan, numerator, denominator))
+        _clamp_numerators(office, numerators)
+    return office
+
+
+def _clamp_numerators(office: dict[str, Any], numerators: Mapping[str, tuple[str, Any]]) -> None:
     # numerators drawn before their denominator: keep them no larger than it, until every rate
     # of a chain (resolved <= mediated <= received) is at most 100 %
     for _ in range(len(numerators) + 1):
@@ -249,7 +268,6 @@ def _draw_office(draw: st.DrawFn, plan: _Plan) -> dict[str, Any]:
                 changed = True
         if not changed:
             break
-    return office
 
 
 def _office(ruleset: Ruleset, missing: float, boundary: bool, fixed: Mapping[str, Any],

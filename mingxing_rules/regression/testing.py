@@ -113,10 +113,10 @@ def assert_same_verdicts(
 
     ``allow``: transitions that are meant, e.g. ``{("STAR", "NOT_ELIGIBLE")}``. The population
     (if given) is checked office by office, then the search directed by the change (see
-    :func:`~mingxing_rules.impact.flip_search`) looks for one office per transition within
-    ``max_examples``. The failure shows, per transition, the rule changes that explain it, the
-    facts that matter, the steps whose status moved and both explanations, then the ``allow=``
-    that would accept the flips.
+    :func:`~mingxing_rules.regression.impact.flip_search`) looks for one office per transition
+    within ``max_examples``. The failure shows, per transition, the rule changes that explain it,
+    the facts that matter, the steps whose status moved and both explanations, then the
+    ``allow=`` that would accept the flips.
     """
     allowed = {tuple(t) for t in allow}
     for transition in allowed:

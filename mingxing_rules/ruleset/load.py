@@ -23,8 +23,14 @@ from typing import Any
 
 import attrs
 
-from ..compile.codegen import CompiledProgram, compile_ruleset
+from ..compile.codegen import (
+    CompiledConstraints,
+    CompiledProgram,
+    compile_constraints,
+    compile_ruleset,
+)
 from ..compile.plan import Plan
+from ..engine.constraints import constraint_problems
 from ..engine.office import Office, OfficeSchema, derived_problems
 from ..errors import InputError, Location, RulesetError, RulesetProblem
 from ..language.typecheck import suggest
@@ -59,7 +65,7 @@ class Ruleset:
     same file.
     """
 
-    __slots__ = ("_digest", "_program", "_schema", "path", "spec")
+    __slots__ = ("_constraints", "_digest", "_program", "_schema", "path", "spec")
 
     def __init__(self, spec: RulesetSpec, program: CompiledProgram, path: Path | None,
                  digest: str | None = None) -> None:
@@ -68,6 +74,7 @@ class Ruleset:
         self._program = program
         self._schema = OfficeSchema(spec)
         self._digest = digest
+        self._constraints = compile_constraints(spec, program.options)
 
     @property
     def content_hash(self) -> str:
@@ -129,14 +136,24 @@ class Ruleset:
         merged = {**self.options, **options}
         return Ruleset(self.spec, compile_ruleset(self.spec, merged), self.path, self._digest)
 
+    @property
+    def constraints(self) -> CompiledConstraints:
+        """The ruleset's cross-fact constraints, compiled
+        (:mod:`mingxing_rules.engine.constraints`)."""
+        return self._constraints
+
     def parse_office(self, data: Any, *, extra: ExtraFacts = "error") -> Office:
         """Validate an office's data against the fact schema (see
-        :mod:`mingxing_rules.engine.office`) and the bounds of the ruleset's derived values (more
-        disputes resolved than mediated is an error in the data, not a 122 % success rate)."""
+        :mod:`mingxing_rules.engine.office`), the ruleset's ``constraints`` (every violated one,
+        with the fields it reads) and the bounds of its derived values (more disputes resolved
+        than mediated is an error in the data, not a 122 % success rate)."""
         if isinstance(data, Office):
             return data
         office = self._schema.parse(data, extra=extra)
-        problems = derived_problems(self._program, office)
+        problems = constraint_problems(self._constraints, office.facts)
+        named = [set(p.paths) for p in problems]
+        problems += [p for p in derived_problems(self._program, office)
+                     if not any(p.path in fields for fields in named)]
         if problems:
             raise InputError.from_problems(problems, office.id)
         return office

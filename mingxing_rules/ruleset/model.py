@@ -17,6 +17,7 @@ from ..errors import Location
 from ..language.expr import Expr
 
 __all__ = [
+    "ConstraintSpec",
     "DerivedSpec",
     "EnumValue",
     "FactSpec",
@@ -174,6 +175,26 @@ class NodeSpec:
 
 
 @attrs.frozen
+class ConstraintSpec:
+    """A consistency check across an office's facts (``key + general == released``).
+
+    A constraint is not a rule of the decision: an office that violates one is refused as bad
+    data (:class:`~mingxing_rules.errors.InputError`) before anything is evaluated. Unknown
+    (a fact it reads is missing) is not a violation.
+    """
+
+    id: str
+    clause: str
+    message: Text  # why the office is refused, in both languages
+    condition: Expr
+    condition_text: str
+    fields: tuple[str, ...]  # the facts the condition reads, in the order it names them
+    quote: str = ""
+    title: Text | None = None
+    location: Location = Location()
+
+
+@attrs.frozen
 class RulesetSpec:
     """A whole validated ruleset (before options are applied and conditions compiled)."""
 
@@ -194,6 +215,7 @@ class RulesetSpec:
     messages: dict[str, Text] = attrs.field(factory=dict)
     file: str | None = None
     properties: tuple[PropertySpec, ...] = ()  # declared properties (docs/proofs.md)
+    constraints: tuple[ConstraintSpec, ...] = ()  # checked when an office is parsed
 
     def node(self, node_id: str) -> NodeSpec:
         for node in self.nodes:

@@ -16,6 +16,7 @@ from ..language import typecheck as _types
 from ..language.expr import Expr, ExprSyntaxError, names_in, parse
 from .messages import catalogue_fields, template_problems
 from .model import (
+    ConstraintSpec,
     DerivedSpec,
     EnumValue,
     FactSpec,
@@ -42,7 +43,7 @@ _OUTCOME = re.compile(r"[A-Z][A-Z0-9_]{0,63}", re.ASCII)
 _FACT_TYPES = ("number", "integer", "boolean", "enum", "set", "date", "finding", "text")
 _OPTION_TYPES = ("boolean", "integer", "number", "enum")
 _TOP_KEYS = ("format", "ruleset", "options", "facts", "derived", "groups", "rules", "decision",
-             "messages")
+              "messages", "constraints")
 _EXTRA_TOP_KEYS = ("properties",)  # declared properties (mingxing_rules.ruleset.properties)
 
 
@@ -547,6 +548,7 @@ def check_document(document: Any, marks: SourceMap
             nodes.append(rule)
     outcomes, otherwise = _decision(c, root.get("decision"), parsed)
     messages = _messages(c, root.get("messages", {}))
+    constraints_raw = _constraints(c, root.get("constraints"), parsed)
 
     # one namespace for everything a condition can name
     symbols: dict[str, _types.Symbol] = {}
@@ -630,6 +632,9 @@ def check_document(document: Any, marks: SourceMap
     properties = read_properties(root.get("properties"), c.add, c.located, symbols,
                                  [*outcome_ids], facts, options)
     # -- end properties -------------------------------------------------------------------
+    constraints = _constraint_specs(c, constraints_raw, owners, {
+        d.name: [n for n in names_in(d.expr) if owners.get(n) in ("fact", "derived")]
+        for d in derived})
 
     if any(p.severity == "error" for p in c.problems):
         return None, c.problems
@@ -652,8 +657,105 @@ def check_document(document: Any, marks: SourceMap
         messages=messages,
         file=marks.file,
         properties=properties,
+        constraints=tuple(constraints),
     )
     return built, c.problems
+
+
+# -- constraints: consistency across an office's facts ---------------------------------------------
+#
+# A constraint is validated like a rule's condition (parsed, type-checked as a boolean, located by
+# file:line and id) but may read only what an office gives: facts, options and derived values.
+
+_CONSTRAINT_KEYS = ("id", "clause", "quote", "title", "message", "condition")
+_CONSTRAINT_READABLE = ("fact", "option", "derived")
+
+
+class _RawConstraint:
+    def __init__(self, ident: str, clause: str | None, quote: str | None, title: Text | None,
+                 message: Text | None, condition: _Parsed | None, path: str) -> None:
+        self.id, self.clause, self.quote, self.title = ident, clause, quote, title
+        self.message, self.condition, self.path = message, condition, path
+
+
+def _constraints(c: _Collector, raw: Any, parsed: list[_Parsed]) -> list[_RawConstraint]:
+    found: list[_RawConstraint] = []
+    seen: set[str] = set()
+    for index, item in enumerate(_list(c, raw, "constraints")):
+        path = child_path("constraints", index)
+        body = _mapping(c, item, path)
+        ident = _name(c, body.get("id"), child_path(path, "id"), what="constraint id")
+        label = ident or "<constraint without id>"
+        _keys(c, body, path, _CONSTRAINT_KEYS, (), label)
+        for key in ("id", "clause", "message", "condition"):
+            if body.get(key) is None:
+                code = "R301" if key == "clause" else "R103"
+                what = "citation" if code == "R301" else "key"
+                c.add(code, path, f"constraint {label} has no {key!r} ({what} required)", label,
+                      key)
+        clause = _string(c, body.get("clause"), child_path(path, "clause"), label, required=False)
+        quote = _string(c, body.get("quote"), child_path(path, "quote"), label, required=False)
+        title = _text(c, body.get("title"), child_path(path, "title"), label, required=False)
+        message = _text(c, body.get("message"), child_path(path, "message"), label,
+                        required=False)
+        condition = _condition(c, body.get("condition"), child_path(path, "condition"), label,
+                               parsed, required=False)
+        if ident is None:
+            continue
+        if ident in seen:
+            c.add("R201", path, f"constraint {ident!r} is declared twice", ident, ident)
+            continue
+        seen.add(ident)
+        found.append(_RawConstraint(ident, clause, quote, title, message, condition, path))
+    return found
+
+
+def _constraint_specs(c: _Collector, raw: list[_RawConstraint], owners: Mapping[str, str],
+                      derived_reads: Mapping[str, list[str]]) -> list[ConstraintSpec]:
+    specs: list[ConstraintSpec] = []
+    for item in raw:
+        if item.id in owners:
+            c.add("R201", child_path(item.path, "id"), f"{item.id!r} is declared twice (already "
+                  f"a {owners[item.id]})", item.id, item.id)
+            continue
+        if item.condition is None or item.condition.tree is None:
+            continue
+        names = names_in(item.condition.tree)
+        for name in names:
+            kind = owners.get(name)
+            if kind is not None and kind not in _CONSTRAINT_READABLE:
+                c.add("R204", item.condition.path, f"constraint {item.id} reads {kind} {name!r}; "
+                      "a constraint checks the office's data and may read only facts, options "
+                      "and derived values", item.id, name)
+        fields = tuple(dict.fromkeys(_facts_behind(names, owners, derived_reads)))
+        if not fields:
+            c.add("R204", item.condition.path, f"constraint {item.id} reads no fact",
+                  item.id)
+            continue
+        if item.clause is None or item.message is None:
+            continue
+        specs.append(ConstraintSpec(
+            id=item.id, clause=item.clause, message=item.message, condition=item.condition.tree,
+            condition_text=item.condition.text, fields=fields, quote=item.quote or "",
+            title=item.title, location=c.located(item.path, item.id)))
+    return specs
+
+
+def _facts_behind(names: Iterable[str], owners: Mapping[str, str],
+                  derived_reads: Mapping[str, list[str]]) -> list[str]:
+    """The facts ``names`` read, through derived values (a rate names its two counts)."""
+    facts: list[str] = []
+    pending, seen = list(names), set()
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        if owners.get(name) == "fact":
+            facts.append(name)
+        elif owners.get(name) == "derived":
+            pending[:0] = derived_reads.get(name, [])
+    return facts
 
 
 def _messages(c: _Collector, raw: Any) -> dict[str, Text]:
