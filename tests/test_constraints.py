@@ -279,11 +279,35 @@ def test_repair_mends_each_kind_of_constraint() -> None:
          "released_resettled_count": 26}).facts) == []
 
 
-def test_repair_leaves_fixed_facts_alone() -> None:
+def test_repair_leaves_fixed_facts_alone_and_solves_the_sum_for_a_free_term() -> None:
     office = with_(passing_office(), released_persons_count=40)
+    key = office["key_released_count"]
     repair(office, star().constraints, fixed={"released_persons_count"})
     assert office["released_persons_count"] == 40
-    assert "general_released_count" not in office or "key_released_count" not in office
+    assert office["key_released_count"] == key  # the last term of the sum moves first
+    assert office["general_released_count"] == 40 - key
+
+
+def test_repair_drops_a_free_fact_when_no_value_can_mend_the_constraint() -> None:
+    office = with_(passing_office(), released_persons_count=40, general_released_count=50)
+    repair(office, star().constraints,
+           fixed={"released_persons_count", "general_released_count"})
+    assert office["released_persons_count"] == 40 and office["general_released_count"] == 50
+    assert "key_released_count" not in office  # no count of key targets makes 50 + k == 40
+
+
+def test_repair_by_raising_only_ever_raises() -> None:
+    office = with_(passing_office(), disputes_resolved_count=500, disputes_mediated_count=450,
+                   disputes_received_count=420, key_released_count=6, general_released_count=21,
+                   released_persons_count=20)
+    repair(office, star().constraints, prefer="raise")
+    assert (office["disputes_resolved_count"], office["disputes_mediated_count"],
+            office["disputes_received_count"]) == (500, 500, 500)
+    assert office["released_persons_count"] == 27
+    office = with_(office, released_persons_count=40)
+    repair(office, star().constraints, prefer="raise")
+    assert office["key_released_count"] + office["general_released_count"] == 40
+    assert office["key_released_count"] >= 6 and office["general_released_count"] >= 21
 
 
 @settings(max_examples=60, database=None, derandomize=True, deadline=None)

@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, Literal
 
 from ..compile.codegen import CompiledConstraints
+from ..compile.plan import COMPARATOR_FLIP
 from ..errors import InputProblem
-from ..language.expr import BoolOp, Compare, Expr, Name
+from ..language.expr import Binary, BoolOp, Compare, Expr, Name
+from ..language.expr import Literal as Constant
 
 __all__ = ["constraint_problems", "repair"]
 
@@ -71,13 +73,22 @@ def _shown(value: Any) -> str:
 
 # -- repair, for generated data -----------------------------------------------------------------
 
+#: which side of a violated ``a <= b`` moves when both may: the fact written on the left (``a``
+#: down for ``<=``, up for ``>=``), or whichever makes the larger side larger
+Preference = Literal["left", "raise"]
+
+
 def repair(office: MutableMapping[str, Any], compiled: CompiledConstraints, *,
-           fixed: frozenset[str] | set[str] = frozenset(), rounds: int = 4) -> None:
+           fixed: frozenset[str] | set[str] = frozenset(), rounds: int = 4,
+           prefer: Preference = "left") -> None:
     """Change ``office`` in place so that its constraints hold, moving as few values as it can.
 
     Each violated comparison ``a <op> b`` between a fact and an expression is mended by setting
     the fact to the nearest value that satisfies it (``<=``: lower the fact on the left, or raise
-    the one on the right; ``==``: set the bare fact to the other side). Comparisons are read from
+    the one on the right; ``==``: set the bare fact to the other side). ``prefer="raise"`` moves
+    the larger side up instead of the smaller one down where both may move: what gap analysis
+    wants, since the smaller side is usually the value a criterion was solved for (1 resolved
+    of 1 mediated stays, the disputes received go up to 1). Comparisons are read from
     conjunctions and chains (``a <= b <= c``). A constraint it cannot mend this way loses one of
     its facts (the office then leaves it unknown), never a fact named in ``fixed``. Dates may be
     given as ``YYYY-MM-DD`` text; they are written back the same way.
@@ -95,7 +106,7 @@ def repair(office: MutableMapping[str, Any], compiled: CompiledConstraints, *,
         if not broken:
             break
         for constraint in broken:
-            if not _mend(view, constraint.condition, compiled, fixed):
+            if not _mend(view, constraint.condition, compiled, fixed, prefer):
                 for name in reversed(constraint.fields):
                     if name not in fixed and name in view:
                         del view[name]
@@ -125,17 +136,27 @@ def _comparisons(tree: Expr) -> list[tuple[str, Expr, Expr]]:
 
 
 def _mend(office: MutableMapping[str, Any], tree: Expr, compiled: CompiledConstraints,
-          fixed: frozenset[str] | set[str]) -> bool:
+          fixed: frozenset[str] | set[str], prefer: Preference) -> bool:
     comparisons = _comparisons(tree)
     if not comparisons:
         return False
     mended = False
-    # right to left, so that a chain a <= b <= c settles b before a
-    for op, left, right in reversed(comparisons):
+    # lowering goes right to left, so that a chain a <= b <= c settles b before a; raising goes
+    # left to right, so that b is raised before c is compared with it
+    for op, left, right in (comparisons if prefer == "raise" else reversed(comparisons)):
         left_value, right_value = _value(left, office, compiled), _value(right, office, compiled)
         if left_value is None or right_value is None or _holds(op, left_value, right_value):
             continue
-        target, value = _target(op, left, right, left_value, right_value, fixed)
+        if op == "==" and prefer == "raise" and _holds("<", left_value, right_value):
+            target, value = _raised_side(left, right_value, office, fixed)
+        elif op == "==" and prefer == "raise":
+            target, value = _raised_side(right, left_value, office, fixed)
+        else:
+            target, value = _target(op, left, right, left_value, right_value, fixed, prefer)
+            if target is None and op == "==":
+                target, value = _solved_term(left, right_value, office, fixed)
+                if target is None:
+                    target, value = _solved_term(right, left_value, office, fixed)
         if target is None:
             return False
         office[target] = value
@@ -144,22 +165,58 @@ def _mend(office: MutableMapping[str, Any], tree: Expr, compiled: CompiledConstr
 
 
 def _target(op: str, left: Expr, right: Expr, left_value: Any, right_value: Any,
-            fixed: frozenset[str] | set[str]) -> tuple[str | None, Any]:
+            fixed: frozenset[str] | set[str], prefer: Preference) -> tuple[str | None, Any]:
     left_name = left.name if isinstance(left, Name) and left.name not in fixed else None
     right_name = right.name if isinstance(right, Name) and right.name not in fixed else None
     if op == "==":
         if right_name:
             return right_name, left_value
         return left_name, right_value
-    if op in ("<=", "<"):
-        step = _step(op, right_value, -1)
-        if left_name:
-            return left_name, step
-        return right_name, _step(op, left_value, +1)
-    if op in (">=", ">"):
-        if left_name:
-            return left_name, _step(op, right_value, +1)
-        return right_name, _step(op, left_value, -1)
+    flipped = op in (">=", ">")
+    if flipped:  # a >= b is b <= a: the fact written on the left is then the one to raise
+        op, left_name, right_name = COMPARATOR_FLIP[op], right_name, left_name
+        left_value, right_value = right_value, left_value
+    if op not in ("<=", "<"):
+        return None, None
+    lowered = (left_name, _step(op, right_value, -1)) if left_name else None
+    raised = (right_name, _step(op, left_value, +1)) if right_name else None
+    first, second = (raised, lowered) if prefer == "raise" or flipped else (lowered, raised)
+    return first or second or (None, None)
+
+
+def _raised_side(side: Expr, value: Any, office: Mapping[str, Any],
+                 fixed: frozenset[str] | set[str]) -> tuple[str | None, Any]:
+    """The smaller side of a violated ``==`` brought up to ``value``: a bare fact is set to it, a
+    sum has one of its free terms raised. Only ever raising, repeated mending cannot cycle."""
+    if isinstance(side, Name):
+        return (side.name, value) if side.name not in fixed else (None, None)
+    return _solved_term(side, value, office, fixed)
+
+
+def _solved_term(side: Expr, total: Any, office: Mapping[str, Any],
+                 fixed: frozenset[str] | set[str]) -> tuple[str | None, Any]:
+    """For ``a + b == total`` (or ``a - b``) with one fact free to move and the other known: the
+    fact and the value that makes the sum come out (general released = all released - key)."""
+    if not (isinstance(side, Binary) and side.op in ("+", "-")
+            and isinstance(total, int | float) and not isinstance(total, bool)):
+        return None, None
+    terms = (side.left, side.right)
+    # the last term first: in ``key + general == released`` the broader category gives way
+    for index in (1, 0):
+        term, other = terms[index], terms[1 - index]
+        if not isinstance(term, Name) or term.name in fixed:
+            continue
+        known = other.value if isinstance(other, Constant) else (
+            office.get(other.name) if isinstance(other, Name) else None)
+        if not isinstance(known, int | float) or isinstance(known, bool):
+            continue
+        if side.op == "+":
+            value = total - known
+        else:  # a - b == total: a = total + b, b = a - total
+            value = total + known if index == 0 else known - total
+        if value < 0 <= min(total, known):
+            continue  # counts of people cannot go below zero: 50 general of 40 released
+        return term.name, value
     return None, None
 
 

@@ -64,6 +64,7 @@ import attrs
 
 from ..compile.codegen import NA, CompiledProgram, NodeInfo
 from ..compile.plan import COMPARATOR_FLIP
+from ..engine.constraints import repair
 from ..engine.office import Office
 from ..engine.trace import Verdict, json_value
 from ..explain import Wording, threshold_holds
@@ -457,6 +458,38 @@ class _Analysis:
                 return False
         return True
 
+    def ordered(self, needs: list[_Need]) -> list[_Need]:
+        """Each step once, in the order of the plan's rows."""
+        unique = list({n.step: n for n in needs}.values())
+        unique.sort(key=lambda n: self.program.index[n.step])
+        return unique
+
+    def settle(self, facts: Mapping[str, Any], movable: set[str]) -> dict[str, Any]:
+        """The moves of ``movable`` facts (values the gap proposes to provide) that make
+        ``facts`` keep the constraints and the bounds of ratio-derived values: larger sides are
+        raised (received disputes up to the mediated ones; released persons up to those
+        resettled), never a fact the office gave or a change already proposed. A value that
+        cannot be mended is withdrawn (``None``), so the office leaves it unknown."""
+        view = dict(facts)
+        for _ in range(MAX_ROUNDS):
+            if self.consistent(view):
+                break
+            repair(view, self.ruleset.constraints, fixed=set(view) - movable, prefer="raise")
+            derived = dict(zip((d.name for d in self.spec.derived), self.program.derive(view),
+                               strict=True))
+            for node in self.program.plan.of_kind("derived"):
+                ratio, value = node.ratio, derived.get(node.id)
+                if (ratio is None or node.maximum is None or node.maximum <= 0
+                        or not isinstance(value, int | float) or value <= node.maximum):
+                    continue
+                numerator, denominator = view.get(ratio.numerator), view.get(ratio.denominator)
+                if ratio.denominator in movable and isinstance(numerator, int | float):
+                    view[ratio.denominator] = math.ceil(numerator / node.maximum)
+                elif ratio.numerator in movable and isinstance(denominator, int | float):
+                    view[ratio.numerator] = math.floor(denominator * node.maximum)
+        return {name: view.get(name) for name in movable
+                if view.get(name) is not facts.get(name) and view.get(name) != facts.get(name)}
+
     def value(self, row: tuple[Any, ...], step_id: str) -> Any:
         return row[self.program.index[step_id]]
 
@@ -476,11 +509,12 @@ class _Analysis:
             clause=node.clause or "—", target_title=target.title.get(lang))
             for lang in ("zh", "en")))
 
-    def run(self) -> Gap:
+    def needs(self, row: tuple[Any, ...]) -> tuple[list[_Need], str | None]:
+        """What must hold in ``row`` for the target to be decided: the target's own leaf steps,
+        and for each outcome ranked above it that is not false, the step whose failure rules it
+        out (or, unknown, the facts that settle it). Also the outcome above that already holds
+        and cannot be ruled out, if any: then only the target's own steps are of interest."""
         spec = self.spec
-        row = self.row(self.facts)
-        outcome = _outcome(self.program, row)
-        target_effect = spec.node(self.target).effect
         needs: list[_Need] = []
         self.expand(self.target, self.target, "standard", needs)
         target_needs = list(needs)
@@ -498,10 +532,16 @@ class _Analysis:
             else:  # unknown: facts to provide so that it does not apply
                 needs.append(_Need(outcome_id, outcome_id, "procedure", want=False))
         if decided_above is not None:
-            # decided above the target: only what the target itself requires is of interest
             needs = target_needs
-        needs = list({n.step: n for n in needs}.values())
-        needs.sort(key=lambda n: self.program.index[n.step])
+        return needs, decided_above
+
+    def run(self) -> Gap:
+        spec = self.spec
+        row = self.row(self.facts)
+        outcome = _outcome(self.program, row)
+        target_effect = spec.node(self.target).effect
+        needs, decided_above = self.needs(row)
+        needs = self.ordered(needs)
         if outcome == self.target:
             return self._result(outcome, {}, {}, {}, [], None, None, [], True, {})
 
@@ -513,6 +553,15 @@ class _Analysis:
         unresolved: list[str] = []
         for _ in range(MAX_ROUNDS):  # changes can interact: re-evaluate until nothing is open
             progress = False
+            # a change can bring an outcome above the target into play (an office made a
+            # township office is no longer inadmissible, so a missing finding of a major
+            # problem now matters): what is needed is asked again of the current facts
+            current_row = self.row(facts)
+            for need in self.needs(current_row)[0]:
+                if need.step not in original:
+                    original[need.step] = self.value(row, need.step)
+                    needs.append(need)
+            needs = self.ordered(needs)
             for need in needs:
                 if _satisfied(self.value(self.row(facts), need.step), need.want):
                     continue
@@ -523,6 +572,14 @@ class _Analysis:
                     proposal = self.fill(need.step, facts, missing, need.want)
                     facts.update(proposal)
                     provided.update(proposal)
+                    # values proposed one fact at a time can disagree with each other (1
+                    # resolved, then 0 mediated and 0 received): only proposed values move
+                    for name, value in self.settle(facts, set(provided)).items():
+                        if value is None:
+                            facts.pop(name, None)
+                            provided.pop(name, None)
+                        else:
+                            facts[name] = provided[name] = value
                     progress = progress or bool(proposal)
                     continue
                 best, others = self.solve(need.step, facts) if need.want else (None, ())
@@ -536,6 +593,7 @@ class _Analysis:
                 break
         final = self.row(facts)
         still = [n.step for n in needs if not _satisfied(self.value(final, n.step), n.want)]
+        # an outcome that decided above the target as the office stands is what blocks it
         after = decided_above or self.outranking(final)
         already = blocked_by = None
         if after is not None:
@@ -592,9 +650,11 @@ class _Analysis:
                     found = candidate
                     break
             if found is None:
-                # the step needs more than this fact: fill it anyway and try the next one
+                # the step needs more than this fact: fill it anyway (with a value that keeps
+                # the constraints where one does) and try the next one
                 tries = self.values_to_try(name, step_id, trial)
-                found = tries[0] if tries else None
+                found = next((c for c in tries if self.consistent({**trial, name: c})),
+                             tries[0] if tries else None)
             if found is not None:
                 trial[name] = found
                 proposal[name] = found

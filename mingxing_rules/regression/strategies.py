@@ -194,6 +194,10 @@ def _draw_office(draw: st.DrawFn, plan: _Plan) -> dict[str, Any]:
     denominators = {d for _, d, _ in ratios.values()}
     numerators = {n: (d, limits) for n, d, limits in ratios.values()}
     passing_facts: set[str] = set()
+    # a missing fact is drawn all the same and removed at the end: the office did not report
+    # it, but the office itself is consistent, so some value of it keeps every constraint (a
+    # missing count drawn apart from the others could have none: 120 handed over of 1 + 0)
+    unreported: set[str] = set()
     for fact in plan.ruleset.spec.facts:
         name = fact.name
         if name in plan.fixed:
@@ -201,7 +205,7 @@ def _draw_office(draw: st.DrawFn, plan: _Plan) -> dict[str, Any]:
                 office[name] = plan.fixed[name]
             continue
         if plan.missing and draw(_UNIT) < plan.missing:
-            continue
+            unreported.add(name)
         if name in plan.prefer:
             office[name] = draw(plan.prefer[name])
             continue
@@ -244,6 +248,8 @@ def _draw_office(draw: st.DrawFn, plan: _Plan) -> dict[str, Any]:
                     and isinstance(denominator, int) and not isinstance(denominator, bool)):
                 office[numerator] = draw(_passing_numerator(plan, numerator, denominator))
         _clamp_numerators(office, numerators)
+    for name in unreported:
+        office.pop(name, None)
     return office
 
 
