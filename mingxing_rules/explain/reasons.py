@@ -416,10 +416,19 @@ def _part_name(part: Part) -> str | None:
     return None
 
 
+#: how many rules deep a reason is followed when a rule has no phrase of its own
+MAX_REASON_DEPTH = 3
+#: and how many of its reasons are said in its place (more would bury the line: a rule that
+#: holds because none of 20 standards was lowered is said by its title)
+MAX_INNER_REASONS = 3
+
+
 def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
-                options: Mapping[str, Any]) -> str:
+                options: Mapping[str, Any], depth: int = 0) -> str:
     """A part of a condition in words: a step's own phrase for its status, a fact's phrase
-    for its value, or the sentence of a threshold."""
+    for its value, or the sentence of a threshold. A rule without a phrase of its own is said
+    by what decided it (direct promotion fails *because the office holds no title*, not because
+    "a township office holding a title" is not met), up to :data:`MAX_REASON_DEPTH` rules deep."""
     name = _part_name(part)
     if name is not None:
         try:
@@ -432,6 +441,10 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
             phrase = w.maybe(f"phrase.{dep.id}.{state}", **shown)
             if phrase is not None:
                 return phrase
+            if dep.kind == "rule" and depth < MAX_REASON_DEPTH:
+                inner = decided_by(dep, trace, w, options, depth + 1)
+                if 0 < len(inner) <= MAX_INNER_REASONS:
+                    return w.message("reads.sep").join(inner)
             return w.message(f"phrase.step.{state}", title=w.text(dep.title, dep.id))
         if name in options and name not in {r.name for r in step.reads}:
             value = options[name]
@@ -465,9 +478,10 @@ def _key_of(value: Any) -> str:
     return str(value)
 
 
-def decided_by(step: Step, trace: Trace, w: Wording, options: Mapping[str, Any]) -> list[str]:
+def decided_by(step: Step, trace: Trace, w: Wording, options: Mapping[str, Any],
+               depth: int = 0) -> list[str]:
     """The phrases of the parts that decided ``step`` (see :func:`deciding_parts`)."""
-    phrases = [part_phrase(p, step, trace, w, options)
+    phrases = [part_phrase(p, step, trace, w, options, depth)
                for p in deciding_parts(step, trace, w, options)]
     return list(dict.fromkeys(phrases))
 
@@ -507,6 +521,18 @@ def adverse_steps(spec: RulesetSpec | None) -> frozenset[str]:
     favourable = {key.split(":", 1)[1] for key, s in signs.items()
                   if key.startswith("award:") and 1 in s}
     against = adverse - favourable
+    # a rule that no award stands on, and that holds on something against the office, is
+    # against it too (工作中发生重大问题的不予命名 holds on the major problem that is a ground for
+    # revocation, even though it applies only to an office that would otherwise be awarded)
+    rules = {n.id for n in spec.nodes if n.kind == "rule" and n.id in conditions} - favourable
+    grown = True
+    while grown:
+        grown = False
+        for rule in rules - against:
+            if any(sign > 0 and name in against
+                   for name, sign in _signed_names(conditions[rule], 1)):
+                against.add(rule)
+                grown = True
     revoking = {n.id for n in spec.nodes if n.kind == "outcome" and n.effect == "revoke"}
     # an outcome that awards nothing is against the office when it applies a ground against it
     # (建议摘牌 applies the grounds for revocation) or stands on the failure of something in its

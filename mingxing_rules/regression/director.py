@@ -46,6 +46,7 @@ from typing import Any
 import attrs
 
 from ..engine.evaluate import decide
+from ..engine.constraints import repair
 from ..errors import InputError
 from ..language.expr import (
     Binary,
@@ -1162,6 +1163,11 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
     # an outcome the options fix false is never selected in that version
     never_old, never_new = constant_outcomes(old), constant_outcomes(new)
     pairs = [(x, y) for x, y in pairs if x not in never_old and y not in never_new]
+    # an office either version refuses (counts that do not add up) is no flip: each
+    # constraint of each version must hold or be unknown (a fact it reads left out)
+    consistency = [[[_Goal(version, c.condition, True)], [_Goal(version, c.condition, None)]]
+                   for version, ruleset in enumerate((old, new))
+                   for c in ruleset.constraints.constraints]
     for x, y in pairs:
         if (x, y) in found:
             continue
@@ -1191,6 +1197,12 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
             continue
         office = _office(assign, domains, "directed-" + f"{x}-{y}".lower())
         transition = check(office)
+        if INVALID in transition:
+            # counts the solver chose apart that must agree (key + general = released): the
+            # larger sides raised until both versions' constraints hold, then checked again
+            for ruleset in (old, new):
+                repair(office, ruleset.constraints, prefer="raise")
+            transition = check(office)
         if transition[0] != transition[1] and transition not in found:
             found[transition] = office
         elif transition != (x, y):
