@@ -26,6 +26,7 @@ OnError: TypeAlias = Literal["collect", "raise"]  # a bad row in a batch
 OutcomeId: TypeAlias = str
 UNDECIDED: Literal["UNDECIDED"] = "UNDECIDED"
 StarOutcome: TypeAlias = Literal[
-    "REVOKED", "REVOCATION_RECOMMENDED", "RETAINED", "DIRECT_PROMOTION", "INADMISSIBLE",
+    "REVOKED", "REVOCATION_RECOMMENDED", "RETAINED", "DIRECT_PROMOTION", "WITHHELD",
+    "INADMISSIBLE",
     "STAR", "NOT_ELIGIBLE", "UNDECIDED",
 ]
