@@ -24,7 +24,6 @@ __all__ = [
     "MAX_EVENT_PROPERTIES",
     "MAX_JOIN",
     "MAX_LIVE_SESSIONS",
-    "NA",
     "NOT_APPLICABLE",
     "PARTITION_FIELDS",
     "PARTITION_PATHS",
