@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import doctest
+import importlib
 import json
 import threading
 from pathlib import Path
@@ -310,3 +313,50 @@ def test_verified_mode_catches_a_deliberately_broken_backend() -> None:
     assert error.office_id == data.id
     assert error.differences == ("floor_area (criterion): native pass, broken fail",)
     assert "disagree on 1 step: floor_area" in str(error)
+
+
+# -- the subpackage: its own arithmetic, its examples, its walks ---------------------------------
+
+
+DURABLE_PACKAGE = Path(__file__).resolve().parent.parent / "mingxing_rules" / "backends" / "durable"
+
+
+def test_the_durable_backend_computes_with_its_own_arithmetic() -> None:
+    # verified mode can only catch a bug in the native helpers (language/arithmetic.py, the
+    # compiled code's helpers, the constant folder that uses them) if the durable side never
+    # calls them: it may take the syntax tree, the visitor base and plain data from the core
+    allowed = {"mingxing_rules.compile.codegen": {"NA", "CompiledProgram"},
+               "mingxing_rules.language.visitor": {"ExprVisitor"}}
+    forbidden = {"mingxing_rules.language.arithmetic", "mingxing_rules.compile"}
+    for path in sorted(DURABLE_PACKAGE.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not node.level:
+                continue
+            package = ["mingxing_rules", "backends", "durable"][:3 - node.level + 1]
+            module = ".".join([*package, *(node.module or "").split(".")]).rstrip(".")
+            names = {alias.name for alias in node.names}
+            assert module not in forbidden, (path.name, module)
+            if module in allowed:
+                assert names <= allowed[module], (path.name, module, names - allowed[module])
+
+
+@pytest.mark.parametrize("name", ["codes", "jsontext", "prepass", "formulas"])
+def test_the_durable_modules_examples_run(name: str) -> None:
+    module = importlib.import_module(f"mingxing_rules.backends.durable.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0
+
+
+def test_a_quantifier_comparing_the_item_with_itself_runs_in_the_pre_pass(tmp_path: Path) -> None:
+    # the item-condition walk swapped `x == k` into `k == x`, and `k == k` into itself forever
+    text = exotic_text().replace('"all(k in [\'pc\', \'fax\'] for k in kit)"',
+                                 '"all(k == k for k in kit)"')
+    assert "all(k == k for k in kit)" in text
+    ruleset = load_text(tmp_path, text, "itself.yaml")
+    translation = translate(ruleset.program)
+    assert [n.text for n in translation.outside if n.node_id == "c_all_set"] == [
+        "all(k == k for k in kit)"]
+    for kit in ([], ["pc"], None):
+        data = {"id": "x", "a": True} if kit is None else {"id": "x", "a": True, "kit": kit}
+        assert evaluate(data, ruleset, backend="verified") == evaluate(data, ruleset)

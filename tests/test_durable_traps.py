@@ -25,16 +25,16 @@ from durable_helpers import ROOT, exotic_text, load_text  # noqa: E402
 
 from mingxing_rules import EvaluationError, InputError, evaluate, load_ruleset  # noqa: E402
 from mingxing_rules.backends.durable import (  # noqa: E402
-    _PARTITION_PATHS,
     MAX_ALPHA_FANOUT,
     MAX_JOIN,
+    PARTITION_PATHS,
     DurableBackend,
     DurableHost,
-    _encode,
-    _patterns,
     durable_ruleset,
+    encode_office,
     guard_definition,
     host,
+    rule_patterns,
     translate,
 )
 from mingxing_rules.engine.office import Office  # noqa: E402
@@ -171,7 +171,7 @@ def test_a_rule_made_only_of_a_not_exists_test_loops_forever() -> None:
     with pytest.raises(EvaluationError, match="positive 't' test"):
         guard_definition(loop)
     for rule in translate(STAR.program).definition.values():
-        for pattern in _patterns(rule):
+        for pattern in rule_patterns(rule):
             assert any(isinstance(test, dict) and isinstance(test.get("t"), str)
                        for test in [pattern, *pattern.get("$and", [])])
 
@@ -184,7 +184,7 @@ def test_iall_on_an_empty_list_is_false(tmp_path: Path) -> None:
         same_as_native(star_office(**{empty: []}))
     verdict = evaluate(star_office(equipment=[]), STAR, backend="durable")
     assert verdict.trace.step("equipment_complete").status.value == "fail"
-    events, _ = _encode(translate(STAR.program), STAR.parse_office(star_office(equipment=[])),
+    events, _ = encode_office(translate(STAR.program), STAR.parse_office(star_office(equipment=[])),
                         "x")
     sent = {k: v for event in json.loads(events) for k, v in event.items()}
     assert sent["n_equipment"] == 0 and "f_equipment" not in sent
@@ -324,7 +324,7 @@ def test_one_fact_can_match_at_most_64_alpha_paths(tmp_path: Path) -> None:
         engine.assert_facts(handle, json.dumps([{"sid": "s", "t": "o",
                                                   **{f"f{n}": 1 for n in range(70)}}]))
     # guard: the office is split into events that each match few paths
-    assert _PARTITION_PATHS < MAX_ALPHA_FANOUT
+    assert PARTITION_PATHS < MAX_ALPHA_FANOUT
     criteria = "\n".join(
         f'              - {{id: c{n:03d}, clause: "1", quote: q, title: {{zh: c, en: c}}, '
         f'condition: "area_m2 >= {n}"}}' for n in range(150))
@@ -373,17 +373,17 @@ def test_a_join_holds_at_most_16_facts(tmp_path: Path) -> None:
 def test_deleting_a_session_with_unstarted_batched_activations_corrupts_memory() -> None:
     crash = run_python("""
         from mingxing_rules import load_ruleset
-        from mingxing_rules.backends.durable import translate, _encode, _dump
+        from mingxing_rules.backends.durable import translate, encode_office, dump_json
         import durable_rules_engine as e, json
         star = load_ruleset("star-judicial-office")
         translation = translate(star.program)
         rules = translation.definition
         for rule in rules.values():
             rule.pop("run")
-        handle = e.create_ruleset("corrupt", _dump(rules))
+        handle = e.create_ruleset("corrupt", dump_json(rules))
         office = star.parse_office(json.load(open("examples/offices/failing-many.json")))
         for n in range(5):
-            e.assert_facts(handle, _encode(translation, office, str(n))[0])
+            e.assert_facts(handle, encode_office(translation, office, str(n))[0])
             e.delete_state(handle, str(n))  # never started its actions
         print("survived")
         """)
@@ -405,7 +405,7 @@ def test_not_is_not_used_because_pending_activations_are_not_reliably_withdrawn(
 @given(offices(STAR, missing=0.2))
 def test_the_events_are_always_valid_json(data: dict[str, Any]) -> None:
     # malformed JSON crashes the engine (SIGSEGV) rather than raising: the encoder must not err
-    events, _ = _encode(translate_star(), STAR.parse_office(data), "s1")
+    events, _ = encode_office(translate_star(), STAR.parse_office(data), "s1")
     parsed = json.loads(events)
     facts = STAR.parse_office(data).facts
     for event in parsed:
