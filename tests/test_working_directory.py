@@ -32,9 +32,9 @@ def collected_from(cwd: Path) -> list[str]:
 
 def collected_here(session: pytest.Session) -> list[str] | None:
     """The ids of ``tests/`` this session collected, if it collected all of them (no file,
-    keyword or marker selection); ``None`` otherwise."""
+    keyword, marker or ``--deselect`` selection); ``None`` otherwise."""
     config = session.config
-    if config.option.keyword or config.option.markexpr:
+    if config.option.keyword or config.option.markexpr or config.getoption("deselect", None):
         return None
     ids = sorted(item.nodeid for item in session.items if item.nodeid.startswith("tests/"))
     files = {node_id.split("::")[0] for node_id in ids}
