@@ -11,18 +11,20 @@ from core_helpers import MINI, write
 from mingxing_rules import load_ruleset
 from mingxing_rules.cli import main
 
-EXAMPLES = sorted(Path("examples/offices").glob("*.json"))
+ROOT = Path(__file__).resolve().parent.parent  # independent of the working directory
+OFFICES = ROOT / "examples" / "offices"
+EXAMPLES = sorted(OFFICES.glob("*.json"))
+NEAR_MISS_STAFF = str(OFFICES / "near-miss-staff.json")
 
 
 def test_evaluate_prints_json_verdicts(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", "--format", "json", "examples/offices/near-miss-staff.json"]) == 0
+    assert main(["evaluate", "--format", "json", NEAR_MISS_STAFF]) == 0
     compact = json.loads(capsys.readouterr().out)  # the compact verdict (issue 12)
     assert compact["format"] == "mingxing-verdict-compact/1"
     assert compact["outcome"] == "NOT_ELIGIBLE"
     criteria = set(load_ruleset("star-judicial-office").criteria())
     assert [n for n in compact["not_passed"]["fail"] if n in criteria] == ["min_staff"]
-    assert main(["evaluate", "--format", "json-full",
-                 "examples/offices/near-miss-staff.json"]) == 0
+    assert main(["evaluate", "--format", "json-full", NEAR_MISS_STAFF]) == 0
     verdict = json.loads(capsys.readouterr().out)
     assert verdict["format"] == "mingxing-verdict/1"
     assert [s["id"] for s in verdict["trace"] if s["status"] == "fail"
@@ -65,25 +67,25 @@ def test_check_prints_every_problem_with_file_and_line(
 
 
 def test_check_clean_ruleset_exits_0() -> None:
-    assert main(["check", "rulesets/star-judicial-office.yaml"]) == 0
+    assert main(["check", str(ROOT / "rulesets" / "star-judicial-office.yaml")]) == 0
 
 
 def test_option_override(capsys: pytest.CaptureFixture[str]) -> None:
-    office = "examples/offices/revocation-major-problem.json"
+    office = str(OFFICES / "revocation-major-problem.json")
     assert main(["evaluate", "--format", "json", "--option", 'revocation_mode="automatic"',
                  office]) == 0
     assert json.loads(capsys.readouterr().out)["outcome"] == "REVOKED"
 
 
 def test_unknown_option_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", "--option", "nope=1", "examples/offices/near-miss-staff.json"]) == 3
+    assert main(["evaluate", "--option", "nope=1", NEAR_MISS_STAFF]) == 3
     assert "unknown option 'nope'" in capsys.readouterr().err
 
 
 def test_schema_is_the_published_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema", "star-judicial-office"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    published = json.loads(Path("docs/office.schema.json").read_text(encoding="utf-8"))
+    published = json.loads((ROOT / "docs" / "office.schema.json").read_text(encoding="utf-8"))
     assert printed == published, "regenerate docs/office.schema.json with `mingxing schema`"
 
 
@@ -91,5 +93,6 @@ def test_examples_validate_against_the_schema() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(load_ruleset("star-judicial-office")
                                                 .office_schema())
+    assert len(EXAMPLES) >= 12
     for path in EXAMPLES:
         validator.validate(json.loads(path.read_text(encoding="utf-8")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,8 @@ from mingxing_rules.columnar.impact import find_verdict_changes_frame, impact_fr
 from mingxing_rules.regression.impact import impact  # noqa: E402
 
 OLD = load_ruleset("star-judicial-office")
-NEW = load_ruleset("examples/amendment/star-judicial-office-2014.yaml")
+ROOT = Path(__file__).resolve().parent.parent  # independent of the working directory
+NEW = load_ruleset(ROOT / "examples" / "amendment" / "star-judicial-office-2014.yaml")
 
 
 def test_impact_on_columns_equals_the_per_office_impact() -> None:
@@ -63,7 +65,9 @@ def test_generated_populations_are_valid_and_reproducible() -> None:
 @pytest.mark.parametrize("name", ["mingxing_rules.columnar.frame",
                                   "mingxing_rules.columnar.generate",
                                   "mingxing_rules.columnar.impact"])
-def test_docstring_examples_run(name: str) -> None:
+def test_docstring_examples_run(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the examples are written for a reader at the repository root, as the docs/*.md ones are
+    monkeypatch.chdir(ROOT)
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
