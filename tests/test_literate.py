@@ -125,15 +125,17 @@ def test_the_chinese_notes_follow_the_typography() -> None:
 
 def test_mingxing_doc_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ruleset.html"
-    assert main(["doc", "star-judicial-office", "--out", str(out), "--lang", "zh"]) == 0
+    # proofs are tested in test_literate_proofs.py; here the page without them
+    assert main(["doc", "star-judicial-office", "--out", str(out), "--lang", "zh",
+                 "--no-proofs"]) == 0
     assert out.read_text(encoding="utf-8") == render_literate(RULESET, "zh")
     assert "0 unaccounted for" in capsys.readouterr().err
-    assert main(["doc", "--out", str(out)]) == 0  # --lang both: the reasons in both languages
+    assert main(["doc", "--out", str(out), "--no-proofs"]) == 0  # --lang both: both languages
     assert out.read_text(encoding="utf-8") == render_literate(RULESET, "both")
     assert "How the assessment is made" in out.read_text(encoding="utf-8")
     assert main(["doc", str(tmp_path / "missing.yaml")]) == 3
     capsys.readouterr()
-    assert main(["doc", "--format", "json"]) == 0
+    assert main(["doc", "--format", "json", "--no-proofs"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["coverage"]["unaccounted"] == 0 and data["coverage"]["percent"] == 100.0
     floor = next(s for s in data["sentences"] if "面积不低于200平方米" in s["text"])

@@ -57,10 +57,9 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("--source", default=None, metavar="FILE",
                         help="the source text (default: the one sources/*.zh.txt next to the "
                              "ruleset file)")
-    proofs = parser.add_mutually_exclusive_group()
-    proofs.add_argument("--no-proofs", action="store_true",
+    parser.add_argument("--no-proofs", action="store_true",
                         help="do not run the prover; the page says proofs were not run")
-    proofs.add_argument("--proofs-from", default=None, metavar="FILE",
+    parser.add_argument("--proofs-from", default=None, metavar="FILE",
                         help="show this report of `mingxing prove RULESET --format json` instead "
                              "of proving again (refused if it proves another ruleset text)")
     parser.add_argument("--proof-timeout", type=float, default=DEFAULT_TIMEOUT,
@@ -72,6 +71,8 @@ def register(subparsers: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.ruleset_argument and args.ruleset and args.ruleset_argument != args.ruleset:
         raise UsageError("give the ruleset once: RULESET or --ruleset")
+    if args.no_proofs and args.proofs_from:
+        raise UsageError("give --no-proofs or --proofs-from, not both")
     if not args.proof_timeout > 0:
         raise UsageError("--proof-timeout must be a positive number of seconds")
     args.ruleset = args.ruleset or args.ruleset_argument
@@ -90,8 +91,10 @@ def run(args: argparse.Namespace) -> int:
               f"cited, {coverage.not_encoded} explained as not encoded, "
               f"{coverage.unaccounted} unaccounted for; {_proof_summary(proofs)}",
               file=sys.stderr)
-    elif proofs.state == "skipped":
-        print(f"mingxing: note: {_proof_summary(proofs)}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        if proofs.state in ("skipped", "not_encoded"):
+            print(f"mingxing: note: {_proof_summary(proofs)}", file=sys.stderr)
     return EXIT_FOUND if coverage.unaccounted or not proofs.ok else EXIT_OK
 
 
