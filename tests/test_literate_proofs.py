@@ -7,7 +7,6 @@ and says it is skipped; the Chinese reads as the bureau writes."""
 from __future__ import annotations
 
 import html
-import html.parser
 import json
 import re
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from literate_helpers import assert_typography, read_page
 from proofs_helpers import star_report
 from regression_helpers import variant
 from zh_style import problems
@@ -38,53 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = next((ROOT / "rulesets" / "sources").glob("*.zh.txt"))
 
 
-class _Reader(html.parser.HTMLParser):
-    """Checks the nesting and keeps the text a reader sees (not style, not code)."""
-
-    VOID = {"meta", "br", "hr", "img", "input", "link"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.open: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in self.VOID:
-            self.open.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.open and self.open[-1] == tag, f"</{tag}> closes {self.open[-1:]}"
-        self.open.pop()
-
-    def handle_data(self, data: str) -> None:
-        if not set(self.open) & {"style", "code"}:
-            self.text.append(data)
-
-
-def _read(page: str) -> _Reader:
-    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
-    assert not re.search(r"<script|<link|<img|@import|url\(|src=|href=", page)
-    reader = _Reader()
-    reader.feed(page.split("\n", 1)[1])
-    reader.close()
-    assert reader.open == []
-    return reader
-
-
 def _proofs_part(page: str) -> str:
     return page[page.index('<h2 id="proofs">'):]
-
-
-def _typography(page: str) -> None:
-    """Every piece of text a reader sees follows zh-style.md (ids, file:line, offices and
-    solver output are in ``code`` or in their own id spans)."""
-    for raw in _read(page).text:
-        text = html.unescape(raw).strip()
-        if not text or re.fullmatch(r"[a-z0-9_]+", text):
-            continue
-        found = [p for p in problems(text) if not p.startswith(("English identifier",
-                                                               "English status word"))]
-        assert found == [], text
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +52,7 @@ def proved() -> ProofSection:
 def test_every_check_and_every_declared_property_is_listed_with_its_status(
         proved: ProofSection, lang: str) -> None:
     page = render_literate(RULESET, lang, proofs=proved)
-    _read(page)
+    read_page(page)
     words = catalogue(lang)
     part = _proofs_part(page)
     report = proved.report
@@ -220,7 +175,7 @@ def test_without_z3_the_page_renders_and_says_the_proofs_are_skipped(
         assert row is not None and ">skipped<" in row.group(1), prop.id
     assert part.count(">skipped<") >= len(RULESET.spec.properties) + len(ONE_RULESET_CHECKS)
     assert ">proved<" not in page
-    _typography(render_literate(RULESET, "zh", proofs=section))
+    assert_typography(render_literate(RULESET, "zh", proofs=section))
 
 
 def test_no_proofs_says_they_were_not_run() -> None:
@@ -249,8 +204,8 @@ def test_a_refuted_property_shows_its_counterexample_and_stands_beside_its_claus
                            properties=["more_members_keeps_the_title", "more_floor_area"])
     section = ProofSection("run", report, timeout=report.timeout)
     page = render_literate(ruleset, "zh", SOURCE, proofs=section)
-    _read(page)
-    _typography(page)
+    read_page(page)
+    assert_typography(page)
     part = _proofs_part(page)
     (refuted,) = report.by_status("refuted")
     assert refuted.office is not None and refuted.other_office is not None
@@ -274,7 +229,7 @@ def test_unknown_results_say_the_budget_and_refuted_outcomes_the_shadowing() -> 
     assert hurried.by_status("unknown")
     section = ProofSection("run", hurried, timeout=hurried.timeout)
     page = render_literate(RULESET, "zh", proofs=section)
-    _typography(page)
+    assert_typography(page)
     assert "求解器在每项0.001秒的限时内未能判明" in _proofs_part(page)
     shadowed = prove_ruleset(ROOT / "examples" / "proofs" / "shadowed.yaml",
                              checks=["outcomes"])

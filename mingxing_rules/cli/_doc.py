@@ -52,7 +52,8 @@ def register(subparsers: Subparsers) -> None:
                           "English reasons beside them)")
     add_format(parser, ("html", "json"), default="html",
                json_shape="one object: the coverage counts and every sentence with its clause, "
-                          "the ids of the rules citing it or the reason it is not encoded")
+                          "the ids of the rules citing it or the reason it is not encoded; "
+                          "proofs: their state and the report of `mingxing prove --format json`")
     add_out(parser, "write the page (or JSON) to FILE, atomically (default: standard output)")
     parser.add_argument("--source", default=None, metavar="FILE",
                         help="the source text (default: the one sources/*.zh.txt next to the "
