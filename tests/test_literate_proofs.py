@@ -39,7 +39,7 @@ SOURCE = next((ROOT / "rulesets" / "sources").glob("*.zh.txt"))
 
 
 def _proofs_part(page: str) -> str:
-    return page[page.index('<h2 id="proofs">'):]
+    return page[page.index('<section id="proofs">'):]
 
 
 @pytest.fixture(scope="module")

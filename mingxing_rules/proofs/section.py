@@ -139,7 +139,9 @@ def section_view(section: ProofSection, spec: RulesetSpec, w: Wording) -> dict[s
             "count": w.message("literate.proofs.count", proved=counts["proved"],
                                total=len(rows)) if rows else "—",
             "rows": [row for row in rows if check != "property"],
-            "problems": [row for row in rows if row["status"]["key"] != "proved"],
+            # refuted and unknown properties are shown in full in the properties table
+            "problems": [row for row in rows
+                         if row["status"]["key"] != "proved" and check != "property"],
         })
     properties = []
     for prop in spec.properties:
