@@ -14,7 +14,7 @@ class PageText(html.parser.HTMLParser):
     """Fails on a tag closed out of order; ``text`` holds every piece of visible text and
     ``stack`` the tags still open (empty after a well-formed page)."""
 
-    VOID = frozenset({"meta", "br", "hr", "img", "link", "input"})
+    VOID = frozenset({"meta", "br", "hr", "img", "link", "input", "col"})
 
     def __init__(self) -> None:
         super().__init__()
