@@ -29,21 +29,11 @@ import attrs
 import yaml
 
 from .errors import InputError
-from .explain.wording import Wording, zh_typography
-from .language.expr import (
-    Binary,
-    BoolOp,
-    Call,
-    Compare,
-    Expr,
-    Implies,
-    ListExpr,
-    Literal,
-    Membership,
-    Name,
-    Quantifier,
-    Unary,
-)
+from .explain.html import render_template
+from .explain.wording import Wording, check_lang, zh_typography
+from .language import expr as syntax
+from .language.visitor import ExprVisitor
+from .proofs.section import ProofSection, clause_key, section_view
 from .ruleset.model import NodeSpec, RulesetSpec
 
 if TYPE_CHECKING:
@@ -280,13 +270,13 @@ def _reason_for(sentence: str, reasons: list[tuple[str, str, str]]) -> tuple[str
 _OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "!=": "≠"}
 
 
-def readable_condition(expr: Expr | None, spec: RulesetSpec, lang: str = "zh") -> str:
+def readable_condition(expr: syntax.Expr | None, spec: RulesetSpec, lang: str = "zh") -> str:
     """A condition with titles for names and words for operators, for reviewers who do not read
     the rule language (``办公用房面积 ≥ 200平方米``)."""
     if expr is None:
         return ""
     w = Wording(lang, spec)
-    return w.typeset(_readable(expr, spec, w, None))
+    return w.typeset(_Reader(spec, w).visit(expr))
 
 
 def _title(name: str, spec: RulesetSpec, w: Wording) -> str:
@@ -302,78 +292,102 @@ def _title(name: str, spec: RulesetSpec, w: Wording) -> str:
     return name
 
 
-def _readable(node: Expr, spec: RulesetSpec, w: Wording, fact: str | None) -> str:
-    word = {"and": w.message("literate.and"), "or": w.message("literate.or")}
-    match node:
-        case Literal(value=value):
-            if isinstance(value, bool):
-                return w.message("value.true" if value else "value.false")
-            if isinstance(value, str) and fact is not None:
-                return w.choice(fact, value)
-            return str(value)
-        case ListExpr(items=items):
-            return w.join(_readable(i, spec, w, fact) for i in items)
-        case Name(name=name):
-            return _title(name, spec, w)
-        case Unary(op="not", operand=operand):
-            return w.message("literate.not", x=_readable(operand, spec, w, fact))
-        case Unary(op=op, operand=operand):
-            return f"{op}{_readable(operand, spec, w, fact)}"
-        case Binary(op=op, left=left, right=right):
-            return f"{_readable(left, spec, w, fact)} {op} {_readable(right, spec, w, fact)}"
-        case Compare(ops=ops, operands=operands):
-            first = operands[0]
-            subject = first.name if isinstance(first, Name) else fact
-            space = "" if w.lang == "zh" else " "
-            parts = [_readable(first, spec, w, subject)]
-            for op, operand in zip(ops, operands[1:], strict=True):
-                shown = _readable(operand, spec, w, subject)
-                if isinstance(operand, Literal) and isinstance(first, Name) and isinstance(
-                        operand.value, int | float) and not isinstance(operand.value, bool):
-                    shown = w.value(first.name, operand.value)
-                parts.append(f"{_OPS.get(op, op)}{space}{shown}")
-            return space.join(parts)
-        case BoolOp(op=op, operands=operands):
-            inner = [_readable(o, spec, w, fact) for o in operands]
-            inner = [f"（{x}）" if isinstance(o, BoolOp | Implies) else x
-                     for o, x in zip(operands, inner, strict=True)]
-            return word[op].join(inner)
-        case Implies(left=left, right=right):
-            return w.message("literate.implies", a=_readable(left, spec, w, fact),
-                             b=_readable(right, spec, w, fact))
-        case Membership(item=item, container=container, negated=negated):
-            target = container.name if isinstance(container, Name) else fact
-            key = "literate.not_in" if negated else "literate.in"
-            return w.message(key, item=_readable(item, spec, w, target),
-                             container=_readable(container, spec, w, target))
-        case Quantifier(kind=kind, body=body, iterable=iterable):
-            target = None
-            if isinstance(body, Membership) and isinstance(body.container, Name):
-                target = body.container.name
-                return w.message(f"literate.{kind}_in", items=_readable(
-                    iterable, spec, w, target), container=_title(target, spec, w))
-            return w.message(f"literate.{kind}", body=_readable(body, spec, w, fact),
-                             items=_readable(iterable, spec, w, fact))
-        case Call(func="count", args=(arg,)):
-            return w.message("literate.count", x=_readable(arg, spec, w, fact))
-        case Call(func="date", args=args) if len(args) == 3:
-            y, m, d = (_readable(a, spec, w, fact) for a in args)
-            return w.message("literate.date", year=y, month=m, day=d)
-        case Call(func="if_known", args=(value, default)):
-            return w.message("literate.if_known", x=_readable(value, spec, w, fact),
-                             default=_readable(default, spec, w, fact))
-        case Call(func=func, args=args):
-            return f"{func}({', '.join(_readable(a, spec, w, fact) for a in args)})"
-    return str(node)
+class _Reader(ExprVisitor[str]):
+    """A condition in words. ``fact`` is the fact a literal is compared with or tested against
+    (so ``'fax' in equipment`` shows the equipment's title for ``fax``)."""
+
+    def __init__(self, spec: RulesetSpec, w: Wording, fact: str | None = None) -> None:
+        self.spec = spec
+        self.w = w
+        self.fact = fact
+
+    def about(self, fact: str | None) -> _Reader:
+        return self if fact == self.fact else _Reader(self.spec, self.w, fact)
+
+    def generic_visit(self, node: syntax.Expr) -> str:
+        return str(node)
+
+    def visit_Literal(self, node: syntax.Literal) -> str:
+        value = node.value
+        if isinstance(value, bool):
+            return self.w.message("value.true" if value else "value.false")
+        if isinstance(value, str) and self.fact is not None:
+            return self.w.choice(self.fact, value)
+        return str(value)
+
+    def visit_ListExpr(self, node: syntax.ListExpr) -> str:
+        return self.w.join(self.visit(item) for item in node.items)
+
+    def visit_Name(self, node: syntax.Name) -> str:
+        return _title(node.name, self.spec, self.w)
+
+    def visit_Unary(self, node: syntax.Unary) -> str:
+        if node.op == "not":
+            return self.w.message("literate.not", x=self.visit(node.operand))
+        return f"{node.op}{self.visit(node.operand)}"
+
+    def visit_Binary(self, node: syntax.Binary) -> str:
+        return f"{self.visit(node.left)} {node.op} {self.visit(node.right)}"
+
+    def visit_Compare(self, node: syntax.Compare) -> str:
+        w = self.w
+        first = node.operands[0]
+        reader = self.about(first.name if isinstance(first, syntax.Name) else self.fact)
+        space = "" if w.lang == "zh" else " "
+        parts = [reader.visit(first)]
+        for op, operand in zip(node.ops, node.operands[1:], strict=True):
+            shown = reader.visit(operand)
+            if isinstance(operand, syntax.Literal) and isinstance(first, syntax.Name) and (
+                    isinstance(operand.value, int | float)) and not isinstance(operand.value, bool):
+                shown = w.value(first.name, operand.value)
+            parts.append(f"{_OPS.get(op, op)}{space}{shown}")
+        return space.join(parts)
+
+    def visit_BoolOp(self, node: syntax.BoolOp) -> str:
+        word = self.w.message(f"literate.{node.op}")
+        return word.join(f"（{self.visit(o)}）" if isinstance(o, syntax.BoolOp | syntax.Implies)
+                         else self.visit(o) for o in node.operands)
+
+    def visit_Implies(self, node: syntax.Implies) -> str:
+        return self.w.message("literate.implies", a=self.visit(node.left),
+                              b=self.visit(node.right))
+
+    def visit_Membership(self, node: syntax.Membership) -> str:
+        container = node.container
+        reader = self.about(container.name if isinstance(container, syntax.Name) else self.fact)
+        key = "literate.not_in" if node.negated else "literate.in"
+        return self.w.message(key, item=reader.visit(node.item),
+                              container=reader.visit(container))
+
+    def visit_Quantifier(self, node: syntax.Quantifier) -> str:
+        body = node.body
+        if isinstance(body, syntax.Membership) and isinstance(body.container, syntax.Name):
+            target = body.container.name
+            return self.w.message(f"literate.{node.kind}_in",
+                                  items=self.about(target).visit(node.iterable),
+                                  container=_title(target, self.spec, self.w))
+        return self.w.message(f"literate.{node.kind}", body=self.visit(body),
+                              items=self.visit(node.iterable))
+
+    def visit_Call(self, node: syntax.Call) -> str:
+        args = node.args
+        if node.func == "count" and len(args) == 1:
+            return self.w.message("literate.count", x=self.visit(args[0]))
+        if node.func == "date" and len(args) == 3:
+            year, month, day = (self.visit(a) for a in args)
+            return self.w.message("literate.date", year=year, month=month, day=day)
+        if node.func == "if_known" and len(args) == 2:
+            return self.w.message("literate.if_known", x=self.visit(args[0]),
+                                  default=self.visit(args[1]))
+        return f"{node.func}({', '.join(self.visit(a) for a in args)})"
 
 
 # -- the page --------------------------------------------------------------------------------------
 
 
-def _node_card(node: NodeSpec, spec: RulesetSpec, w: Wording) -> dict[str, Any]:
-    from .language.expr import names_in
-
-    names = set(names_in(node.condition)) if node.condition is not None else set()
+def _node_card(node: NodeSpec, spec: RulesetSpec, w: Wording,
+               proofs: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+    names = set(syntax.names_in(node.condition)) if node.condition is not None else set()
     options = [{"name": o.name, "default": w.value(o.name, o.default),
                 "description": w.text(o.description)}
                for o in spec.options if o.name in names]
@@ -388,6 +402,7 @@ def _node_card(node: NodeSpec, spec: RulesetSpec, w: Wording) -> dict[str, Any]:
         "note": w.text(node.description) if node.description else "",
         "location": w.message("literate.at_line", line=node.location.line)
         if node.location.line else "",
+        "proofs": proofs.get(node.id, []),
     }
 
 
@@ -411,41 +426,47 @@ def _marked(sentence: Sentence) -> list[tuple[str, bool]]:
 
 
 def render_literate(ruleset: Ruleset, lang: str = "zh", source: str | Path | None = None, *,
-                    document: LiterateDocument | None = None) -> str:
+                    document: LiterateDocument | None = None,
+                    proofs: ProofSection | None = None) -> str:
     """The literate ruleset document as one self-contained HTML page (Jinja2 template).
     ``lang``: ``zh``, ``en``, or ``both`` (Chinese notes, each reason for not encoding a
-    sentence given in both languages)."""
-    from .explain.html import render_template
-    from .explain.wording import check_lang
-
+    sentence given in both languages). ``proofs``: what :mod:`mingxing_rules.proofs.section`
+    made of one run of the prover (default: a section saying proofs were not run) — shown at
+    the end, as the status beside each criterion, rule and outcome, and as the properties
+    declared for each clause."""
     both = lang == "both"
     lang = check_lang("zh" if both else lang)
     if document is None:
         document = literate_document(ruleset, source)
     spec = ruleset.spec
     w = Wording(lang, spec)
+    proved = section_view(proofs or ProofSection("not_run"), spec, w)
     cards: dict[str, dict[str, Any]] = {}
+
+    def card(node: NodeSpec) -> dict[str, Any]:
+        if node.id not in cards:
+            cards[node.id] = _node_card(node, spec, w, proved["by_node"])
+        return cards[node.id]
+
     clauses = []
     for clause in document.clauses:
         rows = []
         for sentence in clause.sentences:
-            for node in sentence.nodes:
-                cards.setdefault(node.id, _node_card(node, spec, w))
             rows.append({
                 "runs": _marked(sentence), "requirement": sentence.requirement,
-                "nodes": [cards[n.id] for n in sentence.nodes],
+                "nodes": [card(n) for n in sentence.nodes],
                 "not_encoded": (sentence.not_encoded if lang == "zh" else
                                 sentence.not_encoded_en),
                 "not_encoded_en": sentence.not_encoded_en if both else None,
             })
-        for node in clause.nodes:
-            cards.setdefault(node.id, _node_card(node, spec, w))
         clauses.append({"clause": zh_typography(clause.clause) if clause.clause else "",
                         "heading": clause.heading, "rows": rows,
-                        "nodes": [cards[n.id] for n in clause.nodes]})
+                        "nodes": [card(n) for n in clause.nodes],
+                        "properties": proved["by_clause"].get(clause_key(clause.clause), [])
+                        if clause.clause else []})
     coverage = document.coverage
     return render_template(
-        "literate.html.j2", lang=lang, doc=document, clauses=clauses,
+        "literate.html.j2", lang=lang, doc=document, clauses=clauses, proofs=proved,
         title=w.message("literate.title", title=w.text(spec.title), version=spec.version),
         summary=w.message("literate.summary", sentences=coverage.sentences,
                           requirements=coverage.requirements, cited=coverage.cited,
@@ -458,11 +479,21 @@ def render_literate(ruleset: Ruleset, lang: str = "zh", source: str | Path | Non
     ) + "\n"
 
 
-def coverage_dict(document: LiterateDocument) -> dict[str, Any]:
+def coverage_dict(document: LiterateDocument,
+                  proofs: ProofSection | None = None) -> dict[str, Any]:
     """The document as JSON data: the coverage counts and every sentence with its clause, the
     ids of the nodes citing it, or the reason it is not encoded (``mingxing doc --format
-    json``)."""
+    json``); with ``proofs``, also ``proofs``: the state and the report of ``mingxing prove
+    --format json`` (``report`` is null when the proofs were skipped or not run)."""
     coverage = document.coverage
+    found = _coverage_data(document, coverage)
+    if proofs is not None:
+        found["proofs"] = {"state": proofs.state, "reason": proofs.reason or None,
+                           "report": proofs.report.to_dict() if proofs.report else None}
+    return found
+
+
+def _coverage_data(document: LiterateDocument, coverage: Coverage) -> dict[str, Any]:
     return {
         "ruleset": document.ruleset.id,
         "version": document.ruleset.version,

@@ -5,7 +5,6 @@ self-contained, well-formed HTML document; a real browser renders it (when Chrom
 from __future__ import annotations
 
 import html
-import html.parser
 import json
 import re
 import shutil
@@ -13,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from zh_style import problems
+from literate_helpers import assert_typography, read_page
 
 from mingxing_rules import load_ruleset
 from mingxing_rules.cli import main
@@ -75,65 +74,32 @@ def test_conditions_are_shown_in_words() -> None:
     assert "police motorcycle" in text and " or " in text and "vehicles" not in text.split()[0]
 
 
-class _Tags(html.parser.HTMLParser):
-    VOID = frozenset({"meta", "br", "hr", "img", "link", "input"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in self.VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
-        self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        if self.stack and self.stack[-1] not in ("style", "code"):
-            self.text.append(data)
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_page_is_self_contained_and_well_formed(lang: str) -> None:
     page = render_literate(RULESET, lang)
-    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
-    assert not re.search(r"<script|<link|<img|@import|url\(|src=|href=", page)
-    parser = _Tags()
-    parser.feed(page.split("\n", 1)[1])
-    parser.close()
-    assert parser.stack == []
+    parser = read_page(page)
     text = html.unescape("".join(parser.text))
     assert normalise("面积不低于200平方米") in text
     assert page.count('class="not-encoded"') == literate_document(RULESET).coverage.not_encoded
 
 
 def test_the_chinese_notes_follow_the_typography() -> None:
-    page = render_literate(RULESET, "zh")
-    parser = _Tags()
-    parser.feed(page.split("\n", 1)[1])
-    for raw in parser.text:  # every piece of text a reader sees (ids are in their own spans)
-        text = html.unescape(raw).strip()
-        if not text or re.fullmatch(r"[a-z0-9_]+", text):
-            continue
-        found = [p for p in problems(text) if not p.startswith(("English identifier",
-                                                               "English status word"))]
-        assert found == [], text
+    assert_typography(render_literate(RULESET, "zh"))
 
 
 def test_mingxing_doc_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ruleset.html"
-    assert main(["doc", "star-judicial-office", "--out", str(out), "--lang", "zh"]) == 0
+    # proofs are tested in test_literate_proofs.py; here the page without them
+    assert main(["doc", "star-judicial-office", "--out", str(out), "--lang", "zh",
+                 "--no-proofs"]) == 0
     assert out.read_text(encoding="utf-8") == render_literate(RULESET, "zh")
     assert "0 unaccounted for" in capsys.readouterr().err
-    assert main(["doc", "--out", str(out)]) == 0  # --lang both: the reasons in both languages
+    assert main(["doc", "--out", str(out), "--no-proofs"]) == 0  # --lang both: both languages
     assert out.read_text(encoding="utf-8") == render_literate(RULESET, "both")
     assert "How the assessment is made" in out.read_text(encoding="utf-8")
     assert main(["doc", str(tmp_path / "missing.yaml")]) == 3
     capsys.readouterr()
-    assert main(["doc", "--format", "json"]) == 0
+    assert main(["doc", "--format", "json", "--no-proofs"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["coverage"]["unaccounted"] == 0 and data["coverage"]["percent"] == 100.0
     floor = next(s for s in data["sentences"] if "面积不低于200平方米" in s["text"])

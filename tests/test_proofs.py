@@ -12,6 +12,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from proofs_helpers import star_report as proved_star
 from regression_helpers import AMENDMENT, OFFICES, STAR, variant
 
 from mingxing_rules import load_ruleset
@@ -48,7 +49,7 @@ def star() -> Any:
 
 @pytest.fixture(scope="module")
 def star_report() -> Any:
-    return prove_ruleset("star-judicial-office")
+    return proved_star()
 
 
 # -- the encoding is the native semantics ----------------------------------------------------------
@@ -133,7 +134,8 @@ def test_star_properties_cover_the_monotone_thresholds_and_revocation(star: Any)
 def test_report_renders_text_in_both_languages_and_json(star_report: Any) -> None:
     english = star_report.to_text("en")
     chinese = star_report.to_text("zh")
-    assert "each criterion can pass: 70/70" in english
+    criteria = len(load_ruleset("star-judicial-office").plan.of_kind("criterion"))
+    assert f"each criterion can pass: {criteria}/{criteria}" in english
     assert "每项标准都可能达到" in chinese and "所有选项取值" in chinese
     document = json.loads(star_report.to_json())
     assert document["solver"] == star_report.solver and document["ok"] is True
@@ -331,11 +333,16 @@ def test_bad_properties_fail_at_load_with_file_line(tmp_path: Path) -> None:
 
 # -- two versions ------------------------------------------------------------------------------------
 
+# Every kind, each reproduced by the native engine (and durable_rules) in the test below. Those
+# through WITHHELD came with that outcome (a major problem withholds an award the office
+# otherwise earns: the floor-area relief now earns one, the stricter mediation rate loses one).
 AMENDMENT_KINDS = {
     ("STAR", "NOT_ELIGIBLE"), ("NOT_ELIGIBLE", "STAR"), ("RETAINED", "REVOCATION_RECOMMENDED"),
     ("REVOCATION_RECOMMENDED", "RETAINED"), ("NOT_ELIGIBLE", "UNDECIDED"),
     ("UNDECIDED", "NOT_ELIGIBLE"), ("REVOCATION_RECOMMENDED", "UNDECIDED"),
-    ("UNDECIDED", "REVOCATION_RECOMMENDED")}
+    ("UNDECIDED", "REVOCATION_RECOMMENDED"), ("NOT_ELIGIBLE", "WITHHELD"),
+    ("WITHHELD", "NOT_ELIGIBLE"), ("WITHHELD", "UNDECIDED"), ("UNDECIDED", "WITHHELD"),
+    ("RETAINED", "UNDECIDED"), ("UNDECIDED", "RETAINED")}
 
 
 @pytest.fixture(scope="module")
@@ -396,9 +403,10 @@ def test_differential_prove_finds_every_flip_hypothesis_finds_and_more(
         assert searched <= proved, f"Hypothesis found flips the prover missed: {searched - proved}"
         beyond_search.append(proved - searched)
     # the search is directed by the change (issue 19): for the staff threshold it finds every
-    # kind of flip the prover finds; the prover still finds more for the amendment (flips from
-    # UNDECIDED, which the director's budget leaves open)
-    assert beyond_search[1] == set()
+    # kind of flip between two verdicts the prover finds; what only the prover finds goes to or
+    # from UNDECIDED (a missing fact that starts or stops mattering), which the director's
+    # budget leaves open — since the WITHHELD outcome, for the staff threshold too
+    assert all("UNDECIDED" in kind for kind in beyond_search[1]), beyond_search[1]
     assert beyond_search[0], "the prover should find flips the search does not"
 
 
@@ -480,11 +488,57 @@ def test_prove_reports_a_criterion_a_constraint_makes_impossible(
 
     where = Location(file="rulesets/with-constraints.yaml", line=12)
     seeded = _Constraint("small_premises", parse("floor_area_m2 < 150"), where)
-    patched = attrs.evolve(star.plan, spec=_WithConstraints(star.spec, [seeded]))
+    patched = attrs.evolve(star.plan, spec=_WithConstraints(
+        star.spec, [*star.spec.constraints, seeded]))
     monkeypatch.setattr(Ruleset, "plan", property(lambda self: patched))
-    report = prove_ruleset(star, checks=["criteria"], options="fixed")
+    # every option setting: with the defaults fixed, the criteria of the other reading of the
+    # released-persons rates (released_rates_base) are never applicable, so never pass
+    report = prove_ruleset(star, checks=["criteria"])
     refuted = {(r.check, r.subject): r for r in report.by_status("refuted")}
     assert set(refuted) == {("criterion_can_pass", "floor_area")}
     result = refuted[("criterion_can_pass", "floor_area")]
     assert "constraint small_premises (rulesets/with-constraints.yaml:12)" in result.core
     assert result.location == f"{star.spec.file}:{star.plan.node('floor_area').location.line}"
+
+
+def test_a_constraint_added_to_the_ruleset_file_is_found_at_its_line(tmp_path: Path) -> None:
+    """The seeded contradiction in the ruleset format itself: a ``constraints:`` entry that no
+    office meeting the floor-area standard can satisfy; the core names it at file:line."""
+    seeded = """  - id: small_premises
+    clause: 四(一)1
+    title: {zh: 面积小于150平方米, en: premises under 150 m²}
+    message: {zh: 办公用房面积应小于150平方米, en: the premises must be under 150 m²}
+    condition: floor_area_m2 < 150
+"""
+    ruleset = variant(tmp_path, "small-premises", ("constraints:\n", "constraints:\n" + seeded))
+    line = next(number for number, text in enumerate(
+        ruleset.path.read_text(encoding="utf-8").splitlines(), 1) if "id: small_premises" in text)
+    report = prove_ruleset(ruleset, checks=["criteria"])
+    refuted = {(r.check, r.subject): r for r in report.by_status("refuted")}
+    assert set(refuted) == {("criterion_can_pass", "floor_area")}
+    core = refuted[("criterion_can_pass", "floor_area")].core
+    assert f"constraint small_premises ({ruleset.path}:{line})" in core, core
+    assert any(part.startswith("criterion floor_area passes") for part in core), core
+
+
+def test_a_constraint_on_a_year_expression_is_encoded_exactly(star: Any) -> None:
+    """``date(assessment_year - 1, 12, 1)`` (the submission window of the Star ruleset) is
+    unrolled over the declared years: inside the window sat, outside unsat with the constraint
+    in the core."""
+    import datetime as dt
+
+    encoding = encode(star.plan, SymbolicOffice("w"))
+    session = Session([encoding], timeout=10)
+    submitted, year = encoding.fact("submitted_on"), encoding.fact("assessment_year")
+
+    def office(on: dt.date, assessed: int) -> Any:
+        return session.query([(z3.And(submitted.known, submitted.value == on.toordinal(),
+                                       year.known, year.value == assessed), "the office")])
+
+    assert office(dt.date(2012, 12, 1), 2013).status == "sat"
+    assert office(dt.date(2013, 12, 31), 2013).status == "sat"
+    late = office(dt.date(2012, 11, 30), 2013)
+    assert late.status == "unsat"
+    assert any(part.startswith("constraint submitted_in_assessment_year_window")
+               for part in late.core), late.core
+    assert office(dt.date(2014, 1, 1), 2013).status == "unsat"

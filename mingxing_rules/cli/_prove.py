@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..proofs import prove_equivalent, prove_ruleset  # z3 itself is loaded on first use
 from ._shared import (
     EXIT_FOUND,
     EXIT_OK,
@@ -72,9 +73,6 @@ def _value(raw: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``mingxing prove``; exit 1 when anything is refuted or unknown."""
-    # the prover needs z3, an optional extra: imported only when the command runs
-    from ..proofs import prove_equivalent, prove_ruleset
-
     if len(args.rulesets) > 2:
         raise UsageError("give one ruleset, or OLD NEW")
     if not args.timeout > 0:

@@ -158,6 +158,12 @@ def _office(encoding: Encoding, model: Any, name: str,
 def _unknown(check: str, subject: str, answer: Answer | None, node_where: str = "",
              clause: str = "", reason: str = "") -> ProofResult:
     why = reason or (answer.reason if answer else "") or "no answer"
+    if why.startswith("not encoded"):  # not the budget: the encoding cannot state it
+        return ProofResult(check, subject, "unknown",
+                           f"the solver cannot be asked: the encoding does not cover it ({why})",
+                           f"无法交由求解器判断:编码不支持({why})", node_where, clause,
+                           details={"not_encoded": why},
+                           seconds=answer.seconds if answer else 0.0)
     return ProofResult(check, subject, "unknown",
                        f"the solver gave no answer within the time budget ({why})",
                        f"求解器在限时内未给出答案({why})", node_where, clause,
@@ -340,7 +346,9 @@ class _Prover:
                 core = detail.core
             results.append(ProofResult("outcome_reachable", outcome_id, "refuted", message[0],
                                        message[1], place, clause, core=core,
-                                       details={"shadowed_by": shadowing},
+                                       details={"shadowed_by": shadowing,
+                                                "never_holds": own is not None
+                                                and own.status == "unsat"},
                                        seconds=answer.seconds + detail.seconds))
         return results
 
@@ -436,10 +444,40 @@ class _Prover:
                     "property", prop.id, "refuted",
                     f"{prop.title.en}: holds only vacuously, no valid office meets its premise",
                     f"{prop.title.zh}:仅空洞成立,没有有效的司法所满足其前提", place,
-                    prop.clause, core=applies.core, seconds=answer.seconds + applies.seconds)
+                    prop.clause, core=applies.core, details={"vacuous": True},
+                    seconds=answer.seconds + applies.seconds)
             return ProofResult("property", prop.id, "proved", prop.title.en, prop.title.zh,
                                place, prop.clause, seconds=answer.seconds + applies.seconds)
+        # the counterexample with as few facts given as possible: what matters, readable
+        fewest = self._fewest_facts(encodings, goals)
+        if fewest is not None:
+            smaller = self._property_counterexample(
+                prop, first, second, options,
+                attrs.evolve(answer, model=fewest.model, seconds=answer.seconds + fewest.seconds))
+            if smaller.reproduced:
+                return smaller
         return self._property_counterexample(prop, first, second, options, answer)
+
+    def _fewest_facts(self, encodings: Sequence[Encoding],
+                      goals: Sequence[tuple[Any, str]]) -> Answer | None:
+        """A model of the same goals with the fewest facts given (then whole numbers where
+        they do), within the time budget; ``None`` when the optimiser gives up."""
+        z3 = load_z3()
+        started = time.perf_counter()
+        optimizer = z3.Optimize()
+        optimizer.set("timeout", max(1, int(self.timeout * 1000)))
+        optimizer.add(*[encoding.valid() for encoding in encodings],
+                      *[formula for formula, _ in goals])
+        first = encodings[0]
+        for name in first.facts_read:
+            optimizer.add_soft(z3.Not(first.fact(name).known), 1, "given")
+        for name in first.facts_read:
+            var = first.fact(name)
+            if var.spec.type == "number":
+                optimizer.add_soft(z3.IsInt(var.value), 1, "round")
+        if optimizer.check() != z3.sat:
+            return None
+        return Answer("sat", optimizer.model(), (), time.perf_counter() - started)
 
     def _property_counterexample(self, prop: PropertySpec, first: Encoding,
                                  second: Encoding | None, options: SymbolicOptions,
@@ -541,5 +579,5 @@ def prove_ruleset(ruleset: Ruleset | str, *, options: str = "all",
     described = "every option setting" if options == "all" else "options " + ", ".join(
         f"{k}={v!r}" for k, v in rs.options.items())
     return ProofReport(rs.key, solver_version(), tuple(results),
-                       time.perf_counter() - started, timeout, described)
+                       time.perf_counter() - started, timeout, described, rs.content_hash)
 

@@ -79,6 +79,23 @@ class ProofResult:
             found["details"] = dict(self.details)
         return found
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProofResult:
+        """A result read back from :meth:`to_dict` (a ``mingxing prove --format json`` report);
+        raises ``KeyError``, ``TypeError`` or ``ValueError`` for data of another shape."""
+        status = data["status"]
+        if status not in ("proved", "refuted", "unknown"):
+            raise ValueError(f"unknown status {status!r}")
+        optional = {key: dict(data[key]) for key in ("office", "other_office", "options")
+                    if data.get(key) is not None}
+        return cls(
+            str(data["check"]), str(data["subject"]), status, str(data["message"]),
+            str(data.get("message_zh", "")), str(data.get("location", "")),
+            str(data.get("clause", "")), core=tuple(str(c) for c in data.get("core", ())),
+            reproduced=data.get("reproduced"), durable=data.get("durable"),
+            details=dict(data.get("details", {})), seconds=float(data.get("seconds", 0.0)),
+            **optional)
+
     def line(self, lang: str = "en") -> str:
         status = _STATUS_TEXT[lang][self.status]
         message = self.message_zh if lang == "zh" and self.message_zh else self.message
@@ -96,6 +113,7 @@ class ProofReport:
     seconds: float
     timeout: float  # the per-check budget, in seconds
     options: str  # "every option setting" or the fixed options
+    digest: str = ""  # content hash of the ruleset file proved (one ruleset only)
 
     @property
     def ok(self) -> bool:
@@ -115,7 +133,16 @@ class ProofReport:
         return {"subject": self.subject, "solver": self.solver,
                 "seconds": round(self.seconds, 3), "timeout_per_check": self.timeout,
                 "options": self.options, "ok": self.ok, "counts": self.counts(),
+                **({"digest": self.digest} if self.digest else {}),
                 "results": [r.to_dict() for r in self.results]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProofReport:
+        """A report read back from :meth:`to_dict` (``mingxing prove --format json``)."""
+        return cls(str(data["subject"]), str(data["solver"]),
+                   tuple(ProofResult.from_dict(r) for r in data["results"]),
+                   float(data["seconds"]), float(data["timeout_per_check"]),
+                   str(data["options"]), str(data.get("digest", "")))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)

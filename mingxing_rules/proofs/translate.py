@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,7 @@ from ..language.expr import (
     Name,
     Quantifier,
     Unary,
+    names_in,
 )
 from ..language.visitor import ExprVisitor, NotConstantError, constant_value
 from ..ruleset.model import FactSpec, OptionSpec
@@ -916,23 +918,27 @@ class _Translator(ExprVisitor[Any]):
                 return Const(dt.date(year_tree, month, day))
             except ValueError:
                 return Const(None)
-        year: Num3 = self.as_number(self.visit(year_tree))
-        spec = (self.encoding.plan.facts.get(year_tree.name)
-                if isinstance(year_tree, Name) else None)
-        if (spec is None or spec.minimum is None or spec.maximum is None
-                or spec.maximum - spec.minimum > _MAX_YEARS):
+        # the year reads one fact with a small declared range (``assessment_year`` or
+        # ``assessment_year - 1``): one date per value of that fact, the year folded for each
+        fixed = self.encoding.options.fixed
+        read = [name for name in names_in(year_tree) if name not in fixed]
+        spec = self.encoding.plan.facts.get(read[0]) if len(read) == 1 else None
+        if (spec is None or spec.type not in ("integer", "number") or spec.minimum is None
+                or spec.maximum is None or spec.maximum - spec.minimum > _MAX_YEARS):
             raise UnsupportedError("date() with a year that has no small declared range")
+        fact = self.fact(spec.name)
         hits: Any = z3.BoolVal(False)
         ordinal: Any = z3.IntVal(0)
-        for candidate in range(int(spec.minimum), int(spec.maximum) + 1):
+        for candidate in range(math.ceil(spec.minimum), math.floor(spec.maximum) + 1):
             try:
-                day_number = dt.date(candidate, month, day).toordinal()
-            except ValueError:
-                continue
-            hit = year.value == candidate
+                year = constant_value(year_tree, {**fixed, spec.name: candidate})
+                day_number = dt.date(year, month, day).toordinal()
+            except (ValueError, TypeError, ConstantTooLargeError):
+                continue  # not a valid year: the date is unknown, as the native engine has it
+            hit = fact.value == candidate
             hits = z3.Or(hits, hit)
             ordinal = z3.If(hit, z3.IntVal(day_number), ordinal)
-        return Date3(z3.And(year.known, hits), ordinal)
+        return Date3(z3.And(fact.known, hits), ordinal)
 
 
 def _freeze(value: Any) -> Any:
