@@ -544,17 +544,17 @@ class ColumnarPlan:
 
     def output_columns(self, *, statuses: bool = True, values: bool = True,
                        kinds: Sequence[str] | None = None) -> list[pl.Expr]:
-        """``outcome`` and the public ``status.<id>`` / ``value.<name>`` columns (built once
-        per plan and choice of columns)."""
+        """``outcome`` and the public ``status.<id>`` / ``value.<name>`` columns (the hundred
+        or so status expressions are built once per plan and choice of columns)."""
         key = (statuses, values, None if kinds is None else tuple(kinds))
         cached = self.built.get(key)
         if cached is None:
-            cached = self.built[key] = self._output_columns(statuses, values, kinds)
-        return list(cached)
+            cached = self.built[key] = self._step_columns(statuses, values, kinds)
+        return [self.outcome().alias("outcome"), *cached]
 
-    def _output_columns(self, statuses: bool, values: bool, kinds: Sequence[str] | None
-                        ) -> list[pl.Expr]:
-        columns = [self.outcome().alias("outcome")]
+    def _step_columns(self, statuses: bool, values: bool, kinds: Sequence[str] | None
+                      ) -> list[pl.Expr]:
+        columns: list[pl.Expr] = []
         if statuses:
             columns += [self.status(n).alias(status_column(n.id)) for n in self.steps
                         if kinds is None or n.kind in kinds]
