@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from ..language.expr import BoolOp, Compare, Expr, Name
 from ..ruleset.load import Ruleset
 from ..ruleset.model import FactSpec, Threshold
-from ..language.expr import BoolOp, Compare, Expr, Name
 from .compile import office_dtype, value_expr
 
 __all__ = ["generate_offices"]
@@ -198,10 +198,11 @@ def _repair(frame: pl.DataFrame, rulesets: Sequence[Ruleset], facts: dict[str, F
                         .otherwise(pl.col(target)).alias(target))
         for constraint in constraints if last else ():  # not mended: one fact unknown
             holds, _ = value_expr(plan, constraint.condition)
-            last = next((f for f in reversed(constraint.fields) if f in frame.columns), None)
-            if last is not None:
+            dropped = next((f for f in reversed(constraint.fields) if f in frame.columns),
+                           None)
+            if dropped is not None:
                 frame = frame.with_columns(pl.when(holds.eq_missing(False)).then(None)
-                                           .otherwise(pl.col(last)).alias(last))
+                                           .otherwise(pl.col(dropped)).alias(dropped))
     return frame
 
 
