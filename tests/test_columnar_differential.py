@@ -4,6 +4,7 @@ and the same rows refused with the same problems."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -15,7 +16,12 @@ from hypothesis import HealthCheck, Phase, given, reject, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from mingxing_rules import load_ruleset  # noqa: E402
-from mingxing_rules.columnar import differences, evaluate_frame, frame_from_offices  # noqa: E402
+from mingxing_rules.columnar import (  # noqa: E402
+    differences,
+    evaluate_frame,
+    frame_from_offices,
+    office_schema,
+)
 from mingxing_rules.engine.evaluate import evaluate  # noqa: E402
 from mingxing_rules.errors import InputError  # noqa: E402
 from mingxing_rules.ruleset.load import Ruleset  # noqa: E402
@@ -45,9 +51,22 @@ def frame_of(records: list[dict[str, Any]]) -> Any:
     return frame_from_offices(records, STAR)
 
 
+def typed(frame: Any) -> Any:
+    """The frame with enum and set columns as Polars ``Enum`` (office_schema): the fast path,
+    where values are read from their codes."""
+    schema = office_schema(STAR)
+    for name in frame.columns:
+        if name in schema and isinstance(schema[name], pl.Enum | pl.List):
+            # a column holding an undeclared value stays text (it is refused either way)
+            with contextlib.suppress(pl.exceptions.PolarsError):
+                frame = frame.with_columns(pl.col(name).cast(schema[name]))
+    return frame
+
+
 def assert_same(records: list[dict[str, Any]], ruleset: Ruleset) -> None:
     result = evaluate_frame(frame_of(records), ruleset)
     assert result.problems.height == 0, result.problems.to_dicts()
+    assert evaluate_frame(typed(frame_of(records)), ruleset).verdicts.equals(result.verdicts)
     assert result.verdicts.height == len(records)
     for record in result.verdicts.iter_rows(named=True):
         office = records[record["row"]]
@@ -89,6 +108,9 @@ BAD_VALUES = [
     ("staff_count", 2**60), ("office_kind", "palace"), ("honours", ["medal"]),
     ("holds_star_title", 3), ("submitted_on", "2014-13-01"), ("submitted_on", "yesterday"),
     ("disputes_resolved_count", 10**6), ("id", ""),
+    ("honours", ["five_good", "five_good"]), ("floor_area_m2", float("inf")),
+    ("floor_area_m2", float("nan")), ("released_persons_count", 10**4),
+    ("submitted_on", "2001-01-01"),
 ]
 
 
@@ -108,6 +130,8 @@ def test_bad_rows_are_reported_like_the_per_office_schema(
     except (TypeError, ValueError, pl.exceptions.PolarsError):
         reject()  # a column Polars cannot type at all is refused before evaluation: no rows
     result = evaluate_frame(frame, STAR)
+    # the same rows refused when the values are read from Enum codes
+    assert evaluate_frame(typed(frame), STAR).problems.equals(result.problems)
     refused: dict[int, list[tuple[str, str]]] = {}
     for index in range(len(records)):
         try:
@@ -130,10 +154,10 @@ def _as_frame_reads(frame: Any, index: int) -> dict[str, Any]:
 
 def test_pandas_and_arrow_in_and_pandas_out() -> None:
     pd = pytest.importorskip("pandas")
-    records = [{"id": "a", "honours": ["five_good"], "holds_star_title": False,
-                "major_problem": False, "floor_area_m2": 250.0},
-               {"id": "b", "honours": [], "holds_star_title": True, "major_problem": True,
-                "floor_area_m2": None}]
+    records = [{"id": "a", "office_kind": "township", "honours": ["five_good"],
+                "holds_star_title": False, "major_problem": False, "floor_area_m2": 250.0},
+               {"id": "b", "office_kind": "street", "honours": [], "holds_star_title": True,
+                "major_problem": True, "floor_area_m2": None}]
     polars_result = evaluate_frame(pl.DataFrame(records), STAR)
     from_pandas = evaluate_frame(pd.DataFrame(records), STAR, output="pandas")
     from_arrow = evaluate_frame(pl.DataFrame(records).to_arrow(), STAR)

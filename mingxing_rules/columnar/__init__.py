@@ -6,7 +6,14 @@ numpy). See docs/columnar.md.
 
 from __future__ import annotations
 
-from .compile import STATUS_DTYPE, ColumnarPlan, UnsupportedConditionError, compile_plan
+from .compile import (
+    STATUS_DTYPE,
+    ColumnarPlan,
+    UnsupportedConditionError,
+    compile_plan,
+    office_dtype,
+    office_schema,
+)
 from .frame import (
     INPUT_ERROR,
     FrameResult,
@@ -23,4 +30,5 @@ from .impact import FrameImpact, find_verdict_changes_frame, impact_frame
 __all__ = ["INPUT_ERROR", "STATUS_DTYPE", "ColumnarPlan", "FrameImpact", "FrameResult",
            "UnsupportedConditionError", "compile_plan", "compiled_plan", "differences",
            "evaluate_frame", "evaluate_parquet", "find_verdict_changes_frame",
-           "frame_from_offices", "generate_offices", "impact_frame", "with_error_rows"]
+           "frame_from_offices", "generate_offices", "impact_frame", "office_dtype",
+           "office_schema", "with_error_rows"]

@@ -25,6 +25,7 @@ unknown here (2**128 natively), and ``**`` is computed in floating point (exact 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,7 +51,7 @@ from ..language.expr import (
     Unary,
 )
 from ..language.visitor import ExprVisitor, NotConstantError, constant_value
-from ..ruleset.model import FactSpec
+from ..ruleset.model import ConstraintSpec, FactSpec
 
 __all__ = [
     "STATUS_DTYPE",
@@ -58,8 +59,11 @@ __all__ = [
     "UnsupportedConditionError",
     "compile_plan",
     "fact_dtype",
+    "office_dtype",
+    "office_schema",
     "status_column",
     "value_column",
+    "value_expr",
 ]
 
 #: The four statuses of a step, as a Polars enum (the values of :class:`~mingxing_rules.Status`).
@@ -123,6 +127,37 @@ def fact_dtype(fact: FactSpec) -> pl.DataType:
         "date": pl.Date(), "text": pl.String(),
     }
     return kinds.get(fact.type, pl.String())
+
+
+def office_dtype(fact: FactSpec) -> pl.DataType:
+    """The best column type to *store* a fact in (Parquet files, generated populations): as
+    :func:`fact_dtype`, but an enum fact is a Polars ``Enum`` of its declared values and a set
+    fact a list of that ``Enum``. Such a column needs no check of its values and its set bits
+    are read from the item codes, without looking at any text (text columns work too, at the
+    cost of one look-up per item)."""
+    if fact.type == "enum" and fact.value_ids:
+        return pl.Enum(list(fact.value_ids))
+    if fact.type == "set" and fact.value_ids:
+        return pl.List(pl.Enum(list(fact.value_ids)))
+    return fact_dtype(fact)
+
+
+def office_schema(ruleset: Any) -> dict[str, pl.DataType]:
+    """``{fact: office_dtype}`` for every fact of ``ruleset`` (a
+    :class:`~mingxing_rules.ruleset.load.Ruleset`), plus ``id``, ``name`` and ``county`` as
+    text: cast a frame to it once (``frame.cast(office_schema(star), strict=False)`` turns
+    undeclared values into nulls, so prefer casting the columns you know are clean) or give
+    it to the Parquet writer of your pipeline.
+
+    >>> from mingxing_rules import load_ruleset
+    >>> office_schema(load_ruleset("star-judicial-office"))["office_kind"]
+    Enum(categories=['township', 'street', 'other'])
+    """
+    schema: dict[str, pl.DataType] = {"id": pl.String(), "name": pl.String(),
+                                      "county": pl.String()}
+    for fact in ruleset.spec.facts:
+        schema[fact.name] = office_dtype(fact)
+    return schema
 
 
 _FACT_KIND = {"number": "float", "integer": "int", "boolean": "bool", "finding": "bool",
@@ -267,6 +302,9 @@ class _PolarsGen(ExprVisitor[Typed]):
         a, b = left.expr, right.expr
         fa, fb = a.cast(pl.Float64), b.cast(pl.Float64)
         if node.op == "/":
+            if left.kind == "int" and right.kind == "int":
+                # |a / b| <= |a| < 2**63 for whole b != 0: always finite and within 2**128
+                return Typed(pl.when(fb != 0).then(fa / fb), "float")
             return Typed(pl.when(fb != 0).then(_bounded(fa / fb)), "float")
         if node.op == "**":
             return Typed(_bounded(fa.pow(fb)), "float")
@@ -436,12 +474,33 @@ class _PolarsGen(ExprVisitor[Typed]):
         if len(args) == 1:  # date('2013-01-01') folds; a date column passes through
             return args[0]
         year, month, day = (a.expr.cast(pl.Int64, strict=False) for a in args)
+        fixed = [a.const for a in args[1:] if a.is_const]
+        if len(fixed) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                   for v in fixed):
+            # date(year, 11, 30): one look-up in the dates of that day for every year
+            # (building a date per row costs 20x more)
+            days = _day_every_year(int(fixed[0]), int(fixed[1]))
+            return Typed(pl.when(year.is_between(1, 9999))
+                         .then(pl.lit(days).gather(year.clip(1, 9999) - 1)), "date")
         first = pl.date(year.clip(1, 9999), month.clip(1, 12), 1)
         last_day = first.dt.month_end().dt.day().cast(pl.Int64)
         valid = (year.is_between(1, 9999) & month.is_between(1, 12) & (day >= 1)
                  & (day <= last_day))
         built = first + pl.duration(days=(day.clip(1, 31) - 1))
         return Typed(pl.when(valid).then(built), "date")
+
+
+@functools.lru_cache(maxsize=64)
+def _day_every_year(month: int, day: int) -> pl.Series:
+    """The date ``month``/``day`` of every year 1..9999 (null where there is none, as
+    ``_date3`` gives: the 29th of February of a common year, the 31st of a short month)."""
+    dates: list[dt.date | None] = []
+    for year in range(1, 10000):
+        try:
+            dates.append(dt.date(year, month, day))
+        except (ValueError, OverflowError):
+            dates.append(None)
+    return pl.Series("days", dates, dtype=pl.Date())
 
 
 @attrs.frozen
@@ -452,6 +511,10 @@ class ColumnarPlan:
     levels: tuple[tuple[pl.Expr, ...], ...]
     derived: tuple[str, ...]
     steps: tuple[PlanNode, ...]  # every non-derived node, in row order
+    built: dict[Any, list[pl.Expr]] = attrs.field(factory=dict, eq=False, repr=False)
+    #: one per ``constraints:`` entry, true where the office's facts break it (unknown is not
+    #: a violation): such a row is refused, as ``Ruleset.parse_office`` refuses the office
+    violations: tuple[pl.Expr, ...] = ()
 
     def evaluate(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """Add the internal node columns to a frame of normalised facts."""
@@ -481,8 +544,17 @@ class ColumnarPlan:
 
     def output_columns(self, *, statuses: bool = True, values: bool = True,
                        kinds: Sequence[str] | None = None) -> list[pl.Expr]:
-        """``outcome`` and the public ``status.<id>`` / ``value.<name>`` columns."""
-        columns = [self.outcome().alias("outcome")]
+        """``outcome`` and the public ``status.<id>`` / ``value.<name>`` columns (the hundred
+        or so status expressions are built once per plan and choice of columns)."""
+        key = (statuses, values, None if kinds is None else tuple(kinds))
+        cached = self.built.get(key)
+        if cached is None:
+            cached = self.built[key] = self._step_columns(statuses, values, kinds)
+        return [self.outcome().alias("outcome"), *cached]
+
+    def _step_columns(self, statuses: bool, values: bool, kinds: Sequence[str] | None
+                      ) -> list[pl.Expr]:
+        columns: list[pl.Expr] = []
         if statuses:
             columns += [self.status(n).alias(status_column(n.id)) for n in self.steps
                         if kinds is None or n.kind in kinds]
@@ -491,8 +563,9 @@ class ColumnarPlan:
         return columns
 
 
-def compile_plan(plan: Plan) -> ColumnarPlan:
-    """Compile ``plan`` (``ruleset.plan``) to Polars expressions.
+def compile_plan(plan: Plan, constraints: Sequence[ConstraintSpec] = ()) -> ColumnarPlan:
+    """Compile ``plan`` (``ruleset.plan``) to Polars expressions, and the ruleset's
+    ``constraints`` (``ruleset.spec.constraints``) to violation masks.
 
     Raises :class:`UnsupportedConditionError` for a construct with no column form.
     """
@@ -506,9 +579,22 @@ def compile_plan(plan: Plan) -> ColumnarPlan:
         while len(levels) <= level:
             levels.append([])
         levels[level].extend(_node_columns(gen, node))
+    violations = tuple(_as_bool(gen.visit(c.condition)).eq_missing(False)
+                       for c in constraints)
     return ColumnarPlan(plan=plan, levels=tuple(tuple(lv) for lv in levels),
                         derived=tuple(n.id for n in plan.of_kind("derived")),
-                        steps=tuple(n for n in plan.nodes if n.kind != "derived"))
+                        steps=tuple(n for n in plan.nodes if n.kind != "derived"),
+                        violations=violations)
+
+
+def value_expr(plan: Plan, expr: Expr) -> tuple[pl.Expr, str]:
+    """``expr`` (a condition or a side of one) over normalised fact columns, compiled exactly as
+    the plan's conditions are: (the expression, its kind: bool, int, float, str, date, set,
+    list or null)."""
+    typed = _PolarsGen(plan).visit(expr)
+    if typed.kind in ("null", "list"):
+        return pl.lit(None), typed.kind
+    return typed.expr, typed.kind
 
 
 def _as_bool(typed: Typed) -> pl.Expr:

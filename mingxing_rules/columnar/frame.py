@@ -4,8 +4,9 @@
 >>> from mingxing_rules import load_ruleset
 >>> from mingxing_rules.columnar import evaluate_frame
 >>> star = load_ruleset("star-judicial-office")
->>> offices = pl.DataFrame({"id": ["a", "b"], "honours": [["five_good"], []],
-...                         "holds_star_title": [False, False], "major_problem": [False, None]})
+>>> offices = pl.DataFrame({"id": ["a", "b"], "office_kind": ["township", "street"],
+...                         "honours": [["five_good"], []], "holds_star_title": [False, False],
+...                         "major_problem": [False, None]})
 >>> result = evaluate_frame(offices, star)
 >>> result.verdicts.select("id", "outcome", "status.holds_promotion_title").rows()
 [('a', 'DIRECT_PROMOTION', 'pass'), ('b', 'UNDECIDED', 'fail')]
@@ -50,17 +51,19 @@ __all__ = [
     "with_error_rows",
 ]
 
-_CACHE: dict[int, tuple[Plan, ColumnarPlan]] = {}
+_CACHE: dict[int, tuple[Plan, Any, ColumnarPlan]] = {}
 
 
 def compiled_plan(ruleset: Ruleset) -> ColumnarPlan:
-    """The columnar compilation of ``ruleset.plan`` (once per plan and process)."""
+    """The columnar compilation of ``ruleset.plan`` and its constraints (once per plan and
+    process)."""
     plan = ruleset.plan
+    constraints = ruleset.spec.constraints
     cached = _CACHE.get(id(plan))
-    if cached is None or cached[0] is not plan:
-        cached = (plan, compile_plan(plan))
+    if cached is None or cached[0] is not plan or cached[1] is not constraints:
+        cached = (plan, constraints, compile_plan(plan, constraints))
         _CACHE[id(plan)] = cached
-    return cached[1]
+    return cached[2]
 
 
 @attrs.frozen
@@ -191,6 +194,8 @@ def evaluate_polars(frame: pl.DataFrame, ruleset: Ruleset, *, statuses: bool = T
     normalised = normalise(frame, ruleset)
     lazy = compiled.evaluate(normalised.frame)
     bad = pl.col(BAD)
+    for violation in compiled.violations:
+        bad = bad | violation
     for name in compiled.derived:
         spec = ruleset.spec.derived[[d.name for d in ruleset.spec.derived].index(name)]
         value = pl.col(f"__d.{name}")
@@ -207,26 +212,33 @@ def evaluate_polars(frame: pl.DataFrame, ruleset: Ruleset, *, statuses: bool = T
     if bad_positions:
         result = result.filter(~pl.col(BAD))
     result = result.drop(BAD)
-    explained: dict[str, list[Any]] = {"row": [], "possible_outcomes": [], "missing_facts": []}
+    lists = pl.List(pl.String())
+    possible: list[list[str]] = []
+    missing: list[list[str]] = []
+    undecided_at: list[int] = []
     if undecided == "explain":
-        undecided_rows = result.filter(pl.col("outcome") == UNDECIDED)["row"].to_list()
-        if undecided_rows:
+        undecided_at = result.select(pl.arg_where(pl.col("outcome") == UNDECIDED)
+                                     ).to_series().to_list()
+        if undecided_at:
             where = {r: i for i, r in enumerate(frame[ROW].to_list())}
-            for row in undecided_rows:
+            for row in result["row"].gather(undecided_at).to_list():
                 verdict = evaluate(office_record(frame, where[row], ruleset), ruleset,
                                    extra="ignore")
-                explained["row"].append(row)
-                explained["possible_outcomes"].append(list(verdict.possible_outcomes))
-                explained["missing_facts"].append(list(verdict.missing_facts))
-    lists = pl.List(pl.String())
-    found = pl.DataFrame(explained, schema={"row": pl.Int64(), "possible_outcomes": lists,
-                                            "missing_facts": lists})
-    empty = pl.lit([], dtype=lists)
-    result = result.join(found, on="row", how="left", maintain_order="left").with_columns(
-        pl.col("possible_outcomes").fill_null(empty), pl.col("missing_facts").fill_null(empty))
+                possible.append(list(verdict.possible_outcomes))
+                missing.append(list(verdict.missing_facts))
+    # empty lists everywhere, and the few explained rows picked in (no join of the frame)
+    explained = []
+    for name, found in (("possible_outcomes", possible), ("missing_facts", missing)):
+        if undecided_at:
+            pick = pl.Series([None] * 0, dtype=pl.UInt32()).extend_constant(None, result.height)
+            pick = pick.scatter(undecided_at, pl.Series(range(len(found)), dtype=pl.UInt32()))
+            column = pl.Series(found, dtype=lists).gather(pick).fill_null(
+                pl.lit([], dtype=lists))
+        else:
+            column = pl.repeat([], result.height, dtype=lists, eager=True)
+        explained.append(column.alias(name))
     at = result.columns.index("outcome") + 1
-    order = [c for c in result.columns if c not in ("possible_outcomes", "missing_facts")]
-    result = result.select([*order[:at], "possible_outcomes", "missing_facts", *order[at:]])
+    result = result.insert_column(at, explained[0]).insert_column(at + 1, explained[1])
     return result, problems
 
 
@@ -319,14 +331,19 @@ def evaluate_parquet(source: str | Path, out: str | Path, ruleset: Ruleset | str
 
     from ..atomic import atomic_open
 
+    if isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     compiled = _ruleset(ruleset, options)
-    reader = pq.ParquetFile(str(source))
+    rows = pq.ParquetFile(str(source)).metadata.num_rows
     total = written = 0
     problems: list[pl.DataFrame] = []
     with atomic_open(out, "wb") as handle:
         writer: pq.ParquetWriter | None = None
-        for batch in reader.iter_batches(batch_size=batch_size):
-            frame = to_polars(batch)
+        for start in range(0, rows, batch_size):
+            # Polars reads only the row groups of the slice, keeps Enum and list-of-Enum
+            # columns as they were written (pyarrow cannot read a list of dictionaries
+            # across row groups) and decodes the columns in parallel
+            frame = pl.scan_parquet(str(source)).slice(start, batch_size).collect()
             frame = frame.with_row_index(ROW, offset=total).with_columns(
                 pl.col(ROW).cast(pl.Int64))
             total += frame.height

@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from ..language.expr import BoolOp, Compare, Expr, Name
 from ..ruleset.load import Ruleset
 from ..ruleset.model import FactSpec, Threshold
-from .compile import fact_dtype
+from .compile import office_dtype, value_expr
 
 __all__ = ["generate_offices"]
 
@@ -122,10 +123,94 @@ def _dates(rng: np.random.Generator, years: list[int], count: int) -> pl.Series:
                         .alias("date")).to_series()
 
 
+def _comparisons(tree: Expr) -> list[tuple[str, Expr, Expr]]:
+    """The comparisons of a conjunction or a chain (``a <= b <= c``), as the per-office
+    ``repair`` reads them."""
+    if isinstance(tree, BoolOp) and tree.op == "and":
+        return [c for operand in tree.operands for c in _comparisons(operand)]
+    if isinstance(tree, Compare):
+        return list(zip(tree.ops, tree.operands, tree.operands[1:], strict=False))
+    return []
+
+
+_COMPARED = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+             "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _stepped(op: str, value: pl.Expr, kind: str, direction: int) -> pl.Expr:
+    """The nearest value on the allowed side of a strict comparison (whole numbers and dates
+    move by one; a number stays where it is, as in the per-office ``repair``)."""
+    if op in ("<", ">") and kind == "int":
+        return value + direction
+    if op in ("<", ">") and kind == "date":
+        return value + pl.duration(days=direction)
+    return value
+
+
+def _mend(op: str, left: Expr, right: Expr, sides: tuple[tuple[pl.Expr, str], ...]
+          ) -> tuple[str, pl.Expr] | None:
+    """(fact to change, its new value) for a broken comparison, as ``engine.constraints``
+    mends one office: ``==`` sets the bare fact on the right (else the left) to the other side;
+    ``<=``/``<`` lowers the fact on the left (else raises the right one); ``>=``/``>``
+    the reverse."""
+    (left_value, left_kind), (right_value, right_kind) = sides
+    left_name = left.name if isinstance(left, Name) else None
+    right_name = right.name if isinstance(right, Name) else None
+    if op == "==":
+        if right_name:
+            return right_name, left_value
+        return (left_name, right_value) if left_name else None
+    if op in ("<=", "<"):
+        if left_name:
+            return left_name, _stepped(op, right_value, right_kind, -1)
+        return (right_name, _stepped(op, left_value, left_kind, +1)) if right_name else None
+    if op in (">=", ">"):
+        if left_name:
+            return left_name, _stepped(op, right_value, right_kind, +1)
+        return (right_name, _stepped(op, left_value, left_kind, -1)) if right_name else None
+    return None
+
+
+def _repair(frame: pl.DataFrame, rulesets: Sequence[Ruleset], facts: dict[str, FactSpec],
+            rounds: int = 4, last: bool = False) -> pl.DataFrame:
+    """Make every drawn office keep the rulesets' ``constraints:`` (key + general released
+    persons add up to all released, resolved <= mediated <= received, the submission date
+    in the assessment year's window), mending broken comparisons column by column the way
+    ``mingxing_rules.engine.constraints.repair`` mends one office; an office it cannot mend
+    loses the constraint's last fact (unknown, never refused). Constraints over enums or sets
+    are left alone (the generator draws those from the declared values)."""
+    simple = {"number", "integer", "date", "boolean", "finding"}
+    for ruleset in rulesets:
+        plan = ruleset.plan
+        constraints = [c for c in ruleset.spec.constraints
+                       if all(f in facts and facts[f].type in simple for f in c.fields)]
+        for _ in range(rounds):
+            for constraint in constraints:
+                for op, left, right in reversed(_comparisons(constraint.condition)):
+                    sides = (value_expr(plan, left), value_expr(plan, right))
+                    broken = _COMPARED[op](sides[0][0], sides[1][0]).eq_missing(False)
+                    mended = _mend(op, left, right, sides)
+                    if mended is None or mended[0] not in frame.columns:
+                        continue
+                    target, value = mended
+                    frame = frame.with_columns(
+                        pl.when(broken).then(value.cast(frame.schema[target], strict=False))
+                        .otherwise(pl.col(target)).alias(target))
+        for constraint in constraints if last else ():  # not mended: one fact unknown
+            holds, _ = value_expr(plan, constraint.condition)
+            dropped = next((f for f in reversed(constraint.fields) if f in frame.columns),
+                           None)
+            if dropped is not None:
+                frame = frame.with_columns(pl.when(holds.eq_missing(False)).then(None)
+                                           .otherwise(pl.col(dropped)).alias(dropped))
+    return frame
+
+
 def generate_offices(rulesets: Ruleset | Iterable[Ruleset], count: int, *, seed: int = 0,
                      missing: float = 0.0, boundary: float = 0.5) -> pl.DataFrame:
     """``count`` offices as a frame with one typed column per fact of the first ruleset (facts
-    of the others too), ``id`` ``gen-0000000``... Deterministic for a ``seed``."""
+    of the others too; :func:`~.compile.office_dtype`: enums and set items are Polars
+    ``Enum`` columns), ``id`` ``gen-0000000``... Deterministic for a ``seed``."""
     chosen = _rulesets(rulesets)
     if not chosen:
         raise ValueError("give at least one ruleset")
@@ -202,7 +287,14 @@ def generate_offices(rulesets: Ruleset | Iterable[Ruleset], count: int, *, seed:
         columns[numerator] = pl.Series(numerator, np.clip(np.round(drawn), 0, total)
                                        .astype(np.int64))
     frame = pl.DataFrame(columns, height=count)
-    frame = frame.with_columns(pl.col(n).cast(fact_dtype(f)) for n, f in facts.items())
+    # mending a constraint can move a rate's denominator, and keeping a rate within 100 % can
+    # break a constraint: a few rounds of both, then the unmended offices lose a fact
+    pairs = [(d, n) for d, n, _ in _ratios(chosen) if d in frame.columns and n in frame.columns]
+    for _ in range(3):
+        frame = _repair(frame, chosen, facts)
+        frame = frame.with_columns(pl.min_horizontal(n, d).clip(0).alias(n) for d, n in pairs)
+    frame = _repair(frame, chosen, facts, last=True)
+    frame = frame.with_columns(pl.col(n).cast(office_dtype(f)) for n, f in facts.items())
     if missing > 0:
         frame = frame.with_columns(
             pl.when(pl.Series(rng.random(count) >= missing)).then(pl.col(n)).alias(n)

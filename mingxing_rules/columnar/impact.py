@@ -12,13 +12,13 @@ explained by :func:`mingxing_rules.regression.impact.explain_flip` — the same 
 >>> report = impact_frame(old, new, generate_offices([old, new], 20_000, seed=3))
 >>> for (before, after), count in report.counts().items():
 ...     print(before, "->", after, count)
-RETAINED -> REVOCATION_RECOMMENDED 44
-STAR -> NOT_ELIGIBLE 26
-REVOCATION_RECOMMENDED -> RETAINED 3
+RETAINED -> REVOCATION_RECOMMENDED 72
+REVOCATION_RECOMMENDED -> RETAINED 11
+STAR -> NOT_ELIGIBLE 3
 NOT_ELIGIBLE -> STAR 2
 >>> flip = report.flips[0]
 >>> flip.office_id, [cause.step_id for cause in flip.causes]
-('gen-0000424', ['mediation_success_96'])
+('gen-0000075', ['mediation_success_96'])
 """
 
 from __future__ import annotations

@@ -14,10 +14,12 @@ message the rest of the library gives; the frame itself is never aborted.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 import polars as pl
 
 from ..engine.office import IDENTITY_FIELDS
@@ -54,46 +56,65 @@ def _not_null_is_bad(column: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return column.is_not_null(), pl.lit(None)
 
 
+def _integer_bounds(fact: FactSpec) -> tuple[int, int]:
+    """The accepted range of a whole number: ``min``/``max`` within +-2**53, rounded inwards
+    (an integer is >= 0.5 exactly when it is >= 1)."""
+    low, high = -MAX_MAGNITUDE, MAX_MAGNITUDE
+    if fact.minimum is not None:
+        low = max(low, math.ceil(fact.minimum))
+    if fact.maximum is not None:
+        high = min(high, math.floor(fact.maximum))
+    return low, high
+
+
 def _numeric(fact: FactSpec, column: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """One range test per column (``is_between``): a null is unknown, never bad."""
     if not dtype.is_numeric():
         return _not_null_is_bad(column)
-    value = column.cast(pl.Float64)
-    problem = ~value.is_finite() | (value.abs() > float(MAX_MAGNITUDE))
-    if dtype.is_integer():  # exact bound on integers (a float cannot hold 2**53 + 1)
-        problem = column.abs() > MAX_MAGNITUDE
-    if fact.type == "integer" and dtype.is_float():
+    if dtype.is_integer():  # exact in Int64: a float cannot hold 2**53 + 1
+        whole = column if dtype == pl.Int64 else column.cast(pl.Int64, strict=False)
+        low, high = _integer_bounds(fact)
+        inside = whole.is_between(pl.lit(low, dtype=pl.Int64()), pl.lit(high, dtype=pl.Int64()))
+        if dtype != pl.Int64:  # a UInt64 beyond Int64 does not cast: bad
+            inside = inside & whole.is_not_null()
+        bad = column.is_not_null() & ~inside.fill_null(False)
+        return bad, (whole if fact.type == "integer" else whole.cast(pl.Float64))
+    value = column if dtype == pl.Float64 else column.cast(pl.Float64)
+    low_f = -float(MAX_MAGNITUDE) if fact.minimum is None else max(-float(MAX_MAGNITUDE),
+                                                                   float(fact.minimum))
+    high_f = float(MAX_MAGNITUDE) if fact.maximum is None else min(float(MAX_MAGNITUDE),
+                                                                   float(fact.maximum))
+    # NaN and the infinities fall outside any finite range
+    problem = ~value.is_between(low_f, high_f)
+    if fact.type == "integer":
         problem = problem | (value != value.floor())
-    if fact.minimum is not None:
-        problem = problem | (value < fact.minimum)
-    if fact.maximum is not None:
-        problem = problem | (value > fact.maximum)
-    bad = column.is_not_null() & problem.fill_null(True)
-    target = pl.Int64 if fact.type == "integer" else pl.Float64
-    return bad, pl.when(~bad).then(value.cast(target, strict=False) if target is pl.Int64
-                                   else value)
+        return problem.fill_null(False), value.cast(pl.Int64, strict=False)
+    return problem.fill_null(False), value
 
 
 def _choices(fact: FactSpec, column: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     values = list(fact.value_ids)
     if fact.type == "enum":
+        if isinstance(dtype, pl.Enum) and set(dtype.categories.to_list()) <= set(values):
+            return pl.lit(False), column.cast(pl.String)  # the dtype itself proves the values
         if not (dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)):
             return _not_null_is_bad(column)
         text = column.cast(pl.String)
-        bad = text.is_not_null() & ~text.is_in(values)
-        return bad, pl.when(~bad).then(text)
+        return text.is_not_null() & ~text.is_in(values), text
+    # a set with more declared values than bits, or a list column of another type
     if not isinstance(dtype, pl.List | pl.Array):
         return _not_null_is_bad(column)
     inner = dtype.inner
     if not (inner in (pl.String, pl.Null) or isinstance(inner, pl.Categorical | pl.Enum)):
-        bad = column.is_not_null() & (column.list.len() > 0)
-        return bad, pl.when(~bad).then(pl.lit([], dtype=pl.List(pl.String())))
+        bad = column.is_not_null() & (column.list.len() > 0)  # only [] is a valid such list
+        return bad, pl.when(column.is_not_null()).then(pl.lit([], dtype=pl.List(pl.String())))
     items = column.cast(pl.List(pl.String))
     # an undeclared value (or a null item) becomes null when cast to the declared values
     declared = items.cast(pl.List(pl.Enum(values)), strict=False) if values else None
     bad = items.is_not_null() & (
-        declared.list.eval(pl.element().is_null()).list.any() if declared is not None
-        else items.list.len() > 0)
-    return bad, pl.when(~bad).then(items)
+        (declared.list.drop_nulls().list.n_unique() != items.list.len())
+        if declared is not None else items.list.len() > 0)
+    return bad, items
 
 
 def _date(column: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
@@ -110,7 +131,8 @@ def _date(column: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _fact(fact: FactSpec, column: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
-    """(bad mask, normalised column) for one fact column of type ``dtype``."""
+    """(bad mask, normalised column) for one fact column of type ``dtype``. The value of a bad
+    row is left as it comes (the row is dropped): no second pass over the column."""
     if dtype == pl.Null:
         return pl.lit(False), pl.lit(None, dtype=fact_dtype(fact))
     if fact.type in ("number", "integer"):
@@ -133,64 +155,173 @@ def _fact(fact: FactSpec, column: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr,
     return _not_null_is_bad(column)
 
 
-def set_bits(series: pl.Series, values: Sequence[str]) -> tuple[pl.Series, pl.Series]:
-    """(bits, bad) of a list column of declared ``values``, computed on the flat Arrow buffers
-    (one pass, no per-row work): ``bits`` holds value i as bit i (null for a null list), ``bad``
-    marks rows with an undeclared value or a null item."""
-    import numpy as np
+def _is_set_column(dtype: pl.DataType) -> bool:
+    """A list of text, enum or categorical items (or of nulls only): read by :func:`set_bits`."""
+    if not isinstance(dtype, pl.List):
+        return False
+    inner = dtype.inner
+    return inner in (pl.String, pl.Null) or isinstance(inner, pl.Categorical | pl.Enum)
+
+
+def _item_lookup(items: Any, values: Sequence[str]
+                 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(index of every list item into the two tables, bit table, bad table): the bit of a
+    declared value (0 otherwise), and whether an entry is an undeclared value or a null item
+    (the last entry). A dictionary column (Polars ``Enum``/``Categorical``, Parquet dictionary
+    pages) looks up its few dictionary entries and reads the item indices as they are; a text
+    column looks up every item once. The bad table is empty when no item can be bad."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    height = series.len()
-    arrow: Any = series.cast(pl.List(pl.String)).to_arrow()
+    if pa.types.is_null(items.type):  # every item is null
+        return (np.zeros(len(items), dtype=np.int64), np.zeros(1, dtype=np.uint64),
+                np.ones(1, dtype=bool))
+    if pa.types.is_dictionary(items.type):
+        entries = items.dictionary
+        found = pc.index_in(entries, value_set=pa.array(list(values), type=entries.type))
+        codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        indices = items.indices
+        null_slot = len(entries)
+        maybe_bad = bool(found.null_count) or bool(indices.null_count)
+    else:
+        codes = np.arange(len(values), dtype=np.int64)
+        indices = pc.index_in(items, value_set=pa.array(list(values), type=items.type))
+        null_slot = len(values)
+        maybe_bad = bool(indices.null_count)
+    if indices.null_count:
+        indices = indices.fill_null(null_slot)
+    codes = np.append(codes, -1)
+    bit_table = np.where(codes >= 0, np.left_shift(np.uint64(1),
+                                                   np.maximum(codes, 0).astype(np.uint64)),
+                         np.uint64(0)).astype(np.uint64)
+    bad_table = codes < 0 if maybe_bad else np.zeros(0, dtype=bool)
+    return indices.to_numpy(zero_copy_only=False), bit_table, bad_table
+
+
+def _or_per_list(item_values: np.ndarray[Any, Any], indices: np.ndarray[Any, Any],
+                 starts: np.ndarray[Any, Any], empty: np.ndarray[Any, Any]
+                 ) -> np.ndarray[Any, Any]:
+    """``item_values[indices]`` OR-ed over each list (``starts``: where each list begins in
+    the items; ``empty``: the lists without items, which get 0)."""
+    picked = np.empty(len(indices) + 1, dtype=item_values.dtype)
+    np.take(item_values, indices, out=picked[:-1])
+    picked[-1] = 0  # a last entry so that an empty last list still has a start to point at
+    combined = np.bitwise_or.reduceat(picked, starts)
+    combined[empty] = 0  # reduceat gives an empty list the next list's first item
+    return combined
+
+
+def set_bits(series: pl.Series, values: Sequence[str]) -> tuple[pl.Series, pl.Series]:
+    """(bits, bad) of a list column of declared ``values``, computed on the flat Arrow buffers
+    (one pass, no per-row work): ``bits`` holds value i as bit i (null for a null list), ``bad``
+    marks rows with an undeclared value, a null item or a value listed twice (the per-office
+    schema refuses all three). The column may hold text, ``Enum`` or ``Categorical`` items."""
+    import pyarrow as pa
+
+    arrow: Any = series.to_arrow()
     if isinstance(arrow, pa.ChunkedArray):
         arrow = arrow.combine_chunks()
-    offsets = arrow.offsets.to_numpy(zero_copy_only=False).astype(np.int64)
-    flat = arrow.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
-    # the row of every item (items under a null list are ignored: the row is null)
-    parents = np.repeat(np.arange(height, dtype=np.int64), np.diff(offsets))
-    codes = pc.index_in(flat, value_set=pa.array(list(values), type=flat.type))
-    valid = codes.is_valid().to_numpy(zero_copy_only=False)
-    numbers = codes.fill_null(0).to_numpy(zero_copy_only=False).astype(np.uint64)
-    bits = np.zeros(height, dtype=np.uint64)
-    np.bitwise_or.at(bits, parents[valid], np.left_shift(np.uint64(1), numbers[valid]))
-    bad = np.zeros(height, dtype=bool)
-    bad[parents[~valid]] = True
+    offsets = arrow.offsets.to_numpy(zero_copy_only=False)
+    first = int(offsets[0])
+    items = arrow.values.slice(first, int(offsets[-1]) - first)
+    indices, bit_table, bad_table = _item_lookup(items, values)
+    lengths = np.diff(offsets)
+    starts = offsets[:-1] - first
+    empty = lengths == 0
+    # the narrowest unsigned type that holds every bit: less memory to move per item
+    narrow = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                  if len(values) <= np.iinfo(t).bits)
+    bits = _or_per_list(bit_table.astype(narrow), indices, starts, empty).astype(np.uint64)
+    bits_series = pl.Series("bits", bits)
+    # a repeated value sets its bit once: fewer bits than items
+    bad = bits_series.bitwise_count_ones().cast(pl.Int64) != pl.Series(lengths,
+                                                                      dtype=pl.Int64())
+    if bad_table.any():
+        bad = bad | pl.Series(_or_per_list(bad_table, indices, starts, empty))
     missing = series.is_null()
-    return (pl.Series(bits).set(missing, None).alias("bits"),
-            (pl.Series(bad) & ~missing).alias("bad"))
+    return bits_series.set(missing, None), (bad & ~missing).alias("bad")
 
 
-def normalise(frame: pl.DataFrame, ruleset: Ruleset) -> Normalised:
-    """Facts cast to their column types, missing fact columns added as unknown, and ``__bad``.
+@attrs.frozen
+class _RangeCheck:
+    """A numeric fact column whose minimum and maximum, read in one pass over the whole batch,
+    can prove that no row breaks its range: the per-row test (``bad``) is then left out."""
 
-    ``frame`` must carry the input row number in ``__row``. Without an ``id`` column the row
-    number is the office id.
-    """
-    schema = frame.schema
+    name: str
+    low: int | float
+    high: int | float
+    bad: pl.Expr
+
+
+@attrs.frozen
+class _Layout:
+    """How the facts of one input schema are normalised and checked, built once per
+    (plan, schema) and reused by every batch of a stream."""
+
+    columns: tuple[pl.Expr, ...]
+    bad_parts: tuple[pl.Expr, ...]  # always tested row by row
+    ranges: tuple[_RangeCheck, ...]  # tested row by row only when the batch's range says so
+    sets: tuple[tuple[str, tuple[str, ...]], ...]  # read from their Arrow buffers (set_bits)
+    present: tuple[str, ...]
+
+
+_LAYOUTS: dict[tuple[int, tuple[tuple[str, pl.DataType], ...]], tuple[Any, _Layout]] = {}
+
+
+def _range_check(fact: FactSpec, dtype: pl.DataType, bad: pl.Expr) -> _RangeCheck | None:
+    """The batch-level form of a number's check, when its minimum and maximum decide it: a
+    whole-number column that casts to Int64 exactly, or a float column of a ``number`` fact
+    (``nan_min``/``nan_max`` are NaN when any value is, which fails the test)."""
+    if dtype in (pl.Int64, pl.Int32, pl.Int16, pl.Int8, pl.UInt32, pl.UInt16, pl.UInt8):
+        low, high = _integer_bounds(fact)
+        return _RangeCheck(fact.name, low, high, bad)
+    if dtype in (pl.Float64, pl.Float32) and fact.type == "number":
+        low_f = max(-float(MAX_MAGNITUDE), float(fact.minimum if fact.minimum is not None
+                                                 else -MAX_MAGNITUDE))
+        high_f = min(float(MAX_MAGNITUDE), float(fact.maximum if fact.maximum is not None
+                                                 else MAX_MAGNITUDE))
+        return _RangeCheck(fact.name, low_f, high_f, bad)
+    return None
+
+
+def _layout(ruleset: Ruleset, schema: Mapping[str, pl.DataType]) -> _Layout:
+    key = (id(ruleset.plan), tuple(schema.items()))
+    cached = _LAYOUTS.get(key)
+    if cached is not None and cached[0] is ruleset.plan:
+        return cached[1]
     bad_parts: list[pl.Expr] = []
     columns: list[pl.Expr] = [pl.col(ROW)]
     if "id" in schema:
         dtype = schema["id"]
-        if dtype == pl.String or dtype.is_integer():
+        if dtype == pl.String or dtype.is_integer() or isinstance(dtype, pl.Categorical
+                                                                  | pl.Enum):
             text = pl.col("id").cast(pl.String)
             bad_parts.append(text.is_null() | (text.str.strip_chars() == ""))
+            if dtype.is_integer():
+                bad_parts.append(pl.col("id").cast(pl.Int64, strict=False).abs()
+                                 .gt(MAX_MAGNITUDE).fill_null(True))
             columns.append(text.alias("id"))
         else:
             bad_parts.append(pl.lit(True))
             columns.append(pl.lit(None, dtype=pl.String()).alias("id"))
     else:
         columns.append(pl.col(ROW).cast(pl.String).alias("id"))
-    for key in IDENTITY_FIELDS[1:]:
-        if key in schema:
-            dtype = schema[key]
-            if dtype == pl.String or dtype.is_integer() or dtype == pl.Null:
-                columns.append(pl.col(key).cast(pl.String).alias(key))
+    for key_name in IDENTITY_FIELDS[1:]:
+        if key_name in schema:
+            dtype = schema[key_name]
+            if (dtype == pl.String or dtype.is_integer() or dtype == pl.Null
+                    or isinstance(dtype, pl.Categorical | pl.Enum)):
+                columns.append(pl.col(key_name).cast(pl.String).alias(key_name))
+                if dtype.is_integer():
+                    bad_parts.append(pl.col(key_name).cast(pl.Int64, strict=False).abs()
+                                     .gt(MAX_MAGNITUDE)
+                                     .fill_null(pl.col(key_name).is_not_null()))
             else:
-                bad_parts.append(pl.col(key).is_not_null())
-                columns.append(pl.lit(None, dtype=pl.String()).alias(key))
-    present = []
-    extra: dict[str, pl.Series] = {}  # set facts read from their Arrow buffers (set_bits)
+                bad_parts.append(pl.col(key_name).is_not_null())
+                columns.append(pl.lit(None, dtype=pl.String()).alias(key_name))
+    present: list[str] = []
+    ranges: list[_RangeCheck] = []
+    sets: list[tuple[str, tuple[str, ...]]] = []
     for fact in ruleset.spec.facts:
         if fact.name not in schema:
             columns.append(pl.lit(None, dtype=fact_dtype(fact)).alias(fact.name))
@@ -200,27 +331,78 @@ def normalise(frame: pl.DataFrame, ruleset: Ruleset) -> Normalised:
         present.append(fact.name)
         dtype = schema[fact.name]
         if (fact.type == "set" and len(fact.value_ids) <= MAX_MASK_VALUES
-                and isinstance(dtype, pl.List) and dtype.inner in (pl.String, pl.Null)):
-            bits, bad_items = set_bits(frame[fact.name], fact.value_ids)
-            extra[mask_column(fact.name)] = bits.alias(mask_column(fact.name))
-            extra[f"__bad.{fact.name}"] = bad_items.alias(f"__bad.{fact.name}")
-            bad = pl.col(f"__bad.{fact.name}")
-            bad_parts.append(bad)
-            columns.append(pl.when(~bad).then(pl.col(fact.name).cast(fact_dtype(fact)))
-                           .alias(fact.name))
-            columns.append(pl.when(~bad).then(pl.col(mask_column(fact.name)))
-                           .alias(mask_column(fact.name)))
+                and _is_set_column(dtype)):
+            sets.append((fact.name, tuple(fact.value_ids)))
+            bad_parts.append(pl.col(f"__bad.{fact.name}"))
+            # the list form is computed only if a condition reads it (the query prunes it)
+            columns.append(pl.col(fact.name).cast(fact_dtype(fact)).alias(fact.name))
+            columns.append(pl.col(mask_column(fact.name)))
             continue
         bad, value = _fact(fact, pl.col(fact.name), dtype)
-        bad_parts.append(bad)
+        check = (_range_check(fact, dtype, bad) if fact.type in ("number", "integer")
+                 else None)
+        if check is not None:
+            ranges.append(check)
+        elif not _always_false(bad):
+            bad_parts.append(bad)
         columns.append(value.cast(fact_dtype(fact)).alias(fact.name))
         if fact.type == "set" and len(fact.value_ids) <= MAX_MASK_VALUES:
             columns.append(set_mask(value.cast(fact_dtype(fact)), fact.value_ids)
                            .alias(mask_column(fact.name)))
+    layout = _Layout(tuple(columns), tuple(bad_parts), tuple(ranges), tuple(sets),
+                     tuple(present))
+    if len(_LAYOUTS) > 64:
+        _LAYOUTS.clear()
+    _LAYOUTS[key] = (ruleset.plan, layout)
+    return layout
+
+
+def _out_of_range(frame: pl.DataFrame, ranges: Sequence[_RangeCheck]) -> list[pl.Expr]:
+    """The per-row tests of the columns whose batch minimum or maximum leaves their range
+    (one pass of reductions over every checked column at once)."""
+    if not ranges or frame.height == 0:
+        return []
+    extremes = frame.select(
+        *(pl.col(c.name).nan_min().alias(f"min.{i}") if isinstance(c.low, float)
+          else pl.col(c.name).min().alias(f"min.{i}") for i, c in enumerate(ranges)),
+        *(pl.col(c.name).nan_max().alias(f"max.{i}") if isinstance(c.low, float)
+          else pl.col(c.name).max().alias(f"max.{i}") for i, c in enumerate(ranges)),
+    ).row(0)
+    failing = []
+    for i, check in enumerate(ranges):
+        low, high = extremes[i], extremes[len(ranges) + i]
+        if low is None:  # every value unknown
+            continue
+        if not (check.low <= low and high <= check.high):  # NaN compares false: checked
+            failing.append(check.bad)
+    return failing
+
+
+def normalise(frame: pl.DataFrame, ruleset: Ruleset) -> Normalised:
+    """Facts cast to their column types, missing fact columns added as unknown, and ``__bad``.
+
+    ``frame`` must carry the input row number in ``__row``. Without an ``id`` column the row
+    number is the office id. The expressions are built once per input schema. A number column
+    (Parquet and :func:`~.generate.generate_offices` give typed columns) is tested row by row
+    only when its minimum or maximum over the batch breaks its range; a set column is read
+    from its Arrow buffers once (:func:`set_bits`); the list form of a set is built only if a
+    condition reads it (the lazy query drops it otherwise).
+    """
+    layout = _layout(ruleset, frame.schema)
+    bad_parts = [*layout.bad_parts, *_out_of_range(frame, layout.ranges)]
+    extra: list[pl.Series] = []
+    for name, values in layout.sets:
+        bits, bad_items = set_bits(frame[name], values)
+        extra += [bits.alias(mask_column(name)), bad_items.alias(f"__bad.{name}")]
     bad_any = (pl.any_horizontal(*bad_parts).fill_null(True) if bad_parts
                else pl.lit(False))
-    source = frame.with_columns(list(extra.values())) if extra else frame
-    return Normalised(source.lazy().select(*columns, bad_any.alias(BAD)), tuple(present))
+    source = frame.with_columns(extra) if extra else frame
+    return Normalised(source.lazy().select(*layout.columns, bad_any.alias(BAD)),
+                      layout.present)
+
+
+def _always_false(expr: pl.Expr) -> bool:
+    return expr.meta.eq(pl.lit(False))
 
 
 def _plain(value: Any) -> Any:
