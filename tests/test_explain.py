@@ -317,17 +317,27 @@ def decision_lines(name: str, lang: str, **changes: Any) -> list[str]:
 def test_promotion_fails_for_an_office_without_a_title_because_it_has_no_title() -> None:
     zh = decision_lines("near-miss-floor-area", "zh")
     assert "✗ 不符合直接晋级条件（二）：未获得可直接晋级的称号" in zh
-    assert not any("工作中发生重大问题" in line for line in zh)
+    # the promotion lines name the missing title, never the (absent) major problem; the bar
+    # of 五 does not apply because there is no major problem, and says so first
+    assert not any("工作中发生重大问题" in line for line in zh
+                   if "直接晋级" in line.split("（")[0])
+    assert any(line.startswith("– 因工作中发生重大问题不予命名（五）：不适用，工作中未发生重大问题")
+               for line in zh)
     en = decision_lines("near-miss-floor-area", "en")
     assert ("✗ does not qualify for direct promotion (二): holds no title that gives direct "
             "promotion") in en
 
 
 def test_a_major_problem_that_blocks_promotion_is_said_in_both_languages() -> None:
+    # a major problem bars the title on both paths (五, docs/interpretation.md §4): the office
+    # holding a promotion title is not awarded, and the line says both why and what it barred
     zh = decision_lines("promotion-blocked-by-incident", "zh")
-    assert "✗ 不符合直接晋级条件（二）：工作中发生重大问题" in zh
+    assert ("✗ 工作中发生重大问题的不予命名（五）：工作中发生重大问题；已获省“优秀司法所”称号；"
+            "申报单位为乡镇司法所") in zh
     en = decision_lines("promotion-blocked-by-incident", "en")
-    assert "✗ does not qualify for direct promotion (二): a major problem occurred in its work" in en
+    assert ("✗ award barred by a major problem in its work (五): a major problem occurred in its "
+            "work; holds the title provincial excellent office; the applicant is a township "
+            "judicial office") in en
 
 
 def test_holding_the_title_is_never_given_as_the_reason_there_is_no_ground() -> None:
