@@ -88,7 +88,7 @@ def test_changes_the_library_refuses_are_kept_with_the_reason() -> None:
     assert refused["criterion equipment_complete removed from s02_equipment"] == (
         "s02_equipment has no criteria left")
     assert refused["rule standards_met removed"] == (
-        "lowered_standards_ground reads standards_met, which no longer exists")
+        "major_problem_bars_award reads standards_met, which no longer exists")
 
 
 def test_unknown_kind_is_an_error() -> None:
@@ -154,13 +154,12 @@ def test_cli_lists_refused_mutants_as_json(capsys: pytest.CaptureFixture[str]) -
 
 def test_a_conjunct_an_option_makes_true_is_equivalent_when_dropped() -> None:
     # promotion_requires_application defaults to false: `not false or admissible` is true
-    dropped = next(m for m in mutants(STAR, kinds=["operand"], targets=["direct_promotion"])
+    dropped = next(m for m in mutants(STAR, kinds=["operand"], targets=["promotion_route"])
                    if m.description.startswith(
-                       "direct_promotion: holds_promotion_title and (not incident_blocks_"
-                       "promotion or not major_problem) (was"))
+                       "promotion_route: holds_promotion_title and applicant_is_office (was"))
     shown = equivalence(STAR, dropped)
     assert shown.equivalent is True
-    assert shown.reason == "same value for every input: direct_promotion"
+    assert shown.reason == "same value for every input: promotion_route"
 
 
 def test_the_smt_solver_refutes_what_reasoning_cannot_show() -> None:
