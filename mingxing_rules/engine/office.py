@@ -416,17 +416,42 @@ def _fact_schema(fact: FactSpec) -> dict[str, Any]:
     return schema
 
 
+_BOUNDS: dict[int, tuple[CompiledProgram, tuple[tuple[int, Any, Any], ...]]] = {}
+
+
+def _derived_bounds(program: CompiledProgram) -> tuple[tuple[int, Any, Any], ...]:
+    """``(position, min, max)`` of each bounded derived value; computed once per program (the
+    program itself is kept in the cache, so an id is never reused for another)."""
+    cached = _BOUNDS.get(id(program))
+    if cached is not None and cached[0] is program:
+        return cached[1]
+    bounds = tuple((i, d.minimum, d.maximum) for i, d in enumerate(program.spec.derived)
+                   if d.minimum is not None or d.maximum is not None)
+    if len(_BOUNDS) > 256:
+        _BOUNDS.clear()
+    _BOUNDS[id(program)] = (program, bounds)
+    return bounds
+
+
 def derived_problems(program: CompiledProgram, office: Office) -> list[InputProblem]:
     """Derived values outside their declared ``min``/``max``: the facts they come from disagree.
 
     The problem is reported on the first fact the value reads (the numerator of a rate), and
     names every fact and value involved.
     """
-    bounded = [(i, d) for i, d in enumerate(program.spec.derived)
-               if d.minimum is not None or d.maximum is not None]
-    if not bounded:
+    bounds = _derived_bounds(program)
+    if not bounds:
         return []
     values = program.derive(office.facts)
+    for position, low, high in bounds:  # the common case first: every value within bounds
+        value = values[position]
+        if value is not None and ((low is not None and value < low)
+                                  or (high is not None and value > high)):
+            break
+    else:
+        return []
+    bounded = [(i, d) for i, d in enumerate(program.spec.derived)
+               if d.minimum is not None or d.maximum is not None]
     reads = {info.id: info.reads for info in program.layout if info.kind == "derived"}
     problems = []
     for position, derived in bounded:
