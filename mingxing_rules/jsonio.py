@@ -53,13 +53,16 @@ class JsonInputError(ValueError):
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
+    result = dict(pairs)  # in C; a key given twice leaves fewer entries than pairs
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
             shown = key if len(key) <= 40 else key[:37] + "..."
             raise JsonInputError(f"duplicate key {shown!r} in one object")
-        result[key] = value
-    return result
+        seen.add(key)
+    return result  # pragma: no cover - fewer entries means a repeated key
 
 
 def _constant(name: str) -> Any:

@@ -12,7 +12,8 @@ that only count outcomes do not pay for thousands of step objects; the data is t
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 import attrs
@@ -285,6 +286,35 @@ def _derived_positions(plan: Plan) -> frozenset[int]:
         _DERIVED.clear()
     _DERIVED[id(plan)] = (plan, found)
     return found
+
+
+_Picker = Callable[[Sequence[Any]], tuple[Any, ...]]
+_COMPACT: dict[int, tuple[Plan, tuple[tuple[str, ...], _Picker, tuple[str, ...], _Picker]]] = {}
+
+
+def _picker(positions: Sequence[int]) -> _Picker:
+    """A function giving the row entries at ``positions`` as a tuple (one C call)."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda row: (row[only],)
+    getter: _Picker = operator.itemgetter(*positions)
+    return getter
+
+
+def _compact_layout(plan: Plan) -> tuple[tuple[str, ...], _Picker, tuple[str, ...], _Picker]:
+    """The ids and row pickers of the derived values and of the other nodes: what the compact
+    verdict writes, computed once per plan."""
+    cached = _COMPACT.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    derived = [n for n in plan.nodes if n.kind == "derived"]
+    others = [n for n in plan.nodes if n.kind != "derived"]
+    layout = (tuple(n.id for n in derived), _picker([n.position for n in derived] or [0]),
+              tuple(n.id for n in others), _picker([n.position for n in others] or [0]))
+    if len(_COMPACT) > 256:
+        _COMPACT.clear()
+    _COMPACT[id(plan)] = (plan, layout)
+    return layout
 
 
 def status_of(raw: Any) -> Status:
@@ -634,21 +664,29 @@ class Verdict:
         fail: list[str] = []
         unknown: list[str] = []
         not_applicable: list[str] = []
-        values: dict[str, Any] = {}
-        for node, raw in zip(trace.program.plan.nodes, trace.row, strict=True):
-            if node.kind == "derived":
-                values[node.id] = raw
-            elif raw is True:
+        row = trace.row
+        derived_ids, derived_at, node_ids, node_at = _compact_layout(trace.program.plan)
+        values = dict(zip(derived_ids, derived_at(row), strict=True)) if derived_ids else {}
+        for node_id, raw in zip(node_ids, node_at(row) if node_ids else (), strict=True):
+            if raw is True:
                 continue
-            elif raw is False:
-                fail.append(node.id)
+            if raw is False:
+                fail.append(node_id)
             elif raw is None:
-                unknown.append(node.id)
+                unknown.append(node_id)
             else:
-                not_applicable.append(node.id)
+                not_applicable.append(node_id)
         not_passed = {"fail": fail, "unknown": unknown, "not_applicable": not_applicable}
         facts = trace._values or {}
         evidence = trace._evidence
+        if not evidence:  # the common case: plain values, sets and dates in their JSON form
+            fact_values = {name: value if type(value) in _SCALARS else _plain(json_value(value))
+                           for name, value in facts.items()}
+        else:
+            fact_values = {name: ({"met": value, "evidence": evidence[name]} if name in evidence
+                                  else value if type(value) in _SCALARS
+                                  else _plain(json_value(value)))
+                           for name, value in facts.items()}
         return {
             "format": COMPACT_FORMAT,
             "office": {"id": self.office_id, "name": self.office_name},
@@ -662,9 +700,7 @@ class Verdict:
             "backend": self.backend,
             "not_passed": not_passed,
             "values": values,
-            "facts": {name: ({"met": value, "evidence": evidence[name]} if name in evidence
-                             else value if type(value) in _SCALARS
-                             else _plain(json_value(value))) for name, value in facts.items()},
+            "facts": fact_values,
         }
 
     def to_json(self, *, full: bool = False, **kwargs: Any) -> str:
