@@ -30,13 +30,14 @@ def _rate_check(records: list[Any], rid: str, top: int, bottom: int, minimum: fl
     return True
 
 
-def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
+def traced(f: dict[str, Any], floor_area_min: int = 200) -> tuple[str, list[Any]]:
+    """``floor_area_min``: the one threshold the impact benchmark amends (200 -> 180)."""
     r: list[Any] = []
     add = r.append
     # 四(一) workplace
     s1 = []
     v = f["premises_independent"]; add(("independent_premises", v, (("premises_independent", v),))); s1.append(v)  # noqa: E501
-    v = f["floor_area_m2"]; ok = v >= 200; add(("floor_area", ok, (("floor_area_m2", v),))); s1.append(ok)  # noqa: E501
+    v = f["floor_area_m2"]; ok = v >= floor_area_min; add(("floor_area", ok, (("floor_area_m2", v),))); s1.append(ok)  # noqa: E501
     v = f["premises_layout_reasonable"]; add(("premises_layout", v, (("premises_layout_reasonable", v),))); s1.append(v)  # noqa: E501
     v = f["functional_areas"]; ok = all(a in v for a in AREAS); add(("functional_areas_complete", ok, (("functional_areas", v),))); s1.append(ok)  # noqa: E501
     v = f["meeting_room_seats"]; ok = v >= 20; add(("meeting_room", ok, (("meeting_room_seats", v),))); s1.append(ok)  # noqa: E501
