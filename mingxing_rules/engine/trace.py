@@ -374,7 +374,8 @@ class Trace(Sequence[Step]):
     build only the steps they return; iterating builds every step (cheap views).
     """
 
-    __slots__ = ("_by_id", "_evidence", "_program", "_row", "_selected", "_steps", "_values")
+    __slots__ = ("_by_id", "_evidence", "_program", "_row", "_selected", "_steps", "_values",
+                 "_views")
 
     def __init__(
         self,
@@ -393,6 +394,7 @@ class Trace(Sequence[Step]):
         self._values = values
         self._selected = selected
         self._by_id: dict[str, Step] | None = None
+        self._views: dict[str, Step] | None = None  # steps asked for by id, kept (immutable)
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -546,8 +548,15 @@ class Trace(Sequence[Step]):
             return self._by_id[step_id]
         if self._columnar():
             assert self._program is not None
-            position = self._program.index[step_id]
-            return Step._view(step_infos(self._program.plan)[position], self)
+            views = self._views
+            if views is None:
+                views = self._views = {}
+            found = views.get(step_id)
+            if found is None:  # explanations ask for the same steps many times
+                position = self._program.index[step_id]
+                found = views[step_id] = Step._view(step_infos(self._program.plan)[position],
+                                                    self)
+            return found
         self._by_id = {s.id: s for s in self.steps}
         return self._by_id[step_id]
 
