@@ -43,14 +43,15 @@ def _fact_lines(index: int, fact: FactSpec, constants: dict[str, Any]) -> list[s
     if fact.type in ("number", "integer"):
         low = -_LIMIT if fact.minimum is None else max(-_LIMIT, fact.minimum)
         high = _LIMIT if fact.maximum is None else min(_LIMIT, fact.maximum)
-        body += ["t = type(v)", "if t is float:",
+        # integers first: JSON numbers without a fraction are the common case
+        body += ["t = type(v)", "if t is int:",
+                 f"    if not {low!r} <= v <= {high!r}: return None",
+                 "elif t is float:",
                  # NaN fails every comparison, so the range test refuses it too
                  f"    if not {float(low)!r} <= v <= {float(high)!r}: return None"]
         if fact.type == "integer":  # pandas gives integer columns with gaps as floats
             body += ["    if not v.is_integer(): return None", "    v = int(v)"]
-        body += ["elif t is int:",
-                 f"    if not {low!r} <= v <= {high!r}: return None",
-                 "else: return None"]
+        body += ["else: return None"]
     elif fact.type == "boolean":
         body.append("if v is not True and v is not False: return None")
     elif fact.type == "enum":
@@ -110,8 +111,7 @@ def validator_source(facts: tuple[FactSpec, ...], *, forbid_extra: bool
               "    notes = {}"]
     for index, fact in enumerate(facts):
         lines += _fact_lines(index, fact, constants)
-    lines.append("    return _office(id=ident, facts=_proxy(facts), name=name, county=county, "
-                 "note=note, evidence=_proxy(notes))")
+    lines.append("    return _office(ident, _proxy(facts), name, county, note, _proxy(notes))")
     return "\n".join(lines) + "\n", constants
 
 
