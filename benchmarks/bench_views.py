@@ -34,10 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def per_second(function: Callable[[Any], object], items: Sequence[Any]) -> float:
-    start = time.perf_counter()
+    """Items per CPU second of this process (the machine may be shared)."""
+    start = time.process_time()
     for item in items:
         function(item)
-    return len(items) / (time.perf_counter() - start)
+    return len(items) / (time.process_time() - start)
 
 
 def amended(tmp: Path) -> Path:
@@ -67,9 +68,10 @@ def hand_impact(offices: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, 
 
 
 def timed(function: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
+    """The result and the CPU seconds it took."""
+    start = time.process_time()
     result = function()
-    return result, time.perf_counter() - start
+    return result, time.process_time() - start
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -92,9 +94,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("explain('en') (verdict given)", per_second(lambda v: v.explain("en"), verdicts)),
         ("gap (verdict given)", per_second(gap, verdicts[: max(1, args.count // 4)])),
     ]
-    start = time.perf_counter()
-    evaluate_many(offices, star).to_frame()
-    rows.append(("evaluate_many(...).to_frame()", args.count / (time.perf_counter() - start)))
+    import pandas  # noqa: F401  (imported once, before timing)
+
+    _, seconds = timed(lambda: evaluate_many(offices, star).to_frame())
+    rows.append(("evaluate_many(...).to_frame()", args.count / seconds))
     compact = sum(len(v.to_json().encode()) for v in verdicts) / len(verdicts)
     full = sum(len(v.to_json(full=True).encode()) for v in verdicts) / len(verdicts)
 

@@ -69,6 +69,11 @@ def _constant(name: str) -> Any:
     raise JsonInputError(f"{name} is not a JSON value (write null for an unknown number)")
 
 
+# one decoder and one encoder for every call (json.loads and json.dumps with options build a
+# new one each time); they hold no state between calls
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 
@@ -95,7 +100,9 @@ def loads(text: str | bytes) -> Any:
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
         raise JsonInputError(f"nests deeper than {MAX_DEPTH} levels")
     try:
-        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+        if text.startswith("\ufeff"):  # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except JsonInputError:
         raise
     except json.JSONDecodeError as exc:
@@ -140,6 +147,11 @@ def finite_json(value: Any) -> Any:
 
 def dumps(value: Any, **options: Any) -> str:
     """JSON text without ``NaN``/``Infinity`` (they become ``null``); UTF-8 text as is."""
+    if not options:  # the common case, with the shared encoder
+        try:
+            return _ENCODER.encode(value)
+        except ValueError:  # a NaN or an infinity somewhere: unknown
+            return _ENCODER.encode(finite_json(value))
     options.setdefault("ensure_ascii", False)
     try:
         return json.dumps(value, allow_nan=False, **options)

@@ -267,6 +267,7 @@ def _plain(value: Any) -> Any:
 
 
 _SCALARS = frozenset((bool, int, float, str))
+_JSON_READY = _SCALARS | {type(None)}  # values the compact verdict writes as they are
 _STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}
 
 
@@ -315,6 +316,22 @@ def _compact_layout(plan: Plan) -> tuple[tuple[str, ...], _Picker, tuple[str, ..
         _COMPACT.clear()
     _COMPACT[id(plan)] = (plan, layout)
     return layout
+
+
+_STRUCTURED: dict[int, tuple[Plan, tuple[str, ...]]] = {}
+
+
+def _structured_facts(plan: Plan) -> tuple[str, ...]:
+    """The facts whose validated values are not JSON scalars (sets, dates): the only ones the
+    compact verdict has to convert."""
+    cached = _STRUCTURED.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    names = tuple(f.name for f in plan.spec.facts if f.type in ("set", "date"))
+    if len(_STRUCTURED) > 256:
+        _STRUCTURED.clear()
+    _STRUCTURED[id(plan)] = (plan, names)
+    return names
 
 
 def status_of(raw: Any) -> Status:
@@ -688,9 +705,15 @@ class Verdict:
         not_passed = {"fail": fail, "unknown": unknown, "not_applicable": not_applicable}
         facts = trace._values or {}
         evidence = trace._evidence
-        if not evidence:  # the common case: plain values, sets and dates in their JSON form
-            fact_values = {name: value if type(value) in _SCALARS else _plain(json_value(value))
-                           for name, value in facts.items()}
+        if not evidence:  # the common case: copy the facts, then write sets and dates as JSON
+            fact_values = dict(facts)
+            for name in _structured_facts(trace.program.plan):
+                value = fact_values.get(name)
+                if value is not None and type(value) not in _SCALARS:
+                    fact_values[name] = _plain(json_value(value))
+            if not _JSON_READY.issuperset(map(type, fact_values.values())):  # (in C)
+                fact_values = {name: value if type(value) in _SCALARS
+                               else _plain(json_value(value)) for name, value in facts.items()}
         else:
             fact_values = {name: ({"met": value, "evidence": evidence[name]} if name in evidence
                                   else value if type(value) in _SCALARS
