@@ -283,6 +283,7 @@ class OfficeSchema:
             "error": compile_validator(spec.facts, Office, forbid_extra=True),
             "ignore": compile_validator(spec.facts, Office, forbid_extra=False),
         }
+        self._fast_strict = self._fast["error"]  # the default, without a lookup per office
 
     def parse(self, data: Any, *, extra: str = "error") -> Office:
         """Validate and normalise one office, or raise :class:`InputError` listing every problem.
@@ -290,13 +291,13 @@ class OfficeSchema:
         ``extra``: ``"error"`` (default) rejects keys that are not facts of the ruleset;
         ``"ignore"`` drops them.
         """
-        if isinstance(data, Office):
-            return data
-        fast = self._fast.get(extra)
-        if fast is not None:
+        fast = self._fast_strict if extra == "error" else self._fast.get(extra)
+        if fast is not None:  # first: it refuses anything but a plain dict (an Office too)
             office: Office | None = fast(data)
             if office is not None:
                 return office
+        if isinstance(data, Office):
+            return data
         if not isinstance(data, Mapping):
             raise InputError.from_problems([InputProblem(
                 "$", data, "a mapping of fact names to values",
