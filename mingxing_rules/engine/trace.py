@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, overload
 
 import attrs
@@ -267,7 +268,6 @@ def _plain(value: Any) -> Any:
 
 
 _SCALARS = frozenset((bool, int, float, str))
-_JSON_READY = _SCALARS | {type(None)}  # values the compact verdict writes as they are
 _STATUS = {True: Status.PASS, False: Status.FAIL, None: Status.UNKNOWN}
 
 
@@ -706,14 +706,14 @@ class Verdict:
         facts = trace._values or {}
         evidence = trace._evidence
         if not evidence:  # the common case: copy the facts, then write sets and dates as JSON
-            fact_values = dict(facts)
+            # validated facts are JSON scalars except sets (frozenset) and dates (date): only
+            # the facts of those types need converting (a mapping proxy copies in C)
+            copied = facts.copy() if isinstance(facts, MappingProxyType | dict) else dict(facts)
+            fact_values = copied if type(copied) is dict else dict(copied)
             for name in _structured_facts(trace.program.plan):
                 value = fact_values.get(name)
                 if value is not None and type(value) not in _SCALARS:
                     fact_values[name] = _plain(json_value(value))
-            if not _JSON_READY.issuperset(map(type, fact_values.values())):  # (in C)
-                fact_values = {name: value if type(value) in _SCALARS
-                               else _plain(json_value(value)) for name, value in facts.items()}
         else:
             fact_values = {name: ({"met": value, "evidence": evidence[name]} if name in evidence
                                   else value if type(value) in _SCALARS
