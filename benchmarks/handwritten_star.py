@@ -30,13 +30,14 @@ def _rate_check(records: list[Any], rid: str, top: int, bottom: int, minimum: fl
     return True
 
 
-def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
+def traced(f: dict[str, Any], floor_area_min: int = 200) -> tuple[str, list[Any]]:
+    """``floor_area_min``: the one threshold the impact benchmark amends (200 -> 180)."""
     r: list[Any] = []
     add = r.append
     # 四(一) workplace
     s1 = []
     v = f["premises_independent"]; add(("independent_premises", v, (("premises_independent", v),))); s1.append(v)  # noqa: E501
-    v = f["floor_area_m2"]; ok = v >= 200; add(("floor_area", ok, (("floor_area_m2", v),))); s1.append(ok)  # noqa: E501
+    v = f["floor_area_m2"]; ok = v >= floor_area_min; add(("floor_area", ok, (("floor_area_m2", v),))); s1.append(ok)  # noqa: E501
     v = f["premises_layout_reasonable"]; add(("premises_layout", v, (("premises_layout_reasonable", v),))); s1.append(v)  # noqa: E501
     v = f["functional_areas"]; ok = all(a in v for a in AREAS); add(("functional_areas_complete", ok, (("functional_areas", v),))); s1.append(ok)  # noqa: E501
     v = f["meeting_room_seats"]; ok = v >= 20; add(("meeting_room", ok, (("meeting_room_seats", v),))); s1.append(ok)  # noqa: E501
@@ -161,7 +162,7 @@ def traced(f: dict[str, Any]) -> tuple[str, list[Any]]:
     add(("application_admissible", admissible, (("office_kind", kind), ("assessment_year", year),
                                                  ("submitted_on", f["submitted_on"]))))
     holds = f["holds_star_title"]
-    lowered = holds and bool(_lowered(f, titled))
+    lowered = holds and bool(_lowered(f, titled, floor_area_min))
     grounds = holds and (major or lowered)
     add(("revocation_grounds", grounds, (("holds_star_title", holds),)))
     if grounds:
@@ -203,13 +204,13 @@ def short_circuit(f: dict[str, Any]) -> str:
     return "STAR" if _standards(f) else "NOT_ELIGIBLE"
 
 
-def _lowered(f: dict[str, Any], titled: bool) -> list[str]:
+def _lowered(f: dict[str, Any], titled: bool, floor_area_min: int = 200) -> list[str]:
     """The standards a Star office fell below without an accepted cause, among those it is held
     to (a promoted office: only those it met when promoted)."""
     awarded = f.get("star_awarded_by")
     promoted = awarded == "direct_promotion" or (awarded != "assessment" and titled)
     met_then = f.get("standards_met_when_promoted") or ()
-    return [s for s, ok in _by_standard(f).items()
+    return [s for s, ok in _by_standard(f, floor_area_min).items()
             if not ok and not f.get(f"{s}_drop_justified") and (not promoted or s in met_then)]
 
 
@@ -221,10 +222,10 @@ def _standards(f: dict[str, Any]) -> bool:
     return all(_by_standard(f).values())
 
 
-def _by_standard(f: dict[str, Any]) -> dict[str, bool]:
+def _by_standard(f: dict[str, Any], floor_area_min: int = 200) -> dict[str, bool]:
     return {
         "s01_premises": bool(
-            f["premises_independent"] and f["floor_area_m2"] >= 200
+            f["premises_independent"] and f["floor_area_m2"] >= floor_area_min
             and f["premises_layout_reasonable"] and all(a in f["functional_areas"] for a in AREAS)
             and f["meeting_room_seats"] >= 20),
         "s02_equipment": all(d in f["equipment"] for d in DEVICES),

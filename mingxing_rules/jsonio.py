@@ -53,18 +53,26 @@ class JsonInputError(ValueError):
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
+    result = dict(pairs)  # in C; a key given twice leaves fewer entries than pairs
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
             shown = key if len(key) <= 40 else key[:37] + "..."
             raise JsonInputError(f"duplicate key {shown!r} in one object")
-        result[key] = value
-    return result
+        seen.add(key)
+    return result  # pragma: no cover - fewer entries means a repeated key
 
 
 def _constant(name: str) -> Any:
     raise JsonInputError(f"{name} is not a JSON value (write null for an unknown number)")
 
+
+# one decoder and one encoder for every call (json.loads and json.dumps with options build a
+# new one each time); they hold no state between calls
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
@@ -92,7 +100,9 @@ def loads(text: str | bytes) -> Any:
     if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
         raise JsonInputError(f"nests deeper than {MAX_DEPTH} levels")
     try:
-        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+        if text.startswith("\ufeff"):  # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except JsonInputError:
         raise
     except json.JSONDecodeError as exc:
@@ -137,6 +147,11 @@ def finite_json(value: Any) -> Any:
 
 def dumps(value: Any, **options: Any) -> str:
     """JSON text without ``NaN``/``Infinity`` (they become ``null``); UTF-8 text as is."""
+    if not options:  # the common case, with the shared encoder
+        try:
+            return _ENCODER.encode(value)
+        except ValueError:  # a NaN or an infinity somewhere: unknown
+            return _ENCODER.encode(finite_json(value))
     options.setdefault("ensure_ascii", False)
     try:
         return json.dumps(value, allow_nan=False, **options)

@@ -74,16 +74,18 @@ def _load(source: str, pairs: list[str], flag: str, side: str) -> Any:
         raise RulesetError(f"{side} ruleset {source}: {detail}", error.problems) from None
 
 
-def _population(items: list[str]) -> list[dict[str, Any]] | None:
-    from ..regression.impact import load_population
+def _population(items: list[str]) -> list[Any] | None:
+    """The offices of every source; a record that cannot be read is a bad row in its place
+    (reported with the impact, never fatal)."""
+    from ..regression.impact import read_population
 
     if not items:
         return None
-    offices: list[dict[str, Any]] = []
+    offices: list[Any] = []
     for path in expand_inputs(items, (".json", ".jsonl", ".ndjson"), "office"):
         source = stdin_as_file(".json") if path == "-" else Path(path)
         try:
-            offices += load_population(source)
+            offices += read_population(source)
         except json.JSONDecodeError as error:
             raise InputError(f"{path}: not valid JSON: {error.msg} (line {error.lineno})"
                              ) from None

@@ -23,6 +23,7 @@ import collections
 import csv
 import json
 import math
+import operator
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -32,6 +33,7 @@ import attrs
 
 from .. import jsonio
 from ..atomic import atomic_open
+from ..compile.codegen import NA
 from ..errors import InputError, InputProblem, MingxingError
 from ..explain import Wording, check_lang, check_lang_and_format, office_label, write
 from ..explain.report import Cell, Document, Line, Row, Section, Table
@@ -438,6 +440,8 @@ class Tally:
         self.ruleset = ruleset
         program = ruleset.program
         self.criteria = tuple(info.id for info in program.layout if info.kind == "criterion")
+        # (row position, id) of each criterion: a verdict's statuses are read off its row
+        self._positions = tuple((program.plan.index[c], c) for c in self.criteria)
         self.standards = tuple(info.id for info in program.layout if info.kind == "standard")
         self.outcomes: collections.Counter[str] = collections.Counter()
         self.failing: collections.Counter[str] = collections.Counter()
@@ -451,11 +455,22 @@ class Tally:
             self.errors.append(item)
             return
         self.outcomes[item.outcome] += 1
-        for step_id, status in zip(self.criteria, statuses(item, self.criteria), strict=True):
-            if status is Status.FAIL:
-                self.failing[step_id] += 1
-            elif status is Status.UNKNOWN:
-                self.unknown[step_id] += 1
+        trace = item.trace
+        if trace.program is not self.ruleset.program or not trace.row:
+            for step_id, status in zip(self.criteria, statuses(item, self.criteria),
+                                       strict=True):
+                if status is Status.FAIL:
+                    self.failing[step_id] += 1
+                elif status is Status.UNKNOWN:
+                    self.unknown[step_id] += 1
+            return
+        row, failing, unknown = trace.row, self.failing, self.unknown
+        for position, step_id in self._positions:  # a criterion's entry: True/False/None/NA
+            raw = row[position]
+            if raw is False:
+                failing[step_id] += 1
+            elif raw is None:
+                unknown[step_id] += 1
 
     def summary(self, top: int = 10) -> BatchSummary:
         spec = self.ruleset.spec
@@ -648,9 +663,38 @@ class BatchResult:
         except ImportError as exc:  # pragma: no cover - pandas is in the test extras
             raise ImportError("BatchResult.to_frame() needs pandas: "
                               "pip install 'mingxing-rules[pandas]'") from exc
-        frame = pd.DataFrame.from_records(self.records(include_errors),
-                                          columns=record_columns(self.criteria))
+        columns = record_columns(self.criteria)
+        frame = pd.DataFrame(dict(zip(columns, self._columns(include_errors), strict=True)),
+                             columns=columns)
         return frame.set_index("office_id")
+
+    def _columns(self, include_errors: bool) -> list[list[Any]]:
+        """:meth:`records` (``lang="en"``) as columns, built from the verdicts' rows: what
+        :meth:`to_frame` needs, without a dict per office."""
+        criteria = self.criteria
+        program = self.ruleset.program
+        pick = (operator.itemgetter(*(program.plan.index[c] for c in criteria))
+                if len(criteria) > 1 else None)  # with one position it gives no tuple
+        word = {raw: status.value for raw, status in _STATUS_WORDS}
+        blank = ("",) * len(criteria)
+        lines: list[tuple[Any, ...]] = []
+        for item in self._in_order():
+            if isinstance(item, RowError):
+                if include_errors:
+                    record = error_record(item, criteria)
+                    lines.append(tuple(record[f] for f in _RECORD_FIELDS) + blank)
+                continue
+            trace = item.trace
+            if pick is not None and trace.program is program and trace.row:
+                statuses_ = tuple(map(word.__getitem__, pick(trace.row)))
+            else:
+                statuses_ = tuple(s.value for s in statuses(item, criteria))
+            lines.append((item.office_id, item.office_name or "", item.outcome,
+                          item.effect or "", item.decided_by or "",
+                          ";".join(item.missing_facts), "", *statuses_))
+        if not lines:
+            return [[] for _ in range(len(_RECORD_FIELDS) + len(criteria))]
+        return [list(column) for column in zip(*lines, strict=True)]
 
     def to_csv(self, path: str | Path | IO[str], include_errors: bool = True,
                encoding: str = "utf-8", lang: Lang = "en") -> None:
@@ -668,6 +712,10 @@ class BatchResult:
     def _repr_html_(self) -> str:
         return matrix_html(self)
 
+
+# a criterion's row entry and its status (NA: not applicable)
+_STATUS_WORDS = ((True, Status.PASS), (False, Status.FAIL), (None, Status.UNKNOWN),
+                 (NA, Status.NOT_APPLICABLE))
 
 _RECORD_FIELDS = ("office_id", "office_name", "outcome", "effect", "decided_by",
                   "missing_facts", "error")

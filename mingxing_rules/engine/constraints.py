@@ -43,8 +43,13 @@ __all__ = ["constraint_problems", "repair"]
 def constraint_problems(compiled: CompiledConstraints, facts: Mapping[str, Any]
                         ) -> list[InputProblem]:
     """One problem per violated constraint, naming every field it reads and their values."""
+    if not compiled.constraints:  # the common case of a ruleset without constraints: free
+        return []
+    results = compiled.check(facts)
+    if False not in results:  # every constraint holds or is unknown
+        return []
     problems: list[InputProblem] = []
-    for constraint, holds in zip(compiled.constraints, compiled.check(facts), strict=True):
+    for constraint, holds in zip(compiled.constraints, results, strict=True):
         if holds is not False:  # true, or unknown because a fact is missing
             continue
         given = ", ".join(f"{name} {_shown(facts.get(name))}" for name in constraint.fields)

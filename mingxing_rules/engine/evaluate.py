@@ -228,14 +228,11 @@ def decide(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None = N
     Use it where no explanation is needed (counting, screening); :func:`evaluate` gives the
     same outcome with the trace.
     """
-    compiled = _ruleset(ruleset)
-    parsed = compiled.parse_office(office)
-    position = compiled.program.fast(parsed.facts)
-    if position == -2:
-        return "UNDECIDED"
-    if position == -1:
-        return compiled.spec.otherwise.id
-    return compiled.spec.outcomes[position]
+    compiled = ruleset if isinstance(ruleset, Ruleset) else _ruleset(ruleset)
+    position = compiled.program.fast(compiled.parse_office(office).facts)
+    if position >= 0:  # an outcome rule decided (the common case first)
+        return compiled.spec.outcomes[position]
+    return "UNDECIDED" if position == -2 else compiled.spec.otherwise.id
 
 
 _ = NA  # re-exported for backends that need the marker

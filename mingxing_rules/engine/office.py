@@ -283,6 +283,7 @@ class OfficeSchema:
             "error": compile_validator(spec.facts, Office, forbid_extra=True),
             "ignore": compile_validator(spec.facts, Office, forbid_extra=False),
         }
+        self._fast_strict = self._fast["error"]  # the default, without a lookup per office
 
     def parse(self, data: Any, *, extra: str = "error") -> Office:
         """Validate and normalise one office, or raise :class:`InputError` listing every problem.
@@ -290,13 +291,13 @@ class OfficeSchema:
         ``extra``: ``"error"`` (default) rejects keys that are not facts of the ruleset;
         ``"ignore"`` drops them.
         """
-        if isinstance(data, Office):
-            return data
-        fast = self._fast.get(extra)
-        if fast is not None:
+        fast = self._fast_strict if extra == "error" else self._fast.get(extra)
+        if fast is not None:  # first: it refuses anything but a plain dict (an Office too)
             office: Office | None = fast(data)
             if office is not None:
                 return office
+        if isinstance(data, Office):
+            return data
         if not isinstance(data, Mapping):
             raise InputError.from_problems([InputProblem(
                 "$", data, "a mapping of fact names to values",
@@ -416,17 +417,42 @@ def _fact_schema(fact: FactSpec) -> dict[str, Any]:
     return schema
 
 
+_BOUNDS: dict[int, tuple[CompiledProgram, tuple[tuple[int, Any, Any], ...]]] = {}
+
+
+def _derived_bounds(program: CompiledProgram) -> tuple[tuple[int, Any, Any], ...]:
+    """``(position, min, max)`` of each bounded derived value; computed once per program (the
+    program itself is kept in the cache, so an id is never reused for another)."""
+    cached = _BOUNDS.get(id(program))
+    if cached is not None and cached[0] is program:
+        return cached[1]
+    bounds = tuple((i, d.minimum, d.maximum) for i, d in enumerate(program.spec.derived)
+                   if d.minimum is not None or d.maximum is not None)
+    if len(_BOUNDS) > 256:
+        _BOUNDS.clear()
+    _BOUNDS[id(program)] = (program, bounds)
+    return bounds
+
+
 def derived_problems(program: CompiledProgram, office: Office) -> list[InputProblem]:
     """Derived values outside their declared ``min``/``max``: the facts they come from disagree.
 
     The problem is reported on the first fact the value reads (the numerator of a rate), and
     names every fact and value involved.
     """
-    bounded = [(i, d) for i, d in enumerate(program.spec.derived)
-               if d.minimum is not None or d.maximum is not None]
-    if not bounded:
+    bounds = _derived_bounds(program)
+    if not bounds:
         return []
     values = program.derive(office.facts)
+    for position, low, high in bounds:  # the common case first: every value within bounds
+        value = values[position]
+        if value is not None and ((low is not None and value < low)
+                                  or (high is not None and value > high)):
+            break
+    else:
+        return []
+    bounded = [(i, d) for i, d in enumerate(program.spec.derived)
+               if d.minimum is not None or d.maximum is not None]
     reads = {info.id: info.reads for info in program.layout if info.kind == "derived"}
     problems = []
     for position, derived in bounded:

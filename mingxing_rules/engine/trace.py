@@ -12,7 +12,9 @@ that only count outcomes do not pay for thousands of step objects; the data is t
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, overload
 
 import attrs
@@ -287,6 +289,51 @@ def _derived_positions(plan: Plan) -> frozenset[int]:
     return found
 
 
+_Picker = Callable[[Sequence[Any]], tuple[Any, ...]]
+_COMPACT: dict[int, tuple[Plan, tuple[tuple[str, ...], _Picker, tuple[str, ...], _Picker]]] = {}
+
+
+def _picker(positions: Sequence[int]) -> _Picker:
+    """A function giving the row entries at ``positions`` as a tuple (one C call)."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda row: (row[only],)
+    getter: _Picker = operator.itemgetter(*positions)
+    return getter
+
+
+def _compact_layout(plan: Plan) -> tuple[tuple[str, ...], _Picker, tuple[str, ...], _Picker]:
+    """The ids and row pickers of the derived values and of the other nodes: what the compact
+    verdict writes, computed once per plan."""
+    cached = _COMPACT.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    derived = [n for n in plan.nodes if n.kind == "derived"]
+    others = [n for n in plan.nodes if n.kind != "derived"]
+    layout = (tuple(n.id for n in derived), _picker([n.position for n in derived] or [0]),
+              tuple(n.id for n in others), _picker([n.position for n in others] or [0]))
+    if len(_COMPACT) > 256:
+        _COMPACT.clear()
+    _COMPACT[id(plan)] = (plan, layout)
+    return layout
+
+
+_STRUCTURED: dict[int, tuple[Plan, tuple[str, ...]]] = {}
+
+
+def _structured_facts(plan: Plan) -> tuple[str, ...]:
+    """The facts whose validated values are not JSON scalars (sets, dates): the only ones the
+    compact verdict has to convert."""
+    cached = _STRUCTURED.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    names = tuple(f.name for f in plan.spec.facts if f.type in ("set", "date"))
+    if len(_STRUCTURED) > 256:
+        _STRUCTURED.clear()
+    _STRUCTURED[id(plan)] = (plan, names)
+    return names
+
+
 def status_of(raw: Any) -> Status:
     """The status of a row entry: True, False, None (unknown) or NA (not applicable)."""
     return Status.NOT_APPLICABLE if raw is NA else _STATUS[raw]
@@ -344,7 +391,8 @@ class Trace(Sequence[Step]):
     build only the steps they return; iterating builds every step (cheap views).
     """
 
-    __slots__ = ("_by_id", "_evidence", "_program", "_row", "_selected", "_steps", "_values")
+    __slots__ = ("_by_id", "_evidence", "_program", "_row", "_selected", "_steps", "_values",
+                 "_views")
 
     def __init__(
         self,
@@ -363,6 +411,7 @@ class Trace(Sequence[Step]):
         self._values = values
         self._selected = selected
         self._by_id: dict[str, Step] | None = None
+        self._views: dict[str, Step] | None = None  # steps asked for by id, kept (immutable)
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -516,8 +565,15 @@ class Trace(Sequence[Step]):
             return self._by_id[step_id]
         if self._columnar():
             assert self._program is not None
-            position = self._program.index[step_id]
-            return Step._view(step_infos(self._program.plan)[position], self)
+            views = self._views
+            if views is None:
+                views = self._views = {}
+            found = views.get(step_id)
+            if found is None:  # explanations ask for the same steps many times
+                position = self._program.index[step_id]
+                found = views[step_id] = Step._view(step_infos(self._program.plan)[position],
+                                                    self)
+            return found
         self._by_id = {s.id: s for s in self.steps}
         return self._by_id[step_id]
 
@@ -634,21 +690,35 @@ class Verdict:
         fail: list[str] = []
         unknown: list[str] = []
         not_applicable: list[str] = []
-        values: dict[str, Any] = {}
-        for node, raw in zip(trace.program.plan.nodes, trace.row, strict=True):
-            if node.kind == "derived":
-                values[node.id] = raw
-            elif raw is True:
+        row = trace.row
+        derived_ids, derived_at, node_ids, node_at = _compact_layout(trace.program.plan)
+        values = dict(zip(derived_ids, derived_at(row), strict=True)) if derived_ids else {}
+        for node_id, raw in zip(node_ids, node_at(row) if node_ids else (), strict=True):
+            if raw is True:
                 continue
-            elif raw is False:
-                fail.append(node.id)
+            if raw is False:
+                fail.append(node_id)
             elif raw is None:
-                unknown.append(node.id)
+                unknown.append(node_id)
             else:
-                not_applicable.append(node.id)
+                not_applicable.append(node_id)
         not_passed = {"fail": fail, "unknown": unknown, "not_applicable": not_applicable}
         facts = trace._values or {}
         evidence = trace._evidence
+        if not evidence:  # the common case: copy the facts, then write sets and dates as JSON
+            # validated facts are JSON scalars except sets (frozenset) and dates (date): only
+            # the facts of those types need converting (a mapping proxy copies in C)
+            copied = facts.copy() if isinstance(facts, MappingProxyType | dict) else dict(facts)
+            fact_values = copied if type(copied) is dict else dict(copied)
+            for name in _structured_facts(trace.program.plan):
+                value = fact_values.get(name)
+                if value is not None and type(value) not in _SCALARS:
+                    fact_values[name] = _plain(json_value(value))
+        else:
+            fact_values = {name: ({"met": value, "evidence": evidence[name]} if name in evidence
+                                  else value if type(value) in _SCALARS
+                                  else _plain(json_value(value)))
+                           for name, value in facts.items()}
         return {
             "format": COMPACT_FORMAT,
             "office": {"id": self.office_id, "name": self.office_name},
@@ -662,9 +732,7 @@ class Verdict:
             "backend": self.backend,
             "not_passed": not_passed,
             "values": values,
-            "facts": {name: ({"met": value, "evidence": evidence[name]} if name in evidence
-                             else value if type(value) in _SCALARS
-                             else _plain(json_value(value))) for name, value in facts.items()},
+            "facts": fact_values,
         }
 
     def to_json(self, *, full: bool = False, **kwargs: Any) -> str:

@@ -43,14 +43,15 @@ def _fact_lines(index: int, fact: FactSpec, constants: dict[str, Any]) -> list[s
     if fact.type in ("number", "integer"):
         low = -_LIMIT if fact.minimum is None else max(-_LIMIT, fact.minimum)
         high = _LIMIT if fact.maximum is None else min(_LIMIT, fact.maximum)
-        body += ["t = type(v)", "if t is float:",
+        # integers first: JSON numbers without a fraction are the common case
+        body += ["t = type(v)", "if t is int:",
+                 f"    if not {low!r} <= v <= {high!r}: return None",
+                 "elif t is float:",
                  # NaN fails every comparison, so the range test refuses it too
                  f"    if not {float(low)!r} <= v <= {float(high)!r}: return None"]
         if fact.type == "integer":  # pandas gives integer columns with gaps as floats
             body += ["    if not v.is_integer(): return None", "    v = int(v)"]
-        body += ["elif t is int:",
-                 f"    if not {low!r} <= v <= {high!r}: return None",
-                 "else: return None"]
+        body += ["else: return None"]
     elif fact.type == "boolean":
         body.append("if v is not True and v is not False: return None")
     elif fact.type == "enum":
@@ -81,7 +82,8 @@ def _fact_lines(index: int, fact: FactSpec, constants: dict[str, Any]) -> list[s
                  f"    if remark: notes[{name}] = remark",
                  "    v = met"]
     else:  # text
-        body.append("if type(v) is not str or _surrogate(v): return None")
+        # an ASCII text cannot hold a surrogate: the search runs only on other text
+        body.append("if type(v) is not str or (not v.isascii() and _surrogate(v)): return None")
     if fact.type == "finding":
         body.append(f"if v is not None: facts[{name}] = v")
     else:
@@ -102,16 +104,17 @@ def validator_source(facts: tuple[FactSpec, ...], *, forbid_extra: bool
     lines += ["    g = data.get",
               "    ident = g('id')",
               "    if type(ident) is not str or not ident.strip(): return None",
-              "    if _surrogate(ident): return None",
-              "    name, county, note = g('name'), g('county'), g('note')",
-              "    for x in (name, county, note):",
-              "        if x is not None and (type(x) is not str or _surrogate(x)): return None",
-              "    facts = {}",
+              "    if not ident.isascii() and _surrogate(ident): return None",
+              "    name, county, note = g('name'), g('county'), g('note')"]
+    for label in ("name", "county", "note"):  # inline: no tuple and loop per office
+        lines.append(f"    if {label} is not None and (type({label}) is not str or ("
+                     f"not {label}.isascii() and _surrogate({label}))): return None")
+    lines += ["    facts = {}",
               "    notes = {}"]
     for index, fact in enumerate(facts):
         lines += _fact_lines(index, fact, constants)
-    lines.append("    return _office(id=ident, facts=_proxy(facts), name=name, county=county, "
-                 "note=note, evidence=_proxy(notes))")
+    lines.append("    return _office(ident, _proxy(facts), name, county, note, "
+                 "_proxy(notes) if notes else _NO_NOTES)")
     return "\n".join(lines) + "\n", constants
 
 
@@ -126,7 +129,7 @@ def compile_validator(facts: tuple[FactSpec, ...], office: type, *, forbid_extra
         "dict": dict, "list": list, "frozenset": frozenset, "len": len, "ValueError": ValueError,
         "_date": dt.date.fromisoformat, "_date_text": _DATE.fullmatch, "_proxy": MappingProxyType,
         "_office": office, "_FINDING_KEYS": frozenset(("met", "evidence", "by")),
-        "_surrogate": _SURROGATE.search, **constants,
+        "_surrogate": _SURROGATE.search, "_NO_NOTES": MappingProxyType({}), **constants,
     }
     function = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     checker: Validator = types.FunctionType(function, namespace, "check")

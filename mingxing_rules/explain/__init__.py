@@ -102,4 +102,4 @@ def render(verdict: Verdict, lang: Lang = "en", fmt: Format = "text", *,
     check_lang_and_format(lang, fmt)
     if fmt == "json":
         return verdict.to_json(full=True, indent=2) + "\n"
-    return write(verdict_document(verdict, lang, ruleset), fmt, standalone=standalone)
+    return write(verdict_document(verdict, lang, ruleset, view=fmt), fmt, standalone=standalone)

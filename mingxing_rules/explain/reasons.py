@@ -323,7 +323,7 @@ class _Decider:
         if isinstance(node, Call) and node.func == "if_known" and len(node.args) == 2:
             known = self.leaf(node.args[0])
             return known if known is not None else self.leaf(node.args[1])
-        names = set(names_in(node))
+        names = _name_set(node)
         thresholds = [t for t in self.thresholds if t.fact in names]
         if thresholds and all(t.fact in self.values for t in thresholds) and not (
                 names - {t.fact for t in thresholds} - set(self.options)):
@@ -370,7 +370,7 @@ class _Decider:
             deciding = (node.op == "and") != want
             if deciding:  # one operand suffices: an 'and' that fails, an 'or' that holds
                 chosen = [o for o in operands if self.truth(o) is want]
-                settings = [o for o in chosen if set(names_in(o)) <= set(self.options)]
+                settings = [o for o in chosen if _name_set(o) <= set(self.options)]
                 if want and settings:  # held by a setting (an option): that is the reason
                     chosen = settings[:1]
             else:
@@ -383,6 +383,36 @@ class _Decider:
                 return self.parts(node.right, True)
             return self.parts(node.left, True) + self.parts(node.right, False)
         return [Part(node, self.truth(node))]
+
+
+# What explanations ask of a condition's parts again and again (names read, written form) is
+# fixed by the compiled plan: kept per expression object (the object itself is kept, so an id
+# is never reused for another).
+_NAMES: dict[int, tuple[Expr, frozenset[str]]] = {}
+_TEXTS: dict[int, tuple[Expr, str]] = {}
+_CACHE_LIMIT = 65536
+
+
+def _name_set(node: Expr) -> frozenset[str]:
+    cached = _NAMES.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    names = frozenset(names_in(node))
+    if len(_NAMES) > _CACHE_LIMIT:
+        _NAMES.clear()
+    _NAMES[id(node)] = (node, names)
+    return names
+
+
+def _text_of(node: Expr) -> str:
+    cached = _TEXTS.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    text = repr(node)
+    if len(_TEXTS) > _CACHE_LIMIT:
+        _TEXTS.clear()
+    _TEXTS[id(node)] = (node, text)
+    return text
 
 
 def deciding_parts(step: Step, trace: Trace, w: Wording, options: Mapping[str, Any]
@@ -399,11 +429,11 @@ def deciding_parts(step: Step, trace: Trace, w: Wording, options: Mapping[str, A
     seen: set[str] = set()
     unique = []
     for part in parts:
-        key = repr(part.node)
+        key = _text_of(part.node)
         if key not in seen:
             seen.add(key)
             unique.append(part)
-    non_options = [p for p in unique if set(names_in(p.node)) - set(options)]
+    non_options = [p for p in unique if _name_set(p.node) - set(options)]
     return non_options or unique
 
 
@@ -489,13 +519,28 @@ def decided_by(step: Step, trace: Trace, w: Wording, options: Mapping[str, Any],
 # -- whose side a step is on -------------------------------------------------------------------
 
 
+_ADVERSE: dict[int, tuple[RulesetSpec, frozenset[str]]] = {}
+
+
 def adverse_steps(spec: RulesetSpec | None) -> frozenset[str]:
     """Steps whose passing counts against the office: read (through rules, with their sign)
     by an outcome that revokes a title and never positively by an outcome that awards one; and
     outcomes that award nothing but apply such a step (or the failure of a step in the office's
-    favour). Their marks are inverted, so that a ground for revocation that holds is ✗, not ✓."""
+    favour). Their marks are inverted, so that a ground for revocation that holds is ✗, not ✓.
+    Computed once per ruleset specification."""
     if spec is None:
         return frozenset()
+    cached = _ADVERSE.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    found = _adverse_steps(spec)
+    if len(_ADVERSE) > 256:
+        _ADVERSE.clear()
+    _ADVERSE[id(spec)] = (spec, found)
+    return found
+
+
+def _adverse_steps(spec: RulesetSpec) -> frozenset[str]:
     conditions: dict[str, Expr] = {}
     for node in spec.nodes:
         if node.kind in ("rule", "outcome") and node.condition is not None:

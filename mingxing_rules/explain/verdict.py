@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..engine.trace import Status, Step, Trace
+from ..engine.trace import Status, Step, Trace, infos_of_kind
 from .reasons import (
+    Part,
     adverse_steps,
-    decided_by,
     deciding_parts,
     mark_status,
     part_phrase,
@@ -35,6 +35,28 @@ class _Builder:
         self.w = w
         self.options: dict[str, Any] = dict(verdict.options)
         self.adverse = adverse_steps(w.spec)
+        # a step's deciding parts and their phrases are asked for by several lines
+        self._parts: dict[str, list[Part]] = {}
+        self._phrases: dict[tuple[str, int], str] = {}
+
+    def parts(self, step: Step) -> list[Part]:
+        found = self._parts.get(step.id)
+        if found is None:
+            found = self._parts[step.id] = deciding_parts(step, self.trace, self.w,
+                                                          self.options)
+        return found
+
+    def phrase(self, part: Part, step: Step) -> str:
+        key = (step.id, id(part))
+        found = self._phrases.get(key)
+        if found is None:
+            found = self._phrases[key] = part_phrase(part, step, self.trace, self.w,
+                                                     self.options)
+        return found
+
+    def decided_by(self, step: Step) -> list[str]:
+        """What :func:`~.reasons.decided_by` says, from the parts computed once."""
+        return list(dict.fromkeys(self.phrase(p, step) for p in self.parts(step)))
 
     # -- marks and lines ------------------------------------------------------------------------
     def mark(self, status: Status) -> Mark:
@@ -55,17 +77,17 @@ class _Builder:
         w = self.w
         if step.status is Status.UNKNOWN:
             return [step_reason(step, self.trace, w)] if not step.depends_on else []
-        phrases = decided_by(step, self.trace, w, self.options)
+        phrases = self.decided_by(step)
         if not descend or depth > 6:
             return phrases
         out: list[str] = []
-        for part in deciding_parts(step, self.trace, w, self.options):
+        for part in self.parts(step):
             name = getattr(part.node, "name", None)
             dep = self._step(name) if isinstance(name, str) else None
             if dep is not None and dep.kind == "rule" and self._reads_rules(dep):
                 out += self._reasons(dep, True, depth + 1)
             else:
-                out.append(part_phrase(part, step, self.trace, w, self.options))
+                out.append(self.phrase(part, step))
         return list(dict.fromkeys(out)) or phrases
 
     def _reads_rules(self, step: Step) -> bool:
@@ -139,7 +161,7 @@ class _Builder:
 
     def decision(self) -> Section:
         verdict, trace, w = self.verdict, self.trace, self.w
-        outcomes = [s for s in trace if s.kind == "outcome"]
+        outcomes = steps_of_kind(trace, "outcome")
         lines: list[Line] = []
         paragraphs: list[str] = []
         spec = w.spec
@@ -194,27 +216,32 @@ class _Builder:
     def standards(self, standards: list[Step]) -> list[Section]:
         trace, w = self.trace, self.w
         met = sum(1 for s in standards if s.status in (Status.PASS, Status.NOT_APPLICABLE))
-        by_parent: dict[str | None, list[Step]] = {}
-        for step in trace:
-            if step.kind == "criterion":
-                by_parent.setdefault(step.parent, []).append(step)
+        # only the criteria not met or unknown are said: only they are built (from the row)
+        program = trace.program
+        every_parent = list(dict.fromkeys(
+            (info.parent for info in infos_of_kind(program.plan, "criterion"))
+            if program is not None else (s.parent for s in trace if s.kind == "criterion")))
+        by_parent: dict[tuple[str | None, Status], list[Step]] = {}
+        for step in (*trace.failing("criterion"), *trace.unknown("criterion")):
+            by_parent.setdefault((step.parent, step.status), []).append(step)
         parents: list[str | None] = [s.id for s in standards] or [None]
-        orphans = [p for p in by_parent if p not in parents]
+        orphans = [p for p in every_parent if p not in parents]
         failing: list[Section] = []
         unknown: list[Section] = []
         for parent in [*parents, *orphans]:
-            criteria = by_parent.get(parent, [])
+            bad = tuple(Line(step_reason(s, trace, w), (self.mark(Status.FAIL),),
+                             clause=w.clause(s.clause))
+                        for s in by_parent.get((parent, Status.FAIL), ()))
+            open_ = tuple(Line(step_reason(s, trace, w), (self.mark(Status.UNKNOWN),),
+                               clause=w.clause(s.clause))
+                          for s in by_parent.get((parent, Status.UNKNOWN), ()))
+            if not bad and not open_:
+                continue
             heading = ""
             if parent is not None:
                 standard = self._step(parent)
                 heading = parent if standard is None else (
                     w.titled(standard.title, standard.clause, standard.id))
-            bad = tuple(Line(step_reason(s, trace, w), (self.mark(Status.FAIL),),
-                             clause=w.clause(s.clause))
-                        for s in criteria if s.status is Status.FAIL)
-            open_ = tuple(Line(step_reason(s, trace, w), (self.mark(Status.UNKNOWN),),
-                               clause=w.clause(s.clause))
-                          for s in criteria if s.status is Status.UNKNOWN)
             if bad:
                 failing.append(Section(heading, lines=bad))
             if open_:
@@ -235,13 +262,16 @@ class _Builder:
                                           views=("md", "html")), *subsections))]
 
 
-def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None) -> Document:
-    """The explanation of ``verdict`` in ``lang`` as a document."""
+def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None, *,
+                     view: str | None = None) -> Document:
+    """The explanation of ``verdict`` in ``lang`` as a document. ``view`` (``text``, ``md``,
+    ``html``): the one writer it is for; sections that writer would not show (the full trace
+    table outside HTML, the bulk of an explanation's cost) are then not built."""
     spec = ruleset_spec_of(verdict, ruleset)
     w = Wording(lang, spec, plan_of(verdict, ruleset)).knowing(verdict.trace)
     builder = _Builder(verdict, w)
     trace = verdict.trace
-    standards = [s for s in trace if s.kind == "standard"]
+    standards = steps_of_kind(trace, "standard")
     failing = sum(1 for s in standards if s.status is Status.FAIL)
     title = w.message("verdict.office", office=office_label(verdict.office_id,
                                                             verdict.office_name, w))
@@ -258,12 +288,21 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
     sections = [builder.decision()]
     if standards:
         sections += builder.standards(standards)
-    sections.append(Section(w.message("trace.heading"), table=trace_table(trace, w),
-                            views=("html",), collapsed=True))
+    if view is None or view == "html":
+        sections.append(Section(w.message("trace.heading"), table=trace_table(trace, w),
+                                views=("html",), collapsed=True))
     badge = w.outcome_title(verdict.outcome, verdict.outcome_title) if verdict.decided else (
         w.message("outcome.undecided"))
     return Document(lang=lang, title=title, summary=tuple(summary), sections=tuple(sections),
                     badge=badge, tone=verdict.effect or "undecided")
+
+
+def steps_of_kind(trace: Trace, kind: str) -> list[Step]:
+    """The steps of one kind in trace order; for a fresh trace only those are built."""
+    program = trace.program
+    if program is None:
+        return [s for s in trace if s.kind == kind]
+    return [trace.step(info.id) for info in infos_of_kind(program.plan, kind)]
 
 
 def option_phrase(w: Wording, name: str, value: Any) -> str:

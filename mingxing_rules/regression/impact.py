@@ -23,16 +23,18 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..engine.evaluate import evaluate
+from ..engine.evaluate import verdict_from_row
+from ..engine.office import Office
 from ..engine.trace import Step, Verdict
-from ..errors import InputError, InputProblem
-from ..jsonio import JsonMixin, tuples
+from ..errors import InputError, InputProblem, MingxingError
+from ..jsonio import JsonInputError, JsonMixin, tuples
+from ..jsonio import loads as strict_loads
 from ..language.expr import Binary, Name
 from ..progress import Progress, track
 from ..ruleset.load import Ruleset
@@ -43,8 +45,9 @@ from .director import INVALID, UNDECIDED, direct_flips, outcome_of
 if TYPE_CHECKING:  # the search needs Hypothesis; impact over a population does not
     from hypothesis import strategies as st
 
-__all__ = ["Cause", "Flip", "FlipSearch", "Impact", "explain_flip", "find_verdict_changes",
-           "flip_search", "impact", "load_population"]
+__all__ = ["BadRow", "Cause", "Flip", "FlipSearch", "FoundFlips", "Impact", "LocatedOffice",
+           "explain_flip", "find_verdict_changes", "flip_search", "impact", "load_population",
+           "read_population"]
 
 
 @attrs.frozen
@@ -105,40 +108,90 @@ class Flip:
                    data["found_by"], tuple((k, tuples(v)) for k, v in data["readings"].items()))
 
 
+@attrs.frozen
+class BadRow:
+    """A row of the population that neither version can evaluate: a record that is not an
+    office, data both versions refuse (a wrong type, a value out of range, facts that contradict
+    each other), or a record the evaluator failed on. It is reported, never fatal: the rest of
+    the population is analysed."""
+
+    row: int  # 1-based position in the population
+    office_id: str | None
+    field: str  # the fields at fault, comma-separated ("$" for the record as a whole)
+    message: str  # every problem, in one line
+    line: int | None = None  # the line of a .jsonl file
+    file: str | None = None  # the file it was read from, for file input
+
+    @classmethod
+    def from_error(cls, row: int, office_id: str | None, error: InputError,
+                   line: int | None = None, file: str | None = None) -> BadRow:
+        problems = error.problems
+        fields = list(dict.fromkeys(f for p in problems for f in (p.paths or (p.path,)))) or ["$"]
+        message = "; ".join(p.message for p in problems) or error.message
+        return cls(row, office_id, ", ".join(fields), message, line, file)
+
+    def summary(self) -> str:
+        where = f"line {self.line}" if self.line is not None else f"row {self.row}"
+        if self.file is not None:
+            where = f"{self.file}: {where}"
+        who = f" ({self.office_id})" if self.office_id else ""
+        return f"{where}{who}: {self.field}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "office_id": self.office_id, "field": self.field,
+                "message": self.message, "line": self.line, "file": self.file}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BadRow:
+        return cls(data["row"], data.get("office_id"), data["field"], data["message"],
+                   data.get("line"), data.get("file"))
+
+
 @attrs.frozen(repr=False)
 class Impact(JsonMixin):
-    """The verdict changes over a population."""
+    """The verdict changes over a population, and the rows neither version could evaluate
+    (``bad_rows``; ``total`` counts them too)."""
 
     diff: RulesetDiff
     total: int
     flips: tuple[Flip, ...]
+    bad_rows: tuple[BadRow, ...] = ()
 
     def counts(self) -> dict[tuple[str, str], int]:
         """Flips per transition, e.g. ``{("NOT_ELIGIBLE", "STAR"): 14}``, most frequent first."""
         return dict(Counter(f.transition for f in self.flips).most_common())
 
     def to_text(self) -> str:
-        lines = [f"impact {self.diff.old_key} -> {self.diff.new_key}: "
-                 f"{len(self.flips)} of {self.total} offices change verdict"]
+        head = (f"impact {self.diff.old_key} -> {self.diff.new_key}: "
+                f"{len(self.flips)} of {self.total} offices change verdict")
+        if self.bad_rows:
+            head += f"; {len(self.bad_rows)} rows could not be evaluated"
+        lines = [head]
         lines += [f"  {a} -> {b}: {n}" for (a, b), n in self.counts().items()]
         lines += ["  " + f.summary() for f in self.flips]
+        if self.bad_rows:
+            lines.append(f"  rows that could not be evaluated ({len(self.bad_rows)}):")
+            lines += ["    " + b.summary() for b in self.bad_rows]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {"old": self.diff.old_key, "new": self.diff.new_key, "total": self.total,
                 "transitions": [{"old": a, "new": b, "count": n}
                                 for (a, b), n in self.counts().items()],
-                "flips": [f.to_dict() for f in self.flips], "diff": self.diff.to_dict()}
+                "flips": [f.to_dict() for f in self.flips], "diff": self.diff.to_dict(),
+                "bad_rows": [b.to_dict() for b in self.bad_rows]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Impact:
         """The impact back from :meth:`to_dict`."""
         return cls(RulesetDiff.from_dict(data["diff"]), data["total"],
-                   tuple(Flip.from_dict(f) for f in data["flips"]))
+                   tuple(Flip.from_dict(f) for f in data["flips"]),
+                   tuple(BadRow.from_dict(b) for b in data.get("bad_rows", ())))
 
     def __repr__(self) -> str:
+        bad = f", {len(self.bad_rows)} bad rows" if self.bad_rows else ""
         return (f"<Impact {self.diff.old_key} -> {self.diff.new_key}: {len(self.flips)} of "
-                f"{self.total} offices change verdict>")
+                f"{self.total} offices change verdict{bad}>")
 
 
 # ------------------------------------------------------------------------------ population
@@ -173,6 +226,94 @@ def load_population(source: str | Path | Any | Iterable[Mapping[str, Any]]
     if hasattr(source, "to_dict") and hasattr(source, "columns"):  # a pandas DataFrame
         return [_clean_record(r) for r in source.to_dict("records")]
     return [dict(o) for o in source]
+
+
+class LocatedOffice(dict[str, Any]):
+    """An office read from a file, with where it was read (``line`` of a ``.jsonl`` file,
+    ``file``): a bad row it turns out to be is reported there."""
+
+    __slots__ = ("file", "line")
+
+    def __init__(self, data: Mapping[str, Any], line: int | None, file: str | None) -> None:
+        super().__init__(data)
+        self.line = line
+        self.file = file
+
+
+def _record_id(record: Any) -> str | None:
+    """The id a record gives itself, for reporting a bad row (``None`` when it has none)."""
+    if not isinstance(record, Mapping):
+        return None
+    raw = record.get("id")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw)
+    if isinstance(raw, str) and raw.strip():
+        return raw[:200].encode("utf-8", "backslashreplace").decode("utf-8")
+    return None
+
+
+def _not_an_office(row: int, item: Any, line: int | None = None, file: str | None = None
+                   ) -> BadRow:
+    return BadRow(row, None, "$", f"an office must be a JSON object, not {type(item).__name__}",
+                  line, file)
+
+
+def read_population(source: str | Path | Any | Iterable[Any]
+                    ) -> list[dict[str, Any] | BadRow]:
+    """The offices of ``source`` (as :func:`load_population` reads them), each record that
+    cannot be read — a line of a ``.jsonl`` file or a file of a directory that is not strict
+    JSON, a record that is not an object — as a :class:`BadRow` in its place, so that the rest
+    is analysed. :class:`BadRow` items of an iterable are passed through."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if path.is_dir():
+            items: list[dict[str, Any] | BadRow] = []
+            for number, file in enumerate(sorted(path.glob("*.json")), start=1):
+                try:
+                    data = strict_loads(file.read_bytes())
+                except JsonInputError as exc:
+                    items.append(BadRow(number, None, "$", exc.message, None, str(file)))
+                    continue
+                items.append(LocatedOffice(data, None, str(file)) if isinstance(data, dict)
+                             else _not_an_office(number, data, None, str(file)))
+            return items
+        if not path.is_file():
+            message = f"{path}: no such file or directory"
+            raise InputError(message, problems=[InputProblem(
+                str(path), None, "a file or directory of offices", message)])
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            return list(_jsonl_rows(path))
+        try:
+            whole = strict_loads(path.read_bytes())
+        except JsonInputError as exc:  # the file as a whole: nothing in it can be read
+            message = f"{path}: {exc.message}"
+            raise InputError(message, problems=[InputProblem(
+                str(path), None, "a JSON file of offices", message)]) from None
+        records = whole if isinstance(whole, list) else [whole]
+        return [r if isinstance(r, dict) else _not_an_office(n, r, None, str(path))
+                for n, r in enumerate(records, start=1)]
+    if hasattr(source, "to_dict") and hasattr(source, "columns"):  # a pandas DataFrame
+        return [_clean_record(r) for r in source.to_dict("records")]
+    return [item if isinstance(item, BadRow | LocatedOffice) else dict(item)
+            if isinstance(item, Mapping) else _not_an_office(n, item)
+            for n, item in enumerate(source, start=1)]
+
+
+def _jsonl_rows(path: Path) -> Iterator[dict[str, Any] | BadRow]:
+    row = 0
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw[3:] if number == 1 and raw.startswith(b"\xef\xbb\xbf") else raw  # BOM
+            if not line.strip():
+                continue
+            row += 1
+            try:
+                data = strict_loads(line)
+            except JsonInputError as exc:
+                yield BadRow(row, None, "$", exc.message, number, str(path))
+                continue
+            yield (LocatedOffice(data, number, str(path)) if isinstance(data, dict)
+                   else _not_an_office(row, data, number, str(path)))
 
 
 # ------------------------------------------------------------------------------ attribution
@@ -216,48 +357,143 @@ def explain_flip(old: Verdict, new: Verdict, diff: RulesetDiff) -> tuple[Cause, 
     return tuple(causes)
 
 
-def _flip(old: Ruleset, new: Ruleset, diff: RulesetDiff, office: Mapping[str, Any],
-          found_by: str) -> Flip | None:
+def _shares_office_schema(old: Ruleset, new: Ruleset) -> bool:
+    """Whether an office both versions read alike (same facts, derived bounds, constraints and
+    options): it is then validated once and the same :class:`Office` decided by both."""
+    if old.program.options != new.program.options:
+        return False
+    return all(_without_locations(getattr(old.spec, part)) == _without_locations(
+        getattr(new.spec, part)) for part in ("facts", "derived", "constraints"))
+
+
+def _without_locations(specs: tuple[Any, ...]) -> list[Any]:
+    """Specs as data without where they were written (another file, the same meaning)."""
+    return [attrs.asdict(s, recurse=True, filter=lambda a, _: a.name != "location")
+            for s in specs]
+
+
+def _parse(ruleset: Ruleset, data: Mapping[str, Any]) -> Office | InputError:
     try:
-        before = evaluate(office, old, extra="ignore")
-    except InputError:
-        before = None
-    try:
-        after = evaluate(office, new, extra="ignore")
-    except InputError:
-        after = None
-    if before is None or after is None:  # one version refuses the data (a range changed)
-        if before is None and after is None:
-            return None
-        old_outcome = before.outcome if before is not None else INVALID
-        new_outcome = after.outcome if after is not None else INVALID
+        return ruleset.parse_office(data, extra="ignore")
+    except InputError as error:
+        return error
+
+
+def _outcome(ruleset: Ruleset, office: Office) -> str:
+    """The outcome by the compiled short-circuit function (no trace)."""
+    position = ruleset.program.fast(office.facts)
+    if position == -2:
+        return UNDECIDED
+    if position == -1:
+        return ruleset.spec.otherwise.id
+    return ruleset.spec.outcomes[position]
+
+
+def _verdict(ruleset: Ruleset, office: Office) -> Verdict:
+    return verdict_from_row(ruleset, office, ruleset.program.full(office.facts))
+
+
+# what evaluating one record under both versions can give: no change, a flip, or the problems
+# that made both versions refuse it
+_Compared = Flip | tuple[InputError, ...] | None
+
+
+def _compare(old: Ruleset, new: Ruleset, diff: RulesetDiff, office: Mapping[str, Any],
+             found_by: str, shared: bool) -> _Compared:
+    """Decide ``office`` under both versions with the short-circuit function; build the two
+    traces (and attribute the flip) only when the outcomes differ."""
+    before = _parse(old, office)
+    after = before if shared else _parse(new, office)
+    if isinstance(before, InputError) or isinstance(after, InputError):
+        if isinstance(before, InputError) and isinstance(after, InputError):
+            return (before,) if after is before else (before, after)
+        # one version refuses the data (a range changed): a flip to or from INVALID
+        old_outcome = INVALID if isinstance(before, InputError) else _outcome(old, before)
+        new_outcome = INVALID if isinstance(after, InputError) else _outcome(new, after)
         office_id = str(office.get("id", ""))
         return Flip(office_id, old_outcome, new_outcome, (), dict(office), found_by)
-    if before.outcome == after.outcome:
+    if _outcome(old, before) == _outcome(new, after):
         return None
-    causes = explain_flip(before, after, diff)
+    old_verdict, new_verdict = _verdict(old, before), _verdict(new, after)
+    if old_verdict.outcome == new_verdict.outcome:  # pragma: no cover - the two paths agree
+        return None
+    causes = explain_flip(old_verdict, new_verdict, diff)
     readings: dict[str, Any] = {}
     for cause in causes:
-        for verdict in (after, before):
-            step = _steps(verdict).get(cause.step_id)
-            for reading in step.reads if step else ():
-                readings.setdefault(reading.name, reading.value)
-    return Flip(before.office_id, before.outcome, after.outcome, causes, dict(office), found_by,
-                tuple(readings.items()))
+        for verdict in (new_verdict, old_verdict):
+            program = verdict.trace.program
+            if program is None or cause.step_id not in program.index:
+                continue  # "decision", or a node this version does not have
+            for name, value in verdict.trace.read_values(cause.step_id).items():
+                readings.setdefault(name, value)
+    return Flip(old_verdict.office_id, old_verdict.outcome, new_verdict.outcome, causes,
+                dict(office), found_by, tuple(readings.items()))
+
+
+def _flip(old: Ruleset, new: Ruleset, diff: RulesetDiff, office: Mapping[str, Any],
+          found_by: str) -> Flip | None:
+    compared = _compare(old, new, diff, office, found_by, _shares_office_schema(old, new))
+    return compared if isinstance(compared, Flip) else None
+
+
+# what one record may do to the evaluator beyond bad input: it is reported, it does not end
+# the analysis of the population (as in a batch)
+_EVALUATION_FAILURES = (MingxingError, ArithmeticError, RecursionError, ValueError, TypeError,
+                        LookupError)
+
+
+def _bad_row(row: int, record: Mapping[str, Any], errors: Sequence[InputError]) -> BadRow:
+    """Both versions refused ``record``: every problem either found, each once."""
+    problems = list(dict.fromkeys(p for e in errors for p in e.problems))
+    merged = InputError.from_problems(problems) if problems else errors[0]
+    return BadRow.from_error(row, _record_id(record), merged, getattr(record, "line", None),
+                             getattr(record, "file", None))
+
+
+def _analyse(old: Ruleset, new: Ruleset, diff: RulesetDiff,
+             population: Sequence[dict[str, Any] | BadRow], found_by: str, *, label: str = ""
+             ) -> tuple[list[Flip], list[BadRow]]:
+    """Flips and bad rows of a population; bad rows renumbered by their position in it."""
+    shared = _shares_office_schema(old, new)
+    flips: list[Flip] = []
+    bad: list[BadRow] = []
+    rows = track(population, label) if label else population  # a bar on a terminal only
+    for row, item in enumerate(rows, start=1):
+        if isinstance(item, BadRow):
+            bad.append(item if item.row == row else attrs.evolve(item, row=row))
+            continue
+        office = item if type(item) is dict else dict(item)  # the validator reads plain dicts
+        try:
+            compared = _compare(old, new, diff, office, found_by, shared)
+        except InputError as error:  # pragma: no cover - parsing errors are returned
+            bad.append(_bad_row(row, item, (error,)))
+            continue
+        except _EVALUATION_FAILURES as error:
+            bad.append(BadRow(row, _record_id(item), "$", f"cannot be evaluated: "
+                              f"{type(error).__name__}: {str(error)[:200]}",
+                              getattr(item, "line", None), getattr(item, "file", None)))
+            continue
+        if isinstance(compared, Flip):
+            flips.append(compared)
+        elif compared is not None:
+            bad.append(_bad_row(row, item, compared))
+    return flips, bad
 
 
 def impact(old: Ruleset, new: Ruleset, offices: str | Path | Any | Iterable[Mapping[str, Any]]
            ) -> Impact:
-    """Evaluate ``offices`` under both rulesets; the flips, with their causes.
+    """Evaluate ``offices`` under both rulesets; the flips, with their causes, and the rows
+    neither version could evaluate (:attr:`Impact.bad_rows`, never fatal).
 
     ``offices``: a directory, ``.json``/``.jsonl`` file, DataFrame or iterable of dicts (see
-    :func:`load_population`). Facts only one ruleset knows are ignored by the other.
+    :func:`read_population`). Facts only one ruleset knows are ignored by the other. Each
+    office is decided by the compiled short-circuit functions; traces are built only for the
+    offices that flip.
     """
-    population = load_population(offices)
+    population = read_population(offices)
     diff = diff_rulesets(old, new)
-    flips = [f for o in track(population, "impact")  # a bar on a terminal only
-             if (f := _flip(old, new, diff, o, "population")) is not None]
-    return Impact(diff, len(population), tuple(flips))
+    flips, bad = _analyse(old, new, diff, population, "population", label="impact")
+    return Impact(diff, len(population), tuple(flips), tuple(bad))
 
 
 # ------------------------------------------------------------------------------ search
@@ -306,7 +542,11 @@ def _promising(old: Ruleset, new: Ruleset, diff: RulesetDiff,
     """
     relevant: list[tuple[int, dict[str, Any]]] = []
     for office in offices:
-        verdicts = [evaluate(office, rs, extra="ignore") for rs in (old, new)]
+        parsed = [_parse(rs, office) for rs in (old, new)]
+        if any(isinstance(p, InputError) for p in parsed):
+            continue  # refused by a version: a base only when nothing else qualifies
+        verdicts = [_verdict(rs, p) for rs, p in zip((old, new), parsed, strict=True)
+                    if isinstance(p, Office)]
         if any(v.outcome in (v.decided_by, None) and v.decided_by is not None and (
                 v.outcome == rs.spec.otherwise.id
                 or _reaches(v, v.outcome, diff.changed_nodes))
@@ -427,13 +667,16 @@ class FlipSearch:
     unsettled: tuple[tuple[str, str], ...]
     undirected: str  # "" when they did not run, else the reason
     examples: int
+    bad_rows: tuple[BadRow, ...] = ()  # rows of the population neither version could evaluate
 
     def summary(self) -> str:
         how = "directed search" + (" (every pair of outcomes settled)" if self.complete else
                                    f" ({len(self.unsettled)} pairs of outcomes left open)")
         if self.undirected:
             how += f"; undirected draws: {self.undirected}"
-        return f"{len(self.flips)} transitions found by {how}, {self.examples} examples"
+        bad = (f"; {len(self.bad_rows)} rows of the population could not be evaluated"
+               if self.bad_rows else "")
+        return f"{len(self.flips)} transitions found by {how}, {self.examples} examples{bad}"
 
 
 def flip_search(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
@@ -453,10 +696,13 @@ def flip_search(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
 
     if isinstance(max_examples, bool) or not isinstance(max_examples, int) or max_examples < 1:
         raise ValueError(f"max_examples must be a positive integer, got {max_examples!r}")
-    offices = load_population(population) if population is not None else []
+    rows = read_population(population) if population is not None else []
     diff = diff_rulesets(old, new)
-    known = {f.transition for o in offices
-             if (f := _flip(old, new, diff, o, "population")) is not None}
+    population_flips, bad_rows = _analyse(old, new, diff, rows, "population")
+    known = {f.transition for f in population_flips}
+    refused = {b.row for b in bad_rows}  # neither version reads them: no base for the search
+    offices = [o for n, o in enumerate(rows, start=1)
+               if n not in refused and not isinstance(o, BadRow)]
     flips: list[Flip] = []
     seen: set[tuple[str, str]] = set()
     examples = 0
@@ -511,18 +757,29 @@ def flip_search(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
     # better after the ones it accompanies
     flips.sort(key=lambda f: bool({UNDECIDED, INVALID} & set(f.transition)))
     return FlipSearch(tuple(flips), directed, complete, unsettled,
-                      reason if left > 0 else "", examples)
+                      reason if left > 0 else "", examples, tuple(bad_rows))
+
+
+class FoundFlips(list[Flip]):
+    """The flips :func:`find_verdict_changes` found (a list), with the rows of the population
+    that neither version could evaluate in ``bad_rows``."""
+
+    bad_rows: tuple[BadRow, ...] = ()
 
 
 def find_verdict_changes(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
                          population: str | Path | Any | Iterable[Mapping[str, Any]] | None = None,
-                         directed: bool = True) -> list[Flip]:
+                         directed: bool = True) -> FoundFlips:
     """Search for offices whose verdict changes; one example per transition.
 
     The flips of :func:`flip_search` (directed by the change, then undirected draws where the
     director could not settle the search). ``population`` seeds the search with real offices
     and marks which flips it already contains (``found_by="population"`` when an office of the
-    population flips the same way, ``"search"`` otherwise).
+    population flips the same way, ``"search"`` otherwise). Rows of the population that neither
+    version can evaluate are left out of the search and listed in the result's ``bad_rows``.
     """
-    return list(flip_search(old, new, max_examples=max_examples, population=population,
-                            directed=directed).flips)
+    searched = flip_search(old, new, max_examples=max_examples, population=population,
+                           directed=directed)
+    found = FoundFlips(searched.flips)
+    found.bad_rows = searched.bad_rows
+    return found

@@ -65,7 +65,8 @@ class Ruleset:
     same file.
     """
 
-    __slots__ = ("_constraints", "_digest", "_program", "_schema", "path", "spec")
+    __slots__ = ("_checks_across", "_constraints", "_digest", "_program", "_schema", "path",
+                 "spec")
 
     def __init__(self, spec: RulesetSpec, program: CompiledProgram, path: Path | None,
                  digest: str | None = None) -> None:
@@ -75,6 +76,9 @@ class Ruleset:
         self._schema = OfficeSchema(spec)
         self._digest = digest
         self._constraints = compile_constraints(spec, program.options)
+        # whether an office's facts are checked against each other after validation
+        self._checks_across = bool(spec.constraints) or any(
+            d.minimum is not None or d.maximum is not None for d in spec.derived)
 
     @property
     def content_hash(self) -> str:
@@ -150,6 +154,8 @@ class Ruleset:
         if isinstance(data, Office):
             return data
         office = self._schema.parse(data, extra=extra)
+        if not self._checks_across:  # no constraint, no bounded derived value
+            return office
         problems = constraint_problems(self._constraints, office.facts)
         named = [set(p.paths) for p in problems]
         problems += [p for p in derived_problems(self._program, office)
