@@ -35,7 +35,7 @@ class YamlProblemError(Exception):
         self.code, self.message, self.line, self.column = code, message, line, column
 
 
-def _position(event: Any) -> tuple[int | None, int | None]:
+def _event_position(event: Any) -> tuple[int | None, int | None]:
     """The 1-based line and column where a YAML event starts (None when PyYAML has no mark)."""
     mark = event.start_mark
     return (mark.line + 1 if mark else None), (mark.column + 1 if mark else None)
@@ -55,7 +55,7 @@ def _refuse_alias_or_anchor(event: Any, line: int | None, column: int | None) ->
 class _GuardedLoader(yaml.SafeLoader):
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML is untyped here
-        _refuse_alias_or_anchor(event, *_position(event))
+        _refuse_alias_or_anchor(event, *_event_position(event))
         node: Node | None = super().compose_node(parent, index)
         return node
 
@@ -228,7 +228,7 @@ def _scan(text: str) -> None:
     loader_class: Any = yaml.CSafeLoader if _FAST else yaml.SafeLoader
     depth = 0
     for event in yaml.parse(text, Loader=loader_class):
-        line, column = _position(event)
+        line, column = _event_position(event)
         _refuse_alias_or_anchor(event, line, column)
         if isinstance(event, CollectionStartEvent):
             depth += 1
