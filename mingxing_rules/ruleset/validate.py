@@ -205,6 +205,21 @@ def _enum_values(c: _Collector, value: Any, path: str, rule_id: str) -> tuple[En
     return tuple(values)
 
 
+def _typed_declaration(c: _Collector, body: Any, path: str, name: str, what: str,
+                       types: tuple[str, ...], allowed: tuple[str, ...],
+                       required: tuple[str, ...]) -> tuple[dict[str, Any], Any] | None:
+    """A fact or option declaration: a mapping with the allowed keys and a known ``type``
+    (None, with R108, when the type is unknown: nothing else about it can be checked)."""
+    spec = _mapping(c, body, path, name)
+    _keys(c, spec, path, allowed, required, name)
+    declared = spec.get("type")
+    if declared not in types:
+        c.add("R108", child_path(path, "type"), f"unknown {what} type {declared!r}; allowed: "
+              + ", ".join(types), name, str(declared))
+        return None
+    return spec, declared
+
+
 def _facts(c: _Collector, raw: Any) -> list[FactSpec]:
     facts: list[FactSpec] = []
     section = _mapping(c, raw, "facts")
@@ -217,14 +232,12 @@ def _facts(c: _Collector, raw: Any) -> list[FactSpec]:
         if name in RESERVED_FIELDS:
             c.add("R202", path, f"{name!r} is reserved for the office's identity", name, name)
             continue
-        spec = _mapping(c, body, path, name)
-        _keys(c, spec, path, ("type", "title", "description", "unit", "min", "max", "values"),
-              ("type", "title"), name)
-        ftype = spec.get("type")
-        if ftype not in _FACT_TYPES:
-            c.add("R108", child_path(path, "type"), f"unknown fact type {ftype!r}; allowed: "
-                  + ", ".join(_FACT_TYPES), name, str(ftype))
+        typed = _typed_declaration(
+            c, body, path, name, "fact", _FACT_TYPES,
+            ("type", "title", "description", "unit", "min", "max", "values"), ("type", "title"))
+        if typed is None:
             continue
+        spec, ftype = typed
         title = _text(c, spec.get("title"), child_path(path, "title"), name)
         description = _text(c, spec.get("description"), child_path(path, "description"), name,
                             required=False)
@@ -257,14 +270,13 @@ def _options(c: _Collector, raw: Any) -> list[OptionSpec]:
         path = child_path("options", name)
         if _name(c, name, path, what="option name") is None:
             continue
-        spec = _mapping(c, body, path, name)
-        _keys(c, spec, path, ("type", "default", "description", "clause", "values", "min", "max"),
-              ("type", "default", "description", "clause"), name)
-        otype = spec.get("type")
-        if otype not in _OPTION_TYPES:
-            c.add("R108", child_path(path, "type"), f"unknown option type {otype!r}; allowed: "
-                  + ", ".join(_OPTION_TYPES), name, str(otype))
+        typed = _typed_declaration(
+            c, body, path, name, "option", _OPTION_TYPES,
+            ("type", "default", "description", "clause", "values", "min", "max"),
+            ("type", "default", "description", "clause"))
+        if typed is None:
             continue
+        spec, otype = typed
         description = _text(c, spec.get("description"), child_path(path, "description"), name)
         clause = _string(c, spec.get("clause"), child_path(path, "clause"), name)
         values = tuple(str(v) for v in _list(c, spec.get("values"), child_path(path, "values"),
