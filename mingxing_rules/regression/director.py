@@ -107,6 +107,10 @@ class Structure:
         for node in plan.nodes:
             for threshold in node.thresholds:
                 self.thresholds.setdefault(threshold.fact, []).append(threshold)
+        # consistency checks across facts (``constraints:``): an office that makes one false is
+        # refused by the version (INVALID), so the solver only proposes values that keep them
+        self.constraints: tuple[tuple[syntax.Expr, frozenset[str]], ...] = tuple(
+            (c.condition, frozenset(c.fields)) for c in spec.constraints)
         self.ratios: dict[str, tuple[str, str]] = {  # derived -> (numerator, denominator)
             node.id: (node.ratio.numerator, node.ratio.denominator)
             for node in plan.of_kind("derived") if node.ratio is not None}
@@ -955,6 +959,9 @@ class _Solver:
                 candidates.append(tuple((f, MISSING) for f in self.domains.variables[v].facts))
             domains.append(candidates)
         found: list[tuple[tuple[str, Any], ...]] = []
+        assigned = {f for v in variables for f in self.domains.variables[v].facts}
+        checks = [(s, condition) for s in self.structures for condition, fields in s.constraints
+                  if fields & assigned]
         combinations = itertools.islice(itertools.product(*domains), MAX_LEAF_COMBINATIONS)
         for combination in combinations:
             values = dict(assign)
@@ -962,7 +969,9 @@ class _Solver:
                 values.update(part)
             evaluator = _Evaluator(self.structure(goal.version), values)
             assert not isinstance(goal.target, str)
-            if evaluator.expr(goal.target) is goal.want:
+            if evaluator.expr(goal.target) is goal.want and all(
+                    _Evaluator(s, values).expr(condition) is not False
+                    for s, condition in checks):
                 found.append(tuple(item for part in combination for item in part))
         return found
 
