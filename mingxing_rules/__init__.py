@@ -41,8 +41,7 @@ from .regression.mutants import Equivalence, Mutant, equivalence, mutants
 from .regression.whatif import WhatIf, what_if
 from .ruleset.load import Ruleset, bundled_rulesets, check_ruleset, load_ruleset
 from .ruleset.model import Text, Threshold
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "BackendMismatchError",

@@ -29,23 +29,29 @@ import hashlib
 import itertools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
+from .engine.office import Office
 from .errors import InputError, InputProblem, Location, RulesetError, RulesetProblem
+from .ruleset.load import (
+    HISTORY_FORMAT,
+    Ruleset,
+    VersionedLoading,
+    install_versioned_loading,
+    load_ruleset,
+    resolve_path,
+    rulesets_dir,
+)
 from .ruleset.source import SourceMap, read_yaml
-
-if TYPE_CHECKING:
-    from .engine.office import Office
-    from .ruleset.load import Ruleset
+from .ruleset.values import as_date
 
 __all__ = ["HISTORY_FORMAT", "AssessmentDate", "RulesetHistory", "Version", "changed_options",
            "check_history",
            "file_hash", "history_of", "is_history_source", "load_history", "parse_day",
            "ruleset_in_force"]
 
-HISTORY_FORMAT = "mingxing-rules-history/1"
 _INDEX_SUFFIX = ".history.yaml"
 
 
@@ -72,8 +78,6 @@ class Version:
         return file_hash(self.path)
 
     def ruleset(self, options: Mapping[str, Any] | None = None) -> Ruleset:
-        from .ruleset.load import load_ruleset
-
         return load_ruleset(self.path, options=options)
 
     def period_text(self) -> str:
@@ -169,15 +173,9 @@ class RulesetHistory:
 
 def parse_day(value: Any) -> dt.date:
     """A date from a :class:`datetime.date`, a datetime or ``YYYY-MM-DD`` text."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+    day = as_date(value.strip() if isinstance(value, str) else value)
+    if day is not None:
+        return day
     raise InputError.from_problems([InputProblem(
         "on", value, "a date YYYY-MM-DD", f"expected a date YYYY-MM-DD, found {value!r}")])
 
@@ -234,9 +232,6 @@ def ruleset_in_force(office: Mapping[str, Any] | Office, ruleset: Ruleset | str 
     """The version of ``ruleset`` in force on ``on`` (a date, ``YYYY-MM-DD`` or
     ``"assessment"``: the office's assessment date), with the options ``ruleset`` was loaded
     with; and the day that chose it."""
-    from .engine.office import Office
-    from .ruleset.load import Ruleset
-
     if isinstance(ruleset, Ruleset):
         history, options = history_of(ruleset), changed_options(ruleset)
     else:
@@ -268,8 +263,6 @@ def load_history(source: str | Path | RulesetHistory) -> RulesetHistory:
         return _from_directory(path)
     if path.suffix in (".yaml", ".yml") or path.exists():
         return _from_file(path)
-    from .ruleset.load import resolve_path, rulesets_dir
-
     name = str(source).removesuffix(".history")
     index = rulesets_dir() / "history" / f"{name}{_INDEX_SUFFIX}"
     if index.is_file():
@@ -341,8 +334,6 @@ def _ruleset_version(path: Path) -> Version:
 
 
 def _load_version(path: Path, where: Location | None) -> Ruleset:
-    from .ruleset.load import load_ruleset
-
     try:
         return load_ruleset(path)
     except RulesetError as error:
@@ -499,8 +490,6 @@ def _index_date(value: Any, where: str, problem: Any) -> dt.date | None:
 def _assemble(versions: list[Version], source: Path,
               assessment: AssessmentDate = AssessmentDate()) -> RulesetHistory:
     """Sort by start; refuse overlaps, gaps, mixed ids and a version listed twice."""
-    from .ruleset.load import load_ruleset
-
     problems: list[RulesetProblem] = []
     ordered = sorted(versions, key=lambda v: v.start)
     ids = {load_ruleset(v.path).id for v in ordered}
@@ -534,3 +523,16 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def _ruleset_on(source: str | Path | Ruleset, on: dt.date | str,
+                options: Mapping[str, Any] | None) -> Ruleset:
+    """``load_ruleset(source, on=on, options=options)``."""
+    if isinstance(source, Ruleset):  # its history, read with its options
+        merged = {**(changed_options(source) or {}), **(options or {})}
+        return history_of(source).ruleset_on(on, options=merged or None)
+    return load_history(source).ruleset_on(on, options=options)
+
+
+# loading (a lower stage) serves ``load_ruleset(on=...)`` and history index files through this
+install_versioned_loading(VersionedLoading(ruleset_on=_ruleset_on, check_history=check_history))

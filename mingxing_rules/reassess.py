@@ -39,18 +39,17 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
+from .engine.evaluate import evaluate
 from .errors import InputError, InputProblem
 from .history import RulesetHistory, Version, load_history, parse_day
+from .records import DecisionLog, DecisionRecord
 from .regression.diff import RulesetDiff, diff_rulesets
 from .regression.impact import Cause, explain_flip, load_population
-
-if TYPE_CHECKING:
-    from .records import DecisionLog, DecisionRecord
-    from .ruleset.load import Ruleset
+from .ruleset.load import Ruleset
 
 __all__ = ["Reassessment", "ReassessmentRow", "office_from_verdict", "reassess"]
 
@@ -164,8 +163,6 @@ class _Item:
 
 
 def _items(source: Any) -> list[_Item]:
-    from .records import DecisionLog, DecisionRecord
-
     if isinstance(source, DecisionLog):
         return [_record_item(r) for r in source]
     if isinstance(source, str | Path) and Path(source).suffix in (".sqlite", ".db",
@@ -240,8 +237,6 @@ def reassess(
 
 
 def _evaluate(office: Mapping[str, Any], ruleset: Ruleset) -> Any:
-    from .engine.evaluate import evaluate
-
     # a fact only one version declares (a new fact of an amendment) is ignored by the other
     return evaluate(office, ruleset, extra="ignore")
 

@@ -39,17 +39,18 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 import attrs
 
+from .engine.evaluate import evaluate
+from .engine.office import Office
+from .engine.trace import Verdict
 from .errors import InputError, MingxingError, RulesetError
+from .history import file_hash, load_history, ruleset_in_force
+from .ruleset.load import Ruleset, load_ruleset
 from .types import BackendName, ExtraFacts
-
-if TYPE_CHECKING:
-    from .engine.office import Office
-    from .engine.trace import Verdict
-    from .ruleset.load import Ruleset
+from .version import __version__
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -290,10 +291,6 @@ class DecisionLog:
                  *, on: dt.date | str | None = None, backend: BackendName = "native",
                  extra: ExtraFacts = "error") -> Verdict:
         """Decide ``office`` (as :func:`mingxing_rules.engine.evaluate`) and record the decision."""
-        from .engine.evaluate import evaluate
-        from .history import ruleset_in_force
-        from .ruleset.load import load_ruleset
-
         judged_on: dt.date | None = None
         if on is None:
             chosen = load_ruleset(ruleset or "star-judicial-office")
@@ -307,9 +304,6 @@ class DecisionLog:
     def record(self, verdict: Verdict, office: Mapping[str, Any] | Office, ruleset: Ruleset,
                *, judged_on: dt.date | None = None) -> DecisionRecord:
         """Append the decision ``verdict`` made on ``office`` by ``ruleset``; the new record."""
-        from . import __version__
-        from .history import file_hash
-
         parsed = ruleset.parse_office(office, extra="ignore")
         if parsed.id != verdict.office_id:
             raise InputError(f"the verdict is about {verdict.office_id!r}, the office is "
@@ -505,8 +499,6 @@ class _VersionFinder:
     """Where each recorded ruleset version can be found now."""
 
     def __init__(self, sources: Iterable[str | Path]) -> None:
-        from .history import load_history
-
         self._extra = [load_history(s) for s in sources]
         self._cache: dict[tuple[str, str, str, str], tuple[Path | None, str]] = {}
 
@@ -519,9 +511,6 @@ class _VersionFinder:
         return self._cache[key]
 
     def _search(self, record: DecisionRecord) -> tuple[Path | None, str]:
-        from .history import file_hash, load_history
-        from .ruleset.load import load_ruleset
-
         candidates: list[Path] = []
         known: set[str] = set()
         histories = list(self._extra)
@@ -557,9 +546,6 @@ class _VersionFinder:
 
 def _replay_one(record: DecisionRecord, finder: _VersionFinder, backend: BackendName | None
                 ) -> ReplayResult:
-    from .engine.evaluate import evaluate
-    from .ruleset.load import load_ruleset
-
     base = ReplayResult(record.seq, record.office_id, record.ruleset_key, "unavailable",
                         old_outcome=record.outcome)
     path, note = finder.find(record)

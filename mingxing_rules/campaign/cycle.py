@@ -26,12 +26,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 import attrs
 
+from ..engine.evaluate import evaluate
 from ..errors import InputError, InputProblem
+from ..history import RulesetHistory, is_history_source, load_history
 from ..progress import track
+from ..ruleset.load import Ruleset, load_ruleset
 from ..types import Lang
 from .rates import DEFAULT_POLICY, CampaignPolicy
 from .register import (
@@ -48,10 +51,6 @@ from .register import (
     Revocation,
     Subject,
 )
-
-if TYPE_CHECKING:
-    from mingxing_rules.history import RulesetHistory
-    from mingxing_rules.ruleset.load import Ruleset
 
 __all__ = [
     "CycleDecision",
@@ -102,10 +101,6 @@ def ruleset_evaluator(
     version (the default, ``star-judicial-office``, is the 2012 text: the bundled 2014 version
     is an illustrative amendment, not a published one).
     """
-    # Imported here: the engine's package imports this module's package.
-    from mingxing_rules import evaluate, load_ruleset
-    from mingxing_rules.history import RulesetHistory, is_history_source, load_history
-
     if not (isinstance(ruleset, RulesetHistory)
             or (isinstance(ruleset, str | Path) and is_history_source(ruleset))):
         loaded = load_ruleset(ruleset, options=options)

@@ -26,7 +26,9 @@ import markupsafe
 
 from ..atomic import atomic_write_bytes
 from ..errors import InputError, MingxingError
+from ..explain.html import render_template
 from ..explain.wording import Wording, check_lang
+from ..ruleset.load import load_ruleset
 from ..types import Lang
 from .cycle import CycleDecision, CycleResult
 from .rates import CITY, RateTable, StarRate
@@ -488,8 +490,6 @@ def _decision_items(decisions: Sequence[CycleDecision], w: Wording) -> list[dict
 
 
 def _star_spec() -> Any:
-    from ..ruleset.load import load_ruleset
-
     return load_ruleset("star-judicial-office").spec
 
 
@@ -588,8 +588,6 @@ def render_html(
         ("history_heading", "history.heading"), ("scope", "column.scope"),
         ("none", "cycle.none"), ("policy_heading", "policy.heading"))}
     heads, history_rows = _history(table, years, w)
-    from ..explain.html import render_template
-
     return render_template(
         "campaign.html.j2", html_lang="zh-Hans" if lang == "zh" else "en", title=title, t=t,
         city={"cls": _status_class(city_row), "rate": _percent(city_row.rate),

@@ -17,9 +17,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from ..errors import BackendMismatchError, InputError, MingxingError, RulesetError
+from ..progress import close_all, progress_display
 from ..terminal import sanitised_terminal
+from ..version import __version__
 from ._shared import (
     EXIT_FOUND,
     EXIT_INTERRUPTED,
@@ -50,13 +53,9 @@ SUBCOMMANDS = (
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("mingxing-rules")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        from .. import __version__
-
         return __version__
 
 
@@ -99,8 +98,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from ..progress import close_all, progress_display
-
     parser = build_parser()
     args, extras = parser.parse_known_args(argv)
     if extras:  # refused by the sub-command's own parser, with its usage and a suggestion

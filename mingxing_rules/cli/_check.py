@@ -10,6 +10,8 @@ from pathlib import Path
 import attrs
 
 from ..errors import RulesetProblem
+from ..ruleset.load import bundled_rulesets, check_ruleset, load_ruleset
+from ._check_durable import durable_problems
 from ._shared import (
     EXIT_FOUND,
     EXIT_OK,
@@ -57,8 +59,6 @@ def problem_record(problem: RulesetProblem) -> dict[str, object]:
 
 def _sources(items: list[str]) -> list[tuple[str, str | Path]]:
     """``(name shown, what to check)``: bundled ids pass as they are, ``-`` is spooled."""
-    from ..ruleset.load import bundled_rulesets
-
     bundled = bundled_rulesets()
     found: list[tuple[str, str | Path]] = []
     for item in items:
@@ -73,14 +73,10 @@ def _sources(items: list[str]) -> list[tuple[str, str | Path]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..ruleset.load import check_ruleset, load_ruleset
-
     worst = EXIT_OK
     for shown, source in _sources(args.rulesets):
         problems = check_ruleset(source)
         if args.backend == "durable" and not any(p.severity == "error" for p in problems):
-            from ._check_durable import durable_problems
-
             problems += durable_problems(load_ruleset(source))
         if isinstance(source, Path) and shown == "<stdin>":  # name the input, not the spool
             problems = [attrs.evolve(p, location=attrs.evolve(p.location, file=shown))

@@ -8,6 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, RulesetError
+from ..regression.diff import diff_rulesets
+from ..regression.impact import (
+    FlipSearch,
+    Impact,
+    flip_search,
+    impact,
+    read_population,
+)
+from ..ruleset.load import load_ruleset
 from ._shared import (
     EXIT_FOUND,
     EXIT_OK,
@@ -17,6 +26,7 @@ from ._shared import (
     add_quiet,
     expand_inputs,
     parse_options,
+    require_extra,
     ruleset_source,
     stdin_as_file,
 )
@@ -62,8 +72,6 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _load(source: str, pairs: list[str], flag: str, side: str) -> Any:
-    from ..ruleset.load import load_ruleset
-
     options = parse_options(pairs, flag)
     try:
         return load_ruleset(ruleset_source(source), options=options)
@@ -77,8 +85,6 @@ def _load(source: str, pairs: list[str], flag: str, side: str) -> Any:
 def _population(items: list[str]) -> list[Any] | None:
     """The offices of every source; a record that cannot be read is a bad row in its place
     (reported with the impact, never fatal)."""
-    from ..regression.impact import read_population
-
     if not items:
         return None
     offices: list[Any] = []
@@ -93,17 +99,10 @@ def _population(items: list[str]) -> list[Any] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..regression.diff import diff_rulesets
-    from ..regression.impact import FlipSearch, Impact, flip_search, impact
-
     if args.search < 0:
         raise UsageError("--search must be 0 or more")
     if args.search:
-        try:
-            import hypothesis  # noqa: F401 - only to say clearly what is missing
-        except ImportError:
-            raise UsageError("--search needs Hypothesis: pip install "
-                             "'mingxing-rules[testing]'") from None
+        require_extra(["hypothesis"], "--search needs Hypothesis", "testing")
     old = _load(args.old, args.old_option, "--old-option", "OLD")
     new = _load(args.new, args.new_option, "--new-option", "NEW")
     population = _population(args.offices)

@@ -21,7 +21,7 @@ from ._shared import (
     add_format,
     add_lang,
     add_out,
-    add_ruleset,
+    add_ruleset_argument,
     load_ruleset_from,
 )
 
@@ -45,9 +45,7 @@ def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "doc", help="the source text beside the rules that encode it (HTML, for reviewers)",
         description=_DOC)
-    parser.add_argument("ruleset_argument", nargs="?", default=None, metavar="RULESET",
-                        help="ruleset YAML file or bundled id (same as --ruleset)")
-    add_ruleset(parser)
+    add_ruleset_argument(parser)
     add_lang(parser, what="notes around the Chinese source text (both: Chinese notes with the "
                           "English reasons beside them)")
     add_format(parser, ("html", "json"), default="html",
@@ -70,13 +68,10 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.ruleset_argument and args.ruleset and args.ruleset_argument != args.ruleset:
-        raise UsageError("give the ruleset once: RULESET or --ruleset")
     if args.no_proofs and args.proofs_from:
         raise UsageError("give --no-proofs or --proofs-from, not both")
     if not args.proof_timeout > 0:
         raise UsageError("--proof-timeout must be a positive number of seconds")
-    args.ruleset = args.ruleset or args.ruleset_argument
     ruleset = load_ruleset_from(args)
     document = literate_document(ruleset, args.source)
     proofs = _proofs(args, ruleset)

@@ -8,11 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..engine.batch import RowError, iter_evaluate
 from ..errors import InputError
 from ..jsonio import JsonInputError
 from ..jsonio import loads as strict_json
 from ._batch import BATCH_SUFFIXES, run_batch
 from ._parquet import run_parquet
+from ._replay import (
+    add_evaluate_arguments,  # --log and --on (docs/records.md, history.md)
+    evaluation_session,
+)
 from ._shared import (
     EXIT_OK,
     EXIT_USAGE,
@@ -67,8 +72,6 @@ def register(subparsers: Subparsers) -> None:
                     "summary then goes to stdout")
     add_encoding(parser)
     add_quiet(parser)
-    from ._replay import add_evaluate_arguments  # --log and --on (docs/records.md, history.md)
-
     add_evaluate_arguments(parser)
     parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
                         help="with a .parquet --batch: evaluate its partitions on this Dask "
@@ -133,9 +136,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _explain_each(args: argparse.Namespace, ruleset: Any) -> int:
-    from ..engine.batch import RowError, iter_evaluate
-    from ._replay import evaluation_session
-
     session = evaluation_session(args)
     try:
         return _explain_files(args, ruleset, session, iter_evaluate, RowError)

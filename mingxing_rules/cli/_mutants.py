@@ -8,6 +8,8 @@ import json
 import time
 from typing import Any
 
+from ..regression.impact import flip_search
+from ..regression.mutants import KINDS, equivalence, mutants
 from ._shared import (
     EXIT_FOUND,
     EXIT_OK,
@@ -17,6 +19,7 @@ from ._shared import (
     add_quiet,
     add_ruleset,
     load_ruleset_from,
+    require_extra,
 )
 
 __all__ = ["register"]
@@ -33,8 +36,6 @@ equivalent undetected."""
 
 def register(subparsers: Subparsers) -> None:
     """Add the ``mutants`` sub-command."""
-    from ..regression.mutants import KINDS
-
     parser = subparsers.add_parser(
         "mutants", help="single-change mutants of a ruleset and the mutation score",
         description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -62,16 +63,10 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..regression.mutants import equivalence, mutants
-
     if args.max_examples < 1:
         raise UsageError("--max-examples must be 1 or more")
     if args.score:
-        try:
-            import hypothesis  # noqa: F401 - only to say clearly what is missing
-        except ImportError:
-            raise UsageError("--score needs Hypothesis: pip install "
-                             "'mingxing-rules[testing]'") from None
+        require_extra(["hypothesis"], "--score needs Hypothesis", "testing")
     ruleset = load_ruleset_from(args)
     rows: list[dict[str, Any]] = []
     counts = {"mutants": 0, "refused": 0, "equivalent": 0, "detected": 0, "missed": 0}
@@ -117,8 +112,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _score(ruleset: Any, mutant: Any, max_examples: int, counts: dict[str, int],
            equivalence: Any, prove: bool) -> dict[str, Any]:
-    from ..regression.impact import flip_search
-
     shown = equivalence(ruleset, mutant)
     if shown.equivalent:
         counts["equivalent"] += 1

@@ -18,9 +18,10 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
+from ..atomic import atomic_open
 from ..errors import MingxingError, RulesetError
 from ..ruleset.load import Ruleset
-from ._shared import EXIT_FOUND, EXIT_OK, UsageError
+from ._shared import EXIT_FOUND, EXIT_OK, UsageError, require_extra
 
 __all__ = ["run_parquet"]
 
@@ -32,12 +33,7 @@ def run_parquet(args: argparse.Namespace, ruleset: Ruleset, source: Path) -> int
         raise UsageError(f"cannot read {source}: no such file")
     if not out or Path(out).suffix.lower() != ".parquet":
         raise UsageError("a .parquet batch needs --out FILE.parquet")
-    try:  # the columnar engine is an optional extra
-        import polars  # noqa: F401
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise UsageError("Parquet needs the columnar extra: "
-                         "pip install 'mingxing-rules[columnar]'") from None
+    require_extra(["polars", "pyarrow"], "Parquet needs the columnar extra", "columnar")
     scheduler = getattr(args, "scheduler", None)
     batch_size = getattr(args, "batch_size", None) or 100_000
     try:
@@ -78,8 +74,6 @@ def _on_cluster(source: Path, out: Path, ruleset: Ruleset, address: str) -> Coun
     from distributed import Client
 
     from .. import dask as mingxing_dask
-    from ..atomic import atomic_open
-
     counts: Counter[str] = Counter()
     with Client(address) as client:  # type: ignore[no-untyped-call]
         ddf = dd.read_parquet(str(source))

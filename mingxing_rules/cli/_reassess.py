@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..errors import InputError, MingxingError, RulesetError
+from ..reassess import Reassessment, reassess
 from ._shared import Subparsers, add_format, add_ruleset, parse_options, ruleset_source
 
 __all__ = ["register", "run"]
@@ -42,8 +43,6 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..reassess import Reassessment, reassess
-
     try:
         parts: list[Reassessment] = [
             reassess(source, then=args.then, now=args.now,

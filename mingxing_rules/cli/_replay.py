@@ -18,16 +18,17 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..engine import evaluate as evaluation
+from ..engine.trace import Verdict
 from ..errors import InputError, MingxingError, RulesetError
+from ..history import parse_day
+from ..reassess import office_from_verdict
+from ..records import DecisionLog, replay
+from ..ruleset.load import Ruleset
 from ..types import BackendName
 from ._shared import Subparsers, add_format
-
-if TYPE_CHECKING:
-    from ..engine.trace import Verdict
-    from ..records import DecisionLog
-    from ..ruleset.load import Ruleset
 
 __all__ = [
     "EvaluationSession",
@@ -67,11 +68,11 @@ class EvaluationSession:
 
     def evaluate(self, office: Mapping[str, Any], ruleset: Ruleset, *,
                  backend: BackendName = "native") -> Verdict:
-        from ..engine.evaluate import evaluate
-
         if self.log is not None:
             return self.log.evaluate(office, ruleset, on=self.on, backend=backend)
-        return evaluate(office, ruleset, backend=backend, on=self.on)
+        # through the module, so that a test (or a tool) that replaces the engine's evaluate
+        # is obeyed here too
+        return evaluation.evaluate(office, ruleset, backend=backend, on=self.on)
 
     def record(self, verdict: Verdict, ruleset: Ruleset) -> None:
         """Record a verdict made elsewhere (``--batch``): the office is the facts it read.
@@ -81,8 +82,6 @@ class EvaluationSession:
         if self._bulk is None:
             self._bulk = self.log.bulk()
             self._bulk.__enter__()
-        from ..reassess import office_from_verdict
-
         self.log.record(verdict, office_from_verdict(verdict.to_dict()), ruleset,
                         judged_on=_day(self.on) if self.on not in (None, "assessment") else None)
 
@@ -95,8 +94,6 @@ class EvaluationSession:
 
 
 def _day(value: str | None) -> dt.date | None:
-    from ..history import parse_day
-
     return parse_day(value) if value else None
 
 
@@ -111,8 +108,6 @@ def evaluation_session(args: argparse.Namespace, *, batch: bool = False) -> Eval
     path = getattr(args, "log", None)
     log = None
     if path:
-        from ..records import DecisionLog
-
         log = DecisionLog(path)
     return EvaluationSession(log, on)
 
@@ -136,8 +131,6 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..records import DecisionLog, replay
-
     if not Path(args.log).is_file():
         print(f"mingxing: error: {args.log}: no decision log there", file=sys.stderr)
         return EXIT_USAGE

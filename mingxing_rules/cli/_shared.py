@@ -15,6 +15,7 @@ import argparse
 import atexit
 import difflib
 import glob
+import importlib
 import json
 import shutil
 import sys
@@ -25,6 +26,7 @@ from typing import Any, Literal, NoReturn, TypeAlias
 
 from ..atomic import atomic_write_bytes
 from ..errors import InputError, MingxingError, RulesetError
+from ..ruleset.load import load_ruleset
 
 __all__ = [
     "DEFAULT_LANG",
@@ -46,6 +48,7 @@ __all__ = [
     "add_out",
     "add_quiet",
     "add_ruleset",
+    "add_ruleset_argument",
     "expand_inputs",
     "languages",
     "load_ruleset_from",
@@ -53,6 +56,7 @@ __all__ = [
     "print_error",
     "print_warning",
     "refuse_unless",
+    "require_extra",
     "ruleset_source",
     "stdin_as_file",
 ]
@@ -192,14 +196,36 @@ def parse_options(pairs: Iterable[str], flag: str = "--option") -> dict[str, Any
     return options
 
 
+def add_ruleset_argument(parser: argparse.ArgumentParser, *, what: str = "") -> None:
+    """RULESET as an optional positional argument, the same as ``--ruleset`` (given once)."""
+    parser.add_argument("ruleset_argument", nargs="?", default=None, metavar="RULESET",
+                        help="ruleset YAML file or bundled id (same as --ruleset)")
+    add_ruleset(parser, what=what)
+
+
 def load_ruleset_from(args: argparse.Namespace, *, default: str = DEFAULT_RULESET,
                       base_options: dict[str, Any] | None = None) -> Any:
-    """The ruleset named by ``--ruleset`` (or ``default``) read with the ``--option`` values."""
-    from ..ruleset.load import load_ruleset
-
+    """The ruleset named by ``--ruleset`` or the RULESET argument (or ``default``) read with the
+    ``--option`` values."""
+    positional = getattr(args, "ruleset_argument", None)
+    if positional and args.ruleset and positional != args.ruleset:
+        raise UsageError("give the ruleset once: RULESET or --ruleset")
+    if positional:
+        args.ruleset = args.ruleset or positional
     options = {**(base_options or {}), **parse_options(getattr(args, "option", None) or [])}
     return load_ruleset(ruleset_source(getattr(args, "ruleset", None) or default),
                         options=options or None)
+
+
+def require_extra(modules: Sequence[str], needs: str, extra: str) -> None:
+    """Refuse an option or input (exit 2) when an optional dependency is not installed, saying
+    which extra to install: ``require_extra(["hypothesis"], "--search needs Hypothesis",
+    "testing")``. The import happens here, only when the option is used."""
+    try:
+        for module in modules:
+            importlib.import_module(module)
+    except ImportError:
+        raise UsageError(f"{needs}: pip install 'mingxing-rules[{extra}]'") from None
 
 
 def ruleset_source(name: str) -> str | Path:

@@ -50,8 +50,9 @@ from ..ruleset.model import ConstraintSpec, OptionSpec, RulesetSpec
 from ..ruleset.values import option_value_problem
 from .plan import Plan, PlanNode, build_plan
 
-__all__ = ["NA", "CompiledConstraints", "CompiledProgram", "NodeInfo", "compile_constraints",
-           "compile_ruleset", "resolve_options"]
+__all__ = ["NA", "CompiledConstraints", "CompiledProgram", "NodeInfo", "all3", "all_of", "any3",
+           "compile_constraints", "compile_ruleset", "count3", "date3", "list3", "max3", "min3",
+           "resolve_options"]
 
 
 class _NotApplicable:
@@ -76,9 +77,11 @@ _UNSET = object()
 
 
 # -- runtime helpers (the only callables generated code can reach) -------------------------------
+# Public: they define what the three-valued connectives mean, and the regression director's
+# partial evaluator (regression/director.py) uses the same ones.
 
 
-def _all_of(values: Iterable[Any]) -> Any:
+def all_of(values: Iterable[Any]) -> Any:
     """Conjunction of children outcomes: NA if all NA, else Kleene AND with NA as met."""
     result: Any = NA
     for value in values:
@@ -91,7 +94,7 @@ def _all_of(values: Iterable[Any]) -> Any:
     return result
 
 
-def _all3(values: Iterable[Any]) -> bool | None:
+def all3(values: Iterable[Any]) -> bool | None:
     unknown = False
     for value in values:
         if value is False:
@@ -101,7 +104,7 @@ def _all3(values: Iterable[Any]) -> bool | None:
     return None if unknown else True
 
 
-def _any3(values: Iterable[Any]) -> bool | None:
+def any3(values: Iterable[Any]) -> bool | None:
     unknown = False
     for value in values:
         if value is True:
@@ -111,7 +114,7 @@ def _any3(values: Iterable[Any]) -> bool | None:
     return None if unknown else False
 
 
-def _count3(values: Iterable[Any]) -> int | None:
+def count3(values: Iterable[Any]) -> int | None:
     total = 0
     for value in values:
         if value is None:
@@ -120,15 +123,15 @@ def _count3(values: Iterable[Any]) -> int | None:
     return total
 
 
-def _min3(*values: Any) -> Any:
+def min3(*values: Any) -> Any:
     return None if any(v is None for v in values) else min(values)
 
 
-def _max3(*values: Any) -> Any:
+def max3(*values: Any) -> Any:
     return None if any(v is None for v in values) else max(values)
 
 
-def _date3(year: Any, month: Any, day: Any) -> dt.date | None:
+def date3(year: Any, month: Any, day: Any) -> dt.date | None:
     if year is None or month is None or day is None:
         return None
     try:
@@ -137,21 +140,21 @@ def _date3(year: Any, month: Any, day: Any) -> dt.date | None:
         return None
 
 
-def _list3(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
+def list3(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return None if any(v is None for v in values) else values
 
 
 _HELPERS: dict[str, Any] = {
     "_NA": NA,
     "_U": _UNSET,
-    "_all_of": _all_of,
-    "_all3": _all3,
-    "_any3": _any3,
-    "_count3": _count3,
-    "_min3": _min3,
-    "_max3": _max3,
-    "_date3": _date3,
-    "_list3": _list3,
+    "_all_of": all_of,
+    "_all3": all3,
+    "_any3": any3,
+    "_count3": count3,
+    "_min3": min3,
+    "_max3": max3,
+    "_date3": date3,
+    "_list3": list3,
     "_add3": add3,
     "_sub3": sub3,
     "_mul3": mul3,

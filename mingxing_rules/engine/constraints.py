@@ -215,10 +215,9 @@ def _solved_term(side: Expr, total: Any, office: Mapping[str, Any],
             office.get(other.name) if isinstance(other, Name) else None)
         if not isinstance(known, int | float) or isinstance(known, bool):
             continue
-        if side.op == "+":
-            value = total - known
-        else:  # a - b == total: a = total + b, b = a - total
-            value = total + known if index == 0 else known - total
+        # a + b == total: the term is total - other; a - b == total: a = total + b, b = a - total
+        value = (total - known if side.op == "+"
+                 else total + known if index == 0 else known - total)
         if value < 0 <= min(total, known):
             continue  # counts of people cannot go below zero: 50 general of 40 released
         return term.name, value

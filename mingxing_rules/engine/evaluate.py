@@ -19,6 +19,7 @@ import attrs
 
 from ..compile.codegen import NA, CompiledProgram
 from ..errors import BackendUnavailableError
+from ..history import ruleset_in_force
 from ..ruleset.load import Ruleset, load_ruleset
 from ..types import BackendName, ExtraFacts, OutcomeId
 from .office import Office
@@ -177,8 +178,6 @@ def verdict_from_row(ruleset: Ruleset, office: Office, row: tuple[Any, ...],
 
 def _dated_ruleset(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None,
                    on: dt.date | str) -> Ruleset:
-    from ..history import ruleset_in_force
-
     return ruleset_in_force(office, ruleset, on)[0]
 
 

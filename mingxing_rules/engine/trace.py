@@ -31,17 +31,49 @@ from .office import json_value
 __all__ = [
     "COMPACT_FORMAT",
     "TRACE_FORMAT",
+    "ExplanationViews",
     "Reading",
     "Status",
     "Step",
     "StepInfo",
     "Trace",
     "Verdict",
+    "explanation_views",
+    "install_explanation_views",
     "json_value",
 ]
 
 TRACE_FORMAT = "mingxing-verdict/1"
 COMPACT_FORMAT = "mingxing-verdict-compact/1"
+
+
+@attrs.frozen
+class ExplanationViews:
+    """The views of a verdict or trace that ``Verdict.explain()``, ``str(verdict)`` and the
+    notebook displays call.
+
+    :mod:`mingxing_rules.explain` reads traces (this module), so this module cannot import it;
+    the explain package installs its renderers here when it is imported (``import
+    mingxing_rules`` imports it, and every ``mingxing_rules.*`` import runs that first).
+    """
+
+    render: Callable[[Verdict, Lang, Format], str]
+    trace_html: Callable[[Trace], str]
+
+
+_views: list[ExplanationViews] = []
+
+
+def install_explanation_views(views: ExplanationViews) -> None:
+    """Called once by :mod:`mingxing_rules.explain` when it is imported."""
+    _views[:] = [views]
+
+
+def explanation_views() -> ExplanationViews:
+    """The installed views (``RuntimeError`` if :mod:`mingxing_rules.explain` is not loaded)."""
+    if not _views:  # pragma: no cover - importing mingxing_rules installs them
+        raise RuntimeError("explanations need mingxing_rules.explain to be imported")
+    return _views[0]
 
 
 class Status(enum.StrEnum):
@@ -599,9 +631,7 @@ class Trace(Sequence[Step]):
         return [s.to_dict() for s in self.steps]
 
     def _repr_html_(self) -> str:
-        from ..explain import trace_html
-
-        return trace_html(self)
+        return explanation_views().trace_html(self)
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -822,15 +852,12 @@ class Verdict:
         return cls.from_dict(loads(text), ruleset)
 
     def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
-        """A readable explanation (``fmt``: text | md | html | json)."""
-        from ..explain import render
-
-        return render(self, lang=lang, fmt=fmt)
+        """A readable explanation (``fmt``: text | md | html | json), by
+        :func:`mingxing_rules.explain.render`."""
+        return explanation_views().render(self, lang, fmt)
 
     def __str__(self) -> str:
         return self.explain("en")
 
     def _repr_html_(self) -> str:
-        from ..explain import render
-
-        return render(self, lang="en", fmt="html")
+        return explanation_views().render(self, "en", "html")

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..engine.trace import Trace
+from ..engine.trace import ExplanationViews, Trace, install_explanation_views
 from ..types import Format, Lang
 from .html import HTML_STYLE
 from .markdown import md_escape
@@ -103,3 +103,8 @@ def render(verdict: Verdict, lang: Lang = "en", fmt: Format = "text", *,
     if fmt == "json":
         return verdict.to_json(full=True, indent=2) + "\n"
     return write(verdict_document(verdict, lang, ruleset, view=fmt), fmt, standalone=standalone)
+
+
+# Verdict.explain(), str(verdict) and the notebook displays call these: the trace module cannot
+# import this package, which reads traces (see engine.trace.ExplanationViews)
+install_explanation_views(ExplanationViews(render=render, trace_html=trace_html))

@@ -51,6 +51,7 @@ from ..language.expr import (
     names_in,
     to_text,
 )
+from ..ruleset import lint  # the load-time analysis (E301), as load_ruleset runs it
 from ..ruleset.load import Ruleset
 from ..ruleset.model import FactSpec, NodeSpec, OptionSpec, RulesetSpec
 from .director import (
@@ -241,8 +242,6 @@ def _explicit_options(ruleset: Ruleset) -> dict[str, Any]:
 
 def _build(base: Ruleset, spec: RulesetSpec, options: Mapping[str, Any]) -> tuple[
         Ruleset | None, str]:
-    from ..ruleset import lint  # the load-time analysis (E301), as load_ruleset runs it
-
     problem = _reference_problem(spec)
     if problem:
         return None, problem

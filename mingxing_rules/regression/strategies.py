@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from ..engine.constraints import repair
-from ..language.expr import Binary, Name
+from ..engine.evaluate import decide
 from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import FactSpec, Threshold
 
@@ -61,17 +61,16 @@ def _thresholds_by_fact(ruleset: Ruleset) -> dict[str, list[Threshold]]:
 
 
 def _ratio_parts(ruleset: Ruleset) -> dict[str, tuple[str, str, list[float]]]:
-    """Derived values of the form ``numerator / denominator`` with their thresholds."""
+    """Derived values of the form ``numerator / denominator`` (``PlanNode.ratio``: both facts)
+    with their thresholds."""
     by_fact = _thresholds_by_fact(ruleset)
     parts: dict[str, tuple[str, str, list[float]]] = {}
-    for derived in ruleset.spec.derived:
-        expr = derived.expr
-        if isinstance(expr, Binary) and expr.op == "/" and isinstance(expr.left, Name) and (
-            isinstance(expr.right, Name)
-        ):
-            limits = [float(t.value) for t in by_fact.get(derived.name, ())
-                      if isinstance(t.value, int | float) and not isinstance(t.value, bool)]
-            parts[derived.name] = (expr.left.name, expr.right.name, limits)
+    for node in ruleset.plan.of_kind("derived"):
+        if node.ratio is None:
+            continue
+        limits = [float(t.value) for t in by_fact.get(node.id, ())
+                  if isinstance(t.value, int | float) and not isinstance(t.value, bool)]
+        parts[node.id] = (node.ratio.numerator, node.ratio.denominator, limits)
     return parts
 
 
@@ -440,8 +439,6 @@ def passing_offices(ruleset: Ruleset | str, outcome: str,
     ``fixed`` pins facts (e.g. ``{"honours": [], "holds_star_title": False}``). The result is
     filtered on the verdict, so conditions that are not plain thresholds still hold.
     """
-    from ..engine.evaluate import decide
-
     compiled = _ruleset(ruleset)
     if outcome not in (*compiled.spec.outcomes, compiled.spec.otherwise.id):
         raise InvalidArgument(f"{outcome!r} is not an outcome of ruleset {compiled.id}")

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from ..engine.evaluate import evaluate
 from ..engine.trace import Verdict
 from ..errors import InputError
+from ..explain import render
 from ..ruleset.load import Ruleset
 from .diff import diff_rulesets
 from .impact import Flip, find_verdict_changes, impact
@@ -79,8 +80,6 @@ def describe_flip(old: Ruleset, new: Ruleset, flip: Flip,
                   lang: Literal["zh", "en"] = "en") -> list[str]:
     """The lines a failure shows for one flip: the transition and its causes, the facts that
     matter, the steps whose status moved, and both explanations."""
-    from ..explain import render
-
     lines = ["  " + flip.summary().replace("\n", "\n  ")]
     before, after = _verdicts(old, new, flip.office)
     if before is None or after is None:

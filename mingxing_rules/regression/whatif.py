@@ -29,6 +29,7 @@ from ..engine.trace import Status, Verdict
 from ..explain import Wording, check_lang_and_format, ruleset_spec_of, write
 from ..explain.reasons import adverse_steps, shown_status
 from ..explain.report import Document, Line, Mark, Section
+from ..gap import office_from_verdict
 from ..jsonio import JsonMixin, text_from, tuples
 from ..ruleset.load import Ruleset, load_ruleset
 from ..ruleset.model import Text
@@ -102,8 +103,6 @@ class WhatIf(JsonMixin):
 
 def _office_data(office: Mapping[str, Any] | Office | Verdict) -> dict[str, Any]:
     if isinstance(office, Verdict):
-        from ..gap import office_from_verdict
-
         return office_from_verdict(office)
     if isinstance(office, Office):
         return office.to_dict()

@@ -17,7 +17,7 @@ import os
 import pickle
 import stat
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,41 @@ from .model import RulesetSpec, Text
 from .source import MAX_RULESET_BYTES, read_yaml
 from .validate import check_document, validate_ruleset
 
-__all__ = ["Ruleset", "bundled_rulesets", "check_ruleset", "load_ruleset", "rulesets_dir"]
+__all__ = ["HISTORY_FORMAT", "Ruleset", "VersionedLoading", "bundled_rulesets", "check_ruleset",
+           "install_versioned_loading", "load_ruleset", "rulesets_dir"]
+
+#: The ``format:`` of a history index file (docs/history.md): ``check_ruleset`` recognises it.
+HISTORY_FORMAT = "mingxing-rules-history/1"
+
+
+@attrs.frozen
+class VersionedLoading:
+    """What loading needs from the history stage (:mod:`mingxing_rules.history`).
+
+    History reads its versions with :func:`load_ruleset`, so it sits *above* this module and
+    this module cannot import it; it installs these when it is imported (``import
+    mingxing_rules`` imports it, and every ``mingxing_rules.*`` import runs that first).
+    """
+
+    #: ``load_ruleset(source, on=..., options=...)``: the version in force on a day
+    ruleset_on: Callable[[str | Path | Ruleset, dt.date | str, Mapping[str, Any] | None],
+                         Ruleset]
+    #: every problem of a history index file
+    check_history: Callable[[Path], list[RulesetProblem]]
+
+
+_versioned: list[VersionedLoading] = []
+
+
+def install_versioned_loading(support: VersionedLoading) -> None:
+    """Called once by :mod:`mingxing_rules.history` when it is imported."""
+    _versioned[:] = [support]
+
+
+def _versioned_loading() -> VersionedLoading:
+    if not _versioned:  # pragma: no cover - importing mingxing_rules installs it
+        raise RulesetError("loading a version by date needs mingxing_rules.history")
+    return _versioned[0]
 
 
 def rulesets_dir() -> Path:
@@ -317,12 +351,7 @@ def load_ruleset(source: str | Path | Ruleset, *, options: Mapping[str, Any] | N
     Raises :class:`~mingxing_rules.errors.RulesetError` listing every problem with ``file:line``.
     """
     if on is not None:
-        from ..history import changed_options, history_of, load_history
-
-        if isinstance(source, Ruleset):  # its history, read with its options
-            merged = {**(changed_options(source) or {}), **(options or {})}
-            return history_of(source).ruleset_on(on, options=merged or None)
-        return load_history(source).ruleset_on(on, options=options)
+        return _versioned_loading().ruleset_on(source, on, options)
     if isinstance(source, Ruleset):
         return source.with_options(**options) if options else source
     path = resolve_path(source)
@@ -347,10 +376,8 @@ def check_ruleset(source: str | Path) -> list[RulesetProblem]:
     document, marks, problems = read_yaml(data, _display_path(path))
     if problems:
         return problems
-    from ..history import HISTORY_FORMAT, check_history
-
     if isinstance(document, Mapping) and document.get("format") == HISTORY_FORMAT:
-        return check_history(path)  # an index of versions (docs/history.md)
+        return _versioned_loading().check_history(path)  # an index of versions (docs/history.md)
     spec, found = check_document(document, marks)
     if spec is not None:
         try:

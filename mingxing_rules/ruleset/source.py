@@ -35,19 +35,27 @@ class YamlProblemError(Exception):
         self.code, self.message, self.line, self.column = code, message, line, column
 
 
+def _event_position(event: Any) -> tuple[int | None, int | None]:
+    """The 1-based line and column where a YAML event starts (None when PyYAML has no mark)."""
+    mark = event.start_mark
+    return (mark.line + 1 if mark else None), (mark.column + 1 if mark else None)
+
+
+def _refuse_alias_or_anchor(event: Any, line: int | None, column: int | None) -> None:
+    """Rulesets are plain data: an alias or an anchor is refused (R004) where it stands."""
+    if isinstance(event, AliasEvent):
+        raise YamlProblemError(
+            "R004", f"YAML alias *{event.anchor} is not allowed in a ruleset", line, column)
+    anchor = getattr(event, "anchor", None)
+    if anchor is not None:
+        raise YamlProblemError(
+            "R004", f"YAML anchor &{anchor} is not allowed in a ruleset", line, column)
+
+
 class _GuardedLoader(yaml.SafeLoader):
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML is untyped here
-        mark = event.start_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        if isinstance(event, AliasEvent):
-            raise YamlProblemError(
-                "R004", f"YAML alias *{event.anchor} is not allowed in a ruleset", line, column)
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise YamlProblemError(
-                "R004", f"YAML anchor &{anchor} is not allowed in a ruleset", line, column)
+        _refuse_alias_or_anchor(event, *_event_position(event))
         node: Node | None = super().compose_node(parent, index)
         return node
 
@@ -220,16 +228,8 @@ def _scan(text: str) -> None:
     loader_class: Any = yaml.CSafeLoader if _FAST else yaml.SafeLoader
     depth = 0
     for event in yaml.parse(text, Loader=loader_class):
-        mark = event.start_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        if isinstance(event, AliasEvent):
-            raise YamlProblemError(
-                "R004", f"YAML alias *{event.anchor} is not allowed in a ruleset", line, column)
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise YamlProblemError(
-                "R004", f"YAML anchor &{anchor} is not allowed in a ruleset", line, column)
+        line, column = _event_position(event)
+        _refuse_alias_or_anchor(event, line, column)
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:

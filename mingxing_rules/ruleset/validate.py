@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
+import attrs
+
 from ..errors import Location, RulesetError, RulesetProblem
 from ..language import typecheck as _types
 from ..language.expr import Expr, ExprSyntaxError, names_in, parse
@@ -27,7 +29,7 @@ from .model import (
 )
 from .properties import read_properties
 from .source import SourceMap, child_path
-from .values import finite_number, option_value_problem
+from .values import as_date, finite_number, option_value_problem
 
 __all__ = ["FORMAT", "RESERVED_OUTCOMES", "validate_ruleset"]
 
@@ -88,11 +90,19 @@ def _keys(c: _Collector, value: Mapping[str, Any], path: str, allowed: Iterable[
             c.add("R103", path, f"missing required key {key!r}", rule_id, key)
 
 
+def _absent(c: _Collector, value: Any, path: str, message: str, rule_id: str | None,
+            required: bool) -> bool:
+    """Whether ``value`` is absent (None), reported as missing (R103) when it is required."""
+    if value is not None:
+        return False
+    if required:
+        c.add("R103", path, message, rule_id)
+    return True
+
+
 def _text(c: _Collector, value: Any, path: str, rule_id: str | None = None,
           required: bool = True) -> Text | None:
-    if value is None:
-        if required:
-            c.add("R103", path, "missing bilingual text {zh: ..., en: ...}", rule_id)
+    if _absent(c, value, path, "missing bilingual text {zh: ..., en: ...}", rule_id, required):
         return None
     if not isinstance(value, dict) or set(value) != {"zh", "en"} or not all(
         isinstance(v, str) and v.strip() for v in value.values()
@@ -105,9 +115,7 @@ def _text(c: _Collector, value: Any, path: str, rule_id: str | None = None,
 
 def _string(c: _Collector, value: Any, path: str, rule_id: str | None = None,
             required: bool = True) -> str | None:
-    if value is None:
-        if required:
-            c.add("R103", path, "missing value", rule_id)
+    if _absent(c, value, path, "missing value", rule_id, required):
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         c.add("R102", path, f"expected a string, found {_kind(value)}", rule_id)
@@ -132,19 +140,11 @@ def _number(c: _Collector, value: Any, path: str, rule_id: str | None = None) ->
 
 
 def _date(c: _Collector, value: Any, path: str, required: bool = True) -> dt.date | None:
-    if value is None:
-        if required:
-            c.add("R103", path, "missing date")
+    if _absent(c, value, path, "missing date", None, required):
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
+    day = as_date(value)
+    if day is not None:
+        return day
     c.add("R105", path, f"expected a date YYYY-MM-DD, found {value!r}")
     return None
 
@@ -205,6 +205,21 @@ def _enum_values(c: _Collector, value: Any, path: str, rule_id: str) -> tuple[En
     return tuple(values)
 
 
+def _typed_declaration(c: _Collector, body: Any, path: str, name: str, what: str,
+                       types: tuple[str, ...], allowed: tuple[str, ...],
+                       required: tuple[str, ...]) -> tuple[dict[str, Any], Any] | None:
+    """A fact or option declaration: a mapping with the allowed keys and a known ``type``
+    (None, with R108, when the type is unknown: nothing else about it can be checked)."""
+    spec = _mapping(c, body, path, name)
+    _keys(c, spec, path, allowed, required, name)
+    declared = spec.get("type")
+    if declared not in types:
+        c.add("R108", child_path(path, "type"), f"unknown {what} type {declared!r}; allowed: "
+              + ", ".join(types), name, str(declared))
+        return None
+    return spec, declared
+
+
 def _facts(c: _Collector, raw: Any) -> list[FactSpec]:
     facts: list[FactSpec] = []
     section = _mapping(c, raw, "facts")
@@ -217,14 +232,12 @@ def _facts(c: _Collector, raw: Any) -> list[FactSpec]:
         if name in RESERVED_FIELDS:
             c.add("R202", path, f"{name!r} is reserved for the office's identity", name, name)
             continue
-        spec = _mapping(c, body, path, name)
-        _keys(c, spec, path, ("type", "title", "description", "unit", "min", "max", "values"),
-              ("type", "title"), name)
-        ftype = spec.get("type")
-        if ftype not in _FACT_TYPES:
-            c.add("R108", child_path(path, "type"), f"unknown fact type {ftype!r}; allowed: "
-                  + ", ".join(_FACT_TYPES), name, str(ftype))
+        typed = _typed_declaration(
+            c, body, path, name, "fact", _FACT_TYPES,
+            ("type", "title", "description", "unit", "min", "max", "values"), ("type", "title"))
+        if typed is None:
             continue
+        spec, ftype = typed
         title = _text(c, spec.get("title"), child_path(path, "title"), name)
         description = _text(c, spec.get("description"), child_path(path, "description"), name,
                             required=False)
@@ -257,14 +270,13 @@ def _options(c: _Collector, raw: Any) -> list[OptionSpec]:
         path = child_path("options", name)
         if _name(c, name, path, what="option name") is None:
             continue
-        spec = _mapping(c, body, path, name)
-        _keys(c, spec, path, ("type", "default", "description", "clause", "values", "min", "max"),
-              ("type", "default", "description", "clause"), name)
-        otype = spec.get("type")
-        if otype not in _OPTION_TYPES:
-            c.add("R108", child_path(path, "type"), f"unknown option type {otype!r}; allowed: "
-                  + ", ".join(_OPTION_TYPES), name, str(otype))
+        typed = _typed_declaration(
+            c, body, path, name, "option", _OPTION_TYPES,
+            ("type", "default", "description", "clause", "values", "min", "max"),
+            ("type", "default", "description", "clause"))
+        if typed is None:
             continue
+        spec, otype = typed
         description = _text(c, spec.get("description"), child_path(path, "description"), name)
         clause = _string(c, spec.get("clause"), child_path(path, "clause"), name)
         values = tuple(str(v) for v in _list(c, spec.get("values"), child_path(path, "values"),
@@ -416,8 +428,6 @@ def _groups(c: _Collector, raw: Any, parsed: list[_Parsed]) -> list[NodeSpec]:
 
 
 def _with_children(node: NodeSpec, children: list[str]) -> NodeSpec:
-    import attrs
-
     return attrs.evolve(node, children=tuple(children))
 
 
@@ -432,8 +442,6 @@ def _decision(c: _Collector, raw: Any, parsed: list[_Parsed]
         if outcome is not None:
             effect = _effect(c, obody, opath, outcome.id)
             if effect is not None:
-                import attrs
-
                 outcomes.append(attrs.evolve(outcome, effect=cast(Any, effect)))
     if not outcomes and "outcomes" in body:
         c.add("R103", "decision.outcomes", "the decision needs at least one outcome")
@@ -444,8 +452,6 @@ def _decision(c: _Collector, raw: Any, parsed: list[_Parsed]
         if node is not None:
             effect = _effect(c, obody, "decision.otherwise", node.id)
             if effect is not None:
-                import attrs
-
                 otherwise = attrs.evolve(node, kind="outcome", effect=cast(Any, effect))
     for node in [*outcomes, *([otherwise] if otherwise else [])]:
         if node.id in RESERVED_OUTCOMES:

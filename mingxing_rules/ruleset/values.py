@@ -3,10 +3,11 @@ of their declared type. Shared by validation, option resolution and office input
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
-__all__ = ["MAX_MAGNITUDE", "finite_number", "option_value_problem"]
+__all__ = ["MAX_MAGNITUDE", "as_date", "finite_number", "option_value_problem"]
 
 MAX_MAGNITUDE = 2**53  # every number a ruleset or an office states is exact as a float
 
@@ -18,6 +19,21 @@ def finite_number(value: Any) -> bool:
     if isinstance(value, int):
         return abs(value) <= MAX_MAGNITUDE
     return math.isfinite(value) and abs(value) <= MAX_MAGNITUDE
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A day from a :class:`datetime.date`, a datetime (its day) or ``YYYY-MM-DD`` text; None
+    for anything else (the caller says what was expected, where)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 
 def option_value_problem(otype: str, values: tuple[str, ...], minimum: float | None,
