@@ -19,9 +19,9 @@ REPRESENTATIVES = [
     ("comparator", "min_staff", 0, ("STAR", "NOT_ELIGIBLE")),  # > 7
     ("member", "functional_areas_complete", 3, ("NOT_ELIGIBLE", "STAR")),  # legal_aid dropped
     ("operand", "application_admissible", 1, ("INADMISSIBLE", "STAR")),  # county review dropped
-    ("literal", "lowered_standards_ground", 0, ("REVOCATION_RECOMMENDED", "RETAINED")),
+    # a missing justification of a shortfall counted as given: a holder is retained
+    ("literal", "s01_premises_lowered", 0, ("REVOCATION_RECOMMENDED", "RETAINED")),
     ("criterion_removed", "floor_area", 0, ("NOT_ELIGIBLE", "STAR")),
-    ("standard_removed", "s17_team", 0, ("NOT_ELIGIBLE", "STAR")),
     ("outcome_removed", "STAR", 0, ("STAR", "NOT_ELIGIBLE")),
     ("outcome_removed", "DIRECT_PROMOTION", 0, ("DIRECT_PROMOTION", "STAR")),
     ("applies_if_removed", "mediation_rate_98", 0, ("STAR", UNDECIDED)),
@@ -63,7 +63,10 @@ def test_outcome_swap_is_detected() -> None:
 
 
 def test_the_tests_here_cover_every_kind() -> None:
-    covered = {kind for kind, _, _, _ in REPRESENTATIVES} | {"outcome_swapped", "rule_removed"}
+    # standard_removed: refused on the Star ruleset (its lowering rules read every standard),
+    # covered in test_changes_the_library_refuses_are_kept_with_the_reason
+    covered = {kind for kind, _, _, _ in REPRESENTATIVES} | {
+        "outcome_swapped", "rule_removed", "standard_removed"}
     assert covered == set(KINDS)
 
 
@@ -89,6 +92,12 @@ def test_changes_the_library_refuses_are_kept_with_the_reason() -> None:
         "s02_equipment has no criteria left")
     assert refused["rule standards_met removed"] == (
         "major_problem_bars_award reads standards_met, which no longer exists")
+    # every standard is read by the rule that asks whether it was lowered (五, per standard):
+    # removing one is refused with the reader named, never loaded half-wired
+    removed = {m.description: m.refused for m in mutants(
+        STAR, kinds=["standard_removed"], targets=["s17_team"], refused=True)}
+    assert removed == {"standard s17_team removed from service":
+                       "s17_team_lowered reads s17_team, which no longer exists"}
 
 
 def test_unknown_kind_is_an_error() -> None:

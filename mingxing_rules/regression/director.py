@@ -736,6 +736,35 @@ class _Decompose(ExprVisitor["list[list[_Goal]] | None"]):
         return _implication(self.version, e.left, e.right, self.want)
 
 
+def _jointly_possible(open_leaves: Sequence[tuple[_Goal, Sequence[tuple[tuple[str, Any], ...]]]]
+                      ) -> bool:
+    """Whether the leaves that each read one and the same fact can all be met by one value of
+    it. Checked before branching: a standard met under the old threshold and failed under the
+    new one, where the new one is laxer, is then refused at once instead of after every way of
+    meeting the other standards has been tried (the search is chronological, and without this
+    a revocation ground to be found among 20 standards ran out of steps)."""
+    allowed: dict[str, set[Any]] = {}
+    for _, ways in open_leaves:
+        facts = {tuple(name for name, _ in way) for way in ways}
+        if len(facts) != 1 or len(next(iter(facts))) != 1:
+            continue  # a leaf over several facts: the search assigns it jointly
+        (name,) = next(iter(facts))
+        values = {_hashable(way[0][1]) for way in ways}
+        allowed[name] = allowed[name] & values if name in allowed else values
+        if not allowed[name]:
+            return False
+    return True
+
+
+def _through_unshared(alternative: Sequence[_Goal]) -> int:
+    """0 for a way that passes through a node defined differently in the two versions."""
+    return 0 if any(isinstance(g.target, str) and g.version != 2 for g in alternative) else 1
+
+
+def _hashable(value: Any) -> Any:
+    return frozenset(value) if isinstance(value, set) else value
+
+
 class _Solver:
     def __init__(self, structures: Sequence[Structure], shared: frozenset[str],
                  domains: Domains, budget: int = SOLVER_STEPS) -> None:
@@ -849,6 +878,8 @@ class _Solver:
                     if not ways:
                         return None
                     open_leaves.append((leaf, ways))
+            if not _jointly_possible(open_leaves):
+                return None
             still: list[_Choice] = []
             narrowed = False
             for choice_goal, alternatives in branching:
@@ -882,7 +913,10 @@ class _Solver:
             if still:
                 best = min(still, key=lambda item: len(item[1]))
                 others = [item for item in still if item is not best]
-                for alternative in best[1]:
+                # the ways through a node that differs between the versions first: a flip
+                # happens where the rules changed (a ground for revocation among 20 standards
+                # is the changed one, not the first of the list)
+                for alternative in sorted(best[1], key=_through_unshared):
                     found = self._search([*leaves, *alternative], others, wants, assign)
                     if found is not None:
                         return found
@@ -1131,6 +1165,31 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
     # an outcome the options fix false is never selected in that version
     never_old, never_new = constant_outcomes(old), constant_outcomes(new)
     pairs = [(x, y) for x, y in pairs if x not in never_old and y not in never_new]
+    def attempt(x: str, y: str, limit: int) -> bool:
+        """Search one pair within ``limit`` steps; whether it is settled (a flip found, or
+        shown impossible over the candidate values)."""
+        nonlocal steps
+        solver = _Solver([a, b], shared, domains, limit)
+        goals_a, choices_a = _outcome_goals(a, 0, x, solver)
+        goals_b, choices_b = _outcome_goals(b, 1, y, solver)
+        try:
+            assign = solver.solve([*goals_a, *goals_b], [*choices_a, *choices_b])
+        except _OutOfStepsError:
+            return False
+        except (TypeError, ValueError, AttributeError, ArithmeticError):
+            # values of a fact whose type differs between the versions: the engine, not the
+            # solver, decides such offices (the range probes and undirected draws)
+            return False
+        finally:
+            steps += solver.steps
+        if assign is None:
+            return True
+        office = _office(assign, domains, "directed-" + f"{x}-{y}".lower())
+        transition = check(office)
+        if transition[0] != transition[1] and transition not in found:
+            found[transition] = office
+        return transition == (x, y)  # otherwise the solver's reading and the engine's disagree
+
     for x, y in pairs:
         if (x, y) in found:
             continue
@@ -1139,31 +1198,16 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
             continue
         limit = min(budget, UNDECIDED_STEPS) if UNDECIDED in (x, y) else budget
         limit = min(limit, TOTAL_STEPS - steps)
-        if limit <= 0:
+        if limit <= 0 or not attempt(x, y, limit):
             unsettled.append((x, y))
-            continue
-        solver = _Solver([a, b], shared, domains, limit)
-        goals_a, choices_a = _outcome_goals(a, 0, x, solver)
-        goals_b, choices_b = _outcome_goals(b, 1, y, solver)
-        try:
-            assign = solver.solve([*goals_a, *goals_b], [*choices_a, *choices_b])
-        except _OutOfStepsError:
-            assign = None
-            unsettled.append((x, y))
-        except (TypeError, ValueError, AttributeError, ArithmeticError):
-            # values of a fact whose type differs between the versions: the engine, not the
-            # solver, decides such offices (the range probes and undirected draws)
-            assign = None
-            unsettled.append((x, y))
-        steps += solver.steps
-        if assign is None:
-            continue
-        office = _office(assign, domains, "directed-" + f"{x}-{y}".lower())
-        transition = check(office)
-        if transition[0] != transition[1] and transition not in found:
-            found[transition] = office
-        elif transition != (x, y):
-            unsettled.append((x, y))  # the solver's reading and the engine's disagree
+    # a second round for the pairs left open, decided outcomes first, each with all the steps
+    # still unused (a revocation ground among 20 standards × 3 ways of meeting each needs
+    # thousands of steps where most pairs need tens); TOTAL_STEPS still bounds the whole search
+    left_open = [p for p in unsettled if p not in found]
+    for x, y in sorted(left_open, key=lambda pair: UNDECIDED in pair):
+        limit = TOTAL_STEPS - steps
+        if examples < max_examples and limit > budget and attempt(x, y, limit):
+            unsettled.remove((x, y))
     unsettled = [p for p in unsettled if p not in found]
     return DirectedResult(found, not unsettled, tuple(unsettled), examples, steps)
 
