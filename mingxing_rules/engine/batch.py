@@ -53,6 +53,7 @@ __all__ = [
     "evaluate_many",
     "iter_evaluate",
     "read_offices",
+    "row_place",
 ]
 
 OfficeSource = Iterable[Mapping[str, Any]] | str | Path | Any  # Any: a pandas DataFrame
@@ -87,11 +88,7 @@ class RowError:
         return shown
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line is not None else f"row {self.row}"
-        if self.file is not None:
-            where = f"{self.file}: {where}"
-        who = f" ({self.office_id})" if self.office_id else ""
-        return f"{where}{who}: {self.message}"
+        return f"{row_place(self.row, self.line, self.file, self.office_id)}: {self.message}"
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -882,3 +879,12 @@ def matrix_html(result: BatchResult, lang: Lang = "en", *, standalone: bool = Fa
     (``standalone``: a whole page with ``<meta charset="utf-8">``, for files)."""
     check_lang(lang)
     return write(matrix_document(result, lang), "html", standalone=standalone)
+
+
+def row_place(row: int, line: int | None, file: str | None, office_id: str | None) -> str:
+    """Where a record stands, for a person: ``FILE: line N (id)``, or ``row N`` when it has no
+    line (records given as Python objects)."""
+    where = f"line {line}" if line is not None else f"row {row}"
+    if file is not None:
+        where = f"{file}: {where}"
+    return where + (f" ({office_id})" if office_id else "")

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..engine.batch import row_place
 from ..engine.evaluate import verdict_from_row
 from ..engine.office import Office
 from ..engine.trace import Step, Verdict
@@ -131,11 +132,8 @@ class BadRow:
         return cls(row, office_id, ", ".join(fields), message, line, file)
 
     def summary(self) -> str:
-        where = f"line {self.line}" if self.line is not None else f"row {self.row}"
-        if self.file is not None:
-            where = f"{self.file}: {where}"
-        who = f" ({self.office_id})" if self.office_id else ""
-        return f"{where}{who}: {self.field}: {self.message}"
+        place = row_place(self.row, self.line, self.file, self.office_id)
+        return f"{place}: {self.field}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "office_id": self.office_id, "field": self.field,
