@@ -46,8 +46,6 @@ ALLOWED_LAZY: dict[tuple[str, str], str] = {
         "`mingxing check --backend durable` only: durable_rules",
     ("mingxing_rules.cli._check_durable", "mingxing_rules.backends.durable"):
         "`mingxing check --backend durable` only: durable_rules",
-    ("mingxing_rules.cli._prove", "mingxing_rules.proofs"):
-        "`mingxing prove` only: z3-solver, an optional extra",
     ("mingxing_rules.regression.mutants", "mingxing_rules.proofs.equivalence"):
         "the SMT proof of equivalence needs z3-solver, an optional extra",
     ("mingxing_rules.regression.impact", "mingxing_rules.regression.strategies"):
@@ -65,16 +63,12 @@ ALLOWED_LAZY: dict[tuple[str, str], str] = {
     ("mingxing_rules.dask", "mingxing_rules.columnar.validate"): "debt: dask.py (issue 18 work)",
     ("mingxing_rules.dask", "mingxing_rules.columnar.compile"): "debt: dask.py (issue 18 work)",
     ("mingxing_rules.columnar.frame", "mingxing_rules.atomic"): "debt: columnar (issue 18 work)",
-    ("mingxing_rules.literate", "mingxing_rules.language.expr"): "debt: literate.py (issue 14)",
-    ("mingxing_rules.literate", "mingxing_rules.explain.html"): "debt: literate.py (issue 14)",
-    ("mingxing_rules.literate", "mingxing_rules.explain.wording"): "debt: literate.py (issue 14)",
     ("mingxing_rules.proofs.equivalence", "mingxing_rules.ruleset.load"): "debt: proofs (17)",
     ("mingxing_rules.proofs.equivalence", "mingxing_rules.regression.diff"): "debt: proofs (17)",
     ("mingxing_rules.proofs.translate", "mingxing_rules.language.expr"): "debt: proofs (17)",
     ("mingxing_rules.proofs.checks", "mingxing_rules.ruleset.load"): "debt: proofs (17)",
     ("mingxing_rules.proofs.checks", "mingxing_rules.engine.evaluate"): "debt: proofs (17)",
     ("mingxing_rules.backends", "importlib.metadata"): "debt: backends (being split)",
-    ("mingxing_rules.backends.durable", "sys"): "debt: backends (being split)",
     ("mingxing_rules.proofs.equivalence", "datetime"): "debt: proofs (17)",
     ("mingxing_rules.gap.solver", "mingxing_rules.gap.report"): "debt: gap (the lead's work)",
     ("mingxing_rules.gap.solver", "mingxing_rules.language.typecheck"):

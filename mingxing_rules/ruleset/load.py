@@ -210,17 +210,15 @@ class Ruleset:
         return [n.id for n in self.spec.nodes if n.kind == "criterion"]
 
 
-_CACHE: collections.OrderedDict[tuple[str, str, str, str], Ruleset] = collections.OrderedDict()
+_CACHE: collections.OrderedDict[tuple[str, str, str], Ruleset] = collections.OrderedDict()
 _CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
 
 
 def _load_cached(path: Path, data: bytes, options_json: str) -> Ruleset:
     """One compiled ruleset per (file, content, options): keyed on the content's hash, so that
-    a file rewritten within the same second (same mtime) is read again. The name the file is
-    shown by (relative to the working directory when inside it) is part of the key: a ruleset
-    loaded from another directory must not carry a relative name that no longer opens."""
-    key = (str(path), _display_path(path), hashlib.sha256(data).hexdigest(), options_json)
+    a file rewritten within the same second (same mtime) is read again."""
+    key = (str(path), hashlib.sha256(data).hexdigest(), options_json)
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         if found is not None:
