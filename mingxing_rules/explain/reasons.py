@@ -12,7 +12,7 @@ ground for revocation that holds is marked ✗, never ✓.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -453,8 +453,13 @@ MAX_REASON_DEPTH = 3
 MAX_INNER_REASONS = 3
 
 
+#: the reasons of a rule at a depth: :func:`decided_by`, or a cached equivalent of it
+ReasonsOf = Callable[[Step, int], list[str]]
+
+
 def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
-                options: Mapping[str, Any], depth: int = 0) -> str:
+                options: Mapping[str, Any], depth: int = 0,
+                reasons_of: ReasonsOf | None = None) -> str:
     """A part of a condition in words: a step's own phrase for its status, a fact's phrase
     for its value, or the sentence of a threshold. A rule without a phrase of its own is said
     by what decided it (direct promotion fails *because the office holds no title*, not because
@@ -472,7 +477,8 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
             if phrase is not None:
                 return phrase
             if dep.kind == "rule" and depth < MAX_REASON_DEPTH:
-                inner = decided_by(dep, trace, w, options, depth + 1)
+                inner = (reasons_of(dep, depth + 1) if reasons_of is not None
+                         else decided_by(dep, trace, w, options, depth + 1))
                 if 0 < len(inner) <= MAX_INNER_REASONS:
                     return w.message("reads.sep").join(inner)
             return w.message(f"phrase.step.{state}", title=w.text(dep.title, dep.id))

@@ -38,6 +38,7 @@ class _Builder:
         # a step's deciding parts and their phrases are asked for by several lines
         self._parts: dict[str, list[Part]] = {}
         self._phrases: dict[tuple[str, int], str] = {}
+        self._inner: dict[tuple[str, int], list[str]] = {}
 
     def parts(self, step: Step) -> list[Part]:
         found = self._parts.get(step.id)
@@ -51,7 +52,18 @@ class _Builder:
         found = self._phrases.get(key)
         if found is None:
             found = self._phrases[key] = part_phrase(part, step, self.trace, self.w,
-                                                     self.options)
+                                                     self.options, 0, self._reasons_at)
+        return found
+
+    def _reasons_at(self, step: Step, depth: int) -> list[str]:
+        """:func:`~.reasons.decided_by` at ``depth``, from the parts computed once (a rule said
+        by its reasons is asked for by every line that reads it)."""
+        key = (step.id, depth)
+        found = self._inner.get(key)
+        if found is None:
+            found = self._inner[key] = list(dict.fromkeys(
+                part_phrase(p, step, self.trace, self.w, self.options, depth, self._reasons_at)
+                for p in self.parts(step)))
         return found
 
     def decided_by(self, step: Step) -> list[str]:
