@@ -62,6 +62,15 @@ def test_generated_populations_are_valid_and_reproducible() -> None:
     assert complete.problems.height == 0 and "STAR" in complete.counts()
 
 
+def test_generated_offices_keep_their_rates_after_the_constraints_are_mended() -> None:
+    # mending "released = key + general" moves the denominator of four rates: the numerators
+    # are drawn again for it, so offices drawn to meet the standards still do
+    verdicts = evaluate_frame(generate_offices(OLD, 3000, seed=5), OLD).verdicts
+    for rate in ("handover_100", "assistance_100", "resettlement_95"):
+        assert (verdicts[f"status.{rate}"] == "pass").mean() > 0.5, rate
+    assert (verdicts["status.standards_met"] == "pass").mean() > 0.1
+
+
 @pytest.mark.parametrize("name", ["mingxing_rules.columnar.frame",
                                   "mingxing_rules.columnar.generate",
                                   "mingxing_rules.columnar.impact"])

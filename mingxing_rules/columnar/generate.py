@@ -244,7 +244,7 @@ def generate_offices(rulesets: Ruleset | Iterable[Ruleset], count: int, *, seed:
                           if floors_only else np.full(count, passing))
                 lifted = np.clip(lifted, fact.minimum if fact.minimum is not None else -np.inf,
                                  fact.maximum if fact.maximum is not None else np.inf)
-                chosen_values = np.where(good & (rng.random(count) < 0.85), lifted, values)
+                chosen_values = np.where(good & (rng.random(count) < 0.97), lifted, values)
                 values = (np.round(chosen_values).astype(np.int64) if fact.type == "integer"
                           else np.round(chosen_values, 2))
             columns[name] = pl.Series(name, values)
@@ -271,28 +271,39 @@ def generate_offices(rulesets: Ruleset | Iterable[Ruleset], count: int, *, seed:
             columns[name] = _dates(rng, years, count)
         else:
             columns[name] = pl.Series(name, [None] * count, dtype=pl.String())
+    # a rate is drawn as a share of its denominator, and drawn again whenever mending a
+    # constraint moves the denominator (released persons = key + general, ...): a good office
+    # keeps meeting its rates after the mend instead of falling just below them
+    shares: list[tuple[str, str, Any, Any]] = []
     for denominator, numerator, rates in _ratios(chosen):
         if denominator not in columns or numerator not in columns:
             continue
-        total = columns[denominator].to_numpy().astype(np.int64)
-        total = np.clip(total, 0, None)
+        columns[denominator] = pl.Series(
+            denominator, np.clip(columns[denominator].to_numpy().astype(np.int64), 0, None))
         rate = (rng.choice(np.array(rates), count) if rates else rng.random(count))
         jitter = np.where(good, rng.choice(np.array([0, 0, 0, 1]), count),
                           rng.choice(np.array([-1, 0, 0, 1]), count))
-        at_rate = np.where(rate >= 0, np.ceil(total * rate - 1e-9),
-                           np.floor(total * -rate + 1e-9) - jitter * 2)
-        drawn = np.where(~good & (rng.random(count) < 0.5), rng.random(count) * total,
-                         at_rate + jitter)
-        columns[denominator] = pl.Series(denominator, total)
-        columns[numerator] = pl.Series(numerator, np.clip(np.round(drawn), 0, total)
-                                       .astype(np.int64))
+        anywhere = np.where(~good & (rng.random(count) < 0.5), rng.random(count), np.nan)
+        shares.append((denominator, numerator, pl.Series(rate),
+                       (pl.Series(jitter), pl.Series(anywhere, nan_to_null=True))))
     frame = pl.DataFrame(columns, height=count)
-    # mending a constraint can move a rate's denominator, and keeping a rate within 100 % can
-    # break a constraint: a few rounds of both, then the unmended offices lose a fact
-    pairs = [(d, n) for d, n, _ in _ratios(chosen) if d in frame.columns and n in frame.columns]
+
+    def drawn_rates(frame: pl.DataFrame) -> pl.DataFrame:
+        """Each rate's numerator for its denominator as it now stands."""
+        drawn = []
+        for denominator, numerator, rate, (jitter, anywhere) in shares:
+            total = pl.col(denominator).cast(pl.Int64).clip(0)
+            at_rate = (pl.when(rate >= 0).then((total * rate - 1e-9).ceil())
+                       .otherwise((total * -rate + 1e-9).floor() - jitter * 2))
+            value = pl.when(anywhere.is_not_null()).then(anywhere * total) \
+                .otherwise(at_rate + jitter)
+            drawn.append(pl.min_horizontal(value.round(), total).clip(0).cast(pl.Int64)
+                         .alias(numerator))
+        return frame.with_columns(drawn)
+
+    frame = drawn_rates(frame)
     for _ in range(3):
-        frame = _repair(frame, chosen, facts)
-        frame = frame.with_columns(pl.min_horizontal(n, d).clip(0).alias(n) for d, n in pairs)
+        frame = drawn_rates(_repair(frame, chosen, facts))
     frame = _repair(frame, chosen, facts, last=True)
     frame = frame.with_columns(pl.col(n).cast(office_dtype(f)) for n, f in facts.items())
     if missing > 0:

@@ -12,10 +12,12 @@ explained by :func:`mingxing_rules.regression.impact.explain_flip` — the same 
 >>> report = impact_frame(old, new, generate_offices([old, new], 20_000, seed=3))
 >>> for (before, after), count in report.counts().items():
 ...     print(before, "->", after, count)
-RETAINED -> REVOCATION_RECOMMENDED 72
-REVOCATION_RECOMMENDED -> RETAINED 11
-STAR -> NOT_ELIGIBLE 3
-NOT_ELIGIBLE -> STAR 2
+RETAINED -> REVOCATION_RECOMMENDED 124
+WITHHELD -> NOT_ELIGIBLE 32
+STAR -> NOT_ELIGIBLE 10
+REVOCATION_RECOMMENDED -> RETAINED 5
+NOT_ELIGIBLE -> STAR 1
+NOT_ELIGIBLE -> WITHHELD 1
 >>> flip = report.flips[0]
 >>> flip.office_id, [cause.step_id for cause in flip.causes]
 ('gen-0000075', ['mediation_success_96'])
