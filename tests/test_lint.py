@@ -25,8 +25,6 @@ from mingxing_rules.ruleset.model import RulesetSpec
 from mingxing_rules.ruleset.source import read_yaml
 from mingxing_rules.ruleset.validate import check_document
 
-ROOT = Path(__file__).resolve().parent.parent
-
 HEAD = """\
 format: mingxing-rules/1
 ruleset:
@@ -405,9 +403,10 @@ def test_declaring_a_rule_informational_is_a_cosmetic_change(tmp_path: Path) -> 
     from mingxing_rules import diff_rulesets
 
     star = load_ruleset("star-judicial-office")
-    assert star.spec.file is not None
-    # the file name is relative to the directory the ruleset was first loaded from (the root)
-    source = Path(ROOT, star.spec.file).read_text(encoding="utf-8")
+    # spec.file is the name shown in messages (relative to where the ruleset was first loaded);
+    # the file itself is ruleset.path, absolute
+    assert star.path is not None and star.path.is_absolute()
+    source = star.path.read_text(encoding="utf-8")
     path = tmp_path / "undeclared.yaml"
     path.write_text(source.replace("    informational: true\n", "", 1), encoding="utf-8")
     changes = diff_rulesets(load_ruleset(path), star).changes
@@ -416,9 +415,9 @@ def test_declaring_a_rule_informational_is_a_cosmetic_change(tmp_path: Path) -> 
 
 
 def test_an_informational_rule_that_decides_is_a_warning(tmp_path: Path) -> None:
-    text = load_ruleset("star-judicial-office").spec.file
-    assert text is not None
-    source = Path(ROOT, text).read_text(encoding="utf-8")
+    file = load_ruleset("star-judicial-office").path
+    assert file is not None
+    source = file.read_text(encoding="utf-8")
     lying = source.replace("condition: workplace and platform and service",
                            "condition: workplace and platform and service and "
                            "police_car_where_possible", 1)

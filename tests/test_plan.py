@@ -160,3 +160,19 @@ def test_arithmetic_is_bounded_and_never_raises(a: float, b: float) -> None:
         assert result is None or abs(result) <= MAX_MAGNITUDE
     assert pow3(a, 3) is None or abs(pow3(a, 3)) <= MAX_MAGNITUDE
     assert add3(None, b) is None and mul3(a, None) is None
+
+
+def test_a_ruleset_loaded_again_from_elsewhere_is_the_same_object_and_still_opens(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    source = load_ruleset("star-judicial-office").path
+    assert source is not None
+    (folder / "star.yaml").write_bytes(source.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    first = load_ruleset("rules/star.yaml")
+    assert first.spec.file == "rules/star.yaml"  # the name messages show
+    monkeypatch.chdir(folder)
+    again = load_ruleset("star.yaml")
+    assert again is first and again.plan is first.plan  # shared, never compiled twice
+    assert again.path == folder / "star.yaml" and again.path.is_file()  # opens from anywhere

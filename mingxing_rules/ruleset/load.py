@@ -97,6 +97,12 @@ class Ruleset:
 
     Use :func:`load_ruleset` to get one, and :meth:`with_options` for another reading of the
     same file.
+
+    ``path`` is the file's absolute path (``None`` for a ruleset built in memory): open the
+    file through it. ``spec.file`` is the name problems and locations show, relative to the
+    working directory of the *first* load — a later load of the unchanged file returns this
+    same object (its plan is shared by reference), so after a ``chdir`` that name may no
+    longer open, while ``path`` always does.
     """
 
     __slots__ = ("_checks_across", "_constraints", "_digest", "_program", "_schema", "path",
