@@ -161,12 +161,12 @@ def _unknown(check: str, subject: str, answer: Answer | None, node_where: str = 
     if why.startswith("not encoded"):  # not the budget: the encoding cannot state it
         return ProofResult(check, subject, "unknown",
                            f"the solver cannot be asked: the encoding does not cover it ({why})",
-                           f"无法交由求解器判断:编码不支持({why})", node_where, clause,
+                           f"无法交由求解器判断：编码不支持（{why}）", node_where, clause,
                            details={"not_encoded": why},
                            seconds=answer.seconds if answer else 0.0)
     return ProofResult(check, subject, "unknown",
                        f"the solver gave no answer within the time budget ({why})",
-                       f"求解器在限时内未给出答案({why})", node_where, clause,
+                       f"求解器在限时内未给出答案（{why}）", node_where, clause,
                        seconds=answer.seconds if answer else 0.0)
 
 
@@ -273,7 +273,7 @@ class _Prover:
         place = where(node.location)
         unknown = [a for a in answers.values() if a.status == "unknown"]
         note = "" if used else " (informational: no outcome reads it)"
-        note_zh = "" if used else "(仅供参考:没有结论读取它)"
+        note_zh = "" if used else "（仅供参考：没有结论读取它）"
         if unknown:
             return _unknown("rule_not_dead", node.id, unknown[0], place, node.clause)
         dead = [w for w, a in answers.items() if a.status == "unsat"]
@@ -283,7 +283,7 @@ class _Prover:
                                f"rule {node.id} can never {dead[0]}: it is dead{note}",
                                f"规则 {node.id} 永远不可能"
                                f"{'成立' if dead[0] == 'pass' else '不成立'}"
-                               f",是失效的规则{note_zh}", place, node.clause, core=core,
+                               f"，是失效的规则{note_zh}", place, node.clause, core=core,
                                seconds=sum(a.seconds for a in answers.values()))
         reproduced = True
         for wanted, answer in answers.items():
@@ -336,13 +336,13 @@ class _Prover:
             own = self.session.query(goals[:1]) if position < len(outcomes) else None
             if own is not None and own.status == "unsat":
                 message = (f"outcome {outcome_id} is unreachable: its condition can never hold",
-                           f"结论 {outcome_id} 不可能作出:其条件永远不成立")
+                           f"结论 {outcome_id} 不可能作出：其条件永远不成立")
                 core = own.core
             else:
                 names = ", ".join(shadowing) or "earlier outcomes"
                 message = (f"outcome {outcome_id} is shadowed: whenever it holds, {names} "
                            "decides first (or the verdict is UNDECIDED)",
-                           f"结论 {outcome_id} 被遮蔽:其条件成立时,{names} 总是先作出结论")
+                           f"结论 {outcome_id} 被遮蔽：其条件成立时，{names} 总是先作出结论")
                 core = detail.core
             results.append(ProofResult("outcome_reachable", outcome_id, "refuted", message[0],
                                        message[1], place, clause, core=core,
@@ -443,7 +443,7 @@ class _Prover:
                 return ProofResult(
                     "property", prop.id, "refuted",
                     f"{prop.title.en}: holds only vacuously, no valid office meets its premise",
-                    f"{prop.title.zh}:仅空洞成立,没有有效的司法所满足其前提", place,
+                    f"{prop.title.zh}：仅空洞成立，没有有效的司法所满足其前提", place,
                     prop.clause, core=applies.core, details={"vacuous": True},
                     seconds=answer.seconds + applies.seconds)
             return ProofResult("property", prop.id, "proved", prop.title.en, prop.title.zh,
@@ -500,16 +500,16 @@ class _Prover:
             message = (f"{prop.title.en}: refuted, {outcomes[0]} becomes {outcomes[1]} when "
                        + ", ".join(f"{f} goes {office.get(f)} -> {other.get(f)}"
                                    for f in shown))
-            message_zh = (f"{prop.title.zh}:不成立," + ",".join(
+            message_zh = (f"{prop.title.zh}：不成立，" + "，".join(
                 f"{f} 由 {office.get(f)} 变为 {other.get(f)}" for f in shown)
-                + f" 时结论由 {outcomes[0]} 变为 {outcomes[1]}")
+                + f"时，结论由 {outcomes[0]} 变为 {outcomes[1]}")
         else:
             outcome = verdict.outcome if verdict else "invalid"
             reproduced = verdict is not None and (
                 (bool(prop.outcome_in) and verdict.outcome not in prop.outcome_in)
                 or verdict.outcome in prop.outcome_not_in)
             message = f"{prop.title.en}: refuted, an office gets {outcome}"
-            message_zh = f"{prop.title.zh}:不成立,存在结论为 {outcome} 的司法所"
+            message_zh = f"{prop.title.zh}：不成立，存在结论为 {outcome} 的司法所"
         return ProofResult("property", prop.id, "refuted", message, message_zh, place,
                            prop.clause, office=office, other_office=other,
                            options=option_values, reproduced=reproduced,

@@ -143,7 +143,7 @@ def prove_equivalent(old: Ruleset | str, new: Ruleset | str, *,
                 "equivalence", "flips", "unknown",
                 f"the solver gave no answer within {timeout:g} s "
                 f"({solver.reason_unknown()}); the kinds listed may not be all",
-                f"求解器在 {timeout:g} 秒内未给出答案;所列变化可能不全",
+                f"求解器在{timeout:g}秒内未给出答案；所列变化可能不全",
                 seconds=search_seconds))
             break
         model = solver.model()
@@ -165,14 +165,14 @@ def prove_equivalent(old: Ruleset | str, new: Ruleset | str, *,
             "equivalence", "same verdicts", "proved",
             "both versions give the same verdict for every office"
             + (" in the region" if region or ranges else ""),
-            "两个版本对每个司法所的结论都相同" + ("(限定范围内)" if region or ranges else ""),
+            "两个版本对每个司法所的结论都相同" + ("（限定范围内）" if region or ranges else ""),
             seconds=search_seconds))
     elif kinds:
         results.insert(0, ProofResult(
             "equivalence", "same verdicts", "refuted",
             f"{len(kinds)} kind(s) of verdict flip: "
             + ", ".join(f"{a} -> {b}" for a, b in kinds),
-            f"共 {len(kinds)} 种结论变化:" + ",".join(f"{a} -> {b}" for a, b in kinds),
+            f"共{len(kinds)}种结论变化：" + "、".join(f"{a} -> {b}" for a, b in kinds),
             seconds=search_seconds, details={"kinds": [list(k) for k in kinds]}))
     described = "every option setting" if all_options else "options as loaded"
     return ProofReport(subject, solver_version(), tuple(results),
@@ -252,7 +252,7 @@ def _flip_result(kind: tuple[str, str], before: Encoding, after: Encoding,
     if answer != z3.sat:
         return ProofResult("flip", subject, "unknown",
                            f"a flip of this kind exists, but no minimal office was found within "
-                           f"{timeout:g} s", "存在此类变化,但限时内未找到最小示例",
+                           f"{timeout:g} s", "存在此类变化，但限时内未找到最小示例",
                            seconds=seconds)
     model = optimizer.model()
     found = office.read(model, facts)
@@ -275,16 +275,17 @@ def _flip_result(kind: tuple[str, str], before: Encoding, after: Encoding,
         details["causes"] = causes
         for lang in ("en", "zh"):
             details["explanation_" + lang] = [
-                ("old: " if lang == "en" else "旧版:") + _summary(old_verdict, lang),
-                ("new: " if lang == "en" else "新版:") + _summary(new_verdict, lang),
-                *(("because " if lang == "en" else "原因:") + c for c in causes)]
+                ("old: " if lang == "en" else "旧版：") + _summary(old_verdict, lang),
+                ("new: " if lang == "en" else "新版：") + _summary(new_verdict, lang),
+                *(("because " if lang == "en" else "原因：") + c for c in causes)]
         details["old_explanation"] = old_verdict.explain("en")
         details["new_explanation"] = new_verdict.explain("en")
-    shown = ", ".join(f"{n}={found.get(n)!r}" for n in changed) or "the base office itself"
+    pairs = [f"{n}={found.get(n)!r}" for n in changed]
+    shown = ", ".join(pairs) or "the base office itself"
     return ProofResult(
         "flip", subject, "refuted",
         f"{len(changed)} fact(s) away from the base office: {shown}",
-        f"与基准司法所相差 {len(changed)} 项事实:{shown}",
+        f"与基准司法所相差{len(changed)}项事实：" + ("，".join(pairs) or "即基准司法所本身"),
         office=example, options=None if not all_options else old_options,
         reproduced=reproduced, durable=durable, details=details, seconds=seconds)
 

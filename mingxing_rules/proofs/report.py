@@ -23,11 +23,11 @@ Status = Literal["proved", "refuted", "unknown"]
 CHECK_TITLES: dict[str, tuple[str, str]] = {
     "criterion_can_pass": ("每项标准都可能达到", "each criterion can pass"),
     "criterion_can_fail": ("每项标准都可能不达到", "each criterion can fail"),
-    "outcome_reachable": ("每个结论都可能作出(未被前序结论遮蔽)",
+    "outcome_reachable": ("每个结论都可能作出（未被前序结论遮蔽）",
                           "each outcome is reachable (not shadowed by earlier ones)"),
-    "rule_not_dead": ("没有失效的规则(既可能成立也可能不成立)",
+    "rule_not_dead": ("没有失效的规则（既可能成立也可能不成立）",
                       "no dead rule (each can hold and can fail)"),
-    "undecided_only_when_missing": ("事实齐全时必有结论(仅在缺少事实时无法判定)",
+    "undecided_only_when_missing": ("事实齐全时必有结论（仅在缺少事实时无法判定）",
                                     "UNDECIDED only when a fact is missing"),
     "property": ("规则集声明的性质", "declared properties"),
     "equivalence": ("两个版本对每个司法所结论相同", "both versions give the same verdict"),
@@ -35,7 +35,7 @@ CHECK_TITLES: dict[str, tuple[str, str]] = {
 }
 
 _STATUS_TEXT = {
-    "zh": {"proved": "已证明", "refuted": "不成立", "unknown": "未知"},
+    "zh": {"proved": "已证明", "refuted": "不成立", "unknown": "未能判明"},
     "en": {"proved": "proved", "refuted": "REFUTED", "unknown": "unknown"},
 }
 
@@ -154,10 +154,10 @@ class ProofReport:
         if lang == "zh":
             options = {"every option setting": "所有选项取值",
                        "options as loaded": "按加载时的选项"}.get(self.options, self.options)
-            head = (f"证明 {self.subject}({options};{self.solver},"
-                    f"用时 {self.seconds:.1f} 秒,每项限时 {self.timeout:g} 秒):"
-                    f"已证明 {counts['proved']},不成立 {counts['refuted']},"
-                    f"未知 {counts['unknown']}")
+            head = (f"证明 {self.subject}（{options}；{self.solver}，"
+                    f"用时{self.seconds:.1f}秒，每项限时{self.timeout:g}秒）："
+                    f"已证明{counts['proved']}项，不成立{counts['refuted']}项，"
+                    f"未能判明{counts['unknown']}项")
         else:
             head = (f"prove {self.subject} ({self.options}; {self.solver}, "
                     f"{self.seconds:.1f} s, {self.timeout:g} s per check): "
@@ -171,7 +171,8 @@ class ProofReport:
             bad = [r for r in results if r.status != "proved"]
             mark = "ok" if not bad else ("!!" if any(r.status == "refuted" for r in bad) else "??")
             title = zh if lang == "zh" else en
-            lines.append(f"[{mark}] {title}: {len(results) - len(bad)}/{len(results)}")
+            colon = "：" if lang == "zh" else ": "
+            lines.append(f"[{mark}] {title}{colon}{len(results) - len(bad)}/{len(results)}")
             for result in results if verbose else bad:
                 lines.append("    " + result.line(lang))
                 lines += ["        " + c for c in _detail_lines(result, lang)]
@@ -181,15 +182,17 @@ class ProofReport:
 def _detail_lines(result: ProofResult, lang: str) -> list[str]:
     lines: list[str] = []
     if result.core:
-        lines.append(("原因(不可满足核心):" if lang == "zh" else "because (unsat core): ")
-                     + "; ".join(result.core))
+        lines.append(("原因（不可满足核心）：" if lang == "zh" else "because (unsat core): ")
+                     + ("；" if lang == "zh" else "; ").join(result.core))
     if result.options:
-        lines.append(("选项:" if lang == "zh" else "options: ")
-                     + ", ".join(f"{k}={v!r}" for k, v in result.options.items()))
+        lines.append(("选项：" if lang == "zh" else "options: ")
+                     + ("，" if lang == "zh" else ", ").join(
+                         f"{k}={v!r}" for k, v in result.options.items()))
     changed = result.details.get("changed_facts")
     if changed is not None:
         missing = "缺失" if lang == "zh" else "missing"
-        lines.append(("改动的事实:" if lang == "zh" else "facts changed: ") + ", ".join(
+        lines.append(("改动的事实：" if lang == "zh" else "facts changed: ")
+                     + ("，" if lang == "zh" else ", ").join(
             f"{k}={missing if v is None else repr(v)}" for k, v in changed.items()))
     for label, office in (("office", result.office), ("then", result.other_office)):
         if office is None or changed is not None:
@@ -199,11 +202,12 @@ def _detail_lines(result: ProofResult, lang: str) -> list[str]:
                  and (not shown or k in shown)]
         name = {"office": "司法所" if lang == "zh" else "office",
                 "then": "对照" if lang == "zh" else "versus"}[label]
-        lines.append(f"{name}: " + ", ".join(f"{k}={v!r}" for k, v in items[:12])
-                     + (" ..." if len(items) > 12 else ""))
+        colon, comma = ("：", "，") if lang == "zh" else (": ", ", ")
+        lines.append(f"{name}{colon}" + comma.join(f"{k}={v!r}" for k, v in items[:12])
+                     + (("……" if lang == "zh" else " ...") if len(items) > 12 else ""))
     if result.reproduced is not None:
         agree = {True: ("本地引擎复现", "native engine reproduces it"),
-                 False: ("本地引擎未复现!", "native engine does NOT reproduce it!")}
+                 False: ("本地引擎未复现！", "native engine does NOT reproduce it!")}
         lines.append(agree[result.reproduced][0 if lang == "zh" else 1])
     for line in result.details.get("explanation_" + lang, ()):
         lines.append(line)
