@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from mingxing_rules.atomic import atomic_write_text
+
 COUNT_LINE = "COUNT = 100_000"
 
 CELLS: list[tuple[str, str]] = [
@@ -104,7 +106,8 @@ def build() -> nbformat.NotebookNode:
 
 def main() -> None:
     target = Path(__file__).with_name("columnar.ipynb")
-    nbformat.write(build(), target)
+    text = nbformat.writes(build())
+    atomic_write_text(target, text if text.endswith("\n") else text + "\n")
     print(f"wrote {target}")
 
 

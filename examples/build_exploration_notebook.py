@@ -12,6 +12,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from mingxing_rules.atomic import atomic_write_text
+
 CELLS: list[tuple[str, str]] = [
     ("md", """\
 # Exploring verdicts: explanations, gaps, what-if and the pass/fail matrix
@@ -113,7 +115,8 @@ def build() -> nbformat.NotebookNode:
 
 def main() -> None:
     target = Path(__file__).with_name("exploration.ipynb")
-    nbformat.write(build(), target)
+    text = nbformat.writes(build())
+    atomic_write_text(target, text if text.endswith("\n") else text + "\n")
     print(f"wrote {target}")
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mingxing_rules.atomic import atomic_write_text
+
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "rulesets" / "star-judicial-office.yaml"
 
@@ -90,5 +92,5 @@ def amended(text: str, header: str, reference: str) -> str:
 if __name__ == "__main__":
     text = BASE.read_text(encoding="utf-8")
     for target, (header, reference) in HEADERS.items():
-        target.write_text(amended(text, header, reference), encoding="utf-8")
+        atomic_write_text(target, amended(text, header, reference))
         print(f"wrote {target.relative_to(ROOT)}")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mingxing_rules import load_ruleset
+from mingxing_rules.atomic import atomic_write_text
 from mingxing_rules.campaign import (
     Application,
     Event,
@@ -391,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"{args.out} is up to date")
         return 0
-    args.out.write_text(text, encoding="utf-8")
+    atomic_write_text(args.out, text)
     print(f"wrote {args.out} ({text.count(chr(10))} records)")
     return 0
 

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from mingxing_rules import evaluate, gap, load_ruleset  # noqa: E402
+from mingxing_rules.atomic import atomic_write_text  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent
 EXAMPLES = sorted((ROOT / "examples" / "offices").glob("*.json"))
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         changed.append(path)
         if not args.check:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            atomic_write_text(path, text)
     for path in changed:
         print(("differs: " if args.check else "wrote: ") + str(path.relative_to(ROOT)))
     return 1 if args.check and changed else 0

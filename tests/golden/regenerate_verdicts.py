@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from mingxing_rules import evaluate, load_ruleset
+from mingxing_rules.atomic import atomic_write_text
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "verdicts"
@@ -21,5 +22,5 @@ def render(path: Path) -> str:
 if __name__ == "__main__":
     for example in sorted((REPO / "examples" / "offices").glob("*.json")):
         target = GOLDEN / f"{example.stem}.json"
-        target.write_text(render(example), encoding="utf-8")
+        atomic_write_text(target, render(example))
         print(f"wrote {target.relative_to(REPO)}")
