@@ -210,7 +210,7 @@ def step_reason(step: Step, trace: Trace, wording: Wording) -> str:
 def failing_reasons(verdict: Verdict, lang: str = "en", *, ruleset: Ruleset | None = None,
                     ) -> list[str]:
     """One sentence per criterion that is not met, in ruleset (clause) order."""
-    w = Wording(lang, ruleset_spec_of(verdict, ruleset), plan_of(verdict, ruleset)).knowing(
+    w = Wording.shared(lang, ruleset_spec_of(verdict, ruleset), plan_of(verdict, ruleset)).knowing(
         verdict.trace)
     return [step_reason(s, verdict.trace, w) for s in verdict.trace.failing()]
 

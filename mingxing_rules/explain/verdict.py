@@ -280,7 +280,7 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
     ``html``): the one writer it is for; sections that writer would not show (the full trace
     table outside HTML, the bulk of an explanation's cost) are then not built."""
     spec = ruleset_spec_of(verdict, ruleset)
-    w = Wording(lang, spec, plan_of(verdict, ruleset)).knowing(verdict.trace)
+    w = Wording.shared(lang, spec, plan_of(verdict, ruleset)).knowing(verdict.trace)
     builder = _Builder(verdict, w)
     trace = verdict.trace
     standards = steps_of_kind(trace, "standard")
