@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -272,6 +272,9 @@ class Part:
     value: bool | None
 
 
+_UNSEEN = object()
+
+
 class _Decider:
     """Three-valued truth of the parts of one step's condition, from what the trace recorded."""
 
@@ -284,6 +287,8 @@ class _Decider:
         self.values: dict[str, Any] = {r.name: r.value for r in step.reads}
         for name, value in options.items():
             self.values.setdefault(name, value)
+        # parts are asked their truth again by the parts around them: each is worked out once
+        self._truths: dict[int, bool | None] = {}
 
     def step_truth(self, name: str) -> bool | str | None:
         try:
@@ -296,6 +301,12 @@ class _Decider:
             dep.status)
 
     def truth(self, node: Expr) -> bool | None:
+        found = self._truths.get(id(node), _UNSEEN)
+        if found is _UNSEEN:
+            found = self._truths[id(node)] = self._truth(node)
+        return cast("bool | None", found)
+
+    def _truth(self, node: Expr) -> bool | None:
         if isinstance(node, BoolOp):
             values = [self.truth(o) for o in node.operands]
             if node.op == "and":
@@ -472,10 +483,11 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
             dep = None
         if dep is not None and dep.kind != "derived":
             state = "pass" if part.value else "fail"
-            shown = {r.name: w.value(r.name, r.value) for r in dep.reads}
-            phrase = w.maybe(f"phrase.{dep.id}.{state}", **shown)
-            if phrase is not None:
-                return phrase
+            key = f"phrase.{dep.id}.{state}"
+            if w.has(key):  # the values it fills in, worded
+                fields = w.fields(key)
+                return w.message(key, **{r.name: w.value(r.name, r.value) for r in dep.reads
+                                         if r.name in fields})
             if dep.kind == "rule" and depth < MAX_REASON_DEPTH:
                 inner = (reasons_of(dep, depth + 1) if reasons_of is not None
                          else decided_by(dep, trace, w, options, depth + 1))

@@ -122,8 +122,9 @@ class _Builder:
             return step_reason(step, self.trace, w)
         if step.status in (Status.PASS, Status.FAIL):
             state = "pass" if step.status is Status.PASS else "fail"
-            values = {r.name: w.value(r.name, r.value) for r in step.reads}
-            phrase = w.maybe(f"phrase.{step.id}.{state}", **values)
+            key = f"phrase.{step.id}.{state}"
+            phrase = w.message(key, **{r.name: w.value(r.name, r.value) for r in step.reads
+                                       if r.name in w.fields(key)}) if w.has(key) else None
             if phrase is not None and step.kind == "rule" and not self._reads_rules(step):
                 # a rule on facts only: its phrase already says what decided it
                 return w.message("step.line.bare", title=phrase, clause=w.clause(step.clause))
@@ -225,7 +226,7 @@ class _Builder:
         return w.message(key, title=title, clause=clause,
                          reasons=w.message("reasons.sep").join(reasons))
 
-    def standards(self, standards: list[Step]) -> list[Section]:
+    def standards(self, standards: list[Step], view: str | None = None) -> list[Section]:
         trace, w = self.trace, self.w
         met = sum(1 for s in standards if s.status in (Status.PASS, Status.NOT_APPLICABLE))
         # only the criteria not met or unknown are said: only they are built (from the row)
@@ -263,12 +264,15 @@ class _Builder:
             subsections.append(Section(w.message("standards.failing"), sections=tuple(failing)))
         if unknown:
             subsections.append(Section(w.message("standards.unknown"), sections=tuple(unknown)))
+        summary = (w.message("standards.summary", met=met, total=len(standards)),)
+        if view not in (None, "md", "html"):  # the table is for Markdown and HTML only
+            return [Section(w.message("standards.heading"), paragraphs=summary,
+                            sections=tuple(subsections))]
         table = Table(
             tuple(w.message(f"standards.table.{c}") for c in ("clause", "standard", "result")),
             tuple(Row((Cell(w.clause(s.clause)), Cell(w.text(s.title, s.id)),
                        Cell(f"{w.mark(s.status)} {w.status(s.status)}", s.status.value)))
                   for s in standards))
-        summary = (w.message("standards.summary", met=met, total=len(standards)),)
         return [Section(w.message("standards.heading"), paragraphs=summary,
                         sections=(Section(w.message("standards.table.heading"), table=table,
                                           views=("md", "html")), *subsections))]
@@ -299,7 +303,7 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
             summary.append(w.message("verdict.options", options=w.join(changed)))
     sections = [builder.decision()]
     if standards:
-        sections += builder.standards(standards)
+        sections += builder.standards(standards, view)
     if view is None or view == "html":
         sections.append(Section(w.message("trace.heading"), table=trace_table(trace, w),
                                 views=("html",), collapsed=True))

@@ -24,6 +24,7 @@ from ..compile.plan import Plan, PlanNode, build_plan
 from ..engine.trace import Status, Trace
 from ..errors import MingxingError
 from ..language.expr import Binary, ExprSyntaxError, Name, parse
+from ..ruleset.messages import TemplateError, parse_template
 from ..ruleset.messages import render as render_template
 from ..ruleset.model import DerivedSpec, FactSpec, RulesetSpec, Text
 from ..types import Lang
@@ -207,6 +208,7 @@ class Wording:
         self._choices: dict[tuple[str, str], str] = {}
         self._fact_titles: dict[str, str] = {}
         self._fixed: dict[str, str] = {}
+        self._fields: dict[str, frozenset[str]] = {}
 
     @classmethod
     def shared(cls, lang: str, spec: RulesetSpec | None = None,
@@ -256,6 +258,19 @@ class Wording:
         if not params:
             self._fixed[key] = said
         return said
+
+    def fields(self, key: str) -> frozenset[str]:
+        """The placeholders message ``key`` fills in (empty when there is no such message):
+        values are worded only for those."""
+        found = self._fields.get(key)
+        if found is None:
+            template = self._messages.get(key)
+            try:
+                pieces = parse_template(template) if template is not None else ()
+            except TemplateError:
+                pieces = ()
+            found = self._fields[key] = frozenset(f for _, f, _ in pieces if f is not None)
+        return found
 
     def maybe(self, key: str, **params: Any) -> str | None:
         """The message ``key`` if the catalogue has it, else ``None``."""
