@@ -436,7 +436,60 @@ def deciding_parts(step: Step, trace: Trace, w: Wording, options: Mapping[str, A
     if tree is None or step.status not in (Status.PASS, Status.FAIL):
         return []
     decider = _Decider(step, trace, options, node.condition_thresholds if node else ())
-    parts = decider.parts(tree, step.status is Status.PASS)
+    want = step.status is Status.PASS
+    # which parts decided is fixed by the truths of the condition's leaves (the comparisons,
+    # facts and steps it combines): worked out once per combination of truths and kept
+    try:
+        truths = tuple([decider.truth(leaf) for leaf in _leaves(tree)])
+    except Exception:  # noqa: BLE001 - a leaf the parts never ask for may not evaluate: say
+        return _deciding_parts(decider, tree, want, options)  # it as before, not kept
+    key = (id(tree), want, truths, frozenset(options))  # the tree is kept with its parts
+    found = _DECIDED.get(key)
+    if found is not None and found[0] is tree:
+        return list(found[1])
+    parts = _deciding_parts(decider, tree, want, options)
+    if len(_DECIDED) > _CACHE_LIMIT:
+        _DECIDED.clear()
+    _DECIDED[key] = (tree, tuple(parts))
+    return parts
+
+
+# the deciding parts of a condition by the truths of its leaves (see deciding_parts)
+_DECIDED: dict[tuple[int, bool, tuple[bool | None, ...], frozenset[str]],
+               tuple[Expr, tuple[Part, ...]]] = {}
+_LEAVES: dict[int, tuple[Expr, tuple[Expr, ...]]] = {}
+
+
+def _leaves(tree: Expr) -> tuple[Expr, ...]:
+    """The leaves of a condition as :class:`_Decider` combines them (what is not an
+    ``and``/``or``, a ``not`` or an implication), in order."""
+    cached = _LEAVES.get(id(tree))
+    if cached is not None and cached[0] is tree:
+        return cached[1]
+    found: list[Expr] = []
+
+    def walk(node: Expr) -> None:
+        if isinstance(node, BoolOp):
+            for operand in node.operands:
+                walk(operand)
+        elif isinstance(node, Unary) and node.op == "not":
+            walk(node.operand)
+        elif isinstance(node, Implies):
+            walk(node.left)
+            walk(node.right)
+        else:
+            found.append(node)
+
+    walk(tree)
+    if len(_LEAVES) > _CACHE_LIMIT:
+        _LEAVES.clear()
+    _LEAVES[id(tree)] = (tree, tuple(found))
+    return tuple(found)
+
+
+def _deciding_parts(decider: _Decider, tree: Expr, want: bool, options: Mapping[str, Any]
+                    ) -> list[Part]:
+    parts = decider.parts(tree, want)
     seen: set[str] = set()
     unique = []
     for part in parts:
