@@ -156,15 +156,23 @@ def ruleset_spec_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Ruleset
     if program is not None:
         spec: RulesetSpec = program.spec
         return spec
+    found = _bundled_ruleset_of(verdict)
+    return found.spec if found is not None else None
+
+
+def _bundled_ruleset_of(verdict: Verdict, options: Mapping[str, Any] | None = None,
+                        ) -> Ruleset | None:
+    """The bundled ruleset with the verdict's id and version (with ``options``), for a
+    verdict read back from JSON; ``None`` when there is none."""
     from ..ruleset.load import bundled_rulesets, load_ruleset  # lazy: loading is needed only here
 
     if verdict.ruleset_id not in bundled_rulesets():
         return None
     try:
-        found = load_ruleset(verdict.ruleset_id)
+        found = load_ruleset(verdict.ruleset_id, options=options)
     except MingxingError:  # pragma: no cover - the bundled rulesets load
         return None
-    return found.spec if found.version == verdict.ruleset_version else None
+    return found if found.version == verdict.ruleset_version else None
 
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -563,16 +571,8 @@ def plan_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Plan | None:
     if program is not None:
         plan: Plan = program.plan
         return plan
-    from ..errors import MingxingError
-    from ..ruleset.load import bundled_rulesets, load_ruleset
-
-    if verdict.ruleset_id not in bundled_rulesets():
-        return None
-    try:
-        found = load_ruleset(verdict.ruleset_id, options=dict(verdict.options))
-    except MingxingError:  # pragma: no cover - the bundled rulesets load
-        return None
-    return found.plan if found.version == verdict.ruleset_version else None
+    found = _bundled_ruleset_of(verdict, dict(verdict.options))
+    return found.plan if found is not None else None
 
 
 def _is_derived(trace: Trace, name: str) -> bool:
