@@ -441,8 +441,9 @@ def deciding_parts(step: Step, trace: Trace, w: Wording, options: Mapping[str, A
     # facts and steps it combines): worked out once per combination of truths and kept
     try:
         truths = tuple([decider.truth(leaf) for leaf in _leaves(tree)])
-    except Exception:  # noqa: BLE001 - a leaf the parts never ask for may not evaluate: say
-        return _deciding_parts(decider, tree, want, options)  # it as before, not kept
+    except Exception:
+        # a leaf the parts never ask for may not evaluate: decide as before, without keeping
+        return _deciding_parts(decider, tree, want, options)
     key = (id(tree), want, truths, frozenset(options))  # the tree is kept with its parts
     found = _DECIDED.get(key)
     if found is not None and found[0] is tree:
