@@ -126,3 +126,37 @@ def test_typography_of_the_catalogue_is_the_reference() -> None:
     assert lines
     for line in lines:
         assert zh_typography(line) == reference_wording.zh_typography(line)
+
+
+# -- lines kept by what they read (mingxing_rules.explain.compiled) ------------------------------
+
+
+def test_a_line_read_again_is_taken_as_kept_and_a_new_reading_is_worded() -> None:
+    from mingxing_rules.explain.compiled import lines_for
+
+    office = json.loads((ROOT / "examples" / "offices" / "failing-many.json").read_text("utf-8"))
+    verdict = evaluate(office, RULESET)
+    kept = lines_for(RULESET.plan, RULESET.spec, "en", verdict.options)
+    verdict.explain("en")
+    after_first = len(kept)
+    assert after_first > 0
+    evaluate(office, RULESET).explain("en")  # the same office again: nothing new to word
+    assert len(kept) == after_first
+    # a criterion's value changed: its sentence is worded anew, with the new value
+    changed = evaluate({**office, "floor_area_m2": 96}, RULESET)
+    assert "office floor area 96 m²" in changed.explain("en")
+    assert len(kept) > after_first
+    assert changed.explain("en") == reference_render(changed, "en", "text")
+
+
+def test_the_row_entries_a_line_reads_reach_the_rules_below_and_the_facts_of_rates() -> None:
+    from mingxing_rules.explain.compiled import LineInputs
+
+    plan = RULESET.plan
+    inputs = LineInputs(plan)
+    positions, facts = inputs.of("mediation_rate_98")
+    assert {plan.nodes[p].id for p in positions} == {"mediation_rate_98", "mediation_rate"}
+    assert set(facts) == {"disputes_mediated_count", "disputes_received_count"}
+    # a rule reaches down through the rules it reads, to the facts they read
+    _, facts = inputs.of("lowered_standards_ground")
+    assert "honours" in facts
