@@ -37,7 +37,7 @@ __all__ = ["LineInputs", "Lines", "lines_for"]
 T = TypeVar("T")
 
 #: lines one plan and language keep before starting over
-MAX_LINES = 65536
+MAX_LINES = 16384  # ~16 MB at most: a kept line with its key is under ~1 KB
 
 _Picker = Callable[[Sequence[Any]], tuple[Any, ...]]
 
