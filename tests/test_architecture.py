@@ -81,8 +81,6 @@ ALLOWED_LAZY: dict[tuple[str, str], str] = {
         "debt: explain (speed work in progress)",
     ("mingxing_rules.explain.wording", "mingxing_rules.ruleset.load"):
         "debt: explain (speed work in progress)",
-    ("mingxing_rules.explain.wording", "mingxing_rules.errors"):
-        "debt: explain (speed work in progress)",
 }
 
 

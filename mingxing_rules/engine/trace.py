@@ -471,6 +471,17 @@ class Trace(Sequence[Step]):
             for name, is_fact, unit in info.reads)
 
     @property
+    def facts(self) -> Mapping[str, Any]:
+        """The office's validated facts this trace read, by reference (empty when read from
+        JSON): with :attr:`row`, all an evaluation came to."""
+        return self._values or {}
+
+    @property
+    def evidence(self) -> Mapping[str, str]:
+        """The evidence of the panel's findings, by fact name."""
+        return self._evidence
+
+    @property
     def program(self) -> CompiledProgram | None:
         """The compiled ruleset this trace was computed with (``None`` when read from JSON)."""
         return self._program

@@ -82,7 +82,7 @@ def trace_html(trace: Trace, lang: str = "en") -> str:
     """The whole trace as an HTML table (``Trace._repr_html_``)."""
     program = trace.program
     plan = program.plan if program is not None else None
-    w = Wording(lang, plan=plan).knowing(trace)
+    w = Wording.shared(lang, plan=plan).knowing(trace)
     document = Document(lang=lang, title=w.message("trace.heading"), wide=True,
                         sections=(Section("", table=trace_table(trace, w)),))
     return write(document, "html")

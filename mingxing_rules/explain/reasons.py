@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
@@ -210,7 +210,7 @@ def step_reason(step: Step, trace: Trace, wording: Wording) -> str:
 def failing_reasons(verdict: Verdict, lang: str = "en", *, ruleset: Ruleset | None = None,
                     ) -> list[str]:
     """One sentence per criterion that is not met, in ruleset (clause) order."""
-    w = Wording(lang, ruleset_spec_of(verdict, ruleset), plan_of(verdict, ruleset)).knowing(
+    w = Wording.shared(lang, ruleset_spec_of(verdict, ruleset), plan_of(verdict, ruleset)).knowing(
         verdict.trace)
     return [step_reason(s, verdict.trace, w) for s in verdict.trace.failing()]
 
@@ -272,6 +272,9 @@ class Part:
     value: bool | None
 
 
+_UNSEEN = object()
+
+
 class _Decider:
     """Three-valued truth of the parts of one step's condition, from what the trace recorded."""
 
@@ -284,6 +287,8 @@ class _Decider:
         self.values: dict[str, Any] = {r.name: r.value for r in step.reads}
         for name, value in options.items():
             self.values.setdefault(name, value)
+        # parts are asked their truth again by the parts around them: each is worked out once
+        self._truths: dict[int, bool | None] = {}
 
     def step_truth(self, name: str) -> bool | str | None:
         try:
@@ -296,6 +301,12 @@ class _Decider:
             dep.status)
 
     def truth(self, node: Expr) -> bool | None:
+        found = self._truths.get(id(node), _UNSEEN)
+        if found is _UNSEEN:
+            found = self._truths[id(node)] = self._truth(node)
+        return cast("bool | None", found)
+
+    def _truth(self, node: Expr) -> bool | None:
         if isinstance(node, BoolOp):
             values = [self.truth(o) for o in node.operands]
             if node.op == "and":
@@ -425,7 +436,61 @@ def deciding_parts(step: Step, trace: Trace, w: Wording, options: Mapping[str, A
     if tree is None or step.status not in (Status.PASS, Status.FAIL):
         return []
     decider = _Decider(step, trace, options, node.condition_thresholds if node else ())
-    parts = decider.parts(tree, step.status is Status.PASS)
+    want = step.status is Status.PASS
+    # which parts decided is fixed by the truths of the condition's leaves (the comparisons,
+    # facts and steps it combines): worked out once per combination of truths and kept
+    try:
+        truths = tuple([decider.truth(leaf) for leaf in _leaves(tree)])
+    except Exception:
+        # a leaf the parts never ask for may not evaluate: decide as before, without keeping
+        return _deciding_parts(decider, tree, want, options)
+    key = (id(tree), want, truths, frozenset(options))  # the tree is kept with its parts
+    found = _DECIDED.get(key)
+    if found is not None and found[0] is tree:
+        return list(found[1])
+    parts = _deciding_parts(decider, tree, want, options)
+    if len(_DECIDED) > _CACHE_LIMIT:
+        _DECIDED.clear()
+    _DECIDED[key] = (tree, tuple(parts))
+    return parts
+
+
+# the deciding parts of a condition by the truths of its leaves (see deciding_parts)
+_DECIDED: dict[tuple[int, bool, tuple[bool | None, ...], frozenset[str]],
+               tuple[Expr, tuple[Part, ...]]] = {}
+_LEAVES: dict[int, tuple[Expr, tuple[Expr, ...]]] = {}
+
+
+def _leaves(tree: Expr) -> tuple[Expr, ...]:
+    """The leaves of a condition as :class:`_Decider` combines them (what is not an
+    ``and``/``or``, a ``not`` or an implication), in order."""
+    cached = _LEAVES.get(id(tree))
+    if cached is not None and cached[0] is tree:
+        return cached[1]
+    found: list[Expr] = []
+
+    def walk(node: Expr) -> None:
+        if isinstance(node, BoolOp):
+            for operand in node.operands:
+                walk(operand)
+        elif isinstance(node, Unary) and node.op == "not":
+            walk(node.operand)
+        elif isinstance(node, Implies):
+            walk(node.left)
+            walk(node.right)
+        else:
+            found.append(node)
+
+    walk(tree)
+    if len(_LEAVES) > _CACHE_LIMIT:
+        _LEAVES.clear()
+    _LEAVES[id(tree)] = (tree, tuple(found))
+    return tuple(found)
+
+
+def _deciding_parts(decider: _Decider, tree: Expr, want: bool, options: Mapping[str, Any]
+                    ) -> list[Part]:
+    parts = decider.parts(tree, want)
     seen: set[str] = set()
     unique = []
     for part in parts:
@@ -472,10 +537,11 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
             dep = None
         if dep is not None and dep.kind != "derived":
             state = "pass" if part.value else "fail"
-            shown = {r.name: w.value(r.name, r.value) for r in dep.reads}
-            phrase = w.maybe(f"phrase.{dep.id}.{state}", **shown)
-            if phrase is not None:
-                return phrase
+            key = f"phrase.{dep.id}.{state}"
+            if w.has(key):  # the values it fills in, worded
+                fields = w.fields(key)
+                return w.message(key, **{r.name: w.value(r.name, r.value) for r in dep.reads
+                                         if r.name in fields})
             if dep.kind == "rule" and depth < MAX_REASON_DEPTH:
                 inner = (reasons_of(dep, depth + 1) if reasons_of is not None
                          else decided_by(dep, trace, w, options, depth + 1))

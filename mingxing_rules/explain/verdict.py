@@ -4,9 +4,12 @@ and, in HTML, the full trace."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..engine.trace import Status, Step, Trace, infos_of_kind
+from .compiled import Lines, lines_for
 from .reasons import (
     Part,
     adverse_steps,
@@ -26,12 +29,19 @@ if TYPE_CHECKING:
 __all__ = ["trace_table", "verdict_document"]
 
 _MAX_DEPTH = 2
+T = TypeVar("T")
 
 
 class _Builder:
-    def __init__(self, verdict: Verdict, w: Wording) -> None:
+    """Words one verdict. With ``lines`` (those of its plan and language, see
+    :mod:`.compiled`), a line already worded for an office that read the same is taken as it
+    is; without, every line is worded afresh (the reference the kept lines are tested against).
+    """
+
+    def __init__(self, verdict: Verdict, w: Wording, lines: Lines | None = None) -> None:
         self.verdict = verdict
         self.trace = verdict.trace
+        self.lines = lines
         self.w = w
         self.options: dict[str, Any] = dict(verdict.options)
         self.adverse = adverse_steps(w.spec)
@@ -65,6 +75,12 @@ class _Builder:
                 part_phrase(p, step, self.trace, self.w, self.options, depth, self._reasons_at)
                 for p in self.parts(step)))
         return found
+
+    def kept(self, what: Hashable, step: Step, word: Callable[[], T]) -> T:
+        """``word()``: a line about ``step``, kept by what it reads when lines are kept."""
+        if self.lines is None:
+            return word()
+        return self.lines.line(what, step.id, self.trace, word)
 
     def decided_by(self, step: Step) -> list[str]:
         """What :func:`~.reasons.decided_by` says, from the parts computed once."""
@@ -122,8 +138,9 @@ class _Builder:
             return step_reason(step, self.trace, w)
         if step.status in (Status.PASS, Status.FAIL):
             state = "pass" if step.status is Status.PASS else "fail"
-            values = {r.name: w.value(r.name, r.value) for r in step.reads}
-            phrase = w.maybe(f"phrase.{step.id}.{state}", **values)
+            key = f"phrase.{step.id}.{state}"
+            phrase = w.message(key, **{r.name: w.value(r.name, r.value) for r in step.reads
+                                       if r.name in w.fields(key)}) if w.has(key) else None
             if phrase is not None and step.kind == "rule" and not self._reads_rules(step):
                 # a rule on facts only: its phrase already says what decided it
                 return w.message("step.line.bare", title=phrase, clause=w.clause(step.clause))
@@ -147,7 +164,10 @@ class _Builder:
             if dep.status is Status.UNKNOWN and step.status in (Status.PASS, Status.FAIL):
                 continue
             shown_below = dep.kind == "rule" and depth < _MAX_DEPTH
-            lines.append(Line(self.line_text(dep, descend=not shown_below),
+            descend = not shown_below
+            text = self.kept(("line", descend), dep,
+                             partial(self.line_text, dep, descend))
+            lines.append(Line(text,
                               (self.step_mark(dep),), depth, self.w.clause(dep.clause)))
             if shown_below:
                 self.chain(dep, depth + 1, lines)
@@ -163,7 +183,8 @@ class _Builder:
                              missing=missing or w.message("value.none"))
         title = w.outcome_title(verdict.outcome, verdict.outcome_title)
         step = self._step(verdict.outcome)
-        reasons = self.reasons(step, descend=True) if step is not None else []
+        reasons = list(self.kept("conclusion", step, lambda: tuple(
+            self.reasons(step, descend=True)))) if step is not None else []
         params = {"title": title, "failing": failing, "total": total, "met": total - failing,
                   "reasons": w.message("conclusion.sep").join(reasons)}
         said = w.maybe(f"conclusion.{verdict.outcome}", **params)
@@ -183,7 +204,9 @@ class _Builder:
                 step = self._step(outcome_id)
                 if step is None:
                     continue
-                lines.append(Line(self.outcome_line(step), (self.step_mark(step),), 0))
+                lines.append(Line(self.kept(("outcome", False), step,
+                                            partial(self.outcome_line, step)),
+                                  (self.step_mark(step),), 0))
                 self.chain(step, 1, lines)
         elif verdict.outcome not in {s.id for s in outcomes}:
             clause = spec.otherwise.clause if spec else ""
@@ -192,7 +215,8 @@ class _Builder:
             for step in outcomes:
                 effect = spec.node(step.id).effect if spec else "award"
                 award = effect == "award"
-                lines.append(Line(self.outcome_line(step, descend=not award),
+                lines.append(Line(self.kept(("outcome", not award), step,
+                                            partial(self.outcome_line, step, not award)),
                                   (self.step_mark(step),), 0, w.clause(step.clause)))
                 if award:
                     self.chain(step, 1, lines)
@@ -225,7 +249,11 @@ class _Builder:
         return w.message(key, title=title, clause=clause,
                          reasons=w.message("reasons.sep").join(reasons))
 
-    def standards(self, standards: list[Step]) -> list[Section]:
+    def reason(self, step: Step) -> str:
+        """:func:`~.reasons.step_reason` of a criterion (kept by what it reads)."""
+        return self.kept("reason", step, lambda: step_reason(step, self.trace, self.w))
+
+    def standards(self, standards: list[Step], view: str | None = None) -> list[Section]:
         trace, w = self.trace, self.w
         met = sum(1 for s in standards if s.status in (Status.PASS, Status.NOT_APPLICABLE))
         # only the criteria not met or unknown are said: only they are built (from the row)
@@ -241,10 +269,10 @@ class _Builder:
         failing: list[Section] = []
         unknown: list[Section] = []
         for parent in [*parents, *orphans]:
-            bad = tuple(Line(step_reason(s, trace, w), (self.mark(Status.FAIL),),
+            bad = tuple(Line(self.reason(s), (self.mark(Status.FAIL),),
                              clause=w.clause(s.clause))
                         for s in by_parent.get((parent, Status.FAIL), ()))
-            open_ = tuple(Line(step_reason(s, trace, w), (self.mark(Status.UNKNOWN),),
+            open_ = tuple(Line(self.reason(s), (self.mark(Status.UNKNOWN),),
                                clause=w.clause(s.clause))
                           for s in by_parent.get((parent, Status.UNKNOWN), ()))
             if not bad and not open_:
@@ -263,25 +291,38 @@ class _Builder:
             subsections.append(Section(w.message("standards.failing"), sections=tuple(failing)))
         if unknown:
             subsections.append(Section(w.message("standards.unknown"), sections=tuple(unknown)))
+        summary = (w.message("standards.summary", met=met, total=len(standards)),)
+        if view not in (None, "md", "html"):  # the table is for Markdown and HTML only
+            return [Section(w.message("standards.heading"), paragraphs=summary,
+                            sections=tuple(subsections))]
         table = Table(
             tuple(w.message(f"standards.table.{c}") for c in ("clause", "standard", "result")),
             tuple(Row((Cell(w.clause(s.clause)), Cell(w.text(s.title, s.id)),
                        Cell(f"{w.mark(s.status)} {w.status(s.status)}", s.status.value)))
                   for s in standards))
-        summary = (w.message("standards.summary", met=met, total=len(standards)),)
         return [Section(w.message("standards.heading"), paragraphs=summary,
                         sections=(Section(w.message("standards.table.heading"), table=table,
                                           views=("md", "html")), *subsections))]
 
 
 def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None, *,
-                     view: str | None = None) -> Document:
+                     view: str | None = None, keep_lines: bool = True) -> Document:
     """The explanation of ``verdict`` in ``lang`` as a document. ``view`` (``text``, ``md``,
     ``html``): the one writer it is for; sections that writer would not show (the full trace
-    table outside HTML, the bulk of an explanation's cost) are then not built."""
+    table outside HTML, the bulk of an explanation's cost) are then not built.
+
+    ``keep_lines`` (the default): a line already worded for an office of the same plan and
+    language that read the same statuses and values is taken as it is (:mod:`.compiled`);
+    ``False`` words every line afresh (the same text, slower)."""
     spec = ruleset_spec_of(verdict, ruleset)
-    w = Wording(lang, spec, plan_of(verdict, ruleset)).knowing(verdict.trace)
-    builder = _Builder(verdict, w)
+    plan = plan_of(verdict, ruleset)
+    w = Wording.shared(lang, spec, plan).knowing(verdict.trace)
+    program = verdict.trace.program
+    # lines are kept by the row they read: only for a trace of the plan the words come from
+    lines = (lines_for(plan, spec, w.lang, verdict.options)
+             if keep_lines and spec is not None and plan is not None and program is not None
+             and program.plan is plan and verdict.trace.row else None)
+    builder = _Builder(verdict, w, lines)
     trace = verdict.trace
     standards = steps_of_kind(trace, "standard")
     failing = sum(1 for s in standards if s.status is Status.FAIL)
@@ -299,7 +340,7 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
             summary.append(w.message("verdict.options", options=w.join(changed)))
     sections = [builder.decision()]
     if standards:
-        sections += builder.standards(standards)
+        sections += builder.standards(standards, view)
     if view is None or view == "html":
         sections.append(Section(w.message("trace.heading"), table=trace_table(trace, w),
                                 views=("html",), collapsed=True))

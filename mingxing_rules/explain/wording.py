@@ -24,6 +24,7 @@ from ..compile.plan import Plan, PlanNode, build_plan
 from ..engine.trace import Status, Trace
 from ..errors import MingxingError
 from ..language.expr import Binary, ExprSyntaxError, Name, parse
+from ..ruleset.messages import TemplateError, parse_template
 from ..ruleset.messages import render as render_template
 from ..ruleset.model import DerivedSpec, FactSpec, RulesetSpec, Text
 from ..types import Lang
@@ -89,27 +90,40 @@ def zh_typography(text: str) -> str:
     >>> zh_typography("20 项标准中达到 19 项：a, b")
     '20项标准中达到19项：a, b'
     """
-    if not _CJK_CHAR.search(text):
+    # each rule below can only change a text holding one of its characters: most texts hold
+    # none, and are returned without a regular expression being run (explanations typeset
+    # every message, title and value they say)
+    parens = "(" in text
+    punct = "," in text or ";" in text or ":" in text or "?" in text or "!" in text
+    space = " " in text or "\u00a0" in text
+    if not (parens or punct or space) or not _CJK_CHAR.search(text):
         return text
-    text = _paren_to_full(text)
-    text = _PUNCT_AFTER_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1)], text)
-    return _SPACE_CJK_NUMBER.sub("", text)
+    if parens:
+        text = _paren_to_full(text)
+    if punct:
+        text = _PUNCT_AFTER_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1)], text)
+    return _SPACE_CJK_NUMBER.sub("", text) if space else text
+
+
+_PAREN = re.compile("[()]")
 
 
 def _paren_to_full(text: str) -> str:
     """Half-width parentheses whose content or neighbours are Chinese become full-width."""
-    out = list(text)
+    out: list[str] | None = None
     stack: list[int] = []
-    for index, char in enumerate(text):
-        if char == "(":
+    for found in _PAREN.finditer(text):
+        index = found.start()
+        if text[index] == "(":
             stack.append(index)
-        elif char == ")" and stack:
+        elif stack:
             start = stack.pop()
-            inside = text[start + 1:index]
-            before = text[start - 1] if start > 0 else ""
-            if _CJK_CHAR.search(inside) or _CJK_CHAR.match(before):
+            if _CJK_CHAR.search(text, start + 1, index) or (
+                    start > 0 and _CJK_CHAR.match(text[start - 1])):
+                if out is None:
+                    out = list(text)
                 out[start], out[index] = "（", "）"
-    return "".join(out)
+    return text if out is None else "".join(out)
 
 
 # -- the message catalogue -------------------------------------------------------------------------
@@ -142,15 +156,23 @@ def ruleset_spec_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Ruleset
     if program is not None:
         spec: RulesetSpec = program.spec
         return spec
+    found = _bundled_ruleset_of(verdict)
+    return found.spec if found is not None else None
+
+
+def _bundled_ruleset_of(verdict: Verdict, options: Mapping[str, Any] | None = None,
+                        ) -> Ruleset | None:
+    """The bundled ruleset with the verdict's id and version (with ``options``), for a
+    verdict read back from JSON; ``None`` when there is none."""
     from ..ruleset.load import bundled_rulesets, load_ruleset  # lazy: loading is needed only here
 
     if verdict.ruleset_id not in bundled_rulesets():
         return None
     try:
-        found = load_ruleset(verdict.ruleset_id)
+        found = load_ruleset(verdict.ruleset_id, options=options)
     except MingxingError:  # pragma: no cover - the bundled rulesets load
         return None
-    return found.spec if found.version == verdict.ruleset_version else None
+    return found if found.version == verdict.ruleset_version else None
 
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -186,6 +208,36 @@ class Wording:
         self._facts: dict[str, FactSpec] = {f.name: f for f in spec.facts} if spec else {}
         self._derived: dict[str, DerivedSpec] = {d.name: d for d in spec.derived} if spec else {}
         self._derived_names: frozenset[str] = frozenset(self._derived)
+        # what depends only on the ruleset and the language, worded once per instance (a shared
+        # instance, see :meth:`shared`, words it once per ruleset): typeset titles, clauses,
+        # choices and the messages without placeholders
+        self._texts: dict[int, tuple[Text, str]] = {}
+        self._clauses: dict[str, str] = {}
+        self._choices: dict[tuple[str, str], str] = {}
+        self._fact_titles: dict[str, str] = {}
+        self._fixed: dict[str, str] = {}
+        self._fields: dict[str, frozenset[str]] = {}
+
+    @classmethod
+    def shared(cls, lang: str, spec: RulesetSpec | None = None,
+               plan: Plan | None = None) -> Wording:
+        """The wording of ``lang`` for a ruleset, built once per (language, ruleset, plan) and
+        shared: what it words once (titles, clauses, choices, fixed messages) serves every
+        later explanation. A fresh instance when no ruleset is known (:meth:`knowing` then
+        learns from each trace)."""
+        if spec is None and plan is not None:
+            spec = plan.spec
+        if spec is None:
+            return cls(lang, None, plan)
+        key = (lang, id(spec), id(plan))
+        cached = _SHARED.get(key)
+        if cached is not None and cached[0] is spec and cached[1] is plan:
+            return cached[2]
+        wording = cls(lang, spec, plan)
+        if len(_SHARED) > 64:
+            _SHARED.clear()
+        _SHARED[key] = (spec, plan, wording)  # spec and plan kept: their ids are not reused
+        return wording
 
     def knowing(self, trace: Trace) -> Wording:
         """Learn which names are derived values from a trace (for a verdict read back from JSON
@@ -200,11 +252,33 @@ class Wording:
 
     def message(self, key: str, **params: Any) -> str:
         """The message ``key`` with its placeholders filled in (Chinese in bureau typography)."""
+        if not params:
+            fixed = self._fixed.get(key)
+            if fixed is not None:
+                return fixed
         try:
             template = self._messages[key]
         except KeyError:
             raise KeyError(f"no message {key!r} in the {self.lang} catalogue") from None
-        return self.typeset(render_template(template, params))  # safe: no attributes
+        said = render_template(template, params)  # safe: no attributes
+        if self.lang == "zh":
+            said = zh_typography(said)
+        if not params:
+            self._fixed[key] = said
+        return said
+
+    def fields(self, key: str) -> frozenset[str]:
+        """The placeholders message ``key`` fills in (empty when there is no such message):
+        values are worded only for those."""
+        found = self._fields.get(key)
+        if found is None:
+            template = self._messages.get(key)
+            try:
+                pieces = parse_template(template) if template is not None else ()
+            except TemplateError:
+                pieces = ()
+            found = self._fields[key] = frozenset(f for _, f, _ in pieces if f is not None)
+        return found
 
     def maybe(self, key: str, **params: Any) -> str | None:
         """The message ``key`` if the catalogue has it, else ``None``."""
@@ -222,10 +296,27 @@ class Wording:
         return head + self.message(f"list.{how}") + parts[-1]
 
     def text(self, text: Text | None, fallback: str = "") -> str:
-        return self.typeset(text.get(self.lang)) if text is not None else fallback
+        if text is None:
+            return fallback
+        cached = self._texts.get(id(text))
+        if cached is not None and cached[0] is text:
+            return cached[1]
+        said = self.typeset(text.get(self.lang))
+        if len(self._texts) > _WORDED_LIMIT:
+            self._texts.clear()
+        self._texts[id(text)] = (text, said)  # the text is kept: its id is not reused
+        return said
 
     def clause(self, clause: str | None) -> str:
-        return self.typeset(clause) if clause else "—"
+        if not clause:
+            return "—"
+        said = self._clauses.get(clause)
+        if said is None:
+            said = self.typeset(clause)
+            if len(self._clauses) > _WORDED_LIMIT:
+                self._clauses.clear()
+            self._clauses[clause] = said
+        return said
 
     def titled(self, title: Text | None, clause: str | None, fallback: str = "") -> str:
         """A heading of a standard or group with its clause (``办公用房（四（一）1）``,
@@ -283,12 +374,17 @@ class Wording:
 
     def fact_title(self, name: str, trace: Trace | None = None) -> str:
         """The title of a fact or derived value (its name when the ruleset is not at hand)."""
+        said = self._fact_titles.get(name)
+        if said is not None:
+            return said
         fact = self._facts.get(name)
         if fact is not None:
-            return self.text(fact.title)
+            said = self._fact_titles[name] = self.text(fact.title)
+            return said
         derived = self._derived.get(name)
         if derived is not None:
-            return self.text(derived.title)
+            said = self._fact_titles[name] = self.text(derived.title)
+            return said
         if trace is not None:
             try:
                 step = trace.step(name)
@@ -325,12 +421,20 @@ class Wording:
 
     def choice(self, name: str, value: str) -> str:
         """The title of an enum or set value."""
+        said = self._choices.get((name, value))
+        if said is not None:
+            return said
+        said = value
         fact = self._facts.get(name)
         if fact is not None:
             for choice in fact.values:
                 if choice.id == value:
-                    return self.text(choice.title)
-        return value
+                    said = self.text(choice.title)
+                    break
+        if len(self._choices) > _WORDED_LIMIT:
+            self._choices.clear()
+        self._choices[(name, value)] = said
+        return said
 
     def date(self, value: dt.date | str) -> str:
         """A date as the language writes it (``2013年11月5日``, ``5 November 2013``)."""
@@ -423,6 +527,9 @@ class Wording:
 
 
 _DEFAULT_PLANS: dict[int, tuple[RulesetSpec, Plan]] = {}
+_SHARED: dict[tuple[str, int, int], tuple[RulesetSpec, Plan | None, Wording]] = {}
+#: entries in one of a wording's caches of static text before it starts over
+_WORDED_LIMIT = 4096
 
 
 def default_plan(spec: RulesetSpec) -> Plan | None:
@@ -464,16 +571,8 @@ def plan_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Plan | None:
     if program is not None:
         plan: Plan = program.plan
         return plan
-    from ..errors import MingxingError
-    from ..ruleset.load import bundled_rulesets, load_ruleset
-
-    if verdict.ruleset_id not in bundled_rulesets():
-        return None
-    try:
-        found = load_ruleset(verdict.ruleset_id, options=dict(verdict.options))
-    except MingxingError:  # pragma: no cover - the bundled rulesets load
-        return None
-    return found.plan if found.version == verdict.ruleset_version else None
+    found = _bundled_ruleset_of(verdict, dict(verdict.options))
+    return found.plan if found is not None else None
 
 
 def _is_derived(trace: Trace, name: str) -> bool:

@@ -1,0 +1,347 @@
+"""The explanation of one verdict as a :class:`~.report.Document`: the conclusion in the
+bureau's voice, how it was decided (each line with the reason that decided it), the standards,
+and, in HTML, the full trace."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from explain_reference.reasons import (
+    Part,
+    adverse_steps,
+    deciding_parts,
+    mark_status,
+    part_phrase,
+    request_for,
+    step_reason,
+)
+from explain_reference.wording import Wording, office_label, plan_of, ruleset_spec_of
+from mingxing_rules.engine.trace import Status, Step, Trace, infos_of_kind
+from mingxing_rules.explain.report import Cell, Document, Line, Mark, Row, Section, Table
+
+if TYPE_CHECKING:
+    from mingxing_rules.engine.trace import Verdict
+    from mingxing_rules.ruleset.load import Ruleset
+
+__all__ = ["trace_table", "verdict_document"]
+
+_MAX_DEPTH = 2
+
+
+class _Builder:
+    def __init__(self, verdict: Verdict, w: Wording) -> None:
+        self.verdict = verdict
+        self.trace = verdict.trace
+        self.w = w
+        self.options: dict[str, Any] = dict(verdict.options)
+        self.adverse = adverse_steps(w.spec)
+        # a step's deciding parts and their phrases are asked for by several lines
+        self._parts: dict[str, list[Part]] = {}
+        self._phrases: dict[tuple[str, int], str] = {}
+        self._inner: dict[tuple[str, int], list[str]] = {}
+
+    def parts(self, step: Step) -> list[Part]:
+        found = self._parts.get(step.id)
+        if found is None:
+            found = self._parts[step.id] = deciding_parts(step, self.trace, self.w,
+                                                          self.options)
+        return found
+
+    def phrase(self, part: Part, step: Step) -> str:
+        key = (step.id, id(part))
+        found = self._phrases.get(key)
+        if found is None:
+            found = self._phrases[key] = part_phrase(part, step, self.trace, self.w,
+                                                     self.options, 0, self._reasons_at)
+        return found
+
+    def _reasons_at(self, step: Step, depth: int) -> list[str]:
+        """:func:`~.reasons.decided_by` at ``depth``, from the parts computed once (a rule said
+        by its reasons is asked for by every line that reads it)."""
+        key = (step.id, depth)
+        found = self._inner.get(key)
+        if found is None:
+            found = self._inner[key] = list(dict.fromkeys(
+                part_phrase(p, step, self.trace, self.w, self.options, depth, self._reasons_at)
+                for p in self.parts(step)))
+        return found
+
+    def decided_by(self, step: Step) -> list[str]:
+        """What :func:`~.reasons.decided_by` says, from the parts computed once."""
+        return list(dict.fromkeys(self.phrase(p, step) for p in self.parts(step)))
+
+    # -- marks and lines ------------------------------------------------------------------------
+    def mark(self, status: Status) -> Mark:
+        return Mark(self.w.mark(status), status.value)
+
+    def step_mark(self, step: Step) -> Mark:
+        if step.kind == "outcome" and step.status is Status.FAIL:
+            return self.mark(Status.NOT_APPLICABLE)
+        return self.mark(mark_status(step, self.adverse))
+
+    def reasons(self, step: Step, descend: bool) -> list[str]:
+        """Phrases of what decided ``step``; ``descend`` replaces each rule that decided it by
+        what decided that rule in turn, down to facts, standards and the simplest rules (those
+        that read facts only), which are said by their own phrase (for a conclusion)."""
+        return self._reasons(step, descend, 0)
+
+    def _reasons(self, step: Step, descend: bool, depth: int) -> list[str]:
+        w = self.w
+        if step.status is Status.UNKNOWN:
+            return [step_reason(step, self.trace, w)] if not step.depends_on else []
+        phrases = self.decided_by(step)
+        if not descend or depth > 6:
+            return phrases
+        out: list[str] = []
+        for part in self.parts(step):
+            name = getattr(part.node, "name", None)
+            dep = self._step(name) if isinstance(name, str) else None
+            if dep is not None and dep.kind == "rule" and self._reads_rules(dep):
+                out += self._reasons(dep, True, depth + 1)
+            else:
+                out.append(self.phrase(part, step))
+        return list(dict.fromkeys(out)) or phrases
+
+    def _reads_rules(self, step: Step) -> bool:
+        """Whether ``step`` is decided by other rules (not only by facts and standards)."""
+        return any((dep := self._step(d)) is not None and dep.kind == "rule"
+                   for d in step.depends_on)
+
+    def _step(self, name: str) -> Step | None:
+        try:
+            return self.trace.step(name)
+        except KeyError:
+            return None
+
+    def line_text(self, step: Step, descend: bool) -> str:
+        """The step said as its state (``不具备摘牌情形``, when the catalogue words it), its
+        clause, and what decided it."""
+        w = self.w
+        title = w.text(step.title, step.id)
+        if step.status is Status.UNKNOWN and not self._reads_rules(step):
+            return step_reason(step, self.trace, w)
+        if step.status in (Status.PASS, Status.FAIL):
+            state = "pass" if step.status is Status.PASS else "fail"
+            values = {r.name: w.value(r.name, r.value) for r in step.reads}
+            phrase = w.maybe(f"phrase.{step.id}.{state}", **values)
+            if phrase is not None and step.kind == "rule" and not self._reads_rules(step):
+                # a rule on facts only: its phrase already says what decided it
+                return w.message("step.line.bare", title=phrase, clause=w.clause(step.clause))
+            title = phrase or title
+        clause = w.clause(step.clause)
+        reasons = [r for r in self.reasons(step, descend) if r != title]
+        if reasons:
+            return w.message("step.line", title=title, clause=clause,
+                             reasons=w.message("reasons.sep").join(reasons))
+        return w.message("step.line.bare", title=title, clause=clause)
+
+    def chain(self, step: Step, depth: int, lines: list[Line]) -> None:
+        """The rules a decision step depends on, each with its mark and what decided it.
+
+        Unknown dependencies of a decided step are left out: in three-valued logic a step that
+        is decided did not need them (e.g. the procedure, when direct promotion does not)."""
+        for dep_id in step.depends_on:
+            dep = self._step(dep_id)
+            if dep is None or dep.kind == "derived":
+                continue
+            if dep.status is Status.UNKNOWN and step.status in (Status.PASS, Status.FAIL):
+                continue
+            shown_below = dep.kind == "rule" and depth < _MAX_DEPTH
+            lines.append(Line(self.line_text(dep, descend=not shown_below),
+                              (self.step_mark(dep),), depth, self.w.clause(dep.clause)))
+            if shown_below:
+                self.chain(dep, depth + 1, lines)
+
+    # -- sections --------------------------------------------------------------------------------
+    def conclusion(self, failing: int, total: int) -> str:
+        verdict, w = self.verdict, self.w
+        if not verdict.decided:
+            possible = w.join((w.message("outcome.quoted", title=w.outcome_title(o, None))
+                               for o in verdict.possible_outcomes), "or")
+            missing = w.join(request_for(m, w, self.trace) for m in verdict.missing_facts)
+            return w.message("conclusion.undecided", outcomes=possible,
+                             missing=missing or w.message("value.none"))
+        title = w.outcome_title(verdict.outcome, verdict.outcome_title)
+        step = self._step(verdict.outcome)
+        reasons = self.reasons(step, descend=True) if step is not None else []
+        params = {"title": title, "failing": failing, "total": total, "met": total - failing,
+                  "reasons": w.message("conclusion.sep").join(reasons)}
+        said = w.maybe(f"conclusion.{verdict.outcome}", **params)
+        if said is not None:
+            return said
+        return w.message("conclusion.other", **params)
+
+    def decision(self) -> Section:
+        verdict, trace, w = self.verdict, self.trace, self.w
+        outcomes = steps_of_kind(trace, "outcome")
+        lines: list[Line] = []
+        paragraphs: list[str] = []
+        spec = w.spec
+        if not verdict.decided:
+            paragraphs.append(w.message("decision.undecided"))
+            for outcome_id in verdict.possible_outcomes:
+                step = self._step(outcome_id)
+                if step is None:
+                    continue
+                lines.append(Line(self.outcome_line(step), (self.step_mark(step),), 0))
+                self.chain(step, 1, lines)
+        elif verdict.outcome not in {s.id for s in outcomes}:
+            clause = spec.otherwise.clause if spec else ""
+            paragraphs.append(w.message("decision.otherwise", title=w.outcome_title(
+                verdict.outcome, verdict.outcome_title), clause=w.clause(clause)))
+            for step in outcomes:
+                effect = spec.node(step.id).effect if spec else "award"
+                award = effect == "award"
+                lines.append(Line(self.outcome_line(step, descend=not award),
+                                  (self.step_mark(step),), 0, w.clause(step.clause)))
+                if award:
+                    self.chain(step, 1, lines)
+        else:
+            step = trace.step(verdict.outcome)
+            paragraphs.append(w.message("decision.by", title=w.outcome_title(
+                step.id, step.title), clause=w.clause(step.clause)))
+            self.chain(step, 0, lines)
+        notes = []
+        outranked = [s for s in outcomes if s.role == "outranked"]
+        if outranked:
+            notes.append(w.message("decision.outranked", outcomes=w.join(
+                w.message("outcome.quoted", title=w.outcome_title(s.id, s.title))
+                for s in outranked)))
+        return Section(w.message("decision.heading"), paragraphs=tuple(paragraphs),
+                       lines=tuple(lines), notes=tuple(notes))
+
+    def outcome_line(self, step: Step, descend: bool = False) -> str:
+        w = self.w
+        title = w.outcome_title(step.id, step.title)
+        clause = w.clause(step.clause)
+        if step.status is Status.UNKNOWN:
+            return w.message("outcome.line.unknown", title=title, clause=clause)
+        reasons = self.reasons(step, descend=descend)
+        if descend and len(reasons) > 2:
+            reasons = self.reasons(step, descend=False)
+        key = "outcome.line.pass" if step.status is Status.PASS else "outcome.line.fail"
+        if not reasons:
+            key += ".bare"
+        return w.message(key, title=title, clause=clause,
+                         reasons=w.message("reasons.sep").join(reasons))
+
+    def standards(self, standards: list[Step]) -> list[Section]:
+        trace, w = self.trace, self.w
+        met = sum(1 for s in standards if s.status in (Status.PASS, Status.NOT_APPLICABLE))
+        # only the criteria not met or unknown are said: only they are built (from the row)
+        program = trace.program
+        every_parent = list(dict.fromkeys(
+            (info.parent for info in infos_of_kind(program.plan, "criterion"))
+            if program is not None else (s.parent for s in trace if s.kind == "criterion")))
+        by_parent: dict[tuple[str | None, Status], list[Step]] = {}
+        for step in (*trace.failing("criterion"), *trace.unknown("criterion")):
+            by_parent.setdefault((step.parent, step.status), []).append(step)
+        parents: list[str | None] = [s.id for s in standards] or [None]
+        orphans = [p for p in every_parent if p not in parents]
+        failing: list[Section] = []
+        unknown: list[Section] = []
+        for parent in [*parents, *orphans]:
+            bad = tuple(Line(step_reason(s, trace, w), (self.mark(Status.FAIL),),
+                             clause=w.clause(s.clause))
+                        for s in by_parent.get((parent, Status.FAIL), ()))
+            open_ = tuple(Line(step_reason(s, trace, w), (self.mark(Status.UNKNOWN),),
+                               clause=w.clause(s.clause))
+                          for s in by_parent.get((parent, Status.UNKNOWN), ()))
+            if not bad and not open_:
+                continue
+            heading = ""
+            if parent is not None:
+                standard = self._step(parent)
+                heading = parent if standard is None else (
+                    w.titled(standard.title, standard.clause, standard.id))
+            if bad:
+                failing.append(Section(heading, lines=bad))
+            if open_:
+                unknown.append(Section(heading, lines=open_))
+        subsections = []
+        if failing:
+            subsections.append(Section(w.message("standards.failing"), sections=tuple(failing)))
+        if unknown:
+            subsections.append(Section(w.message("standards.unknown"), sections=tuple(unknown)))
+        table = Table(
+            tuple(w.message(f"standards.table.{c}") for c in ("clause", "standard", "result")),
+            tuple(Row((Cell(w.clause(s.clause)), Cell(w.text(s.title, s.id)),
+                       Cell(f"{w.mark(s.status)} {w.status(s.status)}", s.status.value)))
+                  for s in standards))
+        summary = (w.message("standards.summary", met=met, total=len(standards)),)
+        return [Section(w.message("standards.heading"), paragraphs=summary,
+                        sections=(Section(w.message("standards.table.heading"), table=table,
+                                          views=("md", "html")), *subsections))]
+
+
+def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None, *,
+                     view: str | None = None) -> Document:
+    """The explanation of ``verdict`` in ``lang`` as a document. ``view`` (``text``, ``md``,
+    ``html``): the one writer it is for; sections that writer would not show (the full trace
+    table outside HTML, the bulk of an explanation's cost) are then not built."""
+    spec = ruleset_spec_of(verdict, ruleset)
+    w = Wording(lang, spec, plan_of(verdict, ruleset)).knowing(verdict.trace)
+    builder = _Builder(verdict, w)
+    trace = verdict.trace
+    standards = steps_of_kind(trace, "standard")
+    failing = sum(1 for s in standards if s.status is Status.FAIL)
+    title = w.message("verdict.office", office=office_label(verdict.office_id,
+                                                            verdict.office_name, w))
+    ruleset_title = w.text(spec.title, verdict.ruleset_id) if spec else verdict.ruleset_id
+    summary = [builder.conclusion(failing, len(standards)),
+               w.message("verdict.ruleset", ruleset_title=ruleset_title,
+                         ruleset=verdict.ruleset_id, version=verdict.ruleset_version)]
+    if spec is not None:
+        defaults = {o.name: o.default for o in spec.options}
+        changed = [option_phrase(w, k, v) for k, v in verdict.options
+                   if defaults.get(k, v) != v]
+        if changed:
+            summary.append(w.message("verdict.options", options=w.join(changed)))
+    sections = [builder.decision()]
+    if standards:
+        sections += builder.standards(standards)
+    if view is None or view == "html":
+        sections.append(Section(w.message("trace.heading"), table=trace_table(trace, w),
+                                views=("html",), collapsed=True))
+    badge = w.outcome_title(verdict.outcome, verdict.outcome_title) if verdict.decided else (
+        w.message("outcome.undecided"))
+    return Document(lang=lang, title=title, summary=tuple(summary), sections=tuple(sections),
+                    badge=badge, tone=verdict.effect or "undecided")
+
+
+def steps_of_kind(trace: Trace, kind: str) -> list[Step]:
+    """The steps of one kind in trace order; for a fresh trace only those are built."""
+    program = trace.program
+    if program is None:
+        return [s for s in trace if s.kind == kind]
+    return [trace.step(info.id) for info in infos_of_kind(program.plan, kind)]
+
+
+def option_phrase(w: Wording, name: str, value: Any) -> str:
+    """An option setting in words (``摘牌由市局视情决定``); the catalogue may word each value."""
+    key = "true" if value is True else "false" if value is False else str(value)
+    phrase = w.maybe(f"phrase.option.{name}.{key}", value=value)
+    if phrase is not None:
+        return phrase
+    return w.message("option.setting", name=w.maybe(f"option.{name}") or name,
+                     value=w.value(name, value))
+
+
+def trace_table(trace: Trace, w: Wording) -> Table:
+    """Every step of a trace: status, kind, id, clause, title, values read, condition. The
+    technical view: ids and conditions appear here, never in the sentences."""
+    columns = tuple(w.message("trace.column." + c) for c in (
+        "status", "kind", "step", "clause", "title", "values", "condition"))
+    rows = []
+    for step in trace:
+        if step.kind == "derived":
+            value = w.value_of(step.id, step.value, trace) if step.value is not None else ""
+            values = f"= {value}" if value else ""
+        else:
+            values = w.reads(step, trace)
+        rows.append(Row((
+            Cell(w.mark(step.status), step.status.value, hint=w.status(step.status, step.kind)),
+            Cell(w.message(f"kind.{step.kind}")), Cell(step.id, code=True),
+            Cell(w.clause(step.clause) if step.clause else ""), Cell(w.text(step.title, step.id)),
+            Cell(values), Cell(step.condition, code=True))))
+    return Table(columns, tuple(rows), css="mx-trace")
