@@ -59,7 +59,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine.office import Office
-from ..engine.trace import Trace, Verdict
+from ..engine.trace import Verdict
 from ..ruleset.load import Ruleset, load_ruleset
 from .analysis import MAX_ROUNDS, Analysis
 from .candidates import normal
@@ -132,18 +132,23 @@ def _facts_of_trace(verdict: Verdict, ruleset: Ruleset) -> dict[str, Any] | None
     """The facts a verdict's trace read, straight from its columns, when they were validated
     against this ruleset's fact schema (a trace computed in this process, or read from compact
     JSON, by a ruleset of the same content); ``None`` otherwise (then they are validated again
-    from :func:`office_from_verdict`)."""
-    trace: Trace = verdict.trace
-    program = trace.program
-    if program is None or not (program.spec is ruleset.spec or (
-            verdict.ruleset_hash is not None and verdict.ruleset_hash == ruleset.content_hash)):
+    from :func:`office_from_verdict`). The compact form of the verdict carries the office's
+    facts as JSON (one copy in C), which is cheaper than reading them step by step."""
+    program = verdict.trace.program
+    if program is None or verdict.ruleset_hash is None or not (
+            program.spec is ruleset.spec or verdict.ruleset_hash == ruleset.content_hash):
         return None
+    given = verdict.to_dict(full=False)["facts"]
+    gp = gap_plan(program.plan)
+    facts = {name: given[name] for name in gp.trace_facts if given.get(name) is not None}
     specs = gap_plan(ruleset.plan).fact_specs
-    facts: dict[str, Any] = {}
-    for step_id, names in gap_plan(program.plan).fact_cover:
-        read = trace.read_values(step_id)
-        for name in names:
-            value = read[name]
-            if value is not None:
-                facts[name] = normal(specs[name], value)
+    for name in gp.structured_facts:  # sets and dates, and findings given with evidence
+        value = facts.get(name)
+        if isinstance(value, dict):
+            value = value.get("met")
+            if value is None:
+                del facts[name]
+                continue
+        if value is not None:
+            facts[name] = normal(specs[name], value)
     return facts

@@ -158,7 +158,14 @@ class GapPlan:
                 limits.setdefault(threshold.fact, []).append(threshold)
         #: every threshold any step states on a fact, in row order (repeats kept)
         self.limits: dict[str, tuple[Threshold, ...]] = {k: tuple(v) for k, v in limits.items()}
-        self.fact_cover = _fact_cover(plan)
+        #: the facts some step reads, in row order: what a verdict's trace shows
+        self.trace_facts: tuple[str, ...] = tuple(dict.fromkeys(
+            name for node in plan.nodes for name in node.reads if name in plan.facts))
+        #: facts whose JSON form is not the value the program reads: sets, dates, and
+        #: findings (given with their evidence as ``{"met": ..., "evidence": ...}``)
+        self.structured_facts: tuple[str, ...] = tuple(
+            name for name in self.trace_facts
+            if self.fact_specs[name].type in ("set", "date", "finding"))
         self._shapes: dict[str, StepShape] = {}
         self._targets: dict[str, tuple[tuple[Need, ...], tuple[str, ...]]] = {}
         self._outranking: dict[str, tuple[str | None, tuple[Need, ...]]] = {}
@@ -295,17 +302,3 @@ def _comparisons(condition: Expr, facts: Mapping[str, FactSpec]) -> tuple[Compar
         found.append(Comparison(left.name, op, right))
     return tuple(found)
 
-
-def _fact_cover(plan: Plan) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Few steps that between them read every fact some step reads, each with the facts to
-    take from it: a trace's facts are read from these steps' readings (largest first)."""
-    facts = plan.facts
-    reads = {n.id: [name for name in n.reads if name in facts] for n in plan.nodes}
-    left = {name for names in reads.values() for name in names}
-    cover: list[tuple[str, tuple[str, ...]]] = []
-    while left:
-        best = max(plan.nodes, key=lambda n: sum(name in left for name in reads[n.id]))
-        taken = tuple(dict.fromkeys(name for name in reads[best.id] if name in left))
-        cover.append((best.id, taken))
-        left.difference_update(taken)
-    return tuple(cover)
