@@ -38,6 +38,7 @@ from .phrases import (
     requirement_text,
     unreachable_note,
 )
+from .evaluation import Evaluation, Evaluator
 from .static import GapPlan, Need, Values, gap_plan
 
 __all__ = ["MAX_ROUNDS", "Analysis"]
@@ -80,16 +81,18 @@ class Analysis:
         self.target_needs, self.above = self.gp.target(target)
         self.check_constraints = ruleset.constraints.check
         self.full = self.program.full
+        self.evaluator = Evaluator(self.full, self.gp)
 
     # evaluation -----------------------------------------------------------------------------------
-    def values(self, facts: Mapping[str, Any], row: tuple[Any, ...]) -> Values:
+    def values(self, facts: Mapping[str, Any], row: Evaluation | tuple[Any, ...]) -> Values:
         """Facts and derived values (the derived ones from ``row``, the row of ``facts``)."""
         return Values(facts, row, self.gp.derived_index)
 
-    def value(self, row: tuple[Any, ...], step_id: str) -> Any:
+    def value(self, row: Evaluation | tuple[Any, ...], step_id: str) -> Any:
         return row[self.index[step_id]]
 
-    def consistent(self, facts: Mapping[str, Any], row: tuple[Any, ...] | None = None) -> bool:
+    def consistent(self, facts: Mapping[str, Any], row: Evaluation | tuple[Any, ...] | None = None
+                   ) -> bool:
         """Whether ``facts`` keep every derived value within its declared bounds (a proposal
         must not make, say, more disputes resolved than mediated) and every constraint of the
         ruleset (key + general released = released; the submission date in the year's window).
@@ -151,14 +154,14 @@ class Analysis:
                 if view.get(name) is not facts.get(name) and view.get(name) != facts.get(name)}
 
     # what is needed -------------------------------------------------------------------------------
-    def outranking(self, row: tuple[Any, ...]) -> str | None:
+    def outranking(self, row: Evaluation | tuple[Any, ...]) -> str | None:
         """The first outcome ranked above the target that holds in ``row``."""
         for outcome_id in self.above:
             if self.value(row, outcome_id) is True:
                 return outcome_id
         return None
 
-    def needs(self, row: tuple[Any, ...]) -> tuple[list[Need], str | None]:
+    def needs(self, row: Evaluation | tuple[Any, ...]) -> tuple[list[Need], str | None]:
         """What must hold in ``row`` for the target to be decided: the target's own leaf steps,
         and for each outcome ranked above it that is not false, the step whose failure rules it
         out (or, unknown, the facts that settle it). Also the outcome above that already holds
@@ -191,14 +194,15 @@ class Analysis:
         needs, decided_above = self.needs(row)
         needs = self.ordered(needs)
         if outcome == self.target:
-            return self.result(outcome, row, {}, {}, {}, [], None, None, True, {})
+            return self.result(outcome, row, row, {}, {}, {}, [], None, None, True, {})
 
         changes: dict[str, Proposal] = {}
         provided: dict[str, Any] = {}
         provide_for: dict[str, list[str]] = {}
         original = {n.step: self.value(row, n.step) for n in needs}
         facts = dict(self.facts)
-        current = row  # the row of ``facts``, evaluated again whenever they change
+        # the row of ``facts``, read node by node as changes are made (see .evaluation)
+        current = self.evaluator.of(self.facts, row)
         unresolved: list[str] = []
         for _ in range(MAX_ROUNDS):  # changes can interact: re-evaluate until nothing is open
             progress = False
@@ -228,7 +232,7 @@ class Analysis:
                             provided.pop(name, None)
                         else:
                             facts[name] = provided[name] = value
-                    current = self.full(facts)
+                    current = self.evaluator.of(dict(facts))
                     progress = progress or bool(proposal)
                     continue
                 if not need.want:
@@ -256,12 +260,12 @@ class Analysis:
                 blocked_by = after
         unresolved = [s for s in dict.fromkeys([*unresolved, *still])
                       if not self.missing_inputs(s, facts, current) and s not in self.above]
-        return self.result(outcome, row, changes, provided, provide_for, unresolved, already,
+        return self.result(outcome, row, current, changes, provided, provide_for, unresolved, already,
                            blocked_by, False, {n.step: n for n in needs})
 
     # missing facts --------------------------------------------------------------------------------
-    def missing_inputs(self, step_id: str, facts: Mapping[str, Any], row: tuple[Any, ...]
-                       ) -> list[str]:
+    def missing_inputs(self, step_id: str, facts: Mapping[str, Any],
+                       row: Evaluation | tuple[Any, ...]) -> list[str]:
         """Facts not provided that an unknown step reads (through derived values too);
         ``row`` is the row of ``facts``."""
         index = self.index
@@ -287,7 +291,7 @@ class Analysis:
             stack.extend(node.depends_on)
         return missing
 
-    def fill(self, step_id: str, facts: Mapping[str, Any], row: tuple[Any, ...],
+    def fill(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
              missing: list[str], want: bool = True) -> dict[str, Any]:
         """Values for the missing facts under which the step passes (tried one fact at a time,
         then all together), so that ``apply(provide=True)`` can reach the target; ``row`` is
@@ -321,11 +325,11 @@ class Analysis:
             if found is not None:
                 trial[name] = found
                 proposal[name] = found
-                trial_row = self.full(trial)
+                trial_row = self.evaluator.of(dict(trial))
         return proposal
 
     def values_to_try(self, name: str, step_id: str, facts: Mapping[str, Any],
-                      row: tuple[Any, ...]) -> list[Any]:
+                      row: Evaluation) -> list[Any]:
         """Candidate values of a missing fact: what the step's thresholds ask for first."""
         fact = self.fact_specs[name]
         candidates: list[Any] = []
@@ -350,9 +354,9 @@ class Analysis:
         return list(dict.fromkeys(candidates))
 
     # solving one step -----------------------------------------------------------------------------
-    def solve(self, step_id: str, facts: Mapping[str, Any], row: tuple[Any, ...],
+    def solve(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
               only: str | None = None
-              ) -> tuple[Change | None, tuple[Change, ...], tuple[Any, ...] | None]:
+              ) -> tuple[Change | None, tuple[Change, ...], Evaluation | None]:
         """The cheapest single-fact change that makes ``step_id`` pass, the alternatives, and
         the row of ``facts`` with the change made; ``row`` is the row of ``facts``."""
         shape = self.gp.shape(step_id)
@@ -360,9 +364,9 @@ class Analysis:
                                        self.options)
         if only is not None:
             candidates = [c for c in candidates if c.fact == only]
-        working = self.working(step_id, facts, candidates, 0)
+        working = self.working(step_id, facts, row, candidates, 0)
         if not working and only is None:
-            working = self.working(step_id, facts, fallback_changes(self.gp, shape, facts),
+            working = self.working(step_id, facts, row, fallback_changes(self.gp, shape, facts),
                                    len(candidates))
         if not working:
             return None, (), None
@@ -374,11 +378,12 @@ class Analysis:
                              or c.kind in ("add", "enum"))
         return best, tuple(dict.fromkeys(alternatives)), best_row
 
-    def working(self, step_id: str, facts: Mapping[str, Any], candidates: list[Change],
-                start: int) -> list[tuple[int, Change, tuple[Any, ...]]]:
+    def working(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
+                candidates: list[Change], start: int) -> list[tuple[int, Change, Evaluation]]:
         """The candidates (numbered from ``start``) under which the step passes and the facts
-        stay consistent, each with the row of the facts it makes."""
-        found: list[tuple[int, Change, tuple[Any, ...]]] = []
+        stay consistent, each with the evaluation of the facts it makes (``row`` is the
+        evaluation of ``facts``)."""
+        found: list[tuple[int, Change, Evaluation]] = []
         position = self.index[step_id]
         for order, proposed in enumerate(candidates, start):
             fact = self.fact_specs.get(proposed.fact)
@@ -386,17 +391,19 @@ class Analysis:
                 continue
             change = self.consistent_change(proposed, facts)
             trial = {**facts, change.fact: normal(fact, change.required)}
-            trial_row = self.full(trial)
+            trial_row = row.changed(change.fact, trial)
             if _passes(trial_row[position]) and self.consistent(trial, trial_row):
                 found.append((order, change, trial_row))
         return found
 
     # the result -----------------------------------------------------------------------------------
-    def result(self, outcome: str, row: tuple[Any, ...], changes: Mapping[str, Proposal],
+    def result(self, outcome: str, row: tuple[Any, ...], current: Evaluation,
+               changes: Mapping[str, Proposal],
                provided: Mapping[str, Any], provide_for: Mapping[str, list[str]],
                unresolved: list[str], already: str | None, blocked_by: str | None,
                reached: bool, needs: Mapping[str, Need]) -> Gap:
-        """The :class:`Gap` of a run; ``row`` is the row of the office as it is."""
+        """The :class:`Gap` of a run; ``row`` is the row of the office as it is, ``current``
+        the evaluation of the facts the run ended with."""
         gp = self.gp
         notes: list[Text] = []
         if already is not None:
@@ -416,7 +423,7 @@ class Analysis:
             values_after: Mapping[str, Any] = {}
             if any(change.via for _, change, _, _ in changes.values()):  # rates before, after
                 after = {**self.facts, **final_normal, **provided}
-                values_after = self.values(after, self.full(after))
+                values_after = self.values(after, current.rebound(after))
             for step_id, proposed, others, knock_on in changes.values():
                 change = self.final_change(proposed, final, values_now, values_after)
                 node = gp.node(step_id)
@@ -484,7 +491,7 @@ class Analysis:
     def requirement(self, name: str, steps: tuple[str, ...], facts: Mapping[str, Any]
                     ) -> Text | None:
         """What a missing fact must be for the first step that needs it to pass."""
-        row = self.full(facts) if steps else ()
+        row = self.evaluator.of(facts)
         for step_id in steps:
             solved = self.solve(step_id, facts, row, only=name)[0]
             if solved is not None:

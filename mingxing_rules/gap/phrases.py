@@ -8,31 +8,20 @@ add the missing functional areas), so the texts of an item are kept with the pla
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
 from ..explain import Wording
 from ..ruleset.model import Text
 from .model import Change
-from .static import TEXT_CACHE_SIZE, GapPlan
+from .static import TEXT_CACHE_SIZE, GapPlan, exact_key
 
-__all__ = ["ItemWords", "exact_key", "item_words", "note", "provide_text", "requirement_text",
+__all__ = ["ItemWords", "item_words", "note", "provide_text", "requirement_text",
            "unreachable_note"]
 
 ItemWords = tuple[Text, tuple[Text, ...], Text | None]  # text, columns, alternatives_text
 
 _LANGS = ("zh", "en")
-
-
-def exact_key(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``values`` as a dictionary key that tells ``1``, ``1.0`` and ``True`` apart, and
-    ``0.0`` from ``-0.0`` (equal as numbers, written differently)."""
-    types = tuple(map(type, values))
-    if 0 in values:  # 0 == 0.0 == -0.0 == False: the sign of a zero float counts too
-        return (values, types, tuple(math.copysign(1.0, v) if type(v) is float else 0
-                                     for v in values))
-    return (values, types)
 
 
 def _change_key(change: Change) -> tuple[Any, ...]:

@@ -30,11 +30,21 @@ from ..language.expr import (
 )
 from ..ruleset.model import FactSpec, NodeSpec, Threshold
 
-__all__ = ["GapPlan", "Need", "RatioBound", "StepShape", "Values", "gap_plan"]
+__all__ = ["GapPlan", "Need", "RatioBound", "StepShape", "Values", "exact_key", "gap_plan"]
 
 #: Entries of the per-plan text caches (:attr:`GapPlan.texts`) kept before they are emptied:
 #: a long batch of distinct offices must not grow them without bound.
 TEXT_CACHE_SIZE = 20_000
+
+
+def exact_key(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``values`` as a dictionary key that tells ``1``, ``1.0`` and ``True`` apart, and
+    ``0.0`` from ``-0.0`` (equal as numbers, written and computed with differently)."""
+    types = tuple(map(type, values))
+    if 0 in values and float in types:  # 0 == 0.0 == -0.0: the sign of a zero float counts
+        return (values, types, tuple(math.copysign(1.0, v) if type(v) is float else 0
+                                     for v in values))
+    return (values, types)
 
 
 @attrs.frozen
@@ -166,6 +176,11 @@ class GapPlan:
         self.structured_facts: tuple[str, ...] = tuple(
             name for name in self.trace_facts
             if self.fact_specs[name].type in ("set", "date", "finding"))
+        #: per row position: the facts the node reads directly or through what it depends on
+        self.needed: tuple[tuple[str, ...], ...] = tuple(n.facts_needed for n in plan.nodes)
+        self.needed_sets: tuple[frozenset[str], ...] = tuple(frozenset(f) for f in self.needed)
+        #: node values by (position, exact values of its needed facts): see .evaluation
+        self.memo: dict[tuple[Any, ...], Any] = {}
         self._shapes: dict[str, StepShape] = {}
         self._targets: dict[str, tuple[tuple[Need, ...], tuple[str, ...]]] = {}
         self._outranking: dict[str, tuple[str | None, tuple[Need, ...]]] = {}
