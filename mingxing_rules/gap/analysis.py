@@ -32,11 +32,11 @@ from .candidates import (
 )
 from .model import Change, Gap, GapGroup, GapItem, Provide
 from .phrases import (
-    item_words,
     note,
     provide_text,
     requirement_text,
     unreachable_note,
+    wording,
 )
 from .evaluation import Evaluation, Evaluator
 from .static import GapPlan, Need, Values, gap_plan
@@ -98,7 +98,12 @@ class Analysis:
         ruleset (key + general released = released; the submission date in the year's window).
         ``row``, when given, is the evaluation row of ``facts`` (its derived values are those
         of ``derive``)."""
-        if any(holds is False for holds in self.check_constraints(facts)):
+        hold = row.constraints_hold if isinstance(row, Evaluation) else None
+        if hold is None:
+            hold = all(holds is not False for holds in self.check_constraints(facts))
+            if isinstance(row, Evaluation):
+                row.constraints_hold = hold
+        if not hold:
             return False
         if not self.gp.derived_bounds:
             return True
@@ -209,11 +214,14 @@ class Analysis:
             # a change can bring an outcome above the target into play (an office made a
             # township office is no longer inadmissible, so a missing finding of a major
             # problem now matters): what is needed is asked again of the current facts
+            added = False
             for need in self.needs(current)[0]:
                 if need.step not in original:
                     original[need.step] = self.value(row, need.step)
                     needs.append(need)
-            needs = self.ordered(needs)
+                    added = True
+            if added:  # else each step is there once, in row order, already
+                needs = self.ordered(needs)
             for need in needs:
                 if _satisfied(self.value(current, need.step), need.want):
                     continue
@@ -419,6 +427,7 @@ class Analysis:
         final_normal = {k: normal(self.fact_specs[k], v) for k, v in final.items()}
         items_by_group: dict[str, list[GapItem]] = {}
         if changes:
+            words = wording(gp)  # items word themselves when read
             values_now = self.values(self.facts, row)
             values_after: Mapping[str, Any] = {}
             if any(change.via for _, change, _, _ in changes.values()):  # rates before, after
@@ -431,12 +440,9 @@ class Analysis:
                 group = need.group if need else step_id
                 title = node.spec.title if node.spec else Text(step_id, step_id)
                 clause = node.spec.clause if node.spec else ""
-                text, columns, alternatives_text = item_words(gp, title, clause, change, others,
-                                                              knock_on)
                 items_by_group.setdefault(group, []).append(GapItem(
                     step=step_id, kind=node.kind, group=group, clause=clause, title=title,
-                    change=change, alternatives=others, knock_on=knock_on, text=text,
-                    columns=columns, alternatives_text=alternatives_text))
+                    change=change, alternatives=others, knock_on=knock_on, words=words))
         groups = []
         for group_id, items in items_by_group.items():
             group_spec = gp.node_specs[group_id]
@@ -481,12 +487,13 @@ class Analysis:
         """The change measured from the office as it is, with the value all rounds agreed on."""
         fact = self.fact_specs[change.fact]
         required = final.get(change.fact, change.required)
-        updated = make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
-                              change.kind, via=change.via)
         if change.via:
-            updated = attrs.evolve(updated, via_before=values_now.get(change.via),
-                                   via_after=values_after.get(change.via))
-        return updated
+            return make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
+                               change.kind, via=change.via,
+                               via_before=values_now.get(change.via),
+                               via_after=values_after.get(change.via))
+        return make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
+                           change.kind, via=change.via)
 
     def requirement(self, name: str, steps: tuple[str, ...], facts: Mapping[str, Any]
                     ) -> Text | None:

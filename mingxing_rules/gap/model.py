@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -39,9 +39,22 @@ class Change:
     cost: float = 1.0
 
 
-@attrs.frozen
+#: the words of an item: its sentence, its table cells, and its alternatives (or None)
+ItemWords = tuple[Text, tuple[Text, ...], "Text | None"]
+
+_ITEM_FIELDS = ("step", "kind", "group", "clause", "title", "change", "alternatives", "knock_on",
+                "text", "columns", "alternatives_text")
+
+
+@attrs.frozen(eq=False, repr=False)
 class GapItem:
-    """One criterion (or procedural rule) that is not met, and the change that meets it."""
+    """One criterion (or procedural rule) that is not met, and the change that meets it.
+
+    ``text``, ``columns`` and ``alternatives_text`` are its words in both languages. An item
+    built by :func:`~mingxing_rules.gap.gap` words itself when one of them is first read
+    (``words``: what words it), so that a gap read only for its changes does not pay for
+    sentences; equality, hashing, ``repr`` and pickling see the words either way.
+    """
 
     step: str
     kind: str  # criterion | rule
@@ -51,9 +64,67 @@ class GapItem:
     change: Change
     alternatives: tuple[Change, ...] = ()
     knock_on: bool = False
-    text: Text = Text("", "")  # the whole item as one sentence
-    columns: tuple[Text, ...] = ()  # fact, now, required, change: for tables
-    alternatives_text: Text | None = None  # "or instead: ..." for tables
+    _text: Text = attrs.field(default=Text("", ""), alias="text")  # one sentence
+    _columns: tuple[Text, ...] = attrs.field(default=(), alias="columns")  # for tables
+    _alternatives_text: Text | None = attrs.field(default=None, alias="alternatives_text")
+    _words: Callable[[GapItem], ItemWords] | None = attrs.field(
+        default=None, alias="words", kw_only=True)
+
+    def _worded(self) -> None:
+        words = self._words
+        if words is not None:
+            text, columns, alternatives_text = words(self)
+            object.__setattr__(self, "_text", text)
+            object.__setattr__(self, "_columns", columns)
+            object.__setattr__(self, "_alternatives_text", alternatives_text)
+            object.__setattr__(self, "_words", None)
+
+    @property
+    def text(self) -> Text:
+        """The whole item as one sentence."""
+        self._worded()
+        return self._text
+
+    @property
+    def columns(self) -> tuple[Text, ...]:
+        """Fact, value now, value required, change: the cells of a table row."""
+        self._worded()
+        return self._columns
+
+    @property
+    def alternatives_text(self) -> Text | None:
+        """``or instead: ...`` for tables (None without alternatives)."""
+        self._worded()
+        return self._alternatives_text
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _ITEM_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, GapItem)
+        return self._fields() == other._fields()
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(
+            _ITEM_FIELDS, self._fields(), strict=True))
+        return f"GapItem({shown})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_item, self._fields())
+
+
+def _item(*fields: Any) -> GapItem:
+    """A :class:`GapItem` from its fields in order, worded (for pickling)."""
+    return GapItem(**dict(zip(_ITEM_FIELDS, fields, strict=True)))
 
 
 @attrs.frozen

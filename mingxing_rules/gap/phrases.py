@@ -8,20 +8,40 @@ add the missing functional areas), so the texts of an item are kept with the pla
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..explain import Wording
 from ..ruleset.model import Text
-from .model import Change
+from .model import Change, GapItem, ItemWords
 from .static import TEXT_CACHE_SIZE, GapPlan, exact_key
 
-__all__ = ["ItemWords", "item_words", "note", "provide_text", "requirement_text",
+__all__ = ["item_words", "wording", "note", "provide_text", "requirement_text",
            "unreachable_note"]
 
-ItemWords = tuple[Text, tuple[Text, ...], Text | None]  # text, columns, alternatives_text
 
 _LANGS = ("zh", "en")
+
+
+def _value(gp: GapPlan, w: Wording, name: str, value: Any, distinct_from: Any = None) -> str:
+    """``w.value(name, value, distinct_from=...)``, kept with the plan."""
+    key = ("value", w.lang, name, exact_key((value, distinct_from)))
+    found: str | None = gp.texts.get(key)
+    if found is None:
+        found = w.value(name, value, distinct_from=distinct_from)
+        _remember(gp, key, found)
+    return found
+
+
+def _title(gp: GapPlan, w: Wording, name: str) -> str:
+    """``w.fact_title(name)``, kept with the plan."""
+    key = ("title", w.lang, name)
+    found: str | None = gp.texts.get(key)
+    if found is None:
+        found = w.fact_title(name)
+        _remember(gp, key, found)
+    return found
 
 
 def _change_key(change: Change) -> tuple[Any, ...]:
@@ -33,6 +53,15 @@ def _remember(gp: GapPlan, key: Any, value: Any) -> None:
     if len(gp.texts) >= TEXT_CACHE_SIZE:
         gp.texts.clear()
     gp.texts[key] = value
+
+
+def wording(gp: GapPlan) -> Callable[[GapItem], ItemWords]:
+    """What words the items of analyses of ``gp`` (see :class:`~.model.GapItem`)."""
+    return functools.partial(_words_of, gp)
+
+
+def _words_of(gp: GapPlan, item: GapItem) -> ItemWords:
+    return item_words(gp, item.title, item.clause, item.change, item.alternatives, item.knock_on)
 
 
 def item_words(gp: GapPlan, title: Text, clause: str, change: Change,
@@ -61,21 +90,21 @@ def _change_text(gp: GapPlan, lang: str, change: Change) -> str:
 def _word_change(gp: GapPlan, w: Wording, change: Change) -> str:
     name = change.fact
     fact = gp.fact_specs[name]
-    title = w.fact_title(name)
+    title = _title(gp, w, name)
     if change.kind == "number":
-        delta = _signed(w, name, change.delta)
-        current = w.value(name, change.current)
-        required = w.value(name, change.required)
+        delta = _signed(gp, w, name, change.delta)
+        current = _value(gp, w, name, change.current)
+        required = _value(gp, w, name, change.required)
         down = isinstance(change.delta, int | float) and change.delta < 0
-        amount = w.value(name, abs(change.delta)) if isinstance(
+        amount = _value(gp, w, name, abs(change.delta)) if isinstance(
             change.delta, int | float) else ""
         if change.via:
             return w.message("gap.change.rate.down" if down else "gap.change.rate",
                              fact=title, current=current, amount=amount,
-                             required=required, delta=delta, rate=w.fact_title(change.via),
-                             rate_before=w.value(change.via, change.via_before,
-                                                 distinct_from=change.via_after),
-                             rate_after=w.value(change.via, change.via_after))
+                             required=required, delta=delta, rate=_title(gp, w, change.via),
+                             rate_before=_value(gp, w, change.via, change.via_before,
+                                                change.via_after),
+                             rate_after=_value(gp, w, change.via, change.via_after))
         return w.message("gap.change.number.down" if down else "gap.change.number",
                          fact=title, current=current, required=required, delta=delta,
                          amount=amount)
@@ -87,16 +116,16 @@ def _word_change(gp: GapPlan, w: Wording, change: Change) -> str:
         items = w.join(w.choice(name, str(v)) for v in change.delta or ())
         return w.message(f"gap.change.{change.kind}", fact=title, items=items)
     if change.kind == "enum":
-        return w.message("gap.change.enum", fact=title, current=w.value(name, change.current),
-                         required=w.value(name, change.required))
+        return w.message("gap.change.enum", fact=title, current=_value(gp, w, name, change.current),
+                         required=_value(gp, w, name, change.required))
     if change.kind == "date":
         later = (isinstance(change.current, str) and isinstance(change.required, str)
                  and change.required > change.current)
         key = "gap.change.date_after" if later else "gap.change.date"
-        return w.message(key, fact=title, current=w.value(name, change.current),
-                         required=w.value(name, change.required))
-    return w.message("gap.change.other", fact=title, current=w.value(name, change.current),
-                     required=w.value(name, change.required))
+        return w.message(key, fact=title, current=_value(gp, w, name, change.current),
+                         required=_value(gp, w, name, change.required))
+    return w.message("gap.change.other", fact=title, current=_value(gp, w, name, change.current),
+                     required=_value(gp, w, name, change.required))
 
 
 def _columns(gp: GapPlan, change: Change) -> tuple[Text, ...]:
@@ -106,14 +135,14 @@ def _columns(gp: GapPlan, change: Change) -> tuple[Text, ...]:
         w = gp.words[lang]
         name = change.fact
         if change.kind == "number":
-            delta = _signed(w, name, change.delta)
+            delta = _signed(gp, w, name, change.delta)
         elif change.kind in ("add", "remove"):
             sign = "+" if change.kind == "add" else "-"
             delta = w.join(sign + w.choice(name, str(v)) for v in change.delta or ())
         else:
             delta = ""
-        for index, value in enumerate((w.fact_title(name), w.value(name, change.current),
-                                       w.value(name, change.required), delta)):
+        for index, value in enumerate((_title(gp, w, name), _value(gp, w, name, change.current),
+                                       _value(gp, w, name, change.required), delta)):
             cells[index].append(value)
     return tuple(Text(zh, en) for zh, en in cells)
 
@@ -189,8 +218,8 @@ def unreachable_note(gp: GapPlan, steps: Iterable[str]) -> Text:
         gp.node_specs[s].title.get(lang) for s in ids)) for lang in _LANGS))
 
 
-def _signed(w: Wording, name: str, delta: Any) -> str:
+def _signed(gp: GapPlan, w: Wording, name: str, delta: Any) -> str:
     if not isinstance(delta, int | float):
         return ""
     sign = "+" if delta > 0 else "-" if delta < 0 else "±"
-    return sign + w.value(name, abs(delta))
+    return sign + _value(gp, w, name, abs(delta))

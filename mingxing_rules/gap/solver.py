@@ -115,12 +115,17 @@ _VERDICT_RULESETS: collections.OrderedDict[tuple[Any, ...], Ruleset] = collectio
 
 def _verdict_ruleset(verdict: Verdict) -> Ruleset:
     """The ruleset a verdict names (id and options), loaded once for all the verdicts that name
-    the same content: a population's gaps do not read the ruleset file once per office."""
+    the same content: a population's gaps do not read the ruleset file once per office. The
+    bundled ruleset as loaded with its defaults serves when the verdict's options are those
+    defaults and its content is the one that judged (the same rules, compiled the same way:
+    no second compilation of the file for options that change nothing)."""
     key = (verdict.ruleset_id, verdict.options, verdict.ruleset_hash)
     found = _VERDICT_RULESETS.get(key) if verdict.ruleset_hash is not None else None
     if found is not None:
         return found
-    loaded = load_ruleset(verdict.ruleset_id, options=dict(verdict.options))
+    loaded = load_ruleset(verdict.ruleset_id)
+    if loaded.program.options != verdict.options or loaded.content_hash != verdict.ruleset_hash:
+        loaded = load_ruleset(verdict.ruleset_id, options=dict(verdict.options))
     if verdict.ruleset_hash is not None and loaded.content_hash == verdict.ruleset_hash:
         _VERDICT_RULESETS[key] = loaded
         while len(_VERDICT_RULESETS) > 16:

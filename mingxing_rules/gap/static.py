@@ -179,6 +179,16 @@ class GapPlan:
         #: per row position: the facts the node reads directly or through what it depends on
         self.needed: tuple[tuple[str, ...], ...] = tuple(n.facts_needed for n in plan.nodes)
         self.needed_sets: tuple[frozenset[str], ...] = tuple(frozenset(f) for f in self.needed)
+        #: the facts the ruleset's constraints read, directly or through derived values
+        constraint_facts: set[str] = set()
+        for constraint in spec.constraints:
+            constraint_facts.update(constraint.fields)
+            for name in names_in(constraint.condition):
+                if name in plan.facts:
+                    constraint_facts.add(name)
+                elif name in plan.index:
+                    constraint_facts.update(plan.node(name).facts_needed)
+        self.constraint_facts = frozenset(constraint_facts)
         #: node values by (position, exact values of its needed facts): see .evaluation
         self.memo: dict[tuple[Any, ...], Any] = {}
         self._shapes: dict[str, StepShape] = {}
