@@ -30,6 +30,7 @@ from .candidates import (
     normal,
     threshold_changes,
 )
+from .evaluation import Evaluation, Evaluator
 from .model import Change, Gap, GapGroup, GapItem, Provide
 from .phrases import (
     note,
@@ -38,8 +39,7 @@ from .phrases import (
     unreachable_note,
     wording,
 )
-from .evaluation import Evaluation, Evaluator
-from .static import GapPlan, Need, Values, gap_plan
+from .static import GapPlan, Need, Row, Values, gap_plan
 
 __all__ = ["MAX_ROUNDS", "Analysis"]
 
@@ -84,14 +84,14 @@ class Analysis:
         self.evaluator = Evaluator(self.full, self.gp)
 
     # evaluation -----------------------------------------------------------------------------------
-    def values(self, facts: Mapping[str, Any], row: Evaluation | tuple[Any, ...]) -> Values:
+    def values(self, facts: Mapping[str, Any], row: Row) -> Values:
         """Facts and derived values (the derived ones from ``row``, the row of ``facts``)."""
         return Values(facts, row, self.gp.derived_index)
 
-    def value(self, row: Evaluation | tuple[Any, ...], step_id: str) -> Any:
+    def value(self, row: Row, step_id: str) -> Any:
         return row[self.index[step_id]]
 
-    def consistent(self, facts: Mapping[str, Any], row: Evaluation | tuple[Any, ...] | None = None
+    def consistent(self, facts: Mapping[str, Any], row: Row | None = None
                    ) -> bool:
         """Whether ``facts`` keep every derived value within its declared bounds (a proposal
         must not make, say, more disputes resolved than mediated) and every constraint of the
@@ -159,14 +159,14 @@ class Analysis:
                 if view.get(name) is not facts.get(name) and view.get(name) != facts.get(name)}
 
     # what is needed -------------------------------------------------------------------------------
-    def outranking(self, row: Evaluation | tuple[Any, ...]) -> str | None:
+    def outranking(self, row: Row) -> str | None:
         """The first outcome ranked above the target that holds in ``row``."""
         for outcome_id in self.above:
             if self.value(row, outcome_id) is True:
                 return outcome_id
         return None
 
-    def needs(self, row: Evaluation | tuple[Any, ...]) -> tuple[list[Need], str | None]:
+    def needs(self, row: Row) -> tuple[list[Need], str | None]:
         """What must hold in ``row`` for the target to be decided: the target's own leaf steps,
         and for each outcome ranked above it that is not false, the step whose failure rules it
         out (or, unknown, the facts that settle it). Also the outcome above that already holds
@@ -199,7 +199,8 @@ class Analysis:
         needs, decided_above = self.needs(row)
         needs = self.ordered(needs)
         if outcome == self.target:
-            return self.result(outcome, row, row, {}, {}, {}, [], None, None, True, {})
+            return self.result(outcome, row, self.evaluator.of(self.facts, row), {}, {}, {}, [],
+                               None, None, True, {})
 
         changes: dict[str, Proposal] = {}
         provided: dict[str, Any] = {}
@@ -268,12 +269,12 @@ class Analysis:
                 blocked_by = after
         unresolved = [s for s in dict.fromkeys([*unresolved, *still])
                       if not self.missing_inputs(s, facts, current) and s not in self.above]
-        return self.result(outcome, row, current, changes, provided, provide_for, unresolved, already,
-                           blocked_by, False, {n.step: n for n in needs})
+        return self.result(outcome, row, current, changes, provided, provide_for, unresolved,
+                           already, blocked_by, False, {n.step: n for n in needs})
 
     # missing facts --------------------------------------------------------------------------------
     def missing_inputs(self, step_id: str, facts: Mapping[str, Any],
-                       row: Evaluation | tuple[Any, ...]) -> list[str]:
+                       row: Row) -> list[str]:
         """Facts not provided that an unknown step reads (through derived values too);
         ``row`` is the row of ``facts``."""
         index = self.index

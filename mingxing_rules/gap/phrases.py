@@ -17,8 +17,14 @@ from ..ruleset.model import Text
 from .model import Change, GapItem, ItemWords
 from .static import TEXT_CACHE_SIZE, GapPlan, exact_key
 
-__all__ = ["item_words", "wording", "note", "provide_text", "requirement_text",
-           "unreachable_note"]
+__all__ = [
+    "item_words",
+    "note",
+    "provide_text",
+    "requirement_text",
+    "unreachable_note",
+    "wording",
+]
 
 
 _LANGS = ("zh", "en")

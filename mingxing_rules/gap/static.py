@@ -10,8 +10,8 @@ analysis spends its time on the office, not on the ruleset.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Protocol
 
 import attrs
 
@@ -30,11 +30,19 @@ from ..language.expr import (
 )
 from ..ruleset.model import FactSpec, NodeSpec, Threshold
 
-__all__ = ["GapPlan", "Need", "RatioBound", "StepShape", "Values", "exact_key", "gap_plan"]
+__all__ = ["GapPlan", "Need", "RatioBound", "Row", "StepShape", "Values", "exact_key",
+           "gap_plan"]
 
 #: Entries of the per-plan text caches (:attr:`GapPlan.texts`) kept before they are emptied:
 #: a long batch of distinct offices must not grow them without bound.
 TEXT_CACHE_SIZE = 20_000
+
+
+class Row(Protocol):
+    """An evaluation row: a node's value by its position (a tuple, or an evaluation that
+    computes what it is asked for)."""
+
+    def __getitem__(self, position: int, /) -> Any: ...
 
 
 def exact_key(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -104,8 +112,7 @@ class Values(Mapping[str, Any]):
 
     __slots__ = ("_derived", "_facts", "_row")
 
-    def __init__(self, facts: Mapping[str, Any], row: Sequence[Any],
-                 derived: Mapping[str, int]) -> None:
+    def __init__(self, facts: Mapping[str, Any], row: Row, derived: Mapping[str, int]) -> None:
         self._facts, self._row, self._derived = facts, row, derived
 
     def __getitem__(self, name: str) -> Any:
