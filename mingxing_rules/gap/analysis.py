@@ -12,7 +12,7 @@ plan (:mod:`.static`), and the wording of items is kept with the plan (:mod:`.ph
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -182,7 +182,8 @@ class Analysis:
             elif value is True:
                 return list(self.target_needs), outcome_id  # later outcomes do not matter
             else:  # unknown: facts to provide so that it does not apply
-                needs.append(Need(outcome_id, outcome_id, "procedure", want=False))
+                needs.append(Need(outcome_id, outcome_id, "procedure", want=False,
+                                  position=self.index[outcome_id]))
         return needs, None
 
     def ordered(self, needs: list[Need]) -> list[Need]:
@@ -224,8 +225,9 @@ class Analysis:
             if added:  # else each step is there once, in row order, already
                 needs = self.ordered(needs)
             for need in needs:
-                if _satisfied(self.value(current, need.step), need.want):
-                    continue
+                value = current[need.position]
+                if (value is True or value is NA) if need.want else value is False:
+                    continue  # satisfied
                 missing = self.missing_inputs(need.step, facts, current)
                 if missing:
                     for name in missing:
@@ -258,7 +260,7 @@ class Analysis:
                 progress = True
             if not progress:
                 break
-        still = [n.step for n in needs if not _satisfied(self.value(current, n.step), n.want)]
+        still = [n.step for n in needs if not _satisfied(current[n.position], n.want)]
         # an outcome that decided above the target as the office stands is what blocks it
         after = decided_above or self.outranking(current)
         already = blocked_by = None
@@ -372,7 +374,7 @@ class Analysis:
         candidates = threshold_changes(self.gp, shape, facts, self.values(facts, row),
                                        self.options)
         if only is not None:
-            candidates = [c for c in candidates if c.fact == only]
+            candidates = tuple(c for c in candidates if c.fact == only)
         working = self.working(step_id, facts, row, candidates, 0)
         if not working and only is None:
             working = self.working(step_id, facts, row, fallback_changes(self.gp, shape, facts),
@@ -388,7 +390,7 @@ class Analysis:
         return best, tuple(dict.fromkeys(alternatives)), best_row
 
     def working(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
-                candidates: list[Change], start: int) -> list[tuple[int, Change, Evaluation]]:
+                candidates: Sequence[Change], start: int) -> list[tuple[int, Change, Evaluation]]:
         """The candidates (numbered from ``start``) under which the step passes and the facts
         stay consistent, each with the evaluation of the facts it makes (``row`` is the
         evaluation of ``facts``)."""

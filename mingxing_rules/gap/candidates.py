@@ -14,7 +14,7 @@ from ..engine.trace import json_value
 from ..explain.reasons import expression_value
 from ..ruleset.model import FactSpec, Threshold
 from .model import Change
-from .static import GapPlan, StepShape
+from .static import MEMO_FACTS, GapPlan, StepShape, exact_key
 
 __all__ = ["bound_op", "fact_changes", "fallback_changes", "in_bounds", "make_change",
            "normal", "rate_change", "required_date", "required_number", "threshold_changes"]
@@ -43,9 +43,26 @@ def make_change(name: str, current: Any, required: Any, kind: str, **extra: Any)
 
 
 def threshold_changes(gp: GapPlan, shape: StepShape, facts: Mapping[str, Any],
-                      values: Mapping[str, Any], options: Mapping[str, Any]) -> list[Change]:
+                      values: Mapping[str, Any], options: Mapping[str, Any]
+                      ) -> tuple[Change, ...]:
     """The changes a step's own condition proposes: empty the set it counts, meet each
-    threshold that does not hold, move a fact compared with an expression to its limit."""
+    threshold that does not hold, move a fact compared with an expression to its limit.
+
+    They depend only on the values of the facts the step reads (directly or through the
+    derived values and nodes it depends on; ``values`` holds the derived ones): kept with the
+    plan by those values, for the offices of a population that share them."""
+    needed = shape.node.facts_needed
+    if len(needed) > MEMO_FACTS:
+        return tuple(_threshold_changes(gp, shape, facts, values, options))
+    key = ("candidates", shape.node.position, exact_key(tuple(map(facts.get, needed))))
+    found: tuple[Change, ...] | None = gp.memo.get(key)
+    if found is None:
+        found = gp.memo[key] = tuple(_threshold_changes(gp, shape, facts, values, options))
+    return found
+
+
+def _threshold_changes(gp: GapPlan, shape: StepShape, facts: Mapping[str, Any],
+                       values: Mapping[str, Any], options: Mapping[str, Any]) -> list[Change]:
     node = shape.node
     found: list[Change] = []
     if node.spec is None or node.spec.condition is None:

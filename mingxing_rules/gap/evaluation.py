@@ -24,13 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .static import GapPlan, exact_key
+from .static import MEMO_FACTS, GapPlan, exact_key
 
-__all__ = ["MEMO_FACTS", "MEMO_SIZE", "Evaluation", "Evaluator"]
+__all__ = ["MEMO_SIZE", "Evaluation", "Evaluator"]
 
-#: Nodes that read more facts than this are not looked up in the memo (their key would cost
-#: about as much as evaluating the row, and rarely repeats): they are evaluated.
-MEMO_FACTS = 12
 #: Values the memo keeps per plan before it is emptied (a long batch must not grow it forever).
 MEMO_SIZE = 200_000
 
@@ -89,8 +86,10 @@ class Evaluation:
         if base is None:
             return self.row()[position]
         dirty = self.dirty
+        if not dirty:
+            return base[position]
         evaluator = self.evaluator
-        if not dirty or dirty.isdisjoint(evaluator.needed_sets[position]):
+        if dirty.isdisjoint(evaluator.needed_sets[position]):
             return base[position]
         names = evaluator.needed[position]
         if len(names) > MEMO_FACTS:

@@ -147,13 +147,15 @@ def _facts_of_trace(verdict: Verdict, ruleset: Ruleset) -> dict[str, Any] | None
     gp = gap_plan(program.plan)
     facts = {name: given[name] for name in gp.trace_facts if given.get(name) is not None}
     specs = gap_plan(ruleset.plan).fact_specs
-    for name in gp.structured_facts:  # sets and dates, and findings given with evidence
+    for name in gp.structured_facts:  # sets and dates
         value = facts.get(name)
-        if isinstance(value, dict):
-            value = value.get("met")
-            if value is None:
-                del facts[name]
-                continue
         if value is not None:
             facts[name] = normal(specs[name], value)
+    for name in gp.findings:  # a finding given with its evidence
+        value = facts.get(name)
+        if isinstance(value, dict):
+            if value.get("met") is None:
+                del facts[name]
+            else:
+                facts[name] = value["met"]
     return facts

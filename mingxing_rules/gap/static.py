@@ -30,9 +30,12 @@ from ..language.expr import (
 )
 from ..ruleset.model import FactSpec, NodeSpec, Threshold
 
-__all__ = ["GapPlan", "Need", "RatioBound", "Row", "StepShape", "Values", "exact_key",
+__all__ = ["MEMO_FACTS", "GapPlan", "Need", "RatioBound", "Row", "StepShape", "Values", "exact_key",
            "gap_plan"]
 
+#: Nodes that read more facts than this are not looked up in the plan's memo (their key would
+#: cost about as much as evaluating the row, and rarely repeats): they are evaluated.
+MEMO_FACTS = 12
 #: Entries of the per-plan text caches (:attr:`GapPlan.texts`) kept before they are emptied:
 #: a long batch of distinct offices must not grow them without bound.
 TEXT_CACHE_SIZE = 20_000
@@ -64,6 +67,7 @@ class Need:
     group: str
     group_kind: str
     want: bool = True
+    position: int = attrs.field(default=-1, eq=False, repr=False)  # of ``step`` in a row
 
 
 @attrs.frozen
@@ -178,11 +182,12 @@ class GapPlan:
         #: the facts some step reads, in row order: what a verdict's trace shows
         self.trace_facts: tuple[str, ...] = tuple(dict.fromkeys(
             name for node in plan.nodes for name in node.reads if name in plan.facts))
-        #: facts whose JSON form is not the value the program reads: sets, dates, and
-        #: findings (given with their evidence as ``{"met": ..., "evidence": ...}``)
+        #: facts whose JSON form is not the value the program reads: sets and dates
         self.structured_facts: tuple[str, ...] = tuple(
-            name for name in self.trace_facts
-            if self.fact_specs[name].type in ("set", "date", "finding"))
+            name for name in self.trace_facts if self.fact_specs[name].type in ("set", "date"))
+        #: findings: given with their evidence, their JSON form is ``{"met": ..., ...}``
+        self.findings: tuple[str, ...] = tuple(
+            name for name in self.trace_facts if self.fact_specs[name].type == "finding")
         #: per row position: the facts the node reads directly or through what it depends on
         self.needed: tuple[tuple[str, ...], ...] = tuple(n.facts_needed for n in plan.nodes)
         self.needed_sets: tuple[frozenset[str], ...] = tuple(frozenset(f) for f in self.needed)
@@ -236,18 +241,19 @@ class GapPlan:
         node = self.node(step_id)
         spec = node.spec
         if node.kind == "criterion" or spec is None:
-            out.append(Need(step_id, group, group_kind))
+            out.append(Need(step_id, group, group_kind, position=node.position))
             return
         if node.kind in ("standard", "group"):
             for child in spec.children:
                 if self.node(child).kind == "criterion":
-                    out.append(Need(child, step_id, "standard"))
+                    out.append(Need(child, step_id, "standard",
+                                    position=self.index[child]))
                 else:
                     self._expand(child, step_id, "standard", out)
             return
         refs = _conjunct_refs(spec.condition, self.index)
         if refs is None:
-            out.append(Need(step_id, group, group_kind))
+            out.append(Need(step_id, group, group_kind, position=node.position))
             return
         for ref in refs:
             ref_node = self.node(ref)
