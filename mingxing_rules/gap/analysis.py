@@ -91,19 +91,20 @@ class Analysis:
     def value(self, row: Row, step_id: str) -> Any:
         return row[self.index[step_id]]
 
-    def consistent(self, facts: Mapping[str, Any], row: Row | None = None
-                   ) -> bool:
+    def consistent(self, facts: Mapping[str, Any], row: Row | None = None) -> bool:
         """Whether ``facts`` keep every derived value within its declared bounds (a proposal
         must not make, say, more disputes resolved than mediated) and every constraint of the
         ruleset (key + general released = released; the submission date in the year's window).
         ``row``, when given, is the evaluation row of ``facts`` (its derived values are those
-        of ``derive``)."""
-        hold = row.constraints_hold if isinstance(row, Evaluation) else None
-        if hold is None:
-            hold = all(holds is not False for holds in self.check_constraints(facts))
-            if isinstance(row, Evaluation):
-                row.constraints_hold = hold
-        if not hold:
+        of ``derive``); an :class:`Evaluation` keeps the answer."""
+        if isinstance(row, Evaluation):
+            if row.consistent is None:
+                row.consistent = self._consistent(facts, row)
+            return row.consistent
+        return self._consistent(facts, row)
+
+    def _consistent(self, facts: Mapping[str, Any], row: Row | None) -> bool:
+        if any(holds is False for holds in self.check_constraints(facts)):
             return False
         if not self.gp.derived_bounds:
             return True

@@ -5,6 +5,7 @@ failing those, the fact's other values propose. Every candidate is checked by ev
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping
 from fractions import Fraction
@@ -137,10 +138,18 @@ def rate_change(gp: GapPlan, t: Threshold, facts: Mapping[str, Any],
     if not isinstance(denominator, int | float) or denominator <= 0:
         return None
     fact = gp.fact_specs[top]
-    limit = Fraction(str(t.value)) if isinstance(t.value, float) else Fraction(t.value)
-    exact = limit * Fraction(str(denominator))
+    limit = _fraction(t.value)
     integer = fact.type == "integer"
     required: Any
+    if integer and type(denominator) is int and t.op in (">=", ">", "<=", "<"):
+        # whole counts: the same exact arithmetic on integers (limit * denominator = a / b)
+        below, remainder = divmod(limit.numerator * denominator, limit.denominator)
+        if t.op in (">=", ">"):
+            required = below + (remainder != 0) + (t.op == ">" and remainder == 0)
+        else:
+            required = below - (t.op == "<" and remainder == 0)
+        return _rate_change_to(fact, t, top, facts, values, denominator, required)
+    exact = limit * Fraction(str(denominator))
     if t.op in (">=", ">"):
         required = math.ceil(exact) if integer else float(exact)
         if t.op == ">" and required == exact:
@@ -151,11 +160,28 @@ def rate_change(gp: GapPlan, t: Threshold, facts: Mapping[str, Any],
             required = required - 1 if integer else float(exact) - 0.01
     else:
         return None
+    return _rate_change_to(fact, t, top, facts, values, denominator, required)
+
+
+def _rate_change_to(fact: FactSpec, t: Threshold, top: str, facts: Mapping[str, Any],
+                    values: Mapping[str, Any], denominator: float, required: Any
+                    ) -> Change | None:
     if not in_bounds(fact, required):
         return None
     after = required / denominator if denominator else None
     return make_change(top, facts.get(top), required, "number", via=t.fact,
                        via_before=values.get(t.fact), via_after=after, op=bound_op(t.op))
+
+
+@functools.lru_cache(maxsize=1024)
+def _exact_fraction(value: float, kind: type) -> Fraction:
+    return Fraction(str(value)) if kind is float else Fraction(value)
+
+
+def _fraction(value: float) -> Fraction:
+    """A threshold as the exact fraction it is written as (0.96 is 24/25, not the binary
+    float nearest it)."""
+    return _exact_fraction(value, type(value))
 
 
 def _compared_with_expression(gp: GapPlan, shape: StepShape, facts: Mapping[str, Any],

@@ -38,12 +38,12 @@ class Evaluator:
     """What the evaluations of one analysis share: the compiled row function and the plan's
     per-node fact lists and memo."""
 
-    __slots__ = ("constraint_facts", "full", "memo", "needed", "needed_sets")
+    __slots__ = ("consistency_facts", "full", "memo", "needed", "needed_sets")
 
     def __init__(self, full: Callable[[Mapping[str, Any]], tuple[Any, ...]], gp: GapPlan
                  ) -> None:
         self.full = full
-        self.constraint_facts = gp.constraint_facts
+        self.consistency_facts = gp.consistency_facts
         self.needed = gp.needed
         self.needed_sets = gp.needed_sets
         if len(gp.memo) > MEMO_SIZE:
@@ -59,20 +59,20 @@ class Evaluation:
     """The evaluation row of ``facts``, read by position (``evaluation[i]``) like a row.
 
     ``facts`` must not change while the evaluation is read: a change is a new evaluation
-    (:meth:`changed`, :meth:`rebound`). ``constraints_hold`` is whether no constraint of the
-    ruleset is violated by ``facts`` (``None`` until someone checks): a change of a fact no
-    constraint reads keeps it."""
+    (:meth:`changed`, :meth:`rebound`). ``consistent`` is whether ``facts`` keep the
+    ruleset's constraints and the bounds of its derived values (``None`` until someone
+    checks): a change of a fact neither reads keeps it."""
 
-    __slots__ = ("base", "constraints_hold", "dirty", "evaluator", "facts")
+    __slots__ = ("base", "consistent", "dirty", "evaluator", "facts")
 
     def __init__(self, evaluator: Evaluator, facts: Mapping[str, Any],
                  base: tuple[Any, ...] | None, dirty: frozenset[str],
-                 constraints_hold: bool | None) -> None:
+                 consistent: bool | None) -> None:
         self.evaluator = evaluator
         self.facts = facts
         self.base = base  # the row of the facts before the ``dirty`` ones changed
         self.dirty = dirty
-        self.constraints_hold = constraints_hold
+        self.consistent = consistent
 
     def row(self) -> tuple[Any, ...]:
         """The whole row of ``facts`` (evaluated when any fact changed since the base)."""
@@ -102,8 +102,8 @@ class Evaluation:
 
     def changed(self, name: str, facts: Mapping[str, Any]) -> Evaluation:
         """The evaluation of ``facts``: these facts with ``name`` changed."""
-        hold = None if name in self.evaluator.constraint_facts else self.constraints_hold
-        return Evaluation(self.evaluator, facts, self.base, self.dirty | {name}, hold)
+        consistent = None if name in self.evaluator.consistency_facts else self.consistent
+        return Evaluation(self.evaluator, facts, self.base, self.dirty | {name}, consistent)
 
     def rebound(self, facts: Mapping[str, Any]) -> Evaluation:
         """The evaluation of other ``facts``: those that are not the very same objects as here
@@ -111,6 +111,6 @@ class Evaluation:
         mine = self.facts
         changed = {name for name in mine.keys() | facts.keys()
                    if mine.get(name) is not facts.get(name)}
-        hold = (None if not self.evaluator.constraint_facts.isdisjoint(changed)
-                else self.constraints_hold)
-        return Evaluation(self.evaluator, facts, self.base, self.dirty | changed, hold)
+        consistent = (None if not self.evaluator.consistency_facts.isdisjoint(changed)
+                      else self.consistent)
+        return Evaluation(self.evaluator, facts, self.base, self.dirty | changed, consistent)

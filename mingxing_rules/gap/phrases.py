@@ -209,12 +209,17 @@ def requirement_text(gp: GapPlan, name: str, op: str, required: Any) -> Text:
 def note(gp: GapPlan, key: str, outcome_id: str, target: str) -> Text:
     """A note naming an outcome that decides before ``target`` (``gap.already``,
     ``gap.blocked``)."""
-    node = gp.node_specs[outcome_id]
-    target_node = gp.node_specs[target]
-    return Text(*(gp.words[lang].message(
-        key, outcome_title=node.title.get(lang), outcome=outcome_id,
-        clause=node.clause or "—", target_title=target_node.title.get(lang))
-        for lang in _LANGS))
+    memo_key = ("note", key, outcome_id, target)
+    found: Text | None = gp.texts.get(memo_key)
+    if found is None:
+        node = gp.node_specs[outcome_id]
+        target_node = gp.node_specs[target]
+        found = Text(*(gp.words[lang].message(
+            key, outcome_title=node.title.get(lang), outcome=outcome_id,
+            clause=node.clause or "—", target_title=target_node.title.get(lang))
+            for lang in _LANGS))
+        _remember(gp, memo_key, found)
+    return found
 
 
 def unreachable_note(gp: GapPlan, steps: Iterable[str]) -> Text:

@@ -201,6 +201,10 @@ class GapPlan:
                 elif name in plan.index:
                     constraint_facts.update(plan.node(name).facts_needed)
         self.constraint_facts = frozenset(constraint_facts)
+        #: what :meth:`~.analysis.Analysis.consistent` reads: the constraints' facts and those
+        #: of the derived values with bounds (a change of any other fact keeps its verdict)
+        self.consistency_facts = self.constraint_facts.union(
+            *(self.needed_sets[position] for position, _, _, _ in self.derived_bounds))
         #: node values by (position, exact values of its needed facts): see .evaluation
         self.memo: dict[tuple[Any, ...], Any] = {}
         self._shapes: dict[str, StepShape] = {}
