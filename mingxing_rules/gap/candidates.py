@@ -174,14 +174,14 @@ def _rate_change_to(fact: FactSpec, t: Threshold, top: str, facts: Mapping[str, 
 
 
 @functools.lru_cache(maxsize=1024)
-def _exact_fraction(value: float, kind: type) -> Fraction:
-    return Fraction(str(value)) if kind is float else Fraction(value)
+def _exact_fraction(value: float, is_float: bool) -> Fraction:
+    return Fraction(str(value)) if is_float else Fraction(value)
 
 
 def _fraction(value: float) -> Fraction:
     """A threshold as the exact fraction it is written as (0.96 is 24/25, not the binary
     float nearest it)."""
-    return _exact_fraction(value, type(value))
+    return _exact_fraction(value, isinstance(value, float))
 
 
 def _compared_with_expression(gp: GapPlan, shape: StepShape, facts: Mapping[str, Any],
