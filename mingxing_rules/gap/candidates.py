@@ -21,9 +21,14 @@ __all__ = ["bound_op", "fact_changes", "fallback_changes", "in_bounds", "make_ch
            "normal", "rate_change", "required_date", "required_number", "threshold_changes"]
 
 
+_PLAIN = frozenset((bool, int, float, str, type(None)))
+
+
 def make_change(name: str, current: Any, required: Any, kind: str, **extra: Any) -> Change:
     """A change record with its delta and cost."""
-    cur, req = json_value(current), json_value(required)
+    # JSON forms (sets as sorted tuples, dates as text); plain values stay as they are
+    cur = current if type(current) in _PLAIN else json_value(current)
+    req = required if type(required) in _PLAIN else json_value(required)
     delta: Any = None
     cost = 1.0
     if kind == "number" and isinstance(req, int | float):

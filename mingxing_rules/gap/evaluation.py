@@ -38,12 +38,15 @@ class Evaluator:
     """What the evaluations of one analysis share: the compiled row function and the plan's
     per-node fact lists and memo."""
 
-    __slots__ = ("consistency_facts", "full", "memo", "needed", "needed_sets")
+    __slots__ = ("bounded", "consistency_facts", "full", "memo", "needed", "needed_sets")
 
     def __init__(self, full: Callable[[Mapping[str, Any]], tuple[Any, ...]], gp: GapPlan
                  ) -> None:
         self.full = full
         self.consistency_facts = gp.consistency_facts
+        #: row positions of the derived values with bounds (read by every consistency check)
+        self.bounded = tuple(position for position, _, _, _ in gp.derived_bounds
+                             if len(gp.needed[position]) <= MEMO_FACTS)
         self.needed = gp.needed
         self.needed_sets = gp.needed_sets
         if len(gp.memo) > MEMO_SIZE:
@@ -94,10 +97,17 @@ class Evaluation:
         names = evaluator.needed[position]
         if len(names) > MEMO_FACTS:
             return self.row()[position]
-        key = (position, exact_key(tuple(map(self.facts.get, names))))
+        facts = self.facts
+        key = (position, exact_key(tuple(map(facts.get, names))))
         value = evaluator.memo.get(key, _UNKNOWN)
         if value is _UNKNOWN:
-            value = evaluator.memo[key] = self.row()[position]
+            row = self.row()
+            value = evaluator.memo[key] = row[position]
+            # the bounded derived values a consistency check reads next: learnt with it
+            for bounded in evaluator.bounded:
+                if bounded != position and not dirty.isdisjoint(evaluator.needed_sets[bounded]):
+                    evaluator.memo[(bounded, exact_key(tuple(map(
+                        facts.get, evaluator.needed[bounded]))))] = row[bounded]
         return value
 
     def changed(self, name: str, facts: Mapping[str, Any]) -> Evaluation:
