@@ -104,12 +104,18 @@ class Analysis:
         return self._consistent(facts, row)
 
     def _consistent(self, facts: Mapping[str, Any], row: Row | None) -> bool:
-        if any(holds is False for holds in self.check_constraints(facts)):
+        # facts that were consistent before one of them changed: only the checks reading it
+        suspect = row.suspect if isinstance(row, Evaluation) else None
+        if (suspect is None or suspect in self.gp.constraint_facts) and any(
+                holds is False for holds in self.check_constraints(facts)):
             return False
         if not self.gp.derived_bounds:
             return True
         derived = self.program.derive(facts) if row is None else ()
+        needed = self.gp.needed_sets
         for position, number, minimum, maximum in self.gp.derived_bounds:
+            if suspect is not None and suspect not in needed[position]:
+                continue
             value = row[position] if row is not None else derived[number]
             if value is None:
                 continue
@@ -207,7 +213,7 @@ class Analysis:
         changes: dict[str, Proposal] = {}
         provided: dict[str, Any] = {}
         provide_for: dict[str, list[str]] = {}
-        original = {n.step: self.value(row, n.step) for n in needs}
+        original = {n.step: row[n.position] for n in needs}
         facts = dict(self.facts)
         # the row of ``facts``, read node by node as changes are made (see .evaluation)
         current = self.evaluator.of(self.facts, row)
@@ -220,7 +226,7 @@ class Analysis:
             added = False
             for need in self.needs(current)[0]:
                 if need.step not in original:
-                    original[need.step] = self.value(row, need.step)
+                    original[need.step] = row[need.position]
                     needs.append(need)
                     added = True
             if added:  # else each step is there once, in row order, already
@@ -436,7 +442,9 @@ class Analysis:
             values_after: Mapping[str, Any] = {}
             if any(change.via for _, change, _, _ in changes.values()):  # rates before, after
                 after = {**self.facts, **final_normal, **provided}
-                values_after = self.values(after, current.rebound(after))
+                # only these can differ from the run's facts: the others are the office's
+                values_after = self.values(after, current.rebound(
+                    after, final_normal.keys() | provided.keys()))
             for step_id, proposed, others, knock_on in changes.values():
                 change = self.final_change(proposed, final, values_now, values_after)
                 node = gp.node(step_id)

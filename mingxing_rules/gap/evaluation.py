@@ -21,7 +21,7 @@ evaluation on generated offices.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .static import MEMO_FACTS, GapPlan, exact_key
@@ -64,9 +64,10 @@ class Evaluation:
     ``facts`` must not change while the evaluation is read: a change is a new evaluation
     (:meth:`changed`, :meth:`rebound`). ``consistent`` is whether ``facts`` keep the
     ruleset's constraints and the bounds of its derived values (``None`` until someone
-    checks): a change of a fact neither reads keeps it."""
+    checks): a change of a fact neither reads keeps it, and after a change of one that does,
+    ``suspect`` names it (the checks that do not read it still hold)."""
 
-    __slots__ = ("base", "consistent", "dirty", "evaluator", "facts")
+    __slots__ = ("base", "consistent", "dirty", "evaluator", "facts", "suspect")
 
     def __init__(self, evaluator: Evaluator, facts: Mapping[str, Any],
                  base: tuple[Any, ...] | None, dirty: frozenset[str],
@@ -76,6 +77,7 @@ class Evaluation:
         self.base = base  # the row of the facts before the ``dirty`` ones changed
         self.dirty = dirty
         self.consistent = consistent
+        self.suspect: str | None = None
 
     def row(self) -> tuple[Any, ...]:
         """The whole row of ``facts`` (evaluated when any fact changed since the base)."""
@@ -112,14 +114,20 @@ class Evaluation:
 
     def changed(self, name: str, facts: Mapping[str, Any]) -> Evaluation:
         """The evaluation of ``facts``: these facts with ``name`` changed."""
-        consistent = None if name in self.evaluator.consistency_facts else self.consistent
-        return Evaluation(self.evaluator, facts, self.base, self.dirty | {name}, consistent)
+        if name not in self.evaluator.consistency_facts:
+            return Evaluation(self.evaluator, facts, self.base, self.dirty | {name},
+                              self.consistent)
+        changed = Evaluation(self.evaluator, facts, self.base, self.dirty | {name}, None)
+        if self.consistent:
+            changed.suspect = name
+        return changed
 
-    def rebound(self, facts: Mapping[str, Any]) -> Evaluation:
+    def rebound(self, facts: Mapping[str, Any], names: Iterable[str] | None = None
+                ) -> Evaluation:
         """The evaluation of other ``facts``: those that are not the very same objects as here
-        count as changed."""
+        count as changed (of ``names`` only, when the caller knows the others are)."""
         mine = self.facts
-        changed = {name for name in mine.keys() | facts.keys()
+        changed = {name for name in (mine.keys() | facts.keys() if names is None else names)
                    if mine.get(name) is not facts.get(name)}
         consistent = (None if not self.evaluator.consistency_facts.isdisjoint(changed)
                       else self.consistent)
