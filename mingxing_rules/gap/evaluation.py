@@ -28,8 +28,9 @@ from .static import MEMO_FACTS, GapPlan, exact_key
 
 __all__ = ["MEMO_SIZE", "Evaluation", "Evaluator"]
 
-#: Values the memo keeps per plan before it is emptied (a long batch must not grow it forever).
-MEMO_SIZE = 200_000
+#: Values the memo keeps per plan before it is emptied (a long batch must not grow it forever;
+#: ~10 new values per office of the bench population, ~45 MB at most per plan).
+MEMO_SIZE = 100_000
 
 _UNKNOWN = object()
 

@@ -291,7 +291,7 @@ def gap_plan(plan: Plan) -> GapPlan:
     cached = _PLANS.get(id(plan))
     if cached is not None and cached[0] is plan:  # the plan itself is kept: ids are not reused
         return cached[1]
-    if len(_PLANS) > 64:  # many rulesets compiled in one process: keep the cache bounded
+    if len(_PLANS) > 16:  # many rulesets compiled in one process: keep the cache bounded
         _PLANS.clear()
     found = GapPlan(plan)
     _PLANS[id(plan)] = (plan, found)
