@@ -1,12 +1,12 @@
 """The search for what an office must change (see :mod:`mingxing_rules.gap.solver` for what it
 proposes and why).
 
-Every candidate change is checked by evaluating the compiled ruleset, so one analysis evaluates
-the office many times with one fact changed. Evaluation rows are kept for the analysis under an
-exact key of the facts the compiled program reads (:meth:`Analysis.row`): re-reading the
-office, trying a change and then making it, or checking the constraints of a trial all cost one
-evaluation, not one each. What depends only on the plan and the target is worked out once per
-plan (:mod:`.static`), and the wording of items is kept with the plan (:mod:`.phrases`).
+Every candidate change is checked by evaluating the compiled ruleset, so one analysis reads the
+office many times with one fact changed. The run keeps the evaluation of its current facts and
+passes it along (a trial's evaluation becomes the current one when its change is made), and
+trials are read node by node (:mod:`.evaluation`), so that a change costs what it touches, not
+a whole row. What depends only on the plan and the target is worked out once per plan
+(:mod:`.static`), and items are worded when read (:mod:`.phrases`).
 """
 
 from __future__ import annotations
