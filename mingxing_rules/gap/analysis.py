@@ -267,9 +267,10 @@ class Analysis:
                 progress = True
             if not progress:
                 break
-        still = [n.step for n in needs if not _satisfied(current[n.position], n.want)]
+        final = current.row()  # the whole row of the facts the run ended with
+        still = [n.step for n in needs if not _satisfied(final[n.position], n.want)]
         # an outcome that decided above the target as the office stands is what blocks it
-        after = decided_above or self.outranking(current)
+        after = decided_above or self.outranking(final)
         already = blocked_by = None
         if after is not None:
             if self.gp.node_specs[after].effect == target_effect and target_effect != "none":
@@ -277,7 +278,7 @@ class Analysis:
             else:
                 blocked_by = after
         unresolved = [s for s in dict.fromkeys([*unresolved, *still])
-                      if not self.missing_inputs(s, facts, current) and s not in self.above]
+                      if not self.missing_inputs(s, facts, final) and s not in self.above]
         return self.result(outcome, row, current, changes, provided, provide_for, unresolved,
                            already, blocked_by, False, {n.step: n for n in needs})
 
