@@ -70,9 +70,6 @@ ALLOWED_LAZY: dict[tuple[str, str], str] = {
     ("mingxing_rules.proofs.checks", "mingxing_rules.engine.evaluate"): "debt: proofs (17)",
     ("mingxing_rules.backends", "importlib.metadata"): "debt: backends (being split)",
     ("mingxing_rules.proofs.equivalence", "datetime"): "debt: proofs (17)",
-    ("mingxing_rules.gap.solver", "mingxing_rules.gap.report"): "debt: gap (the lead's work)",
-    ("mingxing_rules.gap.solver", "mingxing_rules.language.typecheck"):
-        "debt: gap (the lead's work)",
     ("mingxing_rules.explain.report", "mingxing_rules.explain.text"):
         "debt: explain (speed work in progress)",
     ("mingxing_rules.explain.report", "mingxing_rules.explain.markdown"):

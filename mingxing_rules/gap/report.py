@@ -4,12 +4,15 @@ the shared text, Markdown and HTML writers."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from ..engine.trace import Status
 from ..explain import Wording, check_lang_and_format, office_label, write
 from ..explain.report import Cell, Document, Line, Mark, Row, Section, Table
 from ..types import Format, Lang
-from .solver import Gap
+
+if TYPE_CHECKING:  # the model's views call this module: it reads the model for types only
+    from .model import Gap
 
 __all__ = ["gap_document", "render_gap"]
 

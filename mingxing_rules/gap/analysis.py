@@ -1,0 +1,519 @@
+"""The search for what an office must change (see :mod:`mingxing_rules.gap.solver` for what it
+proposes and why).
+
+Every candidate change is checked by evaluating the compiled ruleset, so one analysis reads the
+office many times with one fact changed. The run keeps the evaluation of its current facts and
+passes it along (a trial's evaluation becomes the current one when its change is made), and
+trials are read node by node (:mod:`.evaluation`), so that a change costs what it touches, not
+a whole row. What depends only on the plan and the target is worked out once per plan
+(:mod:`.static`), and items are worded when read (:mod:`.phrases`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ..compile.codegen import NA, CompiledProgram
+from ..engine.constraints import repair
+from ..engine.trace import json_value
+from ..language.typecheck import suggest
+from ..ruleset.load import Ruleset
+from ..ruleset.model import Text
+from .candidates import (
+    fallback_changes,
+    in_bounds,
+    make_change,
+    normal,
+    threshold_changes,
+)
+from .evaluation import Evaluation, Evaluator
+from .model import Change, Gap, GapGroup, GapItem, Provide
+from .phrases import (
+    note,
+    provide_text,
+    requirement_text,
+    unreachable_note,
+    wording,
+)
+from .static import GapPlan, Need, Row, Values, gap_plan
+
+__all__ = ["MAX_ROUNDS", "Analysis"]
+
+MAX_ROUNDS = 6  # rounds of re-evaluation for changes that interact
+
+#: a proposed change per step: (step, change, alternatives, knock_on)
+Proposal = tuple[str, Change, tuple[Change, ...], bool]
+
+
+def _passes(value: Any) -> bool:
+    return value is True or value is NA
+
+
+def _satisfied(value: Any, want: bool) -> bool:
+    return _passes(value) if want else value is False
+
+
+class Analysis:
+    """One office against one target: :meth:`run` gives the :class:`Gap`."""
+
+    def __init__(self, ruleset: Ruleset, office_id: str, office_name: str | None,
+                 facts: Mapping[str, Any], target: str) -> None:
+        spec = ruleset.spec
+        if target not in spec.outcomes:
+            hint = suggest(target, spec.outcomes)
+            extra = f" (did you mean {hint!r}?)" if hint else ""
+            raise ValueError(f"target {target!r} is not an outcome of ruleset {spec.id}{extra}; "
+                             f"outcomes: {', '.join(spec.outcomes)}")
+        self.ruleset = ruleset
+        self.program: CompiledProgram = ruleset.program
+        self.gp: GapPlan = gap_plan(self.program.plan)
+        self.index = self.gp.index
+        self.office_id = office_id
+        self.office_name = office_name
+        self.target = target
+        self.facts: dict[str, Any] = dict(facts)
+        self.options = dict(self.program.options)
+        self.fact_specs = self.gp.fact_specs
+        self.target_needs, self.above = self.gp.target(target)
+        self.check_constraints = ruleset.constraints.check
+        self.full = self.program.full
+        self.evaluator = Evaluator(self.full, self.gp)
+
+    # evaluation -----------------------------------------------------------------------------------
+    def values(self, facts: Mapping[str, Any], row: Row) -> Values:
+        """Facts and derived values (the derived ones from ``row``, the row of ``facts``)."""
+        return Values(facts, row, self.gp.derived_index)
+
+    def value(self, row: Row, step_id: str) -> Any:
+        return row[self.index[step_id]]
+
+    def consistent(self, facts: Mapping[str, Any], row: Row | None = None) -> bool:
+        """Whether ``facts`` keep every derived value within its declared bounds (a proposal
+        must not make, say, more disputes resolved than mediated) and every constraint of the
+        ruleset (key + general released = released; the submission date in the year's window).
+        ``row``, when given, is the evaluation row of ``facts`` (its derived values are those
+        of ``derive``); an :class:`Evaluation` keeps the answer."""
+        if isinstance(row, Evaluation):
+            if row.consistent is None:
+                row.consistent = self._consistent(facts, row)
+            return row.consistent
+        return self._consistent(facts, row)
+
+    def _consistent(self, facts: Mapping[str, Any], row: Row | None) -> bool:
+        # facts that were consistent before one of them changed: only the checks reading it
+        suspect = row.suspect if isinstance(row, Evaluation) else None
+        if (suspect is None or suspect in self.gp.constraint_facts) and any(
+                holds is False for holds in self.check_constraints(facts)):
+            return False
+        if not self.gp.derived_bounds:
+            return True
+        derived = self.program.derive(facts) if row is None else ()
+        needed = self.gp.needed_sets
+        for position, number, minimum, maximum in self.gp.derived_bounds:
+            if suspect is not None and suspect not in needed[position]:
+                continue
+            value = row[position] if row is not None else derived[number]
+            if value is None:
+                continue
+            if (minimum is not None and value < minimum) or (
+                    maximum is not None and value > maximum):
+                return False
+        return True
+
+    def consistent_change(self, change: Change, facts: Mapping[str, Any]) -> Change:
+        """``change`` raised, where it sets the denominator of a bounded rate, so that the rate
+        stays within its bound (49 mediated cannot stand with 50 resolved: propose 50)."""
+        required = change.required
+        if change.kind != "number" or isinstance(required, bool) or not isinstance(
+                required, int | float):
+            return change
+        raised = required
+        for bound in self.gp.ratios_over.get(change.fact, ()):
+            numerator = facts.get(bound.numerator)
+            if isinstance(numerator, int | float) and not isinstance(numerator, bool):
+                raised = max(raised, bound.denominator_for(numerator))
+        if raised == required:
+            return change
+        again = make_change(change.fact, facts.get(change.fact), raised, change.kind)
+        return attrs.evolve(change, required=again.required, delta=again.delta, cost=again.cost)
+
+    def settle(self, facts: Mapping[str, Any], movable: set[str]) -> dict[str, Any]:
+        """The moves of ``movable`` facts (values the gap proposes to provide) that make
+        ``facts`` keep the constraints and the bounds of ratio-derived values: larger sides are
+        raised (received disputes up to the mediated ones; released persons up to those
+        resettled), never a fact the office gave or a change already proposed. A value that
+        cannot be mended is withdrawn (``None``), so the office leaves it unknown."""
+        view = dict(facts)
+        for _ in range(MAX_ROUNDS):
+            if self.consistent(view):
+                break
+            repair(view, self.ruleset.constraints, fixed=set(view) - movable, prefer="raise")
+            derived = self.program.derive(view)
+            for bound in self.gp.ratio_bounds:
+                value = derived[bound.number]
+                if not isinstance(value, int | float) or value <= bound.maximum:
+                    continue
+                numerator, denominator = view.get(bound.numerator), view.get(bound.denominator)
+                if bound.denominator in movable and isinstance(numerator, int | float):
+                    view[bound.denominator] = bound.denominator_for(numerator)
+                elif bound.numerator in movable and isinstance(denominator, int | float):
+                    view[bound.numerator] = bound.numerator_for(denominator)
+        return {name: view.get(name) for name in movable
+                if view.get(name) is not facts.get(name) and view.get(name) != facts.get(name)}
+
+    # what is needed -------------------------------------------------------------------------------
+    def outranking(self, row: Row) -> str | None:
+        """The first outcome ranked above the target that holds in ``row``."""
+        for outcome_id in self.above:
+            if self.value(row, outcome_id) is True:
+                return outcome_id
+        return None
+
+    def needs(self, row: Row) -> tuple[list[Need], str | None]:
+        """What must hold in ``row`` for the target to be decided: the target's own leaf steps,
+        and for each outcome ranked above it that is not false, the step whose failure rules it
+        out (or, unknown, the facts that settle it). Also the outcome above that already holds
+        and cannot be ruled out, if any: then only the target's own steps are of interest."""
+        needs = list(self.target_needs)
+        for outcome_id in self.above:
+            value = self.value(row, outcome_id)
+            if value is False:
+                continue
+            negated, expansion = self.gp.outranking(outcome_id)
+            if negated is not None:
+                needs += expansion
+            elif value is True:
+                return list(self.target_needs), outcome_id  # later outcomes do not matter
+            else:  # unknown: facts to provide so that it does not apply
+                needs.append(Need(outcome_id, outcome_id, "procedure", want=False,
+                                  position=self.index[outcome_id]))
+        return needs, None
+
+    def ordered(self, needs: list[Need]) -> list[Need]:
+        """Each step once, in the order of the plan's rows."""
+        unique = list({n.step: n for n in needs}.values())
+        unique.sort(key=lambda n: self.index[n.step])
+        return unique
+
+    # the run --------------------------------------------------------------------------------------
+    def run(self) -> Gap:
+        row = self.full(self.facts)
+        outcome = self.program.plan.decide(row).outcome
+        target_effect = self.gp.node_specs[self.target].effect
+        needs, decided_above = self.needs(row)
+        needs = self.ordered(needs)
+        if outcome == self.target:
+            return self.result(outcome, row, self.evaluator.of(self.facts, row), {}, {}, {}, [],
+                               None, None, True, {})
+
+        changes: dict[str, Proposal] = {}
+        provided: dict[str, Any] = {}
+        provide_for: dict[str, list[str]] = {}
+        original = {n.step: row[n.position] for n in needs}
+        facts = dict(self.facts)
+        # the row of ``facts``, read node by node as changes are made (see .evaluation)
+        current = self.evaluator.of(self.facts, row)
+        unresolved: list[str] = []
+        for _ in range(MAX_ROUNDS):  # changes can interact: re-evaluate until nothing is open
+            progress = False
+            # a change can bring an outcome above the target into play (an office made a
+            # township office is no longer inadmissible, so a missing finding of a major
+            # problem now matters): what is needed is asked again of the current facts
+            added = False
+            for need in self.needs(current)[0]:
+                if need.step not in original:
+                    original[need.step] = row[need.position]
+                    needs.append(need)
+                    added = True
+            if added:  # else each step is there once, in row order, already
+                needs = self.ordered(needs)
+            for need in needs:
+                value = current[need.position]
+                if (value is True or value is NA) if need.want else value is False:
+                    continue  # satisfied
+                missing = self.missing_inputs(need.step, facts, current)
+                if missing:
+                    for name in missing:
+                        provide_for.setdefault(name, []).append(need.step)
+                    proposal = self.fill(need.step, facts, current, missing, need.want)
+                    facts.update(proposal)
+                    provided.update(proposal)
+                    # values proposed one fact at a time can disagree with each other (1
+                    # resolved, then 0 mediated and 0 received): only proposed values move
+                    for name, value in self.settle(facts, set(provided)).items():
+                        if value is None:
+                            facts.pop(name, None)
+                            provided.pop(name, None)
+                        else:
+                            facts[name] = provided[name] = value
+                    current = self.evaluator.of(dict(facts))
+                    progress = progress or bool(proposal)
+                    continue
+                if not need.want:
+                    unresolved.append(need.step)
+                    continue
+                best, others, best_row = self.solve(need.step, facts, current)
+                if best is None or best_row is None:
+                    unresolved.append(need.step)
+                    continue
+                # the trial that found the change evaluated exactly these facts
+                facts[best.fact] = normal(self.fact_specs[best.fact], best.required)
+                current = best_row
+                changes[need.step] = (need.step, best, others, _passes(original[need.step]))
+                progress = True
+            if not progress:
+                break
+        final = current.row()  # the whole row of the facts the run ended with
+        still = [n.step for n in needs if not _satisfied(final[n.position], n.want)]
+        # an outcome that decided above the target as the office stands is what blocks it
+        after = decided_above or self.outranking(final)
+        already = blocked_by = None
+        if after is not None:
+            if self.gp.node_specs[after].effect == target_effect and target_effect != "none":
+                already = after
+            else:
+                blocked_by = after
+        unresolved = [s for s in dict.fromkeys([*unresolved, *still])
+                      if not self.missing_inputs(s, facts, final) and s not in self.above]
+        return self.result(outcome, row, current, changes, provided, provide_for, unresolved,
+                           already, blocked_by, False, {n.step: n for n in needs})
+
+    # missing facts --------------------------------------------------------------------------------
+    def missing_inputs(self, step_id: str, facts: Mapping[str, Any],
+                       row: Row) -> list[str]:
+        """Facts not provided that an unknown step reads (through derived values too);
+        ``row`` is the row of ``facts``."""
+        index = self.index
+        if row[index[step_id]] is not None:
+            return []
+        layout = self.gp.layout
+        missing: list[str] = []
+        seen: set[str] = set()
+        stack = [step_id]
+        while stack:
+            current = stack.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            node = layout[index[current]]
+            if current != step_id and row[node.position] is not None:
+                continue
+            for name in node.reads:
+                if name in index:
+                    stack.append(name)
+                elif name not in facts and name not in missing:
+                    missing.append(name)
+            stack.extend(node.depends_on)
+        return missing
+
+    def fill(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
+             missing: list[str], want: bool = True) -> dict[str, Any]:
+        """Values for the missing facts under which the step passes (tried one fact at a time,
+        then all together), so that ``apply(provide=True)`` can reach the target; ``row`` is
+        the row of ``facts``."""
+        proposal: dict[str, Any] = {}
+        trial = dict(facts)
+        trial_row = row
+        position = self.index[step_id]
+        for name in missing:
+            fact = self.fact_specs.get(name)
+            if fact is None:
+                continue
+            found = None
+            tries = self.values_to_try(name, step_id, trial, trial_row)
+            rows: list[tuple[Any, ...]] = []
+            for candidate in tries:
+                attempt = {**trial, name: candidate}
+                attempt_row = self.full(attempt)
+                rows.append(attempt_row)
+                if _satisfied(attempt_row[position], want) and (
+                        self.outranking(attempt_row) is None) and self.consistent(
+                        attempt, attempt_row):
+                    found = candidate
+                    break
+            if found is None:
+                # the step needs more than this fact: fill it anyway (with a value that keeps
+                # the constraints where one does) and try the next one
+                found = next((c for c, r in zip(tries, rows, strict=True)
+                              if self.consistent({**trial, name: c}, r)),
+                             tries[0] if tries else None)
+            if found is not None:
+                trial[name] = found
+                proposal[name] = found
+                trial_row = self.evaluator.of(dict(trial))
+        return proposal
+
+    def values_to_try(self, name: str, step_id: str, facts: Mapping[str, Any],
+                      row: Evaluation) -> list[Any]:
+        """Candidate values of a missing fact: what the step's thresholds ask for first."""
+        fact = self.fact_specs[name]
+        candidates: list[Any] = []
+        solved = self.solve(step_id, facts, row, only=name)[0]
+        if solved is not None:
+            candidates.append(normal(fact, solved.required))
+        if fact.type in ("boolean", "finding"):
+            candidates += [True, False]
+        elif fact.type == "enum":
+            candidates += list(fact.value_ids)
+        elif fact.type == "set":
+            candidates += [frozenset(fact.value_ids), frozenset()]
+        elif fact.type in ("number", "integer"):
+            for t in self.gp.limits.get(name, ()):
+                if isinstance(t.value, int | float) and not isinstance(t.value, bool):
+                    candidates += [t.value, t.value + 1, t.value - 1]
+            candidates += [fact.minimum if fact.minimum is not None else 0]
+            candidates = [c for c in candidates if isinstance(c, int | float) and in_bounds(
+                fact, c)]
+            if fact.type == "integer":
+                candidates = [math.ceil(c) for c in candidates]
+        return list(dict.fromkeys(candidates))
+
+    # solving one step -----------------------------------------------------------------------------
+    def solve(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
+              only: str | None = None
+              ) -> tuple[Change | None, tuple[Change, ...], Evaluation | None]:
+        """The cheapest single-fact change that makes ``step_id`` pass, the alternatives, and
+        the row of ``facts`` with the change made; ``row`` is the row of ``facts``."""
+        shape = self.gp.shape(step_id)
+        candidates = threshold_changes(self.gp, shape, facts, self.values(facts, row),
+                                       self.options)
+        if only is not None:
+            candidates = tuple(c for c in candidates if c.fact == only)
+        working = self.working(step_id, facts, row, candidates, 0)
+        if not working and only is None:
+            working = self.working(step_id, facts, row, fallback_changes(self.gp, shape, facts),
+                                   len(candidates))
+        if not working:
+            return None, (), None
+        working.sort(key=lambda found: (found[1].cost, found[0]))
+        best, best_row = working[0][1], working[0][2]
+        others = tuple(c for _, c, _ in working[1:] if c.fact != best.fact or c.required
+                       != best.required)
+        alternatives = tuple(c for c in others if math.isclose(c.cost, best.cost)
+                             or c.kind in ("add", "enum"))
+        return best, tuple(dict.fromkeys(alternatives)), best_row
+
+    def working(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
+                candidates: Sequence[Change], start: int) -> list[tuple[int, Change, Evaluation]]:
+        """The candidates (numbered from ``start``) under which the step passes and the facts
+        stay consistent, each with the evaluation of the facts it makes (``row`` is the
+        evaluation of ``facts``)."""
+        found: list[tuple[int, Change, Evaluation]] = []
+        position = self.index[step_id]
+        for order, proposed in enumerate(candidates, start):
+            fact = self.fact_specs.get(proposed.fact)
+            if fact is None:
+                continue
+            change = self.consistent_change(proposed, facts)
+            trial = {**facts, change.fact: normal(fact, change.required)}
+            trial_row = row.changed(change.fact, trial)
+            if _passes(trial_row[position]) and self.consistent(trial, trial_row):
+                found.append((order, change, trial_row))
+        return found
+
+    # the result -----------------------------------------------------------------------------------
+    def result(self, outcome: str, row: tuple[Any, ...], current: Evaluation,
+               changes: Mapping[str, Proposal],
+               provided: Mapping[str, Any], provide_for: Mapping[str, list[str]],
+               unresolved: list[str], already: str | None, blocked_by: str | None,
+               reached: bool, needs: Mapping[str, Need]) -> Gap:
+        """The :class:`Gap` of a run; ``row`` is the row of the office as it is, ``current``
+        the evaluation of the facts the run ended with."""
+        gp = self.gp
+        notes: list[Text] = []
+        if already is not None:
+            notes.append(note(gp, "gap.already", already, self.target))
+        if blocked_by is not None:
+            notes.append(note(gp, "gap.blocked", blocked_by, self.target))
+        if unresolved:
+            notes.append(unreachable_note(gp, unresolved))
+        # the final value of each changed fact, measured from the office as it is now
+        final: dict[str, Any] = {}
+        for _, change, _, _ in changes.values():
+            final[change.fact] = change.required
+        final_normal = {k: normal(self.fact_specs[k], v) for k, v in final.items()}
+        items_by_group: dict[str, list[GapItem]] = {}
+        if changes:
+            words = wording(gp)  # items word themselves when read
+            values_now = self.values(self.facts, row)
+            values_after: Mapping[str, Any] = {}
+            if any(change.via for _, change, _, _ in changes.values()):  # rates before, after
+                after = {**self.facts, **final_normal, **provided}
+                # only these can differ from the run's facts: the others are the office's
+                values_after = self.values(after, current.rebound(
+                    after, final_normal.keys() | provided.keys()))
+            for step_id, proposed, others, knock_on in changes.values():
+                change = self.final_change(proposed, final, values_now, values_after)
+                node = gp.node(step_id)
+                need = needs.get(step_id)
+                group = need.group if need else step_id
+                title = node.spec.title if node.spec else Text(step_id, step_id)
+                clause = node.spec.clause if node.spec else ""
+                items_by_group.setdefault(group, []).append(GapItem(
+                    step=step_id, kind=node.kind, group=group, clause=clause, title=title,
+                    change=change, alternatives=others, knock_on=knock_on, words=words))
+        groups = []
+        for group_id, items in items_by_group.items():
+            group_spec = gp.node_specs[group_id]
+            kind = ("standard" if group_spec.kind in ("standard", "group", "criterion")
+                    else "procedure")
+            items.sort(key=lambda i: self.index[i.step])
+            groups.append(GapGroup(group_id, kind, group_spec.clause, group_spec.title,
+                                   tuple(items)))
+        groups.sort(key=lambda g: self.index[g.id])
+        provides: list[Provide] = []
+        for name in sorted(provide_for, key=lambda n: min(self.index[s] for s in provide_for[n])):
+            fact = self.fact_specs.get(name)
+            title = fact.title if fact else Text(name, name)
+            steps = tuple(dict.fromkeys(provide_for[name]))
+            passing = json_value(provided[name]) if name in provided else None
+            without = {k: v for k, v in {**self.facts, **final_normal}.items() if k != name}
+            requirement = self.requirement(name, steps, without)
+            provides.append(Provide(name, title, steps, passing, requirement,
+                                    provide_text(gp, name, steps, requirement)))
+        target_spec = gp.node_specs[self.target]
+        outcome_title = gp.node_specs[outcome].title if outcome != "UNDECIDED" else Text(*(
+            gp.words[lang].message("outcome.undecided") for lang in ("zh", "en")))
+        return Gap(
+            office_id=self.office_id,
+            office_name=self.office_name,
+            target=self.target,
+            target_title=target_spec.title,
+            outcome=outcome,
+            outcome_title=outcome_title,
+            reached=reached,
+            already=already,
+            blocked_by=blocked_by,
+            groups=tuple(groups),
+            to_be_provided=tuple(provides),
+            unresolved=tuple(unresolved),
+            ruleset=self.ruleset.key,
+            notes=tuple(notes),
+        )
+
+    def final_change(self, change: Change, final: Mapping[str, Any],
+                     values_now: Mapping[str, Any], values_after: Mapping[str, Any]) -> Change:
+        """The change measured from the office as it is, with the value all rounds agreed on."""
+        fact = self.fact_specs[change.fact]
+        required = final.get(change.fact, change.required)
+        if change.via:
+            return make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
+                               change.kind, via=change.via,
+                               via_before=values_now.get(change.via),
+                               via_after=values_after.get(change.via))
+        return make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
+                           change.kind, via=change.via)
+
+    def requirement(self, name: str, steps: tuple[str, ...], facts: Mapping[str, Any]
+                    ) -> Text | None:
+        """What a missing fact must be for the first step that needs it to pass."""
+        row = self.evaluator.of(facts)
+        for step_id in steps:
+            solved = self.solve(step_id, facts, row, only=name)[0]
+            if solved is not None:
+                return requirement_text(self.gp, name, solved.op, solved.required)
+        return None
