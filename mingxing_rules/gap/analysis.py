@@ -497,16 +497,17 @@ class Analysis:
 
     def final_change(self, change: Change, final: Mapping[str, Any],
                      values_now: Mapping[str, Any], values_after: Mapping[str, Any]) -> Change:
-        """The change measured from the office as it is, with the value all rounds agreed on."""
+        """The change measured from the office as it is, with the value all rounds agreed on
+        (and the comparison it meets: ``>=`` a floor, ``<=`` a ceiling, ``==`` a set value)."""
         fact = self.fact_specs[change.fact]
         required = final.get(change.fact, change.required)
         if change.via:
             return make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
-                               change.kind, via=change.via,
+                               change.kind, via=change.via, op=change.op,
                                via_before=values_now.get(change.via),
                                via_after=values_after.get(change.via))
         return make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
-                           change.kind, via=change.via)
+                           change.kind, via=change.via, op=change.op)
 
     def requirement(self, name: str, steps: tuple[str, ...], facts: Mapping[str, Any]
                     ) -> Text | None:
