@@ -44,7 +44,7 @@ from ..engine.batch import (
     writable_text,
 )
 from ..engine.trace import Verdict
-from ..jsonio import dumps as json_dumps
+from ..fastjson import dumps as json_line
 from ..progress import Progress
 from ..ruleset.load import Ruleset
 from ..types import BackendName
@@ -108,7 +108,7 @@ class _Writer:
         else:
             data = {"row": row, **item.to_dict(full=self.full)}
         assert self.handle is not None
-        self.handle.write(json_dumps(data) + "\n")
+        self.handle.write(json_line(data) + "\n")  # compact, as Verdict.to_json() writes
 
     def save(self, binary: IO[bytes]) -> None:
         """Only for ``xlsx``: the workbook is written at the end."""

@@ -21,17 +21,18 @@ from __future__ import annotations
 
 import collections
 import csv
+import itertools
 import json
 import math
 import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
-from .. import jsonio
+from .. import fastjson, jsonio
 from ..atomic import atomic_open
 from ..compile.codegen import NA
 from ..errors import InputError, InputProblem, MingxingError
@@ -183,7 +184,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_Record = tuple[int, int | None, "dict[str, Any] | InputError"]
+_Record = tuple[int, int | None, "dict[str, Any] | InputError | _FastRecord"]
 
 MAX_RECORD_BYTES = 1024 * 1024  # one line of JSON Lines, one CSV row: an office needs ~3 kB
 MAX_JSON_FILE_BYTES = 256 * 1024 * 1024  # a whole .json file is parsed at once; use .jsonl
@@ -211,7 +212,28 @@ def _lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
         yield number, chunk
 
 
-def _jsonl_records(path: Path) -> Iterator[_Record]:
+@attrs.frozen
+class _FastRecord:
+    """A JSON Lines record read by :func:`mingxing_rules.fastjson.record`: kept only if the
+    office validates as it is; otherwise ``raw`` is read again by the strict reader, so that a
+    bad record is reported exactly as without the fast reader."""
+
+    data: dict[str, Any]
+    raw: bytes
+
+
+def _strictly(raw: bytes) -> dict[str, Any] | InputError:
+    try:
+        data = jsonio.loads(raw)
+    except jsonio.JsonInputError as exc:
+        return _bad_record(exc.message)
+    return data if isinstance(data, dict) else _bad_record(
+        "a JSON Lines record must be an object", _preview(data))
+
+
+def _jsonl_records(path: Path, fast: str | None = None) -> Iterator[_Record]:
+    """``fast``: ``None``, or the ``extra`` mode of the validation that follows (then records
+    are read by the fast reader first, see :class:`_FastRecord`)."""
     with path.open("rb") as handle:
         row = 0
         for line_number, line in _lines(handle):
@@ -224,13 +246,12 @@ def _jsonl_records(path: Path) -> Iterator[_Record]:
             if not raw.strip():
                 continue
             row += 1
-            try:
-                data = jsonio.loads(raw)
-            except jsonio.JsonInputError as exc:
-                yield row, line_number, _bad_record(exc.message)
-                continue
-            yield row, line_number, data if isinstance(data, dict) else _bad_record(
-                "a JSON Lines record must be an object", _preview(data))
+            if fast is not None:
+                quick = fastjson.record(raw, check_depth=fast != "error")
+                if quick is not None:
+                    yield row, line_number, _FastRecord(quick, raw)
+                    continue
+            yield row, line_number, _strictly(raw)
 
 
 def _preview(value: Any) -> Any:
@@ -306,10 +327,11 @@ def _json_records(path: Path) -> Iterator[_Record]:
             "an office must be a JSON object", _preview(item))
 
 
-def _records_from_file(path: Path, ruleset: Ruleset) -> Iterator[_Record]:
+def _records_from_file(path: Path, ruleset: Ruleset, fast: str | None = None
+                       ) -> Iterator[_Record]:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        yield from _jsonl_records(path)
+        yield from _jsonl_records(path, fast)
     elif suffix == ".json":
         yield from _json_records(path)
     elif suffix in (".csv", ".tsv"):
@@ -327,12 +349,13 @@ def _is_frame(source: Any) -> bool:
     return type(source).__module__.split(".")[0] == "pandas" and hasattr(source, "to_dict")
 
 
-def _records(source: OfficeSource, ruleset: Ruleset) -> Iterator[_Record]:
+def _records(source: OfficeSource, ruleset: Ruleset, fast: str | None = None
+             ) -> Iterator[_Record]:
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
             raise _file_error(path, "no such file")
-        yield from _records_from_file(path, ruleset)
+        yield from _records_from_file(path, ruleset, fast)
         return
     facts = {f.name: f for f in ruleset.spec.facts}
     if _is_frame(source):
@@ -398,7 +421,13 @@ def iter_evaluate(
         raise ValueError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
     compiled = _ruleset(ruleset)
     file = str(offices) if isinstance(offices, str | Path) else None
-    for row, line, record in _records(offices, compiled):
+    for row, line, record in _records(offices, compiled, extra):
+        if isinstance(record, _FastRecord):
+            try:
+                yield row, evaluate(record.data, compiled, backend=backend, extra=extra)
+                continue
+            except Exception:  # noqa: BLE001 - read again strictly; the path below reports it
+                record = _strictly(record.raw)
         office_id = _office_id(record)
         try:
             if isinstance(record, InputError):
@@ -438,7 +467,10 @@ class Tally:
         program = ruleset.program
         self.criteria = tuple(info.id for info in program.layout if info.kind == "criterion")
         # (row position, id) of each criterion: a verdict's statuses are read off its row
-        self._positions = tuple((program.plan.index[c], c) for c in self.criteria)
+        positions = [program.plan.index[c] for c in self.criteria]
+        self._pick: Callable[[tuple[Any, ...]], tuple[Any, ...]] = (
+            operator.itemgetter(*positions) if len(positions) > 1
+            else lambda row: tuple(row[p] for p in positions))
         self.standards = tuple(info.id for info in program.layout if info.kind == "standard")
         self.outcomes: collections.Counter[str] = collections.Counter()
         self.failing: collections.Counter[str] = collections.Counter()
@@ -461,13 +493,12 @@ class Tally:
                 elif status is Status.UNKNOWN:
                     self.unknown[step_id] += 1
             return
-        row, failing, unknown = trace.row, self.failing, self.unknown
-        for position, step_id in self._positions:  # a criterion's entry: True/False/None/NA
-            raw = row[position]
-            if raw is False:
-                failing[step_id] += 1
-            elif raw is None:
-                unknown[step_id] += 1
+        # a criterion's entry is True/False/None/NA: counted in C, a mask per status
+        raws = self._pick(trace.row)
+        self.failing.update(itertools.compress(self.criteria, map(
+            operator.is_, raws, itertools.repeat(False))))
+        self.unknown.update(itertools.compress(self.criteria, map(
+            operator.is_, raws, itertools.repeat(None))))
 
     def summary(self, top: int = 10) -> BatchSummary:
         spec = self.ruleset.spec
