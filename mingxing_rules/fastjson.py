@@ -29,6 +29,7 @@ from typing import Any
 
 from .jsonio import MAX_DEPTH, finite_json
 
+orjson: Any
 try:  # the optional accelerator; everything below works the same without it
     import orjson
 except ImportError:  # pragma: no cover - exercised by the tests that hide orjson

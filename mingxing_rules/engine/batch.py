@@ -52,7 +52,11 @@ __all__ = [
     "BatchSummary",
     "RowError",
     "evaluate_many",
+    "evaluate_record",
     "iter_evaluate",
+    "jsonl_line",
+    "jsonl_lines",
+    "jsonl_record",
     "read_offices",
     "row_place",
 ]
@@ -231,27 +235,41 @@ def _strictly(raw: bytes) -> dict[str, Any] | InputError:
         "a JSON Lines record must be an object", _preview(data))
 
 
-def _jsonl_records(path: Path, fast: str | None = None) -> Iterator[_Record]:
-    """``fast``: ``None``, or the ``extra`` mode of the validation that follows (then records
-    are read by the fast reader first, see :class:`_FastRecord`)."""
+def jsonl_lines(path: Path) -> Iterator[tuple[int, int, bytes | None]]:
+    """``(row, line number, bytes)`` of each record of a JSON Lines file (blank lines skipped,
+    a leading byte-order mark dropped); the bytes are ``None`` for a line too long to hold."""
     with path.open("rb") as handle:
         row = 0
         for line_number, line in _lines(handle):
             if line is None:
                 row += 1
-                yield row, line_number, _bad_record(
-                    f"the line is longer than {MAX_RECORD_BYTES} bytes")
+                yield row, line_number, None
                 continue
             raw = line[3:] if line_number == 1 and line.startswith(_BOM) else line
             if not raw.strip():
                 continue
             row += 1
-            if fast is not None:
-                quick = fastjson.record(raw, check_depth=fast != "error")
-                if quick is not None:
-                    yield row, line_number, _FastRecord(quick, raw)
-                    continue
-            yield row, line_number, _strictly(raw)
+            yield row, line_number, raw
+
+
+def jsonl_record(raw: bytes | None, fast: str | None = None
+                 ) -> dict[str, Any] | InputError | _FastRecord:
+    """One line of :func:`jsonl_lines` read: a dict, the :class:`InputError` of a line that is
+    not a JSON object, or (``fast``: the ``extra`` mode of the validation that follows) a
+    :class:`_FastRecord` read by the fast reader, which :func:`evaluate_record` reads again
+    strictly if it does not validate."""
+    if raw is None:
+        return _bad_record(f"the line is longer than {MAX_RECORD_BYTES} bytes")
+    if fast is not None:
+        quick = fastjson.record(raw, check_depth=fast != "error")
+        if quick is not None:
+            return _FastRecord(quick, raw)
+    return _strictly(raw)
+
+
+def _jsonl_records(path: Path, fast: str | None = None) -> Iterator[_Record]:
+    for row, line_number, raw in jsonl_lines(path):
+        yield row, line_number, jsonl_record(raw, fast)
 
 
 def _preview(value: Any) -> Any:
@@ -383,7 +401,7 @@ def read_offices(path: str | Path, ruleset: Ruleset | str | None = None
             where = f"line {line}" if line is not None else f"record {row}"
             raise InputError(f"{path}: {where}: {record.problems[0].message}",
                              problems=record.problems)
-        yield record
+        yield record.data if isinstance(record, _FastRecord) else record  # (read strictly)
 
 
 def count_records(source: OfficeSource) -> int | None:
@@ -422,30 +440,52 @@ def iter_evaluate(
     compiled = _ruleset(ruleset)
     file = str(offices) if isinstance(offices, str | Path) else None
     for row, line, record in _records(offices, compiled, extra):
-        if isinstance(record, _FastRecord):
-            try:
-                yield row, evaluate(record.data, compiled, backend=backend, extra=extra)
-                continue
-            except Exception:  # noqa: BLE001 - read again strictly; the path below reports it
-                record = _strictly(record.raw)
-        office_id = _office_id(record)
+        yield row, evaluate_record(record, compiled, row=row, line=line, file=file,
+                                   backend=backend, on_error=on_error, extra=extra)
+
+
+def evaluate_record(record: Any, ruleset: Ruleset, *, row: int, line: int | None = None,
+                    file: str | None = None, backend: BackendName = "native",
+                    on_error: OnError = "collect", extra: ExtraFacts = "error"
+                    ) -> Verdict | RowError:
+    """One record of a batch (as :func:`iter_evaluate` reads it) decided, or its
+    :class:`RowError`: bad input and whatever the evaluator raises on it end this record only.
+    ``on_error="raise"``: the error is raised instead."""
+    if isinstance(record, _FastRecord):
         try:
-            if isinstance(record, InputError):
-                raise record
-            yield row, evaluate(record, compiled, backend=backend, extra=extra)
-        except InputError as exc:
-            if on_error == "raise":
-                exc.add_note(f"row {row}" + (f" (line {line})" if line is not None else ""))
-                raise
-            yield row, RowError(row, office_id, exc, line, file)
-        except (MingxingError, ArithmeticError, RecursionError, ValueError, TypeError,
-                LookupError) as exc:
-            # one record must not end the batch, whatever it does to the evaluator (a backend
-            # failure, an arithmetic case nobody foresaw): it is reported like bad input
-            if on_error == "raise":
-                raise
-            message = f"cannot be evaluated: {type(exc).__name__}: {str(exc)[:200]}"
-            yield row, RowError(row, office_id, _bad_record(message), line, file)
+            return evaluate(record.data, ruleset, backend=backend, extra=extra)
+        except Exception:  # read again strictly: the path below reports it as without orjson
+            record = _strictly(record.raw)
+    office_id = _office_id(record)
+    try:
+        if isinstance(record, InputError):
+            raise record
+        return evaluate(record, ruleset, backend=backend, extra=extra)
+    except InputError as exc:
+        if on_error == "raise":
+            exc.add_note(f"row {row}" + (f" (line {line})" if line is not None else ""))
+            raise
+        return RowError(row, office_id, exc, line, file)
+    except (MingxingError, ArithmeticError, RecursionError, ValueError, TypeError,
+            LookupError) as exc:
+        # one record must not end the batch, whatever it does to the evaluator (a backend
+        # failure, an arithmetic case nobody foresaw): it is reported like bad input
+        if on_error == "raise":
+            raise
+        message = f"cannot be evaluated: {type(exc).__name__}: {str(exc)[:200]}"
+        return RowError(row, office_id, _bad_record(message), line, file)
+
+
+def jsonl_line(row: int, item: Verdict | RowError, *, full: bool = False) -> str:
+    """The JSON Lines line (without its newline) of a batch result: the verdict document
+    (compact, or ``full``) with its ``row``, or ``{"row", "line", "office_id", "error"}``."""
+    if isinstance(item, RowError):
+        data: dict[str, Any] = {"row": row, "line": item.line,
+                                "office_id": writable_text(item.office_id),
+                                "error": writable_text(item.message)}
+    else:
+        data = {"row": row, **item.to_dict(full=full)}
+    return fastjson.dumps(data)
 
 
 def _office_id(record: Any) -> str | None:
@@ -499,6 +539,21 @@ class Tally:
             operator.is_, raws, itertools.repeat(False))))
         self.unknown.update(itertools.compress(self.criteria, map(
             operator.is_, raws, itertools.repeat(None))))
+
+    def counts(self) -> tuple[int, dict[str, int], dict[str, int], dict[str, int]]:
+        """``(total, outcomes, failing, unknown)`` so far: what :meth:`merge` adds to another
+        tally (the tally of a worker process, sent back with its rows' errors)."""
+        return self.total, dict(self.outcomes), dict(self.failing), dict(self.unknown)
+
+    def merge(self, counts: tuple[int, dict[str, int], dict[str, int], dict[str, int]],
+              errors: Iterable[RowError] = ()) -> None:
+        """Add the :meth:`counts` of another tally, and its errors (in row order)."""
+        total, outcomes, failing, unknown = counts
+        self.total += total
+        self.outcomes.update(outcomes)
+        self.failing.update(failing)
+        self.unknown.update(unknown)
+        self.errors.extend(errors)
 
     def summary(self, top: int = 10) -> BatchSummary:
         spec = self.ruleset.spec

@@ -1,0 +1,150 @@
+"""JSON Lines batches over several processes: ``mingxing evaluate --batch x.jsonl --out
+y.jsonl --jobs N``.
+
+The parent reads the lines and writes the results; worker processes, forked once with the
+compiled ruleset, read, validate, evaluate and write each record of a chunk of lines (one
+verdict line or one error line per record, exactly as one process writes them) and count it.
+Chunks come back in order, and at most a few are in flight at once, so memory stays flat
+however long the file. Bad records are reported with their line, like in one process.
+
+Forking needs a POSIX system; :func:`parallel_supported` says whether it is available here.
+
+>>> from pathlib import Path
+>>> from mingxing_rules import load_ruleset
+>>> with ParallelBatch(load_ruleset("star-judicial-office"), jobs=2) as batch:
+...     chunks = list(batch.run([Path("examples/offices.jsonl")]))
+>>> sum(chunk.count for chunk in chunks) == sum(1 for _ in open("examples/offices.jsonl"))
+True
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import attrs
+
+from ..ruleset.load import Ruleset
+from ..types import BackendName, ExtraFacts
+from .batch import RowError, Tally, evaluate_record, jsonl_line, jsonl_lines, jsonl_record
+
+__all__ = ["CHUNK_RECORDS", "Chunk", "ParallelBatch", "default_jobs", "parallel_supported"]
+
+CHUNK_RECORDS = 256  # records per task: enough to make the hand-over cheap, small for memory
+IN_FLIGHT_PER_JOB = 2  # tasks queued per worker: they never wait, and memory stays bounded
+
+# what the workers work with: set in the parent just before they are forked (a compiled
+# ruleset holds generated functions, which are inherited by forking, not sent)
+_JOB: dict[str, Any] = {}
+
+_Task = list[tuple[int, int, int | None, bytes | None, str]]  # number, row, line, bytes, file
+
+
+@attrs.frozen
+class Chunk:
+    """What a worker sends back for a chunk of records."""
+
+    text: str  # the JSON Lines of the records, in order, each ending with a newline
+    counts: tuple[int, dict[str, int], dict[str, int], dict[str, int]]  # see Tally.counts
+    errors: tuple[RowError, ...]
+    count: int
+
+
+def parallel_supported() -> bool:
+    """Whether worker processes can be forked here (POSIX)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _quiet_worker() -> None:
+    # the parent handles SIGINT/SIGTERM (it stops the batch and ends the workers)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _work(task: _Task) -> Chunk:
+    ruleset: Ruleset = _JOB["ruleset"]
+    backend: BackendName = _JOB["backend"]
+    extra: ExtraFacts = _JOB["extra"]
+    full: bool = _JOB["full"]
+    tally = Tally(ruleset)
+    lines = []
+    for number, row, line, raw, file in task:
+        item = evaluate_record(jsonl_record(raw, extra), ruleset, row=row, line=line,
+                               file=file, backend=backend, extra=extra)
+        tally.add(item)
+        lines.append(jsonl_line(number, item, full=full))
+    return Chunk("\n".join(lines) + "\n", tally.counts(), tuple(tally.errors), len(task))
+
+
+class ParallelBatch:
+    """Worker processes for JSON Lines batches; a context manager (the workers end with it)."""
+
+    def __init__(self, ruleset: Ruleset, *, jobs: int, backend: BackendName = "native",
+                 extra: ExtraFacts = "error", full: bool = False,
+                 chunk_records: int = CHUNK_RECORDS) -> None:
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1, not {jobs}")
+        self.jobs = jobs
+        self.chunk_records = chunk_records
+        self._job = {"ruleset": ruleset, "backend": backend, "extra": extra, "full": full}
+        self._pool: Any = None
+
+    def __enter__(self) -> ParallelBatch:
+        # forked before anything else starts a thread (a progress bar): a child then holds no
+        # lock another thread had taken
+        _JOB.clear()
+        _JOB.update(self._job)
+        self._pool = multiprocessing.get_context("fork").Pool(self.jobs,
+                                                              initializer=_quiet_worker)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self._pool is not None:
+            if kind is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+        _JOB.clear()
+
+    def run(self, sources: Sequence[Path]) -> Iterator[Chunk]:
+        """Every record of ``sources`` (JSON Lines files), numbered across them, by chunks in
+        order."""
+        if self._pool is None:
+            raise RuntimeError("use ParallelBatch as a context manager")
+        pending: collections.deque[Any] = collections.deque()
+        for task in self._tasks(sources):
+            pending.append(self._pool.apply_async(_work, (task,)))
+            if len(pending) >= IN_FLIGHT_PER_JOB * self.jobs + 1:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+    def _tasks(self, sources: Sequence[Path]) -> Iterator[_Task]:
+        task: _Task = []
+        number = 0
+        for source in sources:
+            file = str(source)
+            for row, line, raw in jsonl_lines(source):
+                number += 1
+                task.append((number, row, line, raw, file))
+                if len(task) >= self.chunk_records:
+                    yield task
+                    task = []
+        if task:
+            yield task
