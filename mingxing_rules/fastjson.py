@@ -104,9 +104,9 @@ def record(raw: bytes, *, check_depth: bool = False) -> dict[str, Any] | None:
         return None
     if type(value) is not dict:
         return None
-    # every key is followed by '"' and ':' (a text may hold '":' too: then the count is
-    # higher and the line is read strictly); fewer keys than that means a key was repeated
-    colons = raw.count(b'":')
+    # every key is followed by ':' (a text may hold one too: then the count is higher and the
+    # line is read strictly); fewer keys than colons means a key was repeated
+    colons = raw.count(b":")
     if colons != len(value) and (raw.count(b"{") == 1 or colons != _keys(value)):
         return None
     return value

@@ -812,9 +812,9 @@ class Verdict:
         evidence = trace._evidence
         fact_values: dict[str, Any]
         if not all_facts:  # the facts the criteria that did not pass read
-            names = dict.fromkeys(itertools.chain(
-                *itertools.compress(layout.facts_read, failed),
-                *itertools.compress(layout.facts_read, unknown)))
+            names = dict.fromkeys(itertools.chain.from_iterable(itertools.chain(
+                itertools.compress(layout.facts_read, failed),
+                itertools.compress(layout.facts_read, unknown))))
             fact_values = {}
             for name in names:
                 value = facts.get(name)
