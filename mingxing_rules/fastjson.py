@@ -38,8 +38,21 @@ except ImportError:  # pragma: no cover - exercised by the tests that hide orjso
 __all__ = ["available", "dumps", "dumps_bytes", "record"]
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-# where orjson's float notation differs from repr: 1e-05 is "0.00001", 1e-07 is "1e-7"
-_NOT_LIKE_REPR = re.compile(rb"0\.0000|[0-9]e-[1-9](?![0-9])")
+# where orjson's float notation differs from repr: 1e-05 is "0.00001", 1e-07 is "1e-7" (repr
+# writes two exponent digits at least). The pattern starts with a literal, which the regular
+# expression engine finds fast; whether a digit precedes it is checked per match.
+_SHORT_EXPONENT = re.compile(rb"e-[1-9](?![0-9])")
+_DIGITS = b"0123456789"
+
+
+def _like_repr(out: bytes) -> bool:
+    """Whether orjson wrote every float of ``out`` as ``repr`` does."""
+    if b"0.0000" in out:
+        return False
+    if b"e-" not in out:
+        return True
+    return not any(match.start() and out[match.start() - 1] in _DIGITS
+                   for match in _SHORT_EXPONENT.finditer(out))
 
 
 def available() -> bool:
@@ -62,9 +75,7 @@ def dumps_bytes(value: Any) -> bytes:
         except TypeError:  # a type orjson does not write (an integer beyond 64 bits)
             pass
         else:
-            # (plain searches first: the pattern alone would scan the whole text in Python's
-            # regular expression engine, slower than the writing)
-            if b"0.0000" not in out and (b"e-" not in out or _NOT_LIKE_REPR.search(out) is None):
+            if _like_repr(out):
                 return out
     return _standard(value).encode("utf-8")
 
