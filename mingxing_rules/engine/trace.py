@@ -12,8 +12,8 @@ that only count outcomes do not pay for thousands of step objects; the data is t
 from __future__ import annotations
 
 import enum
-import itertools
 import operator
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, overload
@@ -344,6 +344,8 @@ class _CompactLayout:
     facts_read: tuple[tuple[str, ...], ...]  # per entry of node_ids; () unless a criterion
     options: tuple[tuple[str, Any], ...]  # the plan's options
     changed_options: tuple[tuple[str, Any], ...]  # those that differ from the defaults
+    # row -> (failed ids, unknown ids, not applicable ids, facts read by the first two)
+    not_passed: Callable[[Sequence[Any]], tuple[list[str], list[str], list[str], list[str]]]
 
 
 _COMPACT: dict[int, tuple[Plan, _CompactLayout]] = {}
@@ -377,15 +379,47 @@ def _compact_layout(plan: Plan) -> _CompactLayout:
         return cached[1]
     derived = [n for n in plan.nodes if n.kind == "derived"]
     others = [n for n in plan.nodes if n.kind != "derived"]
+    facts_read = tuple(_facts_read(plan, n.id) if n.kind == "criterion" else ()
+                       for n in others)
     layout = _CompactLayout(
         tuple(n.id for n in derived), _picker([n.position for n in derived] or [0]),
         tuple(n.id for n in others), _picker([n.position for n in others] or [0]),
-        tuple(_facts_read(plan, n.id) if n.kind == "criterion" else () for n in others),
-        plan.options, _changed_options(plan.options, plan.spec.options))
+        facts_read, plan.options, _changed_options(plan.options, plan.spec.options),
+        _not_passed_function([n.position for n in others], tuple(n.id for n in others),
+                             facts_read))
     if len(_COMPACT) > 256:
         _COMPACT.clear()
     _COMPACT[id(plan)] = (plan, layout)
     return layout
+
+
+def _not_passed_function(positions: Sequence[int], ids: tuple[str, ...],
+                         facts_read: tuple[tuple[str, ...], ...]
+                         ) -> Callable[[Sequence[Any]], tuple[list[str], list[str], list[str],
+                                                             list[str]]]:
+    """One generated function per plan that sorts the nodes that did not pass by status, in
+    one pass over the row (most pass: one identity test each), and collects the facts the
+    failed and unknown criteria read. Its source holds row positions and indexes into ``I``
+    and ``R`` only (integers): no text of the ruleset."""
+    lines = ["def not_passed(r):", "    fail = []", "    unknown = []", "    na = []",
+             "    read = []"]
+    for index, position in enumerate(positions):
+        also = f"; read += R[{index}]" if facts_read[index] else ""
+        lines += [f"    x = r[{int(position)}]",
+                  "    if x is not True:",
+                  "        if x is False:",
+                  f"            fail.append(I[{index}]){also}",
+                  "        elif x is None:",
+                  f"            unknown.append(I[{index}]){also}",
+                  "        else:",
+                  f"            na.append(I[{index}])"]
+    lines.append("    return fail, unknown, na, read")
+    code = compile("\n".join(lines) + "\n", "<mingxing-rules compact verdict>", "exec")
+    namespace: dict[str, Any] = {"__builtins__": {}, "I": ids, "R": facts_read}
+    function = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    made: Callable[[Sequence[Any]], tuple[list[str], list[str], list[str], list[str]]] = (
+        types.FunctionType(function, namespace, "not_passed"))
+    return made
 
 
 def _changed_options(options: tuple[tuple[str, Any], ...], specs: Sequence[OptionSpec]
@@ -804,19 +838,13 @@ class Verdict:
                              "write it with to_dict(full=True)")
         row = trace.row
         layout = _compact_layout(program.plan)
-        # statuses by id, in C: a mask per status over the non-derived nodes (most pass)
-        raws = layout.node_at(row)
-        failed = list(map(operator.is_, raws, itertools.repeat(False)))
-        unknown = list(map(operator.is_, raws, itertools.repeat(None)))
+        fail, unknown, not_applicable, read = layout.not_passed(row)
         facts = trace._values or {}
         evidence = trace._evidence
         fact_values: dict[str, Any]
         if not all_facts:  # the facts the criteria that did not pass read
-            names = dict.fromkeys(itertools.chain.from_iterable(itertools.chain(
-                itertools.compress(layout.facts_read, failed),
-                itertools.compress(layout.facts_read, unknown))))
             fact_values = {}
-            for name in names:
+            for name in dict.fromkeys(read):
                 value = facts.get(name)
                 if value is not None:
                     fact_values[name] = (value if type(value) in _SCALARS and name not in evidence
@@ -846,12 +874,7 @@ class Verdict:
             "possible_outcomes": list(self.possible_outcomes),
             "missing_facts": list(self.missing_facts),
             "backend": self.backend,
-            "not_passed": {
-                "fail": list(itertools.compress(layout.node_ids, failed)),
-                "unknown": list(itertools.compress(layout.node_ids, unknown)),
-                "not_applicable": list(itertools.compress(layout.node_ids, map(
-                    operator.is_, raws, itertools.repeat(NA)))),
-            },
+            "not_passed": {"fail": fail, "unknown": unknown, "not_applicable": not_applicable},
             "values": (dict(zip(layout.derived_ids, layout.derived_at(row), strict=True))
                        if layout.derived_ids else {}),
             "facts": fact_values,
