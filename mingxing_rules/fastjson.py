@@ -27,7 +27,7 @@ import json
 import re
 from typing import Any
 
-from .jsonio import MAX_DEPTH, finite_json
+from .jsonio import MAX_DEPTH, count_keys, finite_json
 
 orjson: Any
 try:  # the optional accelerator; everything below works the same without it
@@ -87,19 +87,6 @@ def dumps(value: Any) -> str:
     return _standard(value)
 
 
-def _keys(value: Any) -> int:
-    """How many keys the objects in ``value`` hold, all together."""
-    if type(value) is dict:
-        count = len(value)
-        for item in value.values():
-            if type(item) is dict or type(item) is list:
-                count += _keys(item)
-        return count
-    if type(value) is list:
-        return sum(_keys(item) for item in value if type(item) is dict or type(item) is list)
-    return 0
-
-
 def record(raw: bytes, *, check_depth: bool = False) -> dict[str, Any] | None:
     """One JSON Lines record as a dict, when orjson reads it and no key repeats; else ``None``
     (read it with :func:`mingxing_rules.jsonio.loads`). ``check_depth``: also ``None`` when
@@ -118,6 +105,6 @@ def record(raw: bytes, *, check_depth: bool = False) -> dict[str, Any] | None:
     # every key is followed by ':' (a text may hold one too: then the count is higher and the
     # line is read strictly); fewer keys than colons means a key was repeated
     colons = raw.count(b":")
-    if colons != len(value) and (raw.count(b"{") == 1 or colons != _keys(value)):
+    if colons != len(value) and (raw.count(b"{") == 1 or colons != count_keys(value)):
         return None
     return value

@@ -194,3 +194,43 @@ def test_verdict_json_is_the_same_without_orjson() -> None:
             text = verdict.to_json(full=full)
             with without_orjson():
                 assert verdict.to_json(full=full) == text
+
+
+def _reference(text: str) -> Any:
+    """The strict reader as it was: every object through the hook that refuses a repeated key."""
+    try:
+        return ("value", jsonio._DECODER.decode(text))
+    except jsonio.JsonInputError as error:
+        return ("error", error.message)
+    except ValueError as error:
+        return ("error", type(error).__name__)
+
+
+def _strict(text: str) -> Any:
+    try:
+        return ("value", jsonio._decoded(text))
+    except jsonio.JsonInputError as error:
+        return ("error", error.message)
+    except ValueError as error:
+        return ("error", type(error).__name__)
+
+
+@settings(max_examples=400)
+@given(JSON_VALUES, st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(
+    ['"k": 1, "k": 2, ', '"k": 1, ', "NaN", " x", ":", '"a:b"', "{", "}", "]", ","])),
+    max_size=3))
+def test_the_strict_reader_reads_as_the_hooked_decoder(value: Any,
+                                                       edits: list[tuple[int, str]]) -> None:
+    """jsonio.loads decodes without the per-object hook when no key can repeat: the same value,
+    and the same first error, as with the hook on every object."""
+    text = jsonio.dumps(value)
+    for position, piece in edits:
+        at = position % (len(text) + 1)
+        if piece.startswith('"k"'):  # a repeated key goes right after an object's brace
+            brace = text.find("{", at)
+            if brace < 0:
+                continue
+            at = brace + 1
+            piece = piece if text[at] != "}" else piece.rstrip(", ")
+        text = text[:at] + piece + text[at:]
+    assert _strict(text) == _reference(text)

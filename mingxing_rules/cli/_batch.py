@@ -142,6 +142,11 @@ def _jobs(args: argparse.Namespace, kind: str, sources: list[Path], keep_all: bo
     return jobs
 
 
+def _isatty(stream: IO[str]) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
 def _total(sources: list[Path]) -> int | None:
     counts = [count_records(s) if s.suffix.lower() != ".json" else 1 for s in sources]
     return None if any(c is None for c in counts) else sum(c or 0 for c in counts)
@@ -247,7 +252,9 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
             if jobs > 1:  # forked before the progress bar starts its thread
                 workers = stack.enter_context(ParallelBatch(
                     ruleset, jobs=jobs, backend=args.backend, full=args.format == "json-full"))
-            with Progress(_total(sources), "evaluating") as progress:
+            # the records are counted (a pass over the files) only for a bar that is drawn
+            total = _total(sources) if _isatty(sys.stderr) else None
+            with Progress(total, "evaluating") as progress:
                 if workers is not None:
                     assert handle is not None
                     for chunk in workers.run(sources):  # JSON Lines made by the workers
