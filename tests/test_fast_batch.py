@@ -224,8 +224,8 @@ def test_the_strict_reader_reads_as_the_hooked_decoder(value: Any,
     """jsonio.loads decodes without the per-object hook when no key can repeat: the same value,
     and the same first error, as with the hook on every object."""
     text = jsonio.dumps(value)
-    for position, piece in edits:
-        at = position % (len(text) + 1)
+    for position, edit in edits:
+        at, piece = position % (len(text) + 1), edit
         if piece.startswith('"k"'):  # a repeated key goes right after an object's brace
             brace = text.find("{", at)
             if brace < 0:
