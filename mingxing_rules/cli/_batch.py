@@ -250,8 +250,13 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
             stack.callback(session.close)
             workers = None
             if jobs > 1:  # forked before the progress bar starts its thread
-                workers = stack.enter_context(ParallelBatch(
-                    ruleset, jobs=jobs, backend=args.backend, full=args.format == "json-full"))
+                try:
+                    workers = stack.enter_context(ParallelBatch(
+                        ruleset, jobs=jobs, backend=args.backend,
+                        full=args.format == "json-full"))
+                except OSError as exc:  # no process could be started (memory, a limit)
+                    print_error(f"--jobs {jobs}: cannot start the worker processes "
+                                f"({exc.strerror or exc}); evaluating in this process")
             # the records are counted (a pass over the files) only for a bar that is drawn
             total = _total(sources) if _isatty(sys.stderr) else None
             with Progress(total, "evaluating") as progress:
