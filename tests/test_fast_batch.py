@@ -6,7 +6,11 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import random
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +21,7 @@ from hypothesis import strategies as st
 from mingxing_rules import Verdict, evaluate, fastjson, jsonio, load_ruleset
 from mingxing_rules.cli import main
 from mingxing_rules.engine.batch import iter_evaluate
-from mingxing_rules.engine.parallel import parallel_supported
+from mingxing_rules.engine.parallel import ParallelBatch, parallel_supported
 
 REPO = Path(__file__).resolve().parent.parent
 STAR = load_ruleset("star-judicial-office")
@@ -105,19 +109,51 @@ def test_each_line_is_the_verdicts_own_json(tmp_path: Path) -> None:
             assert Verdict.from_json(line, office=office) == item  # the input gives it back
 
 
+def command(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """The command line in a fresh process: it runs one thread, so workers can be forked (this
+    test process may run threads left by other tests: then --jobs evaluates in one process)."""
+    return subprocess.run([sys.executable, "-m", "mingxing_rules", *args], capture_output=True,
+                          text=True, check=False, timeout=600, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
 @pytest.mark.skipif(not parallel_supported(), reason="worker processes are forked (POSIX)")
 @pytest.mark.parametrize("fmt", ["json", "json-full"])
 def test_worker_processes_write_what_one_process_writes(tmp_path: Path, fmt: str) -> None:
     source = batch_file(tmp_path, count=700)  # several chunks
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    status_one, summary_one = run(["evaluate", "--batch", str(source), "--out", str(one),
-                                   "--format", fmt])
-    status_two, summary_two = run(["evaluate", "--batch", str(source), "--out", str(two),
-                                   "--format", fmt, "--jobs", "2"])
+    alone = command(["evaluate", "--batch", str(source), "--out", str(one), "--format", fmt])
+    workers = command(["evaluate", "--batch", str(source), "--out", str(two), "--format", fmt,
+                       "--jobs", "2"])
+    assert alone.returncode == workers.returncode == 1, (alone.stderr, workers.stderr)
+    assert "evaluating in this process" not in workers.stderr  # the workers did run
     assert one.read_bytes() == two.read_bytes()
-    assert status_one == status_two == 1
-    assert json.loads(summary_one) == json.loads(summary_two)
-    assert summary_one == summary_two
+    assert json.loads(alone.stdout) == json.loads(workers.stdout)
+    assert alone.stdout == workers.stdout
+
+
+@pytest.mark.skipif(not parallel_supported(), reason="worker processes are forked (POSIX)")
+def test_a_process_running_other_threads_evaluates_alone(tmp_path: Path) -> None:
+    """Forking beside other threads could leave a worker waiting for ever on a lock one of them
+    held: the batch then runs in this process, and says so."""
+    source = batch_file(tmp_path, count=10)
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    run(["evaluate", "--batch", str(source), "--out", str(one)])
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()) as err:
+            status = main(["evaluate", "--batch", str(source), "--out", str(two), "--jobs", "2"])
+        with pytest.raises(RuntimeError, match="other threads"):
+            ParallelBatch(STAR, jobs=2).__enter__()
+    finally:
+        release.set()
+        other.join()
+    assert status == 1
+    assert "this process runs other threads" in err.getvalue()
+    assert one.read_bytes() == two.read_bytes()
 
 
 @pytest.mark.skipif(not parallel_supported(), reason="worker processes are forked (POSIX)")
@@ -243,6 +279,7 @@ def test_the_strict_reader_reads_as_the_hooked_decoder(value: Any,
 @pytest.mark.skipif(not parallel_supported(), reason="worker processes are forked (POSIX)")
 def test_workers_that_cannot_start_leave_the_batch_to_one_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mingxing_rules.cli import _batch
     from mingxing_rules.engine import parallel
 
     def refuse(*_: Any, **__: Any) -> Any:
@@ -253,6 +290,8 @@ def test_workers_that_cannot_start_leave_the_batch_to_one_process(
     run(["evaluate", "--batch", str(source), "--out", str(one)])
     monkeypatch.setattr(parallel.multiprocessing, "get_context", lambda _: type(
         "Context", (), {"Pool": staticmethod(refuse)}))
+    monkeypatch.setattr(parallel, "fork_is_safe", lambda: True)  # whatever threads run here
+    monkeypatch.setattr(_batch, "fork_is_safe", lambda: True)
     with contextlib.redirect_stdout(io.StringIO()), \
             contextlib.redirect_stderr(io.StringIO()) as err:
         assert main(["evaluate", "--batch", str(source), "--out", str(two), "--jobs", "2"]) == 1

@@ -43,7 +43,12 @@ from ..engine.batch import (
     record_columns,
     verdict_record,
 )
-from ..engine.parallel import ParallelBatch, default_jobs, parallel_supported
+from ..engine.parallel import (
+    ParallelBatch,
+    default_jobs,
+    fork_is_safe,
+    parallel_supported,
+)
 from ..engine.trace import Verdict
 from ..progress import Progress
 from ..ruleset.load import Ruleset
@@ -138,6 +143,10 @@ def _jobs(args: argparse.Namespace, kind: str, sources: list[Path], keep_all: bo
     if (jobs == 1 or kind != "jsonl" or keep_all or getattr(args, "log", None)
             or not parallel_supported()
             or any(s.suffix.lower() not in (".jsonl", ".ndjson") for s in sources)):
+        return 1
+    if not fork_is_safe():  # (the command line runs one thread; a host program may not)
+        print_error(f"--jobs {jobs}: this process runs other threads, which forked workers "
+                    "could wait on for ever; evaluating in this process")
         return 1
     return jobs
 

@@ -7,14 +7,21 @@ verdict line or one error line per record, exactly as one process writes them) a
 Chunks come back in order, and at most a few are in flight at once, so memory stays flat
 however long the file. Bad records are reported with their line, like in one process.
 
-Forking needs a POSIX system; :func:`parallel_supported` says whether it is available here.
+Forking needs a POSIX system (:func:`parallel_supported`) and a process that runs one thread
+(:func:`fork_is_safe`): a fork copies only the calling thread, so a lock that another thread
+holds at that moment (a thread pool of Polars or Dask, a notebook's) stays taken in the worker
+for ever. The command line checks both and otherwise evaluates in its own process.
 
 >>> from pathlib import Path
 >>> from mingxing_rules import load_ruleset
->>> with ParallelBatch(load_ruleset("star-judicial-office"), jobs=2) as batch:
+>>> with ParallelBatch(load_ruleset("star-judicial-office"), jobs=2) as batch:  # doctest: +SKIP
 ...     chunks = list(batch.run([Path("examples/offices.jsonl")]))
 >>> sum(chunk.count for chunk in chunks) == sum(1 for _ in open("examples/offices.jsonl"))
+... # doctest: +SKIP
 True
+
+(Skipped as a doctest: the test process runs other threads. ``tests/test_fast_batch.py`` runs
+the workers from a fresh process.)
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import collections
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -34,7 +42,8 @@ from ..ruleset.load import Ruleset
 from ..types import BackendName, ExtraFacts
 from .batch import RowError, Tally, evaluate_record, jsonl_line, jsonl_lines, jsonl_record
 
-__all__ = ["CHUNK_RECORDS", "Chunk", "ParallelBatch", "default_jobs", "parallel_supported"]
+__all__ = ["CHUNK_RECORDS", "Chunk", "ParallelBatch", "default_jobs", "fork_is_safe",
+           "parallel_supported"]
 
 CHUNK_RECORDS = 32  # records per task: the hand-over stays cheap, and a result (~100 KB)
 # stays below the size where the allocator maps it apart: bigger chunks fragmented the parent's
@@ -64,6 +73,14 @@ def parallel_supported() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def fork_is_safe() -> bool:
+    """Whether this process runs a single thread (native threads counted, on Linux)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:  # pragma: no cover - no /proc: the threads Python knows of
+        return threading.active_count() == 1
+
+
 def default_jobs() -> int:
     """The cores this process may run on."""
     try:
@@ -73,8 +90,10 @@ def default_jobs() -> int:
 
 
 def _quiet_worker() -> None:
-    # the parent handles SIGINT/SIGTERM (it stops the batch and ends the workers)
+    # the parent handles SIGINT (it stops the batch and ends the workers); SIGTERM, which the
+    # parent sends to end them, ends them (not the parent's handler, copied by the fork)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _work(task: _Task) -> Chunk:
@@ -108,6 +127,9 @@ class ParallelBatch:
     def __enter__(self) -> ParallelBatch:
         # forked before anything else starts a thread (a progress bar): a child then holds no
         # lock another thread had taken
+        if not fork_is_safe():
+            raise RuntimeError("worker processes are forked, and this process runs other "
+                               "threads: a worker could wait for ever on a lock they held")
         _JOB.clear()
         _JOB.update(self._job)
         self._pool = multiprocessing.get_context("fork").Pool(self.jobs,
