@@ -7,12 +7,18 @@ two yardsticks on the same file:
   * a hand-written batch: each line parsed, decided by the hand-written traced checks
     (benchmarks/handwritten_star.py, no validation) and its outcome and check results written.
 
+Rows for each path of the command: one process with orjson (the `fast` extra), one process
+without it (the standard library; the same bytes), and `--jobs N` worker processes. One
+process is timed in CPU seconds of this process, best of `--repeat` interleaved rounds; the
+workers' run is timed by the wall clock (what they are for: using every core) and by the CPU
+seconds of every process (this one and its children), so that a busy machine shows as the gap
+between the two. Every path must write the same bytes.
+
 Then memory: the same command in a fresh process over `--count` and 4x `--count` offices; the
-peak resident set size must not grow with the file (streaming).
+peak resident set size must not grow with the file (streaming); with `--jobs`, the parent's and
+the largest worker's.
 
-    python benchmarks/bench_batch.py [--count 20000] [--repeat 3]
-
-Times are CPU seconds of this process, best of `--repeat` interleaved rounds.
+    python benchmarks/bench_batch.py [--count 20000] [--repeat 3] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import io
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -35,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import handwritten_star
 from population import population
 
-from mingxing_rules import load_ruleset
+from mingxing_rules import fastjson, load_ruleset
 from mingxing_rules.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +55,14 @@ def write_offices(path: Path, count: int, seed: int = 20121130) -> None:
         for number in range(count):
             office = dict(base[number % len(base)], id=f"batch-{number:07d}")
             handle.write(json.dumps(office, ensure_ascii=False) + "\n")
+
+
+def floor_orjson(source: Path, target: Path) -> None:
+    import orjson
+
+    with source.open("rb") as lines, target.open("wb") as out:
+        for line in lines:
+            out.write(orjson.dumps(orjson.loads(line)) + b"\n")
 
 
 def floor(source: Path, target: Path) -> None:
@@ -66,10 +81,36 @@ def hand_batch(source: Path, target: Path) -> None:
                                  ensure_ascii=False) + "\n")
 
 
-def ours(source: Path, target: Path) -> None:
+def ours(source: Path, target: Path, *options: str) -> None:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        status = cli(["evaluate", "--batch", str(source), "--out", str(target)])
+        status = cli(["evaluate", "--batch", str(source), "--out", str(target), *options])
     assert status == 0, status
+
+
+def ours_without_orjson(source: Path, target: Path) -> None:
+    saved, fastjson.orjson = fastjson.orjson, None
+    try:
+        ours(source, target)
+    finally:
+        fastjson.orjson = saved
+
+
+def all_cpu() -> float:
+    """CPU seconds of this process and of its children that have ended."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def best_parallel(source: Path, target: Path, jobs: int, repeat: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of every process), each the best of ``repeat`` runs."""
+    wall = cpu = float("inf")
+    for _ in range(repeat):
+        start_wall, start_cpu = time.perf_counter(), all_cpu()
+        ours(source, target, "--jobs", str(jobs))
+        wall = min(wall, time.perf_counter() - start_wall)
+        cpu = min(cpu, all_cpu() - start_cpu)
+    return wall, cpu
 
 
 def best_cpu(runs: Sequence[Callable[[], None]], repeat: int) -> list[float]:
@@ -82,23 +123,31 @@ def best_cpu(runs: Sequence[Callable[[], None]], repeat: int) -> list[float]:
     return best
 
 
-def peak_rss_mb(source: Path, target: Path) -> float:
-    """Peak RSS of a fresh `mingxing evaluate --batch` process (MB)."""
-    code = ("import resource, sys\n"
+def peak_rss_mb(source: Path, target: Path, *options: str) -> tuple[float, float]:
+    """Peak RSS of a fresh `mingxing evaluate --batch` process and of its largest child (MB)."""
+    # the process's own high-water mark from /proc (ru_maxrss would include what the forked
+    # copy of this benchmark held before it ran the command); a worker's from its rusage
+    code = ("import re, resource, sys\n"
+            "from pathlib import Path\n"
             "from mingxing_rules.cli import main\n"
             "main(sys.argv[1:])\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+            "status = Path('/proc/self/status')\n"
+            "own = (int(re.search(r'VmHWM:\\s*(\\d+)', status.read_text()).group(1))\n"
+            "       if status.exists() else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+            "print(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
     done = subprocess.run(
         [sys.executable, "-c", code, "evaluate", "--batch", str(source), "--out", str(target),
-         "--quiet"], capture_output=True, text=True, check=False, cwd=ROOT,
+         "--quiet", *options], capture_output=True, text=True, check=False, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return int(done.stdout.strip().splitlines()[-1]) / 1024
+    own, child = done.stdout.strip().splitlines()[-1].split()
+    return int(own) / 1024, int(child) / 1024
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes for the last row")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder) / "offices.jsonl", Path(folder) / "verdicts.jsonl"
@@ -108,28 +157,55 @@ def main(argv: Sequence[str] | None = None) -> None:
             written = sum(1 for _ in lines)
         assert written == args.count, written
         size = target.stat().st_size
-        seconds = best_cpu([lambda: ours(source, target),
-                            lambda: hand_batch(source, Path(folder) / "hand.jsonl"),
-                            lambda: floor(source, Path(folder) / "floor.jsonl")], args.repeat)
-        print(f"machine: {platform.processor() or platform.machine()}, Python "
-              f"{platform.python_version()}; {args.count:,} offices, best of {args.repeat} "
-              f"(CPU time)")
-        names = ("mingxing evaluate --batch (compact JSON)", "hand-written batch (traced)",
-                 "floor: json.loads + json.dumps only")
-        for name, value in zip(names, seconds, strict=True):
-            print(f"{name:44} {args.count / value:10,.0f} offices/s  ({value:.2f} s)")
-        print(f"output: {size / args.count:,.0f} B per verdict")
-        small = peak_rss_mb(source, target)
+        expected = target.read_bytes()
+        runs: list[tuple[str, Callable[[], None]]] = [
+            ("mingxing evaluate --batch, orjson", lambda: ours(source, target)),
+            ("mingxing evaluate --batch, no orjson",
+             lambda: ours_without_orjson(source, Path(folder) / "plain.jsonl")),
+            ("hand-written batch (traced)",
+             lambda: hand_batch(source, Path(folder) / "hand.jsonl")),
+            ("floor: json.loads + json.dumps only",
+             lambda: floor(source, Path(folder) / "floor.jsonl")),
+            ("floor: orjson.loads + orjson.dumps only",
+             lambda: floor_orjson(source, Path(folder) / "floor-orjson.jsonl"))]
+        if not fastjson.available():
+            runs = [r for r in runs if "orjson" not in r[0] or "no orjson" in r[0]]
+        seconds = best_cpu([run for _, run in runs], args.repeat)
+        assert (Path(folder) / "plain.jsonl").read_bytes() == expected  # the same bytes
+        parallel = target.with_suffix(".jobs.jsonl")
+        wall, cpu = best_parallel(source, parallel, args.jobs, args.repeat)
+        assert parallel.read_bytes() == expected
+        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}; load average "
+              f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}; {args.count:,} offices, "
+              f"best of {args.repeat} (CPU time of this process unless said)")
+        for (name, _), value in zip(runs, seconds, strict=True):
+            print(f"{name:48} {args.count / value:10,.0f} offices/s  ({value:.2f} s)")
+        print(f"{f'mingxing evaluate --batch --jobs {args.jobs}, wall':48} "
+              f"{args.count / wall:10,.0f} offices/s  ({wall:.2f} s wall)")
+        print(f"{'  the same, per CPU second of all processes':48} "
+              f"{args.count / cpu:10,.0f} offices/s  ({cpu:.2f} s CPU)")
+        print(f"output: {size / args.count:,.0f} B per verdict (the same bytes on every path)")
         bigger = Path(folder) / "bigger.jsonl"
         write_offices(bigger, 4 * args.count)
-        large = peak_rss_mb(bigger, target)
+        small, _ = peak_rss_mb(source, target)
+        large, _ = peak_rss_mb(bigger, target)
         print(f"peak RSS: {small:.0f} MB for {args.count:,} offices, {large:.0f} MB for "
               f"{4 * args.count:,}")
-        print(json.dumps({"ours": round(args.count / seconds[0]),
-                          "hand": round(args.count / seconds[1]),
-                          "floor": round(args.count / seconds[2]),
+        small_jobs = peak_rss_mb(source, target, "--jobs", str(args.jobs))
+        large_jobs = peak_rss_mb(bigger, target, "--jobs", str(args.jobs))
+        print(f"peak RSS with --jobs {args.jobs} (parent, largest worker): "
+              f"{small_jobs[0]:.0f} / {small_jobs[1]:.0f} MB for {args.count:,}, "
+              f"{large_jobs[0]:.0f} / {large_jobs[1]:.0f} MB for {4 * args.count:,}")
+        rates = {name: round(args.count / value) for (name, _), value in zip(
+            runs, seconds, strict=True)}
+        print(json.dumps({**rates, f"jobs {args.jobs} wall": round(args.count / wall),
+                          f"jobs {args.jobs} all CPU": round(args.count / cpu),
                           "bytes_per_verdict": round(size / args.count),
-                          "rss_mb": [round(small), round(large)]}))
+                          "rss_mb": [round(small), round(large)],
+                          "rss_mb_jobs": [round(small_jobs[0]), round(small_jobs[1]),
+                                          round(large_jobs[0]), round(large_jobs[1])]},
+                         ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -35,8 +35,8 @@ from typing import Any, Self
 
 from .ruleset.model import Text
 
-__all__ = ["MAX_DEPTH", "JsonInputError", "JsonMixin", "dumps", "finite_json", "loads",
-           "text_from", "text_to", "tuples"]
+__all__ = ["MAX_DEPTH", "JsonInputError", "JsonMixin", "count_keys", "dumps", "finite_json",
+           "loads", "text_from", "text_to", "tuples"]
 
 MAX_DEPTH = 64  # nested arrays and objects in one record; an office needs 3
 
@@ -72,6 +72,25 @@ def _constant(name: str) -> Any:
 # one decoder and one encoder for every call (json.loads and json.dumps with options build a
 # new one each time); they hold no state between calls
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant)
+# without the hook (a Python call per object): used first, and its result kept when no key can
+# have been given twice (see count_keys)
+_PLAIN_DECODER = json.JSONDecoder(parse_constant=_constant)
+
+
+def count_keys(value: Any) -> int:
+    """How many keys the objects in ``value`` hold, all together. Every key of a JSON text is
+    followed by ``:``, so a text with exactly as many ``:`` as its value has keys repeats none
+    (a ``:`` inside a string only makes the count higher)."""
+    if type(value) is dict:
+        count = len(value)
+        for item in value.values():
+            if type(item) is dict or type(item) is list:
+                count += count_keys(item)
+        return count
+    if type(value) is list:
+        return sum(count_keys(item) for item in value
+                   if type(item) is dict or type(item) is list)
+    return 0
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -102,7 +121,7 @@ def loads(text: str | bytes) -> Any:
     try:
         if text.startswith("\ufeff"):  # as json.loads says it
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-        value = _DECODER.decode(text)
+        value = _decoded(text)
     except JsonInputError:
         raise
     except json.JSONDecodeError as exc:
@@ -118,6 +137,22 @@ def loads(text: str | bytes) -> Any:
         # only an escape can make one; it is not Unicode and could be neither printed nor saved
         raise JsonInputError("a text holds a lone surrogate (a \\ud800-\\udfff escape that is "
                              "not half of a pair): not Unicode")
+    return value
+
+
+def _decoded(text: str) -> Any:
+    """``text`` decoded as the hooked decoder decodes it (which refuses a repeated key), by the
+    plain decoder when that gives the same: no key can be repeated, and nothing failed (on a
+    failure the hooked decoder runs again, so that the first problem in the text is reported,
+    a repeated key included)."""
+    try:
+        value = _PLAIN_DECODER.decode(text)
+    except (ValueError, RecursionError):
+        return _DECODER.decode(text)
+    colons = text.count(":")
+    if colons and colons != (len(value) if type(value) is dict and text.count("{") == 1
+                             else count_keys(value)):
+        return _DECODER.decode(text)  # a key may be repeated: the hook says which
     return value
 
 

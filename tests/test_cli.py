@@ -20,7 +20,7 @@ NEAR_MISS_STAFF = str(OFFICES / "near-miss-staff.json")
 def test_evaluate_prints_json_verdicts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", "--format", "json", NEAR_MISS_STAFF]) == 0
     compact = json.loads(capsys.readouterr().out)  # the compact verdict (issue 12)
-    assert compact["format"] == "mingxing-verdict-compact/1"
+    assert compact["format"] == "mingxing-verdict-compact/2"
     assert compact["outcome"] == "NOT_ELIGIBLE"
     criteria = set(load_ruleset("star-judicial-office").criteria())
     assert [n for n in compact["not_passed"]["fail"] if n in criteria] == ["min_staff"]

@@ -129,8 +129,10 @@ def test_batch_summary_round_trips_through_json() -> None:
 
 
 def test_verdict_round_trips_through_json() -> None:
-    verdict = evaluate(office("undecided-missing-count"), STAR)
-    assert Verdict.from_json(verdict.to_json()) == verdict
+    data = office("undecided-missing-count")
+    verdict = evaluate(data, STAR)
+    assert Verdict.from_json(verdict.to_json(), office=data) == verdict
+    assert Verdict.from_json(verdict.to_json(all_facts=True)) == verdict
 
 
 # -- reprs -----------------------------------------------------------------------------------------

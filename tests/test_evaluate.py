@@ -177,9 +177,10 @@ def test_same_input_same_trace(data: dict[str, Any]) -> None:
 @given(offices(STAR, missing=0.1))
 def test_verdict_round_trips_through_json(data: dict[str, Any]) -> None:
     verdict = evaluate(data, STAR)
-    again = Verdict.from_json(verdict.to_json())
+    again = Verdict.from_json(verdict.to_json(), office=data)
     assert again == verdict
     assert again.to_dict() == verdict.to_dict()
+    assert Verdict.from_json(verdict.to_json(all_facts=True)) == verdict
 
 
 @settings(max_examples=40)

@@ -156,7 +156,7 @@ def test_markdown_explanations_match_the_golden_files(name: str, lang: str) -> N
 
 def test_a_verdict_read_back_from_json_explains_the_same() -> None:
     verdict = evaluate(office("failing-many"), RULESET)
-    again = Verdict.from_json(verdict.to_json())
+    again = Verdict.from_json(verdict.to_json(), office=office("failing-many"))
     for lang in ("zh", "en"):
         for fmt in ("text", "md"):
             assert render(again, lang, fmt) == render(verdict, lang, fmt)
@@ -300,7 +300,7 @@ def test_the_schema_rejects_what_the_format_does_not_allow() -> None:
 def test_generated_verdicts_validate_and_round_trip(data: dict[str, Any]) -> None:
     verdict = evaluate(data, RULESET)
     _validate(verdict.to_dict())
-    assert Verdict.from_json(verdict.to_json()) == verdict
+    assert Verdict.from_json(verdict.to_json(), office=data) == verdict
     text = verdict.explain("zh") + verdict.explain("en")
     assert "{" not in text, "a placeholder was left unfilled"
 

@@ -75,7 +75,8 @@ def test_explanations_in_a_row_do_not_leak_into_each_other(batch: list[dict[str,
 def test_a_verdict_read_back_from_json_is_explained_as_when_worded_afresh() -> None:
     office = json.loads((ROOT / "examples" / "offices" / "failing-many.json").read_text("utf-8"))
     verdict = evaluate(office, RULESET)
-    for text in (verdict.to_json(), verdict.to_json(full=True)):
+    assert_same_everywhere(Verdict.from_json(verdict.to_json(), office=office))
+    for text in (verdict.to_json(all_facts=True), verdict.to_json(full=True)):
         assert_same_everywhere(Verdict.from_json(text))
 
 

@@ -19,6 +19,8 @@ EXAMPLES = sorted((REPO / "examples" / "offices").glob("*.json"))
 STAR = load_ruleset("star-judicial-office")
 COMPACT_SCHEMA = json.loads((REPO / "docs" / "verdict-compact.schema.json").read_text("utf-8"))
 FULL_SCHEMA = json.loads((REPO / "docs" / "verdict.schema.json").read_text("utf-8"))
+COMPACT_1_SCHEMA = json.loads((REPO / "docs" / "verdict-compact-1.schema.json")
+                              .read_text("utf-8"))
 
 
 def office(stem: str) -> dict[str, Any]:
@@ -29,14 +31,19 @@ def office(stem: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_compact_and_full_documents_round_trip(path: Path) -> None:
-    verdict = evaluate(json.loads(path.read_text(encoding="utf-8")), STAR)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    verdict = evaluate(data, STAR)
     compact = json.loads(verdict.to_json())
     jsonschema.validate(compact, COMPACT_SCHEMA)
-    assert compact["format"] == COMPACT_FORMAT
-    again = Verdict.from_json(verdict.to_json())
+    assert compact["format"] == COMPACT_FORMAT == "mingxing-verdict-compact/2"
+    again = Verdict.from_json(verdict.to_json(), office=data)  # the input gives the facts back
     assert again == verdict
     assert again.to_json() == verdict.to_json()
     assert again.to_dict() == verdict.to_dict()  # the full trace is rebuilt from the plan
+    whole = verdict.to_json(all_facts=True)  # self-contained: read back without the office
+    jsonschema.validate(json.loads(whole), COMPACT_SCHEMA)
+    assert Verdict.from_json(whole) == verdict
+    assert Verdict.from_json(whole).to_json(all_facts=True) == whole
     full = verdict.to_dict(full=True)
     jsonschema.validate(full, FULL_SCHEMA)
     assert full["format"] == TRACE_FORMAT
@@ -46,8 +53,9 @@ def test_compact_and_full_documents_round_trip(path: Path) -> None:
 def test_compact_document_is_an_order_of_magnitude_smaller() -> None:
     verdict = evaluate(office("near-miss-floor-area"), STAR)
     compact, full = len(verdict.to_json().encode()), len(verdict.to_json(full=True).encode())
-    assert compact * 10 < full
-    assert compact < 6_000  # of which the office's own facts are most
+    assert compact * 30 < full
+    assert compact < 2_000  # the office's own facts are in its input record
+    assert len(evaluate(office("failing-many"), STAR).to_json().encode()) < 3_200
 
 
 def test_compact_document_lists_what_did_not_pass() -> None:
@@ -57,6 +65,75 @@ def test_compact_document_lists_what_did_not_pass() -> None:
     assert document["values"]["mediation_success_rate"] == pytest.approx(
         verdict.trace.step("mediation_success_rate").value)
     assert document["ruleset"]["hash"] == STAR.content_hash
+    # the facts the failing criteria read, and no other; every option at its default
+    assert document["facts"] == {"floor_area_m2": 180}
+    assert document["facts_complete"] is False
+    assert document["ruleset"]["options"] == {}
+
+
+def test_a_failing_criterion_keeps_the_facts_behind_its_derived_value() -> None:
+    document = evaluate(office("failing-many"), STAR).to_dict(full=False)
+    assert "mediation_rate_98" in document["not_passed"]["fail"]
+    facts = document["facts"]
+    assert facts["disputes_mediated_count"] == 129 and facts["disputes_received_count"] == 138
+    assert facts["signage_compliant"] == {"met": False,
+                                          "evidence": "未使用统一形象标识,所牌为旧式 / 市局评审团"}
+    assert "premises_independent" not in facts  # read only by criteria that passed
+
+
+def test_options_other_than_the_defaults_are_written_and_read_back() -> None:
+    automatic = STAR.with_options(revocation_mode="automatic", meeting_room_min_seats=10)
+    data = office("revocation-major-problem")
+    verdict = evaluate(data, automatic)
+    document = verdict.to_dict(full=False)
+    assert document["ruleset"]["options"] == {"meeting_room_min_seats": 10,
+                                              "revocation_mode": "automatic"}
+    for ruleset in (None, STAR, automatic):  # the document's options win over the ruleset's
+        again = Verdict.from_json(verdict.to_json(), ruleset, office=data)
+        assert again == verdict and again.options == automatic.program.options
+    plain = evaluate(data, STAR)
+    assert Verdict.from_json(plain.to_json(), automatic, office=data) == plain
+
+
+def test_a_compact_verdict_without_its_facts_asks_for_the_office() -> None:
+    data = office("near-miss-floor-area")
+    text = evaluate(data, STAR).to_json()
+    with pytest.raises(InputError, match="pass office=") as caught:
+        Verdict.from_json(text)
+    assert caught.value.problems[0].path == "facts"
+    # an Office already validated is accepted too
+    assert Verdict.from_json(text, office=STAR.parse_office(data)) == evaluate(data, STAR)
+
+
+@pytest.mark.parametrize(("change", "path"), [
+    ({"id": "someone-else"}, "id"),
+    ({"floor_area_m2": 181}, "floor_area_m2"),  # a fact the document kept
+    ({"premises_independent": False}, "row"),  # a fact it did not keep: the row differs
+])
+def test_a_compact_verdict_refuses_another_office(change: dict[str, Any], path: str) -> None:
+    data = office("near-miss-floor-area")
+    text = evaluate(data, STAR).to_json()
+    other = {**data, **change}
+    if path == "row":  # the first node that the change moves
+        row, again = evaluate(data, STAR).trace.row, evaluate(other, STAR).trace.row
+        path = next(n.id for n, a, b in zip(STAR.plan.nodes, again, row, strict=True) if a != b)
+    with pytest.raises(InputError, match="not the one this verdict judged") as caught:
+        Verdict.from_json(text, office=other)
+    assert caught.value.problems[0].path == path
+
+
+@pytest.mark.parametrize("stem", ["failing-many", "near-miss-floor-area"])
+def test_the_first_compact_format_is_still_read(stem: str) -> None:
+    """Files written before mingxing-verdict-compact/2 (every fact and option in each line)."""
+    text = (REPO / "tests" / "formats" / "verdict-compact-1" / f"{stem}.json").read_text("utf-8")
+    document = json.loads(text)
+    assert document["format"] == "mingxing-verdict-compact/1"
+    jsonschema.validate(document, COMPACT_1_SCHEMA)
+    document["ruleset"]["hash"] = STAR.content_hash  # the format is tested, not the rules
+    expected = evaluate(office(stem), STAR)
+    assert Verdict.from_dict(document) == expected  # its facts are all there
+    assert Verdict.from_dict(document, STAR, office=office(stem)) == expected
+    assert Verdict.from_dict(document).to_json() == expected.to_json()  # written anew as /2
 
 
 def test_a_compact_verdict_is_refused_under_other_rules(tmp_path: Path) -> None:
@@ -64,11 +141,12 @@ def test_a_compact_verdict_is_refused_under_other_rules(tmp_path: Path) -> None:
     changed = tmp_path / "star-judicial-office.yaml"
     changed.write_text(text.replace("floor_area_m2 >= 200", "floor_area_m2 >= 180", 1),
                        encoding="utf-8")
-    document = evaluate(office("near-miss-floor-area"), STAR).to_json()
+    data = office("near-miss-floor-area")
+    document = evaluate(data, STAR).to_json()
     with pytest.raises(InputError, match="pass the ruleset that judged it") as caught:
-        Verdict.from_json(document, load_ruleset(changed))
+        Verdict.from_json(document, load_ruleset(changed), office=data)
     assert caught.value.problems[0].path == "ruleset.hash"
-    assert Verdict.from_json(document, STAR).outcome == "NOT_ELIGIBLE"
+    assert Verdict.from_json(document, STAR, office=data).outcome == "NOT_ELIGIBLE"
 
 
 def test_json_is_strict() -> None:

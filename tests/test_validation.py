@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -49,19 +50,44 @@ def test_whatever_the_fast_path_accepts_the_full_validator_accepts_the_same_way(
     if extra_key:
         data["not_a_fact"] = 1
     fast = SCHEMA._fast["error"](data)
+    facts_only = SCHEMA._fast_facts(data)  # the variant decide() uses
     try:
         expected = full(data)
     except InputError:
         assert fast is None, data  # the fast path never accepts what the full one refuses
+        assert facts_only is None, data
         return
     if fast is not None:
         assert fast == expected
+    if facts_only is not None:
+        assert facts_only == dict(expected.facts)
+        assert list(facts_only) == list(expected.facts)  # in the same order
 
 
 @settings(max_examples=100)
 @given(offices(STAR, missing=0.1))
 def test_valid_generated_offices_take_the_fast_path(office: dict[str, Any]) -> None:
     assert SCHEMA._fast["error"](office) == full(office)
+    assert SCHEMA._fast_facts(office) == dict(full(office).facts)
+
+
+def test_deciding_reports_bad_fields_as_evaluating_does() -> None:
+    """decide() validates through the facts-only fast path: the same errors, field by field."""
+    from mingxing_rules import decide, evaluate
+
+    rules = load_ruleset(Path(__file__).resolve().parent.parent / "benchmarks" / "eligibility24"
+                         / "ruleset.yaml")  # no check across facts
+    good = {"id": "x", "age_years": 30}
+    for bad in ({"age_years": 7.5}, {"age_years": "30"}, {"id": ""}, {"nope": 1},
+                {"age_years": 200, "owns_home": "yes"}):
+        data = {**good, **bad}
+        with pytest.raises(InputError) as by_decide:
+            decide(data, rules)
+        with pytest.raises(InputError) as by_evaluate:
+            evaluate(data, rules)
+        assert [(p.path, p.value, p.message) for p in by_decide.value.problems] == [
+            (p.path, p.value, p.message) for p in by_evaluate.value.problems]
+    assert decide(good, rules) == evaluate(good, rules).outcome
 
 
 def test_the_generated_source_names_facts_only_as_literals() -> None:

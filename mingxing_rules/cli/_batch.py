@@ -38,13 +38,18 @@ from ..engine.batch import (
     count_records,
     error_record,
     iter_evaluate,
+    jsonl_line,
     matrix_html,
     record_columns,
     verdict_record,
-    writable_text,
+)
+from ..engine.parallel import (
+    ParallelBatch,
+    default_jobs,
+    fork_is_safe,
+    parallel_supported,
 )
 from ..engine.trace import Verdict
-from ..jsonio import dumps as json_dumps
 from ..progress import Progress
 from ..ruleset.load import Ruleset
 from ..types import BackendName
@@ -101,14 +106,8 @@ class _Writer:
             else:
                 self.sheet.append([record[c] for c in record_columns(self.criteria)])
             return
-        if isinstance(item, RowError):
-            data: dict[str, Any] = {"row": row, "line": item.line,
-                                    "office_id": writable_text(item.office_id),
-                                    "error": writable_text(item.message)}
-        else:
-            data = {"row": row, **item.to_dict(full=self.full)}
         assert self.handle is not None
-        self.handle.write(json_dumps(data) + "\n")
+        self.handle.write(jsonl_line(row, item, full=self.full) + "\n")
 
     def save(self, binary: IO[bytes]) -> None:
         """Only for ``xlsx``: the workbook is written at the end."""
@@ -132,6 +131,29 @@ def _items(sources: list[Path], ruleset: Ruleset, backend: BackendName
         for _, item in iter_evaluate(source, ruleset, backend=backend):
             number += 1
             yield number, item
+
+
+def _jobs(args: argparse.Namespace, kind: str, sources: list[Path], keep_all: bool) -> int:
+    """Worker processes for this batch: ``--jobs`` where the results can be made in other
+    processes (JSON Lines in and out, no decision log, no HTML matrix), else 1."""
+    jobs = getattr(args, "jobs", 1)
+    if jobs < 0:
+        raise UsageError(f"--jobs {jobs}: give a number of processes (0: one per core)")
+    jobs = jobs or default_jobs()
+    if (jobs == 1 or kind != "jsonl" or keep_all or getattr(args, "log", None)
+            or not parallel_supported()
+            or any(s.suffix.lower() not in (".jsonl", ".ndjson") for s in sources)):
+        return 1
+    if not fork_is_safe():  # (the command line runs one thread; a host program may not)
+        print_error(f"--jobs {jobs}: this process runs other threads, which forked workers "
+                    "could wait on for ever; evaluating in this process")
+        return 1
+    return jobs
+
+
+def _isatty(stream: IO[str]) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def _total(sources: list[Path]) -> int | None:
@@ -218,6 +240,7 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
     criteria = tuple(i.id for i in ruleset.program.layout if i.kind == "criterion")
     tally = Tally(ruleset)
     keep_all = args.format == "html"  # the matrix needs every verdict; other summaries counts
+    jobs = _jobs(args, kind, sources, keep_all)
     kept: list[Verdict] = []
     kept_rows: list[int] = []
     try:
@@ -234,8 +257,27 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
             writer = _Writer(handle, kind, criteria, full=args.format == "json-full")
             session = evaluation_session(args, batch=True)  # --log: the decision records
             stack.callback(session.close)
-            with Progress(_total(sources), "evaluating") as progress:
-                for row, item in _items(sources, ruleset, args.backend):
+            workers = None
+            if jobs > 1:  # forked before the progress bar starts its thread
+                try:
+                    workers = stack.enter_context(ParallelBatch(
+                        ruleset, jobs=jobs, backend=args.backend,
+                        full=args.format == "json-full"))
+                except OSError as exc:  # no process could be started (memory, a limit)
+                    print_error(f"--jobs {jobs}: cannot start the worker processes "
+                                f"({exc.strerror or exc}); evaluating in this process")
+            # the records are counted (a pass over the files) only for a bar that is drawn
+            total = _total(sources) if _isatty(sys.stderr) else None
+            with Progress(total, "evaluating") as progress:
+                if workers is not None:
+                    assert handle is not None
+                    for chunk in workers.run(sources):  # JSON Lines made by the workers
+                        tally.merge(chunk.counts, chunk.errors)
+                        handle.write(chunk.text)
+                        stop.check()
+                        progress.advance(chunk.count)
+                for row, item in (() if workers is not None
+                                  else _items(sources, ruleset, args.backend)):
                     if isinstance(item, Verdict):
                         session.record(item, ruleset)
                     tally.add(item)  # counted as read even if writing it fails below

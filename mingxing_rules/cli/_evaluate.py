@@ -47,7 +47,7 @@ glob, or '-' for standard input. With --out (or --batch FILE) the verdicts are w
 table instead, one row per office, and a summary is printed. Exit status 0, or 1 when some
 records of a table could not be evaluated, 2 for invalid office data."""
 
-_JSON_SHAPE = ("JSON Lines, one compact verdict document (mingxing-verdict-compact/1) per "
+_JSON_SHAPE = ("JSON Lines, one compact verdict document (mingxing-verdict-compact/2) per "
                "office (json-full: the self-contained mingxing-verdict/1); with --out or "
                "--batch, the summary as one JSON document")
 
@@ -78,6 +78,10 @@ def register(subparsers: Subparsers) -> None:
                              "scheduler (needs the dask extra)")
     parser.add_argument("--batch-size", type=int, metavar="ROWS", default=None,
                         help="with a .parquet --batch: rows per batch (default 100000)")
+    parser.add_argument("--jobs", type=int, metavar="N", default=1,
+                        help="JSON Lines in, JSON Lines out: evaluate in N worker processes "
+                             "(0: one per core; default 1). The results are the same, in the "
+                             "same order; other batches run in one process")
     parser.set_defaults(func=run)
 
 

@@ -22,7 +22,7 @@ import ast
 import datetime as dt
 import itertools
 import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -511,10 +511,10 @@ def compile_ruleset(spec: RulesetSpec, options: Mapping[str, Any] | None = None
         raise RulesetError.from_problems(too_large)
     gen = _Gen(plan)
 
-    def load_facts() -> list[ast.stmt]:
+    def load_facts(wanted: Collection[str] | None = None) -> list[ast.stmt]:
         return [ast.Assign([_store(f"F_{name}")], ast.Call(
             ast.Attribute(_name("f"), "get", ast.Load()), [ast.Constant(name)], []))
-            for name in plan.facts_read]
+            for name in plan.facts_read if wanted is None or name in wanted]
 
     # full: every node once, in topological order, into a local; the row in row order
     full_body = load_facts()
@@ -527,7 +527,8 @@ def compile_ruleset(spec: RulesetSpec, options: Mapping[str, Any] | None = None
         ast.Load())))
 
     # derive: derived values alone, for validating an office's consistency before evaluation
-    derive_body = load_facts()
+    # (only the facts derived values read: validation calls it for every office)
+    derive_body = load_facts({name for n in plan.of_kind("derived") for name in n.facts})
     for node in plan.order:
         if node.kind == "derived":
             derive_body.append(ast.Assign([_store(f"D_{node.id}")],

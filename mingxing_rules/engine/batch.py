@@ -21,17 +21,18 @@ from __future__ import annotations
 
 import collections
 import csv
+import itertools
 import json
 import math
 import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
-from .. import jsonio
+from .. import fastjson, jsonio
 from ..atomic import atomic_open
 from ..compile.codegen import NA
 from ..errors import InputError, InputProblem, MingxingError
@@ -51,7 +52,11 @@ __all__ = [
     "BatchSummary",
     "RowError",
     "evaluate_many",
+    "evaluate_record",
     "iter_evaluate",
+    "jsonl_line",
+    "jsonl_lines",
+    "jsonl_record",
     "read_offices",
     "row_place",
 ]
@@ -183,7 +188,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_Record = tuple[int, int | None, "dict[str, Any] | InputError"]
+_Record = tuple[int, int | None, "dict[str, Any] | InputError | _FastRecord"]
 
 MAX_RECORD_BYTES = 1024 * 1024  # one line of JSON Lines, one CSV row: an office needs ~3 kB
 MAX_JSON_FILE_BYTES = 256 * 1024 * 1024  # a whole .json file is parsed at once; use .jsonl
@@ -211,26 +216,60 @@ def _lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
         yield number, chunk
 
 
-def _jsonl_records(path: Path) -> Iterator[_Record]:
+@attrs.frozen
+class _FastRecord:
+    """A JSON Lines record read by :func:`mingxing_rules.fastjson.record`: kept only if the
+    office validates as it is; otherwise ``raw`` is read again by the strict reader, so that a
+    bad record is reported exactly as without the fast reader."""
+
+    data: dict[str, Any]
+    raw: bytes
+
+
+def _strictly(raw: bytes) -> dict[str, Any] | InputError:
+    try:
+        data = jsonio.loads(raw)
+    except jsonio.JsonInputError as exc:
+        return _bad_record(exc.message)
+    return data if isinstance(data, dict) else _bad_record(
+        "a JSON Lines record must be an object", _preview(data))
+
+
+def jsonl_lines(path: Path) -> Iterator[tuple[int, int, bytes | None]]:
+    """``(row, line number, bytes)`` of each record of a JSON Lines file (blank lines skipped,
+    a leading byte-order mark dropped); the bytes are ``None`` for a line too long to hold."""
     with path.open("rb") as handle:
         row = 0
         for line_number, line in _lines(handle):
             if line is None:
                 row += 1
-                yield row, line_number, _bad_record(
-                    f"the line is longer than {MAX_RECORD_BYTES} bytes")
+                yield row, line_number, None
                 continue
             raw = line[3:] if line_number == 1 and line.startswith(_BOM) else line
             if not raw.strip():
                 continue
             row += 1
-            try:
-                data = jsonio.loads(raw)
-            except jsonio.JsonInputError as exc:
-                yield row, line_number, _bad_record(exc.message)
-                continue
-            yield row, line_number, data if isinstance(data, dict) else _bad_record(
-                "a JSON Lines record must be an object", _preview(data))
+            yield row, line_number, raw
+
+
+def jsonl_record(raw: bytes | None, fast: str | None = None
+                 ) -> dict[str, Any] | InputError | _FastRecord:
+    """One line of :func:`jsonl_lines` read: a dict, the :class:`InputError` of a line that is
+    not a JSON object, or (``fast``: the ``extra`` mode of the validation that follows) a
+    :class:`_FastRecord` read by the fast reader, which :func:`evaluate_record` reads again
+    strictly if it does not validate."""
+    if raw is None:
+        return _bad_record(f"the line is longer than {MAX_RECORD_BYTES} bytes")
+    if fast is not None:
+        quick = fastjson.record(raw, check_depth=fast != "error")
+        if quick is not None:
+            return _FastRecord(quick, raw)
+    return _strictly(raw)
+
+
+def _jsonl_records(path: Path, fast: str | None = None) -> Iterator[_Record]:
+    for row, line_number, raw in jsonl_lines(path):
+        yield row, line_number, jsonl_record(raw, fast)
 
 
 def _preview(value: Any) -> Any:
@@ -306,10 +345,11 @@ def _json_records(path: Path) -> Iterator[_Record]:
             "an office must be a JSON object", _preview(item))
 
 
-def _records_from_file(path: Path, ruleset: Ruleset) -> Iterator[_Record]:
+def _records_from_file(path: Path, ruleset: Ruleset, fast: str | None = None
+                       ) -> Iterator[_Record]:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        yield from _jsonl_records(path)
+        yield from _jsonl_records(path, fast)
     elif suffix == ".json":
         yield from _json_records(path)
     elif suffix in (".csv", ".tsv"):
@@ -327,12 +367,13 @@ def _is_frame(source: Any) -> bool:
     return type(source).__module__.split(".")[0] == "pandas" and hasattr(source, "to_dict")
 
 
-def _records(source: OfficeSource, ruleset: Ruleset) -> Iterator[_Record]:
+def _records(source: OfficeSource, ruleset: Ruleset, fast: str | None = None
+             ) -> Iterator[_Record]:
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
             raise _file_error(path, "no such file")
-        yield from _records_from_file(path, ruleset)
+        yield from _records_from_file(path, ruleset, fast)
         return
     facts = {f.name: f for f in ruleset.spec.facts}
     if _is_frame(source):
@@ -360,7 +401,7 @@ def read_offices(path: str | Path, ruleset: Ruleset | str | None = None
             where = f"line {line}" if line is not None else f"record {row}"
             raise InputError(f"{path}: {where}: {record.problems[0].message}",
                              problems=record.problems)
-        yield record
+        yield record.data if isinstance(record, _FastRecord) else record  # (read strictly)
 
 
 def count_records(source: OfficeSource) -> int | None:
@@ -398,25 +439,53 @@ def iter_evaluate(
         raise ValueError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
     compiled = _ruleset(ruleset)
     file = str(offices) if isinstance(offices, str | Path) else None
-    for row, line, record in _records(offices, compiled):
-        office_id = _office_id(record)
+    for row, line, record in _records(offices, compiled, extra):
+        yield row, evaluate_record(record, compiled, row=row, line=line, file=file,
+                                   backend=backend, on_error=on_error, extra=extra)
+
+
+def evaluate_record(record: Any, ruleset: Ruleset, *, row: int, line: int | None = None,
+                    file: str | None = None, backend: BackendName = "native",
+                    on_error: OnError = "collect", extra: ExtraFacts = "error"
+                    ) -> Verdict | RowError:
+    """One record of a batch (as :func:`iter_evaluate` reads it) decided, or its
+    :class:`RowError`: bad input and whatever the evaluator raises on it end this record only.
+    ``on_error="raise"``: the error is raised instead."""
+    if isinstance(record, _FastRecord):
         try:
-            if isinstance(record, InputError):
-                raise record
-            yield row, evaluate(record, compiled, backend=backend, extra=extra)
-        except InputError as exc:
-            if on_error == "raise":
-                exc.add_note(f"row {row}" + (f" (line {line})" if line is not None else ""))
-                raise
-            yield row, RowError(row, office_id, exc, line, file)
-        except (MingxingError, ArithmeticError, RecursionError, ValueError, TypeError,
-                LookupError) as exc:
-            # one record must not end the batch, whatever it does to the evaluator (a backend
-            # failure, an arithmetic case nobody foresaw): it is reported like bad input
-            if on_error == "raise":
-                raise
-            message = f"cannot be evaluated: {type(exc).__name__}: {str(exc)[:200]}"
-            yield row, RowError(row, office_id, _bad_record(message), line, file)
+            return evaluate(record.data, ruleset, backend=backend, extra=extra)
+        except Exception:  # read again strictly: the path below reports it as without orjson
+            record = _strictly(record.raw)
+    office_id = _office_id(record)
+    try:
+        if isinstance(record, InputError):
+            raise record
+        return evaluate(record, ruleset, backend=backend, extra=extra)
+    except InputError as exc:
+        if on_error == "raise":
+            exc.add_note(f"row {row}" + (f" (line {line})" if line is not None else ""))
+            raise
+        return RowError(row, office_id, exc, line, file)
+    except (MingxingError, ArithmeticError, RecursionError, ValueError, TypeError,
+            LookupError) as exc:
+        # one record must not end the batch, whatever it does to the evaluator (a backend
+        # failure, an arithmetic case nobody foresaw): it is reported like bad input
+        if on_error == "raise":
+            raise
+        message = f"cannot be evaluated: {type(exc).__name__}: {str(exc)[:200]}"
+        return RowError(row, office_id, _bad_record(message), line, file)
+
+
+def jsonl_line(row: int, item: Verdict | RowError, *, full: bool = False) -> str:
+    """The JSON Lines line (without its newline) of a batch result: the verdict document
+    (compact, or ``full``) with its ``row``, or ``{"row", "line", "office_id", "error"}``."""
+    if isinstance(item, RowError):
+        data: dict[str, Any] = {"row": row, "line": item.line,
+                                "office_id": writable_text(item.office_id),
+                                "error": writable_text(item.message)}
+    else:
+        data = {"row": row, **item.to_dict(full=full)}
+    return fastjson.dumps(data)
 
 
 def _office_id(record: Any) -> str | None:
@@ -438,7 +507,10 @@ class Tally:
         program = ruleset.program
         self.criteria = tuple(info.id for info in program.layout if info.kind == "criterion")
         # (row position, id) of each criterion: a verdict's statuses are read off its row
-        self._positions = tuple((program.plan.index[c], c) for c in self.criteria)
+        positions = [program.plan.index[c] for c in self.criteria]
+        self._pick: Callable[[tuple[Any, ...]], tuple[Any, ...]] = (
+            operator.itemgetter(*positions) if len(positions) > 1
+            else lambda row: tuple(row[p] for p in positions))
         self.standards = tuple(info.id for info in program.layout if info.kind == "standard")
         self.outcomes: collections.Counter[str] = collections.Counter()
         self.failing: collections.Counter[str] = collections.Counter()
@@ -461,13 +533,27 @@ class Tally:
                 elif status is Status.UNKNOWN:
                     self.unknown[step_id] += 1
             return
-        row, failing, unknown = trace.row, self.failing, self.unknown
-        for position, step_id in self._positions:  # a criterion's entry: True/False/None/NA
-            raw = row[position]
-            if raw is False:
-                failing[step_id] += 1
-            elif raw is None:
-                unknown[step_id] += 1
+        # a criterion's entry is True/False/None/NA: counted in C, a mask per status
+        raws = self._pick(trace.row)
+        self.failing.update(itertools.compress(self.criteria, map(
+            operator.is_, raws, itertools.repeat(False))))
+        self.unknown.update(itertools.compress(self.criteria, map(
+            operator.is_, raws, itertools.repeat(None))))
+
+    def counts(self) -> tuple[int, dict[str, int], dict[str, int], dict[str, int]]:
+        """``(total, outcomes, failing, unknown)`` so far: what :meth:`merge` adds to another
+        tally (the tally of a worker process, sent back with its rows' errors)."""
+        return self.total, dict(self.outcomes), dict(self.failing), dict(self.unknown)
+
+    def merge(self, counts: tuple[int, dict[str, int], dict[str, int], dict[str, int]],
+              errors: Iterable[RowError] = ()) -> None:
+        """Add the :meth:`counts` of another tally, and its errors (in row order)."""
+        total, outcomes, failing, unknown = counts
+        self.total += total
+        self.outcomes.update(outcomes)
+        self.failing.update(failing)
+        self.unknown.update(unknown)
+        self.errors.extend(errors)
 
     def summary(self, top: int = 10) -> BatchSummary:
         spec = self.ruleset.spec

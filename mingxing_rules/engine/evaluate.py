@@ -228,7 +228,7 @@ def decide(office: Mapping[str, Any] | Office, ruleset: Ruleset | str | None = N
     same outcome with the trace.
     """
     compiled = ruleset if isinstance(ruleset, Ruleset) else _ruleset(ruleset)
-    position = compiled.program.fast(compiled.parse_office(office).facts)
+    position = compiled.program.fast(compiled.office_facts(office))
     if position >= 0:  # an outcome rule decided (the common case first)
         return compiled.spec.outcomes[position]
     return "UNDECIDED" if position == -2 else compiled.spec.otherwise.id

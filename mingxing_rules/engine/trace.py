@@ -13,23 +13,26 @@ from __future__ import annotations
 
 import enum
 import operator
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, overload
 
 import attrs
 
+from .. import fastjson
 from ..compile.codegen import NA, CompiledProgram
 from ..compile.plan import Plan
 from ..errors import InputError, InputProblem
 from ..jsonio import dumps, loads
 from ..ruleset.load import Ruleset, load_ruleset
-from ..ruleset.model import Text, Threshold
+from ..ruleset.model import OptionSpec, Text, Threshold
 from ..types import Format, Lang, OutcomeId
-from .office import json_value
+from .office import Office, json_value
 
 __all__ = [
     "COMPACT_FORMAT",
+    "COMPACT_FORMAT_1",
     "TRACE_FORMAT",
     "ExplanationViews",
     "Reading",
@@ -44,7 +47,10 @@ __all__ = [
 ]
 
 TRACE_FORMAT = "mingxing-verdict/1"
-COMPACT_FORMAT = "mingxing-verdict-compact/1"
+COMPACT_FORMAT = "mingxing-verdict-compact/2"
+#: the first compact format (every fact and every option written): still read
+COMPACT_FORMAT_1 = "mingxing-verdict-compact/1"
+_FORMATS_READ = (TRACE_FORMAT, COMPACT_FORMAT, COMPACT_FORMAT_1)
 
 
 @attrs.frozen
@@ -322,7 +328,27 @@ def _derived_positions(plan: Plan) -> frozenset[int]:
 
 
 _Picker = Callable[[Sequence[Any]], tuple[Any, ...]]
-_COMPACT: dict[int, tuple[Plan, tuple[tuple[str, ...], _Picker, tuple[str, ...], _Picker]]] = {}
+
+
+@attrs.frozen(eq=False)
+class _CompactLayout:
+    """What the compact verdict writes, computed once per plan: the ids and row pickers of the
+    derived values and of the other nodes, the facts each criterion reads (directly or through
+    derived values: a failing criterion's facts are written with it), and the options that
+    differ from the ruleset's defaults (only those are written)."""
+
+    derived_ids: tuple[str, ...]
+    derived_at: _Picker
+    node_ids: tuple[str, ...]
+    node_at: _Picker
+    facts_read: tuple[tuple[str, ...], ...]  # per entry of node_ids; () unless a criterion
+    options: tuple[tuple[str, Any], ...]  # the plan's options
+    changed_options: tuple[tuple[str, Any], ...]  # those that differ from the defaults
+    # row -> (failed ids, unknown ids, not applicable ids, facts read by the first two)
+    not_passed: Callable[[Sequence[Any]], tuple[list[str], list[str], list[str], list[str]]]
+
+
+_COMPACT: dict[int, tuple[Plan, _CompactLayout]] = {}
 
 
 def _picker(positions: Sequence[int]) -> _Picker:
@@ -334,20 +360,110 @@ def _picker(positions: Sequence[int]) -> _Picker:
     return getter
 
 
-def _compact_layout(plan: Plan) -> tuple[tuple[str, ...], _Picker, tuple[str, ...], _Picker]:
-    """The ids and row pickers of the derived values and of the other nodes: what the compact
-    verdict writes, computed once per plan."""
+def _facts_read(plan: Plan, node_id: str) -> tuple[str, ...]:
+    """The facts a node reads, directly or through the derived values it reads, in order."""
+    found: list[str] = []
+    pending = list(plan.node(node_id).reads)
+    while pending:
+        name = pending.pop(0)
+        if name in plan.index and plan.node(name).kind == "derived":
+            pending.extend(plan.node(name).reads)
+        elif name not in plan.index and name not in found:
+            found.append(name)
+    return tuple(found)
+
+
+def _compact_layout(plan: Plan) -> _CompactLayout:
     cached = _COMPACT.get(id(plan))
     if cached is not None and cached[0] is plan:
         return cached[1]
     derived = [n for n in plan.nodes if n.kind == "derived"]
     others = [n for n in plan.nodes if n.kind != "derived"]
-    layout = (tuple(n.id for n in derived), _picker([n.position for n in derived] or [0]),
-              tuple(n.id for n in others), _picker([n.position for n in others] or [0]))
+    facts_read = tuple(_facts_read(plan, n.id) if n.kind == "criterion" else ()
+                       for n in others)
+    layout = _CompactLayout(
+        tuple(n.id for n in derived), _picker([n.position for n in derived] or [0]),
+        tuple(n.id for n in others), _picker([n.position for n in others] or [0]),
+        facts_read, plan.options, _changed_options(plan.options, plan.spec.options),
+        _not_passed_function([n.position for n in others], tuple(n.id for n in others),
+                             facts_read))
     if len(_COMPACT) > 256:
         _COMPACT.clear()
     _COMPACT[id(plan)] = (plan, layout)
     return layout
+
+
+def _not_passed_function(positions: Sequence[int], ids: tuple[str, ...],
+                         facts_read: tuple[tuple[str, ...], ...]
+                         ) -> Callable[[Sequence[Any]], tuple[list[str], list[str], list[str],
+                                                             list[str]]]:
+    """One generated function per plan that sorts the nodes that did not pass by status, in
+    one pass over the row (most pass: one identity test each), and collects the facts the
+    failed and unknown criteria read. Its source holds row positions and indexes into ``I``
+    and ``R`` only (integers): no text of the ruleset."""
+    lines = ["def not_passed(r):", "    fail = []", "    unknown = []", "    na = []",
+             "    read = []"]
+    for index, position in enumerate(positions):
+        also = f"; read += R[{index}]" if facts_read[index] else ""
+        lines += [f"    x = r[{int(position)}]",
+                  "    if x is not True:",
+                  "        if x is False:",
+                  f"            fail.append(I[{index}]){also}",
+                  "        elif x is None:",
+                  f"            unknown.append(I[{index}]){also}",
+                  "        else:",
+                  f"            na.append(I[{index}])"]
+    lines.append("    return fail, unknown, na, read")
+    code = compile("\n".join(lines) + "\n", "<mingxing-rules compact verdict>", "exec")
+    namespace: dict[str, Any] = {"__builtins__": {}, "I": ids, "R": facts_read}
+    function = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    made: Callable[[Sequence[Any]], tuple[list[str], list[str], list[str], list[str]]] = (
+        types.FunctionType(function, namespace, "not_passed"))
+    return made
+
+
+def _changed_options(options: tuple[tuple[str, Any], ...], specs: Sequence[OptionSpec]
+                     ) -> tuple[tuple[str, Any], ...]:
+    """The options whose value is not the ruleset's default (``True`` is not ``1`` here)."""
+    defaults = {o.name: o.default for o in specs}
+    return tuple((name, value) for name, value in options
+                 if name not in defaults or type(value) is not type(defaults[name])
+                 or value != defaults[name])
+
+
+def _fact_json(name: str, value: Any, evidence: Mapping[str, str]) -> Any:
+    """A validated fact in its JSON form (a finding with its evidence as ``{met, evidence}``)."""
+    if name in evidence:
+        return {"met": value, "evidence": evidence[name]}
+    return value if type(value) in _SCALARS else _plain(json_value(value))
+
+
+def _judged_office(ruleset: Ruleset, office: Mapping[str, Any] | Office, office_id: str,
+                   row: tuple[Any, ...], facts: Mapping[str, Any]) -> Office:
+    """``office`` validated, if it is the office a compact document judged: same id, the facts
+    the document kept, and the same evaluation row (else an :class:`InputError` saying what
+    differs)."""
+    parsed = ruleset.parse_office(office, extra="ignore")
+
+    def refused(path: str, value: Any, message: str) -> InputError:
+        return InputError.from_problems([InputProblem(
+            path, value, "the office that was judged",
+            f"the office given is not the one this verdict judged: {message}")], office_id)
+
+    if parsed.id != office_id:
+        raise refused("id", parsed.id, f"its id is {parsed.id!r}, not {office_id!r}")
+    for name, kept in facts.items():
+        value = parsed.facts.get(name)
+        given = None if value is None else _fact_json(name, value, parsed.evidence)
+        if given != kept:
+            raise refused(name, given, f"{name} is {given!r}, the verdict read {kept!r}")
+    again = ruleset.program.full(parsed.facts)
+    if again != row:
+        plan = ruleset.plan
+        node = next(n for n, a, b in zip(plan.nodes, again, row, strict=True) if a != b)
+        raise refused(node.id, None, f"{node.id} comes to {again[node.position]!r} for it, "
+                      f"{row[node.position]!r} in the verdict")
+    return parsed
 
 
 _STRUCTURED: dict[int, tuple[Plan, tuple[str, ...]]] = {}
@@ -695,18 +811,20 @@ class Verdict:
                 self.trace)
 
     # views ------------------------------------------------------------------------------------
-    def to_dict(self, *, full: bool = True) -> dict[str, Any]:
+    def to_dict(self, *, full: bool = True, all_facts: bool = False) -> dict[str, Any]:
         """The verdict as JSON-ready data.
 
         ``full=True`` (the default here): the self-contained form ``mingxing-verdict/1`` with
         every step's clause, title, quote, condition, thresholds and readings
         (``docs/verdict.schema.json``). ``full=False``: the compact form
-        ``mingxing-verdict-compact/1`` — outcome, the nodes that did not pass by status, the
-        derived values, the office's facts, and the ruleset's id, version, options and content
-        hash, which name the static text (``docs/verdict-compact.schema.json``).
+        ``mingxing-verdict-compact/2`` — outcome, the nodes that did not pass by status, the
+        derived values, the ruleset's id, version, content hash and the options that differ
+        from its defaults (which name the static text), and the facts the criteria that did
+        not pass read (``all_facts=True``: every fact, so that the document reads back without
+        the office; ``docs/verdict-compact.schema.json``).
         """
         if not full:
-            return self._compact()
+            return self._compact(all_facts)
         return {
             "format": TRACE_FORMAT,
             "office": {"id": self.office_id, "name": self.office_name},
@@ -723,81 +841,87 @@ class Verdict:
             "trace": self.trace.to_list(),
         }
 
-    def _compact(self) -> dict[str, Any]:
+    def _compact(self, all_facts: bool = False) -> dict[str, Any]:
         trace = self.trace
-        if trace.program is None or self.ruleset_hash is None:
+        program = trace.program
+        if program is None or self.ruleset_hash is None:
             raise ValueError("a verdict read back from a full document has no compiled row; "
                              "write it with to_dict(full=True)")
-        fail: list[str] = []
-        unknown: list[str] = []
-        not_applicable: list[str] = []
         row = trace.row
-        derived_ids, derived_at, node_ids, node_at = _compact_layout(trace.program.plan)
-        values = dict(zip(derived_ids, derived_at(row), strict=True)) if derived_ids else {}
-        for node_id, raw in zip(node_ids, node_at(row) if node_ids else (), strict=True):
-            if raw is True:
-                continue
-            if raw is False:
-                fail.append(node_id)
-            elif raw is None:
-                unknown.append(node_id)
-            else:
-                not_applicable.append(node_id)
-        not_passed = {"fail": fail, "unknown": unknown, "not_applicable": not_applicable}
+        layout = _compact_layout(program.plan)
+        fail, unknown, not_applicable, read = layout.not_passed(row)
         facts = trace._values or {}
         evidence = trace._evidence
-        if not evidence:  # the common case: copy the facts, then write sets and dates as JSON
+        fact_values: dict[str, Any]
+        if not all_facts:  # the facts the criteria that did not pass read
+            fact_values = {}
+            for name in dict.fromkeys(read):
+                value = facts.get(name)
+                if value is not None:
+                    fact_values[name] = (value if type(value) in _SCALARS and name not in evidence
+                                         else _fact_json(name, value, evidence))
+        elif not evidence:  # every fact: copy them, then write sets and dates as JSON
             # validated facts are JSON scalars except sets (frozenset) and dates (date): only
             # the facts of those types need converting (a mapping proxy copies in C)
             copied = facts.copy() if isinstance(facts, MappingProxyType | dict) else dict(facts)
             fact_values = copied if type(copied) is dict else dict(copied)
-            for name in _structured_facts(trace.program.plan):
+            for name in _structured_facts(program.plan):
                 value = fact_values.get(name)
                 if value is not None and type(value) not in _SCALARS:
                     fact_values[name] = _plain(json_value(value))
         else:
-            fact_values = {name: ({"met": value, "evidence": evidence[name]} if name in evidence
-                                  else value if type(value) in _SCALARS
-                                  else _plain(json_value(value)))
+            fact_values = {name: _fact_json(name, value, evidence)
                            for name, value in facts.items()}
+        options = (layout.changed_options if self.options is layout.options
+                   else _changed_options(self.options, program.spec.options))
         return {
             "format": COMPACT_FORMAT,
             "office": {"id": self.office_id, "name": self.office_name},
             "ruleset": {"id": self.ruleset_id, "version": self.ruleset_version,
-                        "hash": self.ruleset_hash, "options": {k: v for k, v in self.options}},
+                        "hash": self.ruleset_hash, "options": dict(options)},
             "outcome": self.outcome,
             "effect": self.effect,
             "decided_by": self.decided_by,
             "possible_outcomes": list(self.possible_outcomes),
             "missing_facts": list(self.missing_facts),
             "backend": self.backend,
-            "not_passed": not_passed,
-            "values": values,
+            "not_passed": {"fail": fail, "unknown": unknown, "not_applicable": not_applicable},
+            "values": (dict(zip(layout.derived_ids, layout.derived_at(row), strict=True))
+                       if layout.derived_ids else {}),
             "facts": fact_values,
+            "facts_complete": all_facts,
         }
 
-    def to_json(self, *, full: bool = False, **kwargs: Any) -> str:
+    def to_json(self, *, full: bool = False, all_facts: bool = False, **kwargs: Any) -> str:
         """Strict JSON (no NaN or Infinity): compact by default, ``full=True`` for the
-        self-contained form (see :meth:`to_dict`)."""
-        return dumps(self.to_dict(full=full), **kwargs)
+        self-contained form, ``all_facts=True`` for a compact one that keeps every fact (see
+        :meth:`to_dict`). Without ``kwargs`` (``indent=2``...) the separators are compact,
+        as in the JSON Lines of ``mingxing evaluate --batch``."""
+        if not kwargs:
+            return fastjson.dumps(self.to_dict(full=full, all_facts=all_facts))
+        return dumps(self.to_dict(full=full, all_facts=all_facts), **kwargs)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], ruleset: Ruleset | None = None) -> Verdict:
+    def from_dict(cls, data: Mapping[str, Any], ruleset: Ruleset | None = None, *,
+                  office: Mapping[str, Any] | Office | None = None) -> Verdict:
         """Rebuild a verdict from :meth:`to_dict` output, full or compact (round-trips exactly).
 
         A compact document names its ruleset by id, version, options and content hash; the
         ruleset is ``ruleset`` or, when not given, the bundled ruleset of that id. A ruleset
         whose content hash differs is refused (the static text would not be what judged).
+        A compact document that keeps only some facts (the default, ``facts_complete``
+        false) needs ``office``, the record that was judged (a line of the batch input): it
+        gives the facts back, and is refused if it is not the office the document judged.
         """
-        if not isinstance(data, Mapping) or data.get("format") not in (TRACE_FORMAT,
-                                                                       COMPACT_FORMAT):
+        if not isinstance(data, Mapping) or data.get("format") not in _FORMATS_READ:
             found = data.get("format") if isinstance(data, Mapping) else data
             raise InputError.from_problems([InputProblem(
-                "format", found, f"{TRACE_FORMAT} or {COMPACT_FORMAT}",
-                f"not a verdict document (format must be {TRACE_FORMAT!r} or "
-                f"{COMPACT_FORMAT!r})")])
-        if data["format"] == COMPACT_FORMAT:
-            return cls._from_compact(data, ruleset)
+                "format", found, " or ".join(_FORMATS_READ),
+                "not a verdict document (format must be "
+                + ", ".join(repr(f) for f in _FORMATS_READ[:-1])
+                + f" or {_FORMATS_READ[-1]!r})")])
+        if data["format"] != TRACE_FORMAT:
+            return cls._from_compact(data, ruleset, office)
         title = data.get("outcome_title")
         return cls(
             office_id=data["office"]["id"],
@@ -816,13 +940,13 @@ class Verdict:
         )
 
     @classmethod
-    def _from_compact(cls, data: Mapping[str, Any], ruleset: Ruleset | None) -> Verdict:
+    def _from_compact(cls, data: Mapping[str, Any], ruleset: Ruleset | None,
+                      office: Mapping[str, Any] | Office | None) -> Verdict:
         named = data["ruleset"]
-        options = dict(named.get("options", {}))
+        given = dict(named.get("options", {}))
+        first_format = data["format"] == COMPACT_FORMAT_1  # it lists every option
         if ruleset is None:
-            ruleset = load_ruleset(named["id"], options=options)
-        elif ruleset.options != {**ruleset.options, **options}:
-            ruleset = ruleset.with_options(**options)
+            ruleset = load_ruleset(named["id"], options=given)
         if (ruleset.id, ruleset.version, ruleset.content_hash) != (
                 named["id"], named["version"], named.get("hash")):
             raise InputError.from_problems([InputProblem(
@@ -830,6 +954,11 @@ class Verdict:
                 f"the verdict was computed with {named['id']}@{named['version']} "
                 f"({named.get('hash')}), but the ruleset at hand is {ruleset.key} "
                 f"({ruleset.content_hash}): pass the ruleset that judged it")])
+        base = (ruleset.options if first_format
+                else {o.name: o.default for o in ruleset.spec.options})
+        wanted = {**base, **given}
+        if ruleset.options != wanted:
+            ruleset = ruleset.with_options(**wanted)
         plan = ruleset.plan
         status_value = {"fail": False, "unknown": None, "not_applicable": NA}
         raw: dict[str, Any] = {}
@@ -839,28 +968,40 @@ class Verdict:
         values = data.get("values", {})
         row = tuple(_tuples(values.get(n.id)) if n.kind == "derived" else raw.get(n.id, True)
                     for n in plan.nodes)
-        office = ruleset.parse_office({"id": data["office"]["id"],
-                                       "name": data["office"].get("name"),
-                                       **data.get("facts", {})})
+        complete = first_format or data.get("facts_complete") is True
+        identity = {"id": data["office"]["id"], "name": data["office"].get("name")}
+        if office is not None:
+            parsed = _judged_office(ruleset, office, identity["id"], row,
+                                    data.get("facts", {}))
+        elif complete:
+            parsed = ruleset.parse_office({**identity, **data.get("facts", {})})
+        else:
+            raise InputError.from_problems([InputProblem(
+                "facts", None, "the office that was judged",
+                "this compact verdict keeps only the facts of the criteria that did not pass: "
+                "pass office= (its record in the batch input) to read it back, or write it "
+                "with to_json(all_facts=True)")], identity["id"])
         outcome = data["outcome"]
         node = plan.node(outcome) if outcome in plan else None
         title = plan.otherwise.title if outcome == plan.otherwise.id else (
             node.title if node is not None else None)
         return cls(
-            office_id=office.id, office_name=office.name, outcome=outcome,
-            effect=data.get("effect"), decided_by=data.get("decided_by"),
+            office_id=parsed.id, office_name=identity["name"] if office is None else parsed.name,
+            outcome=outcome, effect=data.get("effect"), decided_by=data.get("decided_by"),
             possible_outcomes=tuple(data.get("possible_outcomes", ())),
             missing_facts=tuple(data.get("missing_facts", ())),
-            trace=Trace(program=ruleset.program, row=row, values=office.facts,
-                        evidence=office.evidence, selected=plan.decide(row).roles),
+            trace=Trace(program=ruleset.program, row=row, values=parsed.facts,
+                        evidence=parsed.evidence, selected=plan.decide(row).roles),
             ruleset_id=ruleset.id, ruleset_version=ruleset.version,
             options=ruleset.program.options, outcome_title=title,
             backend=data.get("backend", "native"), ruleset_hash=ruleset.content_hash)
 
     @classmethod
-    def from_json(cls, text: str, ruleset: Ruleset | None = None) -> Verdict:
-        """Rebuild a verdict from :meth:`to_json` output (compact or full)."""
-        return cls.from_dict(loads(text), ruleset)
+    def from_json(cls, text: str | bytes, ruleset: Ruleset | None = None, *,
+                  office: Mapping[str, Any] | Office | None = None) -> Verdict:
+        """Rebuild a verdict from :meth:`to_json` output (compact or full; ``office`` as for
+        :meth:`from_dict`)."""
+        return cls.from_dict(loads(text), ruleset, office=office)
 
     def explain(self, lang: Lang = "en", fmt: Format = "text") -> str:
         """A readable explanation (``fmt``: text | md | html | json), by

@@ -91,9 +91,11 @@ def _fact_lines(index: int, fact: FactSpec, constants: dict[str, Any]) -> list[s
     return lines + ["        " + line for line in body]
 
 
-def validator_source(facts: tuple[FactSpec, ...], *, forbid_extra: bool
-                     ) -> tuple[str, dict[str, Any]]:
-    """The generated function's source and its constants (for review and tests)."""
+def validator_source(facts: tuple[FactSpec, ...], *, forbid_extra: bool,
+                     facts_only: bool = False) -> tuple[str, dict[str, Any]]:
+    """The generated function's source and its constants (for review and tests).
+    ``facts_only``: the function returns the facts mapping alone (a plain dict, panel findings
+    without their evidence), for callers that only decide, not the ``Office``."""
     constants: dict[str, Any] = {}
     allowed = frozenset(("id", "name", "county", "note", *(f.name for f in facts)))
     constants["ALLOWED"] = allowed
@@ -113,16 +115,20 @@ def validator_source(facts: tuple[FactSpec, ...], *, forbid_extra: bool
               "    notes = {}"]
     for index, fact in enumerate(facts):
         lines += _fact_lines(index, fact, constants)
-    lines.append("    return _office(ident, _proxy(facts), name, county, note, "
-                 "_proxy(notes) if notes else _NO_NOTES)")
+    if facts_only:
+        lines.append("    return facts")
+    else:
+        lines.append("    return _office(ident, _proxy(facts), name, county, note, "
+                     "_proxy(notes) if notes else _NO_NOTES)")
     return "\n".join(lines) + "\n", constants
 
 
-def compile_validator(facts: tuple[FactSpec, ...], office: type, *, forbid_extra: bool
-                      ) -> Validator:
-    """The fast validator for these facts: an ``Office`` or ``None`` (then the full validator
-    must run). ``office`` is the :class:`~mingxing_rules.engine.office.Office` class."""
-    source, constants = validator_source(facts, forbid_extra=forbid_extra)
+def compile_validator(facts: tuple[FactSpec, ...], office: type, *, forbid_extra: bool,
+                      facts_only: bool = False) -> Validator:
+    """The fast validator for these facts: an ``Office`` (``facts_only``: its facts) or
+    ``None`` (then the full validator must run). ``office`` is the
+    :class:`~mingxing_rules.engine.office.Office` class."""
+    source, constants = validator_source(facts, forbid_extra=forbid_extra, facts_only=facts_only)
     code = compile(source, "<mingxing-rules office validator>", "exec")
     namespace: dict[str, Any] = {
         "__builtins__": {}, "type": type, "str": str, "int": int, "float": float,

@@ -62,7 +62,6 @@ from ..engine.office import Office
 from ..engine.trace import Verdict
 from ..ruleset.load import Ruleset, load_ruleset
 from .analysis import MAX_ROUNDS, Analysis
-from .candidates import normal
 from .model import Change, Gap, GapGroup, GapItem, Provide
 from .static import gap_plan
 
@@ -134,28 +133,16 @@ def _verdict_ruleset(verdict: Verdict) -> Ruleset:
 
 
 def _facts_of_trace(verdict: Verdict, ruleset: Ruleset) -> dict[str, Any] | None:
-    """The facts a verdict's trace read, straight from its columns, when they were validated
-    against this ruleset's fact schema (a trace computed in this process, or read from compact
-    JSON, by a ruleset of the same content); ``None`` otherwise (then they are validated again
-    from :func:`office_from_verdict`). The compact form of the verdict carries the office's
-    facts as JSON (one copy in C), which is cheaper than reading them step by step."""
+    """The facts a verdict's trace read, by reference (:attr:`Trace.facts`), when they were
+    validated against this ruleset's fact schema (a trace computed, or read back with its
+    office, by a ruleset of the same content); ``None`` otherwise (then they are validated
+    again from :func:`office_from_verdict`)."""
     program = verdict.trace.program
     if program is None or verdict.ruleset_hash is None or not (
             program.spec is ruleset.spec or verdict.ruleset_hash == ruleset.content_hash):
         return None
-    given = verdict.to_dict(full=False)["facts"]
-    gp = gap_plan(program.plan)
-    facts = {name: given[name] for name in gp.trace_facts if given.get(name) is not None}
-    specs = gap_plan(ruleset.plan).fact_specs
-    for name in gp.structured_facts:  # sets and dates
-        value = facts.get(name)
-        if value is not None:
-            facts[name] = normal(specs[name], value)
-    for name in gp.findings:  # a finding given with its evidence
-        value = facts.get(name)
-        if isinstance(value, dict):
-            if value.get("met") is None:
-                del facts[name]
-            else:
-                facts[name] = value["met"]
-    return facts
+    values = verdict.trace.facts
+    if not values:
+        return None
+    return {name: values[name] for name in gap_plan(program.plan).trace_facts
+            if values.get(name) is not None}

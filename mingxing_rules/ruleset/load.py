@@ -204,6 +204,14 @@ class Ruleset:
             raise InputError.from_problems(problems, office.id)
         return office
 
+    def office_facts(self, data: Any) -> Mapping[str, Any]:
+        """The validated facts of an office, as :meth:`parse_office` gives them in
+        ``Office.facts`` and with the same errors; without building the ``Office`` when no
+        check runs across facts (what :func:`~mingxing_rules.decide` needs)."""
+        if self._checks_across or isinstance(data, Office):
+            return self.parse_office(data).facts
+        return self._schema.valid_facts(data)
+
     def office_schema(self) -> dict[str, Any]:
         """The JSON Schema of an office for this ruleset."""
         return self._schema.json_schema()
