@@ -68,10 +68,6 @@ def test_mediation_success_raised_finds_offices_that_lose(searched) -> None:  # 
     assert 0.96 <= rate < 0.97
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "since the per-standard justification of 五, RETAINED -> REVOCATION_RECOMMENDED needs ~10k "
-    "search steps for a one-threshold change; the director finds it for the example amendment "
-    "(second round) but not here (closing note of the round; `mingxing prove` finds it)"))
 def test_mediation_success_raised_makes_a_holder_between_the_lines_a_revocation_case(
         searched) -> None:  # type: ignore[no-untyped-def]
     # the holder of the title whose rate falls between the two thresholds is now recommended
