@@ -4,6 +4,7 @@ one and the new version the other, verified by evaluating both compiled rulesets
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ from .domains import Domains
 from .exhaustive import constant_outcomes
 from .solver import SOLVER_STEPS, Goal, OutOfStepsError, Solver
 from .structure import MISSING, Structure, shared_nodes
+from .witness import open_prover
 
 __all__ = ["INVALID", "TOTAL_STEPS", "UNDECIDED", "UNDECIDED_STEPS", "DirectedResult",
            "direct_flips", "outcome_of", "to_json_value"]
@@ -51,7 +53,9 @@ class DirectedResult:
     ``offices``: ``{(old outcome, new outcome): office}``. ``complete``: every pair of outcomes
     was settled (a flip found, or shown impossible over the candidate values) within the
     solver's budget; when false, ``unsettled`` lists the pairs left open and the caller should
-    also search undirected. ``examples``: offices evaluated under both versions.
+    also search undirected. ``examples``: offices evaluated under both versions;
+    ``solver_steps`` and ``backjumps``: the search's work; ``by_prover``: pairs the search left
+    open that z3 settled (a witness confirmed natively, or no office flips that way).
     """
 
     offices: Mapping[tuple[str, str], Mapping[str, Any]]
@@ -59,6 +63,8 @@ class DirectedResult:
     unsettled: tuple[tuple[str, str], ...]
     examples: int
     solver_steps: int
+    backjumps: int = 0
+    by_prover: tuple[tuple[str, str], ...] = ()
 
     def transitions(self) -> list[tuple[str, str]]:
         return list(self.offices)
@@ -113,15 +119,23 @@ def _range_probes(old: Structure, new: Structure) -> list[dict[str, Any]]:
 
 
 def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
-                 budget: int = SOLVER_STEPS) -> DirectedResult:
+                 budget: int = SOLVER_STEPS, total_steps: int = TOTAL_STEPS,
+                 seconds: float | None = None, prover: bool = True) -> DirectedResult:
     """One office per transition (old outcome -> new outcome) the change can cause, built by
-    the solver and verified by evaluating both versions; see the module docstring."""
+    the solver and verified by evaluating both versions; see the package docstring.
+
+    ``budget``: search steps for one pair in the first round; ``total_steps``: for every pair
+    together; ``seconds``: an optional wall-clock limit for the search (the steps are the
+    deterministic bound). ``prover``: ask z3 about the pairs the search leaves open, when
+    z3-solver is installed (``False``: never); a z3 witness counts only if both compiled
+    rulesets flip that way.
+    """
     a, b = Structure(old), Structure(new)
     shared = shared_nodes(a, b)
     domains = Domains([a, b])
+    deadline = None if seconds is None else time.monotonic() + seconds
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    examples = 0
-    steps = 0
+    examples = steps = backjumps = 0
     unsettled: list[tuple[str, str]] = []
 
     def check(office: dict[str, Any]) -> tuple[str, str]:
@@ -135,6 +149,83 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
         transition = check(office)
         if transition[0] != transition[1] and transition not in found:
             found[transition] = office
+    pairs = _pairs_to_search(old, new, a, b, shared)
+
+    def attempt(x: str, y: str, limit: int) -> bool:
+        """Search one pair within ``limit`` steps; whether it is settled (a flip found, or
+        shown impossible over the candidate values)."""
+        nonlocal steps, backjumps
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+        solver = Solver([a, b], shared, domains, limit, deadline)
+        goals_a, choices_a = _outcome_goals(a, 0, x, solver)
+        goals_b, choices_b = _outcome_goals(b, 1, y, solver)
+        try:
+            assign = solver.solve([*goals_a, *goals_b], [*choices_a, *choices_b])
+        except OutOfStepsError:
+            return False
+        except (TypeError, ValueError, AttributeError, ArithmeticError):
+            # values of a fact whose type differs between the versions: the engine, not the
+            # solver, decides such offices (the range probes and undirected draws)
+            return False
+        finally:
+            steps += solver.steps
+            backjumps += solver.backjumps
+        if assign is None:
+            return True
+        office = _office(assign, domains, "directed-" + f"{x}-{y}".lower())
+        transition = check(office)
+        if transition[0] != transition[1] and transition not in found:
+            found[transition] = office
+        return transition == (x, y)  # otherwise the solver's reading and the engine's disagree
+
+    for x, y in pairs:
+        if (x, y) in found:
+            continue
+        limit = min(budget, UNDECIDED_STEPS) if UNDECIDED in (x, y) else budget
+        limit = min(limit, total_steps - steps)
+        if examples >= max_examples or limit <= 0 or not attempt(x, y, limit):
+            unsettled.append((x, y))
+    # further rounds for the pairs left open, decided outcomes first, each round with four
+    # times the steps of the one before (so the pairs that need hundreds of steps are settled
+    # before one that needs thousands takes what is left); ``total_steps`` bounds them all
+    limit = budget
+    while True:
+        left_open = [p for p in unsettled if p not in found]
+        if not left_open or steps >= total_steps or examples >= max_examples or (
+                deadline is not None and time.monotonic() > deadline):
+            break
+        limit *= 4
+        for x, y in sorted(left_open, key=lambda pair: UNDECIDED in pair):
+            room = min(limit, total_steps - steps)
+            if examples < max_examples and room > 0 and attempt(x, y, room):
+                unsettled.remove((x, y))
+        if limit >= total_steps:
+            break
+    unsettled = [p for p in unsettled if p not in found]
+    by_prover: list[tuple[str, str]] = []
+    ask = open_prover(old, new) if unsettled and prover else None
+    if ask is not None:
+        for x, y in list(unsettled):
+            answer = ask.ask(x, y)
+            if answer.status == "impossible":
+                unsettled.remove((x, y))
+                by_prover.append((x, y))
+            elif answer.office is not None and examples < max_examples:
+                transition = check(answer.office)
+                if transition[0] != transition[1] and transition not in found:
+                    found[transition] = _fewest_facts(old, new, answer.office, transition)
+                if transition == (x, y):  # confirmed natively
+                    unsettled.remove((x, y))
+                    by_prover.append((x, y))
+        unsettled = [p for p in unsettled if p not in found]
+    return DirectedResult(found, not unsettled, tuple(unsettled), examples, steps, backjumps,
+                          tuple(by_prover))
+
+
+def _pairs_to_search(old: Ruleset, new: Ruleset, a: Structure, b: Structure,
+                     shared: frozenset[str]) -> list[tuple[str, str]]:
+    """Every pair of different outcomes, but those that cannot flip for structural reasons."""
     old_targets = [*a.outcomes, a.otherwise, UNDECIDED]
     new_targets = [*b.outcomes, b.otherwise, UNDECIDED]
     pairs = [(x, y) for x in old_targets for y in new_targets if x != y]
@@ -150,49 +241,16 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
     pairs = [(x, y) for x, y in pairs if not (x in stable or y in stable)]
     # an outcome the options fix false is never selected in that version
     never_old, never_new = constant_outcomes(old), constant_outcomes(new)
-    pairs = [(x, y) for x, y in pairs if x not in never_old and y not in never_new]
-    def attempt(x: str, y: str, limit: int) -> bool:
-        """Search one pair within ``limit`` steps; whether it is settled (a flip found, or
-        shown impossible over the candidate values)."""
-        nonlocal steps
-        solver = Solver([a, b], shared, domains, limit)
-        goals_a, choices_a = _outcome_goals(a, 0, x, solver)
-        goals_b, choices_b = _outcome_goals(b, 1, y, solver)
-        try:
-            assign = solver.solve([*goals_a, *goals_b], [*choices_a, *choices_b])
-        except OutOfStepsError:
-            return False
-        except (TypeError, ValueError, AttributeError, ArithmeticError):
-            # values of a fact whose type differs between the versions: the engine, not the
-            # solver, decides such offices (the range probes and undirected draws)
-            return False
-        finally:
-            steps += solver.steps
-        if assign is None:
-            return True
-        office = _office(assign, domains, "directed-" + f"{x}-{y}".lower())
-        transition = check(office)
-        if transition[0] != transition[1] and transition not in found:
-            found[transition] = office
-        return transition == (x, y)  # otherwise the solver's reading and the engine's disagree
+    return [(x, y) for x, y in pairs if x not in never_old and y not in never_new]
 
-    for x, y in pairs:
-        if (x, y) in found:
-            continue
-        if examples >= max_examples:
-            unsettled.append((x, y))
-            continue
-        limit = min(budget, UNDECIDED_STEPS) if UNDECIDED in (x, y) else budget
-        limit = min(limit, TOTAL_STEPS - steps)
-        if limit <= 0 or not attempt(x, y, limit):
-            unsettled.append((x, y))
-    # a second round for the pairs left open, decided outcomes first, each with all the steps
-    # still unused (a revocation ground among 20 standards × 3 ways of meeting each needs
-    # thousands of steps where most pairs need tens); TOTAL_STEPS still bounds the whole search
-    left_open = [p for p in unsettled if p not in found]
-    for x, y in sorted(left_open, key=lambda pair: UNDECIDED in pair):
-        limit = TOTAL_STEPS - steps
-        if examples < max_examples and limit > budget and attempt(x, y, limit):
-            unsettled.remove((x, y))
-    unsettled = [p for p in unsettled if p not in found]
-    return DirectedResult(found, not unsettled, tuple(unsettled), examples, steps)
+
+def _fewest_facts(old: Ruleset, new: Ruleset, office: dict[str, Any],
+                  transition: tuple[str, str]) -> dict[str, Any]:
+    """The office with every fact left out that the flip does not need (a prover's witness
+    gives a value to every fact; the examples show only the facts that matter)."""
+    kept = dict(office)
+    for name in [n for n in office if n != "id"]:
+        trial = {k: v for k, v in kept.items() if k != name}
+        if (outcome_of(old, trial), outcome_of(new, trial)) == transition:
+            kept = trial
+    return kept

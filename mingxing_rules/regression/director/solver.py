@@ -17,6 +17,7 @@ budget of steps, so it never runs long.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -173,8 +174,10 @@ class Solver:
     """Finds an assignment of facts meeting goals in two versions (see the module docstring)."""
 
     def __init__(self, structures: Sequence[Structure], shared: frozenset[str],
-                 domains: Domains, budget: int = SOLVER_STEPS) -> None:
+                 domains: Domains, budget: int = SOLVER_STEPS,
+                 deadline: float | None = None) -> None:
         self.structures = structures
+        self.deadline = deadline  # time.monotonic() after which the search gives up
         self.shared = shared
         self.domains = domains
         self.budget = budget
@@ -289,7 +292,8 @@ class Solver:
         the structural choice with the fewest alternatives; leaves last. Returns the
         assignment, or the decision levels that caused the failure (the conflict set)."""
         self.steps += 1
-        if self.steps > self.budget:
+        if self.steps > self.budget or (
+                self.deadline is not None and time.monotonic() > self.deadline):
             raise OutOfStepsError()
         state = state.copy()
         wants = state.wants
