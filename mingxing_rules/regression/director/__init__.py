@@ -27,9 +27,18 @@ True
 
 Each pair of outcomes is settled (a flip found, or shown impossible over the candidate values)
 within the solver's budget, or listed in ``found.unsettled``; a pair with ``UNDECIDED`` (a
-missing fact) has many more ways to happen and gets a smaller budget. The values the solver
-proposes keep every ``constraints:`` entry of both versions true or unknown (an office that
-breaks one is refused as bad data, not a flip).
+missing fact) has many more ways to happen and gets a smaller budget in the first round. The
+search backjumps: a failure goes straight back to the choice that caused it (see
+:mod:`.solver`). Pairs still open after ``total_steps`` go to z3 when it is installed
+(:mod:`.witness`); its offices count only when the compiled rulesets confirm them. The values
+the solver proposes keep every ``constraints:`` entry of both versions true or unknown (an
+office that breaks one is refused as bad data, not a flip).
+
+The modules, in the order they build on each other: :mod:`.structure` (what is read of one
+ruleset; the nodes two versions share), :mod:`.partial` (three-valued evaluation on a partial
+office), :mod:`.domains` (candidate values), :mod:`.solver` (the search),
+:mod:`.exhaustive` (equivalence over the candidates, for mutant analysis), :mod:`.witness`
+(the z3 fallback) and :mod:`.search` (the director itself).
 """
 
 from .domains import Domains, Variable
