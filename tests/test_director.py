@@ -285,3 +285,19 @@ def test_the_search_is_bounded_by_steps_and_by_time(amended) -> None:  # type: i
     assert steps.solver_steps <= 100 + 1 and not steps.complete
     timed = direct_flips(STAR, amended["mediation-97"], seconds=0.0, prover=False)
     assert not timed.complete and timed.solver_steps == 0
+
+
+def test_a_derived_formula_that_changed_is_probed_for_offices_one_version_refuses() -> None:
+    from mingxing_rules.regression.mutants import mutants
+
+    # a rate turned into a difference: every pair of outcomes stays as it was, but offices whose
+    # difference falls outside the declared 0..1 are now refused (a flip to INVALID)
+    changed = next(m for m in mutants(STAR, kinds=["derived"], targets=["key_escort_rate"])
+                   if "key_released_escorted_count - key_released_count" in m.description)
+    assert changed.ruleset is not None
+    result = direct_flips(STAR, changed.ruleset, prover=False)
+    assert result.complete
+    flips = [pair for pair in result.offices if pair[1] == INVALID]
+    assert flips, result.offices
+    office = result.offices[flips[0]]
+    assert set(office) == {"id", "key_released_count", "key_released_escorted_count"}

@@ -4,6 +4,7 @@ one and the new version the other, verified by evaluating both compiled rulesets
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -12,6 +13,7 @@ import attrs
 
 from ...engine.evaluate import decide
 from ...errors import InputError
+from ...language import expr as syntax
 from ...ruleset.load import Ruleset
 from .domains import Domains
 from .exhaustive import constant_outcomes
@@ -118,6 +120,35 @@ def _range_probes(old: Structure, new: Structure) -> list[dict[str, Any]]:
     return offices
 
 
+DERIVED_PROBES = 64  # offices tried per derived value whose formula or bounds changed
+
+
+def _derived_probes(old: Structure, new: Structure, domains: Domains) -> list[dict[str, Any]]:
+    """Offices built from the candidate values of the facts behind a derived value whose
+    formula or declared bounds differ between the versions: one version may refuse such an
+    office (a rate above 100 %) where the other decides it, a flip to or from ``INVALID`` that
+    no pair of outcomes describes."""
+    offices: list[dict[str, Any]] = []
+    for name in sorted(set(old.derived) | set(new.derived)):
+        a, b = old.derived.get(name), new.derived.get(name)
+        if a is not None and b is not None and (
+                syntax.to_text(a.expr), a.minimum, a.maximum) == (
+                syntax.to_text(b.expr), b.minimum, b.maximum):
+            continue
+        if all(d is None or (d.minimum is None and d.maximum is None) for d in (a, b)):
+            continue  # no bounds: no office is refused for this value
+        variables = list(dict.fromkeys(
+            domains.of_fact[f] for s in (old, new) for f in sorted(s.facts_of(name))
+            if f in domains.of_fact))
+        combinations = itertools.product(*(domains.variables[v].candidates for v in variables))
+        for combination in itertools.islice(combinations, DERIVED_PROBES):
+            office: dict[str, Any] = {"id": f"derived-{name}"}
+            for part in combination:
+                office.update((fact, to_json_value(value)) for fact, value in part)
+            offices.append(office)
+    return offices
+
+
 def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
                  budget: int = SOLVER_STEPS, total_steps: int = TOTAL_STEPS,
                  seconds: float | None = None, prover: bool = True) -> DirectedResult:
@@ -143,7 +174,7 @@ def direct_flips(old: Ruleset, new: Ruleset, *, max_examples: int = 300,
         examples += 1
         return outcome_of(old, office), outcome_of(new, office)
 
-    for office in _range_probes(a, b):
+    for office in [*_range_probes(a, b), *_derived_probes(a, b, domains)]:
         if examples >= max_examples:
             break
         transition = check(office)
