@@ -185,4 +185,8 @@ def test_a_swapped_rate_is_found_by_the_director_alone() -> None:
     assert swapped.ruleset is not None
     found = flip_search(STAR, swapped.ruleset)
     assert found.flips and found.undirected == ""
-    assert all(new == INVALID for _, new in (f.transition for f in found.flips))
+    transitions = {f.transition for f in found.flips}
+    assert any(new == INVALID for _, new in transitions)
+    # where z3 is installed it settles the pairs the search leaves open, and finds the offices
+    # with no dispute mediated: the swapped rate divides by zero (unknown), the old one did not
+    assert all(new in (INVALID, UNDECIDED) for _, new in transitions), transitions

@@ -78,7 +78,7 @@ _UNSET = object()
 
 # -- runtime helpers (the only callables generated code can reach) -------------------------------
 # Public: they define what the three-valued connectives mean, and the regression director's
-# partial evaluator (regression/director.py) uses the same ones.
+# partial evaluator (regression/director/partial.py) uses the same ones.
 
 
 def all_of(values: Iterable[Any]) -> Any:
