@@ -150,14 +150,8 @@ def ruleset_spec_of(verdict: Verdict, ruleset: Ruleset | None = None) -> Ruleset
     bundled ruleset with the verdict's id and version. ``None`` for a verdict read back from JSON
     whose ruleset is not bundled: explanations then fall back to fact names and plain units.
     """
-    if ruleset is not None:
-        return ruleset.spec
-    program = verdict.trace.program
-    if program is not None:
-        spec: RulesetSpec = program.spec
-        return spec
-    found = _bundled_ruleset_of(verdict)
-    return found.spec if found is not None else None
+    plan = plan_of(verdict, ruleset)
+    return plan.spec if plan is not None else None
 
 
 def _bundled_ruleset_of(verdict: Verdict, options: Mapping[str, Any] | None = None,
