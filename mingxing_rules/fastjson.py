@@ -23,11 +23,10 @@ True
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from .jsonio import MAX_DEPTH, count_keys, finite_json
+from .jsonio import MAX_DEPTH, count_keys, dumps_compact
 
 orjson: Any
 try:  # the optional accelerator; everything below works the same without it
@@ -37,7 +36,6 @@ except ImportError:  # pragma: no cover - exercised by the tests that hide orjso
 
 __all__ = ["available", "dumps", "dumps_bytes", "record"]
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 # where orjson's float notation differs from repr: 1e-05 is "0.00001", 1e-07 is "1e-7" (repr
 # writes two exponent digits at least). The pattern starts with a literal, which the regular
 # expression engine finds fast; whether a digit precedes it is checked per match.
@@ -60,13 +58,6 @@ def available() -> bool:
     return orjson is not None
 
 
-def _standard(value: Any) -> str:
-    try:
-        return _ENCODER.encode(value)
-    except ValueError:  # a NaN or an infinity somewhere: unknown
-        return _ENCODER.encode(finite_json(value))
-
-
 def dumps_bytes(value: Any) -> bytes:
     """``value`` as compact JSON, UTF-8 encoded."""
     if orjson is not None:
@@ -77,14 +68,14 @@ def dumps_bytes(value: Any) -> bytes:
         else:
             if _like_repr(out):
                 return out
-    return _standard(value).encode("utf-8")
+    return dumps_compact(value).encode("utf-8")
 
 
 def dumps(value: Any) -> str:
     """``value`` as compact JSON text."""
     if orjson is not None:
         return dumps_bytes(value).decode("utf-8")
-    return _standard(value)
+    return dumps_compact(value)
 
 
 def record(raw: bytes, *, check_depth: bool = False) -> dict[str, Any] | None:

@@ -92,6 +92,7 @@ def count_keys(value: Any) -> int:
                    if type(item) is dict or type(item) is list)
     return 0
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_COMPACT_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
@@ -180,13 +181,22 @@ def finite_json(value: Any) -> Any:
     return value
 
 
+def _finite_encoded(encoder: json.JSONEncoder, value: Any) -> str:
+    try:
+        return encoder.encode(value)
+    except ValueError:  # a NaN or an infinity somewhere: unknown
+        return encoder.encode(finite_json(value))
+
+
+def dumps_compact(value: Any) -> str:
+    """As :func:`dumps`, with compact separators (``,`` and ``:``): one JSON Lines record."""
+    return _finite_encoded(_COMPACT_ENCODER, value)
+
+
 def dumps(value: Any, **options: Any) -> str:
     """JSON text without ``NaN``/``Infinity`` (they become ``null``); UTF-8 text as is."""
     if not options:  # the common case, with the shared encoder
-        try:
-            return _ENCODER.encode(value)
-        except ValueError:  # a NaN or an infinity somewhere: unknown
-            return _ENCODER.encode(finite_json(value))
+        return _finite_encoded(_ENCODER, value)
     options.setdefault("ensure_ascii", False)
     try:
         return json.dumps(value, allow_nan=False, **options)
