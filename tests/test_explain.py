@@ -340,6 +340,25 @@ def test_a_major_problem_that_blocks_promotion_is_said_in_both_languages() -> No
             "judicial office") in en
 
 
+@pytest.mark.parametrize(("lang", "member", "whole"), [
+    ("en", "standards met when promoted: includes 四(一)2 office equipment",
+     "standards met when promoted: 四(一)2"),
+    ("zh", "直接晋级时已达到的创建标准包括四（一）2办公设施", "直接晋级时已达到的创建标准：四（一）2"),
+])
+def test_a_standard_lowered_since_promotion_is_said_by_that_standard_not_the_whole_list(
+        lang: str, member: str, whole: str) -> None:
+    # 五: a promoted office lowers a standard it met when promoted; the line says that this
+    # standard was among them, not the twenty it may have met
+    data = {**office("retained-promoted-never-met"), "equipment": ["telephone"],
+            "s02_equipment_drop_justified": False}
+    verdict = evaluate(data, RULESET)
+    assert verdict.trace.status("s02_equipment_lowered") is Status.PASS
+    text = verdict.explain(lang)
+    assert member in text
+    assert whole not in text
+    assert "四(一)3" not in next(line for line in text.splitlines() if member in line)
+
+
 def test_holding_the_title_is_never_given_as_the_reason_there_is_no_ground() -> None:
     zh = decision_lines("retained-star", "zh")
     ground = next(line for line in zh if "摘牌情形" in line)

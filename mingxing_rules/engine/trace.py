@@ -216,6 +216,25 @@ class Step:
         return self._reads
 
     @property
+    def read_names(self) -> tuple[str, ...]:
+        """The names of the facts and derived values the step reads (without reading them)."""
+        if self._reads is None:
+            return tuple(name for name, _, _ in self._info.reads)
+        return tuple(r.name for r in self._reads)
+
+    def reading(self, name: str) -> Reading | None:
+        """What the step read of one fact or derived value (``None``: it reads no such name);
+        only that one is read of the office."""
+        if self._reads is None:
+            trace = self._trace
+            assert trace is not None
+            for read in self._info.reads:
+                if read[0] == name:
+                    return trace._reading(*read)
+            return None
+        return next((r for r in self._reads if r.name == name), None)
+
+    @property
     def missing(self) -> tuple[str, ...]:
         """Facts this step read directly that were not provided."""
         return tuple(r.name for r in self.reads if r.value is None and r.source == "fact")
@@ -579,12 +598,14 @@ class Trace(Sequence[Step]):
         return ""
 
     def _readings(self, info: StepInfo) -> tuple[Reading, ...]:
-        facts, evidence, row = self._values or {}, self._evidence, self._row
-        index = self._program.index if self._program is not None else {}
-        return tuple(
-            Reading(name, json_value(facts.get(name)), "fact", unit, evidence.get(name))
-            if is_fact else Reading(name, row[index[name]], "derived", unit)
-            for name, is_fact, unit in info.reads)
+        return tuple(self._reading(*read) for read in info.reads)
+
+    def _reading(self, name: str, is_fact: bool, unit: str | None) -> Reading:
+        if is_fact:
+            return Reading(name, json_value((self._values or {}).get(name)), "fact", unit,
+                           self._evidence.get(name))
+        assert self._program is not None
+        return Reading(name, self._row[self._program.index[name]], "derived", unit)
 
     @property
     def facts(self) -> Mapping[str, Any]:

@@ -12,7 +12,7 @@ ground for revocation that holds is marked ✗, never ✓.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
@@ -275,6 +275,36 @@ class Part:
 _UNSEEN = object()
 
 
+class _ReadLazily(Mapping[str, Any]):
+    """The values a step read (JSON form) and the options, each read of the office only when
+    asked for: which parts decided a rule may need a few of the facts it reads."""
+
+    def __init__(self, step: Step, options: Mapping[str, Any]) -> None:
+        self._step = step
+        self._options = options
+        self._names = frozenset(step.read_names)
+        self._read: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._names:
+            try:
+                return self._read[name]
+            except KeyError:
+                reading = self._step.reading(name)
+                value = self._read[name] = reading.value if reading is not None else None
+                return value
+        return self._options[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names or name in self._options
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names | set(self._options))
+
+    def __len__(self) -> int:
+        return len(self._names | set(self._options))
+
+
 class _Decider:
     """Three-valued truth of the parts of one step's condition, from what the trace recorded."""
 
@@ -284,9 +314,7 @@ class _Decider:
         self.trace = trace
         self.options = options
         self.thresholds = thresholds
-        self.values: dict[str, Any] = {r.name: r.value for r in step.reads}
-        for name, value in options.items():
-            self.values.setdefault(name, value)
+        self.values = _ReadLazily(step, options)
         # parts are asked their truth again by the parts around them: each is worked out once
         self._truths: dict[int, bool | None] = {}
 
@@ -539,37 +567,66 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
             state = "pass" if part.value else "fail"
             key = f"phrase.{dep.id}.{state}"
             if w.has(key):  # the values it fills in, worded
-                fields = w.fields(key)
-                return w.message(key, **{r.name: w.value(r.name, r.value) for r in dep.reads
-                                         if r.name in fields})
+                return step_phrase(key, dep, w)
             if dep.kind == "rule" and depth < MAX_REASON_DEPTH:
                 inner = (reasons_of(dep, depth + 1) if reasons_of is not None
                          else decided_by(dep, trace, w, options, depth + 1))
                 if 0 < len(inner) <= MAX_INNER_REASONS:
                     return w.message("reads.sep").join(inner)
             return w.message(f"phrase.step.{state}", title=w.text(dep.title, dep.id))
-        if name in options and name not in {r.name for r in step.reads}:
+        if name in options and name not in step.read_names:
             value = options[name]
             key = f"phrase.option.{name}.{_key_of(value)}"
             return w.maybe(key) or w.message("phrase.option", value=w.value(name, value))
-        reading = next((r for r in step.reads if r.name == name), None)
+        reading = step.reading(name)
         value = reading.value if reading is not None else None
         phrase = w.maybe(f"phrase.{name}.{_key_of(value)}")
         if phrase is not None:
             return phrase
         return w.message("reads.item", fact=w.fact_title(name, trace),
                          value=w.value(name, value))
+    membership = _membership_phrase(part.node, step, trace, w)
+    if membership is not None:
+        return membership
     names = names_in(part.node)
-    values = {r.name: r for r in step.reads}
+    # only what this part names is read of the office (a rule may read twenty facts)
+    values = {n: r for n in dict.fromkeys(names) if (r := step.reading(n)) is not None}
     if part.value is False:
         for threshold in condition_thresholds(step, w):
-            if threshold.fact in names and threshold.fact in values and threshold.holds(
+            if threshold.fact in values and threshold.holds(
                     values[threshold.fact].value) is False:
                 return threshold_sentence(threshold, values[threshold.fact], trace, w, None)
     read = [values[n] for n in names if n in values]
     if read:
         return w.message("reads.sep").join(w.reading(r, trace) for r in read)
     return w.text(step.title, step.id)
+
+
+def _membership_phrase(node: Expr, step: Step, trace: Trace, w: Wording) -> str | None:
+    """``'s07_legal_services' in standards_met_when_promoted`` said as whether the set holds
+    that one value ("standards met when promoted: includes 四(二)7 grassroots legal
+    services"), not as the whole set; ``None`` when the part is no such test or the set was
+    not provided (then the reading says so)."""
+    if isinstance(node, Call) and node.func == "if_known" and node.args:
+        node = node.args[0]
+    if not (isinstance(node, Membership) and isinstance(node.item, Literal)
+            and isinstance(node.container, Name)):
+        return None
+    name = node.container.name
+    reading = step.reading(name)
+    if reading is None or reading.value is None:
+        return None
+    item = str(node.item.value)
+    key = "reads.member" if item in reading.value else "reads.not_member"
+    return w.message(key, fact=w.fact_title(name, trace), item=w.choice(name, item))
+
+
+def step_phrase(key: str, step: Step, w: Wording) -> str:
+    """The catalogue's phrase ``key`` for a step's state, with the values it names (and only
+    those read of the office) worded."""
+    fields = w.fields(key)
+    return w.message(key, **{name: w.value(name, r.value) for name in fields
+                             if (r := step.reading(name)) is not None})
 
 
 def _key_of(value: Any) -> str:

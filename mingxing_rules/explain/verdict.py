@@ -17,6 +17,7 @@ from .reasons import (
     mark_status,
     part_phrase,
     request_for,
+    step_phrase,
     step_reason,
 )
 from .report import Cell, Document, Line, Mark, Row, Section, Table
@@ -139,8 +140,7 @@ class _Builder:
         if step.status in (Status.PASS, Status.FAIL):
             state = "pass" if step.status is Status.PASS else "fail"
             key = f"phrase.{step.id}.{state}"
-            phrase = w.message(key, **{r.name: w.value(r.name, r.value) for r in step.reads
-                                       if r.name in w.fields(key)}) if w.has(key) else None
+            phrase = step_phrase(key, step, w) if w.has(key) else None
             if phrase is not None and step.kind == "rule" and not self._reads_rules(step):
                 # a rule on facts only: its phrase already says what decided it
                 return w.message("step.line.bare", title=phrase, clause=w.clause(step.clause))

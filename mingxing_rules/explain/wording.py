@@ -509,8 +509,8 @@ class Wording:
             parts = recorded_ratio(step.condition)
         if parts is None:
             return shown
-        values = {r.name: r.value for r in step.reads}
-        top, bottom = values.get(parts[0]), values.get(parts[1])
+        top, bottom = (r.value if (r := step.reading(name)) is not None else None
+                       for name in parts)
         if top is None or bottom is None:
             return shown
         return self.message("value.ratio", value=shown, numerator=format_number(top),
