@@ -359,6 +359,19 @@ def test_a_standard_lowered_since_promotion_is_said_by_that_standard_not_the_who
     assert "四(一)3" not in next(line for line in text.splitlines() if member in line)
 
 
+@pytest.mark.parametrize(("lang", "said", "never"), [
+    ("en", "how the Star title was obtained: named after the on-site assessment", "required"),
+    ("zh", "明星司法所称号取得方式：经评审命名", "标准要求为"),
+])
+def test_which_case_an_office_is_in_is_said_as_its_value_not_as_a_requirement(
+        lang: str, said: str, never: str) -> None:
+    # how the title was obtained decides which standards count (五); no standard requires
+    # one way or the other, so a rule's reason never says "required direct promotion"
+    decision = decision_lines("revocation-unjustified-other-standard", lang)
+    assert any(said in line for line in decision)
+    assert not any(never in line for line in decision)
+
+
 def test_holding_the_title_is_never_given_as_the_reason_there_is_no_ground() -> None:
     zh = decision_lines("retained-star", "zh")
     ground = next(line for line in zh if "摘牌情形" in line)

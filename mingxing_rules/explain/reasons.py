@@ -594,7 +594,8 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
     if part.value is False:
         for threshold in condition_thresholds(step, w):
             if threshold.fact in values and threshold.holds(
-                    values[threshold.fact].value) is False:
+                    values[threshold.fact].value) is False and not _is_identity(threshold,
+                                                                                step):
                 return threshold_sentence(threshold, values[threshold.fact], trace, w, None)
     read = [values[n] for n in names if n in values]
     if read:
@@ -619,6 +620,15 @@ def _membership_phrase(node: Expr, step: Step, trace: Trace, w: Wording) -> str 
     item = str(node.item.value)
     key = "reads.member" if item in reading.value else "reads.not_member"
     return w.message(key, fact=w.fact_title(name, trace), item=w.choice(name, item))
+
+
+def _is_identity(threshold: Threshold, step: Step) -> bool:
+    """Whether a failed comparison of a rule says *which* case the office is in (how its
+    title was obtained) rather than a standard it falls short of: said by the value the office
+    has ("how the Star title was obtained: named after the on-site assessment"), never as
+    "…, required direct promotion", which no standard requires."""
+    return (step.kind in ("rule", "outcome") and threshold.op in ("==", "!=")
+            and isinstance(threshold.value, str))
 
 
 def step_phrase(key: str, step: Step, w: Wording) -> str:
