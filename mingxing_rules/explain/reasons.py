@@ -33,6 +33,7 @@ from ..language.expr import (
     Unary,
     names_in,
 )
+from ..language.visitor import ExprVisitor
 from ..ruleset.model import RulesetSpec, Threshold
 from .wording import Wording, plan_of, ruleset_spec_of
 
@@ -232,24 +233,45 @@ def expression_value(node: Expr, values: Mapping[str, Any]) -> Any:
 
 
 def _value(node: Expr, values: Mapping[str, Any]) -> Any:
-    if isinstance(node, Literal):
+    return _ValueOf(values).visit(node)
+
+
+class _ValueOf(ExprVisitor[Any]):
+    """The value of an arithmetic or date expression from the values a step read (the
+    explanation's side of a comparison); :class:`_NotComputableError` when it has none."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = values
+
+    def generic_visit(self, node: Expr) -> Any:
+        raise _NotComputableError(type(node).__name__)
+
+    def visit_Literal(self, node: Literal) -> Any:
         return node.value
-    if isinstance(node, ListExpr):
-        return [_value(item, values) for item in node.items]
-    if isinstance(node, Name):
-        value = values.get(node.name)
+
+    def visit_ListExpr(self, node: ListExpr) -> Any:
+        return [self.visit(item) for item in node.items]
+
+    def visit_Name(self, node: Name) -> Any:
+        value = self.values.get(node.name)
         if value is None:
             raise _NotComputableError(node.name)
         return value
-    if isinstance(node, Unary) and node.op == "-":
-        return -_value(node.operand, values)
-    if isinstance(node, Binary) and node.op in ("+", "-", "*"):
-        left = _value(node.left, values)
-        right = _value(node.right, values)
+
+    def visit_Unary(self, node: Unary) -> Any:
+        if node.op != "-":
+            return self.generic_visit(node)
+        return -self.visit(node.operand)
+
+    def visit_Binary(self, node: Binary) -> Any:
+        if node.op not in ("+", "-", "*"):
+            return self.generic_visit(node)
+        left, right = self.visit(node.left), self.visit(node.right)
         return left + right if node.op == "+" else left - right if node.op == "-" else (
             left * right)
-    if isinstance(node, Call):
-        args = [_value(a, values) for a in node.args]
+
+    def visit_Call(self, node: Call) -> Any:
+        args = [self.visit(a) for a in node.args]
         try:
             if node.func == "date" and len(args) == 1 and isinstance(args[0], str):
                 return dt.date.fromisoformat(args[0])
@@ -260,7 +282,7 @@ def _value(node: Expr, values: Mapping[str, Any]) -> Any:
         if node.func in ("year", "month", "day") and len(args) == 1 and isinstance(
                 args[0], dt.date):
             return getattr(args[0], node.func)
-    raise _NotComputableError(type(node).__name__)
+        return self.generic_visit(node)
 
 
 @attrs.frozen
@@ -305,8 +327,9 @@ class _ReadLazily(Mapping[str, Any]):
         return len(self._names | set(self._options))
 
 
-class _Decider:
-    """Three-valued truth of the parts of one step's condition, from what the trace recorded."""
+class _Decider(ExprVisitor["bool | None"]):
+    """Three-valued truth of the parts of one step's condition, from what the trace recorded:
+    the connectives here, each leaf by :class:`_LeafTruth`."""
 
     def __init__(self, step: Step, trace: Trace, options: Mapping[str, Any],
                  thresholds: tuple[Threshold, ...]) -> None:
@@ -315,6 +338,7 @@ class _Decider:
         self.options = options
         self.thresholds = thresholds
         self.values = _ReadLazily(step, options)
+        self.leaf = _LeafTruth(self).visit
         # parts are asked their truth again by the parts around them: each is worked out once
         self._truths: dict[int, bool | None] = {}
 
@@ -331,55 +355,29 @@ class _Decider:
     def truth(self, node: Expr) -> bool | None:
         found = self._truths.get(id(node), _UNSEEN)
         if found is _UNSEEN:
-            found = self._truths[id(node)] = self._truth(node)
+            found = self._truths[id(node)] = self.visit(node)
         return cast("bool | None", found)
 
-    def _truth(self, node: Expr) -> bool | None:
-        if isinstance(node, BoolOp):
-            values = [self.truth(o) for o in node.operands]
-            if node.op == "and":
-                return False if False in values else None if None in values else True
-            return True if True in values else None if None in values else False
-        if isinstance(node, Unary) and node.op == "not":
-            inner = self.truth(node.operand)
-            return None if inner is None else not inner
-        if isinstance(node, Implies):
-            left, right = self.truth(node.left), self.truth(node.right)
-            if left is False or right is True:
-                return True
-            return None if left is None or right is None else False
+    def generic_visit(self, node: Expr) -> bool | None:
         return self.leaf(node)
 
-    def leaf(self, node: Expr) -> bool | None:
-        if isinstance(node, Name):
-            truth = self.step_truth(node.name)
-            if truth != "absent":
-                return truth if truth is None else bool(truth)
-            value = self.values.get(node.name)
-            return value if isinstance(value, bool) else None
-        if isinstance(node, Literal) and isinstance(node.value, bool):
-            return node.value
-        if isinstance(node, Call) and node.func == "if_known" and len(node.args) == 2:
-            known = self.leaf(node.args[0])
-            return known if known is not None else self.leaf(node.args[1])
-        names = _name_set(node)
-        thresholds = [t for t in self.thresholds if t.fact in names]
-        if thresholds and all(t.fact in self.values for t in thresholds) and not (
-                names - {t.fact for t in thresholds} - set(self.options)):
-            held = [t.holds(self.values[t.fact]) for t in thresholds]
-            if isinstance(node, BoolOp | Quantifier | Membership | Compare | Call):
-                return False if False in held else None if None in held else True
-        if isinstance(node, Compare):
-            return self.compare(node)
-        if isinstance(node, Membership):
-            try:
-                item = _value(node.item, self.values)
-                container = _value(node.container, self.values)
-            except _NotComputableError:
-                return None
-            inside = item in (container or ())
-            return not inside if node.negated else inside
-        return None
+    def visit_BoolOp(self, node: BoolOp) -> bool | None:
+        values = [self.truth(o) for o in node.operands]
+        if node.op == "and":
+            return False if False in values else None if None in values else True
+        return True if True in values else None if None in values else False
+
+    def visit_Unary(self, node: Unary) -> bool | None:
+        if node.op != "not":
+            return self.leaf(node)
+        inner = self.truth(node.operand)
+        return None if inner is None else not inner
+
+    def visit_Implies(self, node: Implies) -> bool | None:
+        left, right = self.truth(node.left), self.truth(node.right)
+        if left is False or right is True:
+            return True
+        return None if left is None or right is None else False
 
     def compare(self, node: Compare) -> bool | None:
         try:
@@ -402,26 +400,115 @@ class _Decider:
 
     def parts(self, node: Expr, want: bool) -> list[Part]:
         """The parts that make ``node`` come out as ``want``."""
-        if isinstance(node, Unary) and node.op == "not":
-            return self.parts(node.operand, not want)
-        if isinstance(node, BoolOp):
-            operands = list(node.operands)
-            deciding = (node.op == "and") != want
-            if deciding:  # one operand suffices: an 'and' that fails, an 'or' that holds
-                chosen = [o for o in operands if self.truth(o) is want]
-                settings = [o for o in chosen if _name_set(o) <= set(self.options)]
-                if want and settings:  # held by a setting (an option): that is the reason
-                    chosen = settings[:1]
-            else:
-                chosen = operands
-            return [p for o in chosen for p in self.parts(o, want)]
-        if isinstance(node, Implies):
-            if want:
-                if self.truth(node.left) is False:
-                    return self.parts(node.left, False)
-                return self.parts(node.right, True)
-            return self.parts(node.left, True) + self.parts(node.right, False)
-        return [Part(node, self.truth(node))]
+        return _DecidingParts(self, want).visit(node)
+
+
+_NOT_BY_THRESHOLDS: Any = object()
+
+
+class _LeafTruth(ExprVisitor["bool | None"]):
+    """The truth of a leaf of a condition (what is not a connective): a step's status, a
+    yes/no fact, a literal, ``if_known``, or a test the plan's thresholds decide."""
+
+    def __init__(self, decider: _Decider) -> None:
+        self.decider = decider
+
+    def generic_visit(self, node: Expr) -> bool | None:
+        return None
+
+    def by_thresholds(self, node: Expr) -> Any:
+        """The truth of ``node`` from the plan's thresholds on the facts it reads, when they
+        are all it reads (besides options)."""
+        decider = self.decider
+        names = _name_set(node)
+        thresholds = [t for t in decider.thresholds if t.fact in names]
+        if thresholds and all(t.fact in decider.values for t in thresholds) and not (
+                names - {t.fact for t in thresholds} - set(decider.options)):
+            held = [t.holds(decider.values[t.fact]) for t in thresholds]
+            return False if False in held else None if None in held else True
+        return _NOT_BY_THRESHOLDS
+
+    def visit_Name(self, node: Name) -> bool | None:
+        truth = self.decider.step_truth(node.name)
+        if truth != "absent":
+            return truth if truth is None else bool(truth)
+        value = self.decider.values.get(node.name)
+        return value if isinstance(value, bool) else None
+
+    def visit_Literal(self, node: Literal) -> bool | None:
+        return node.value if isinstance(node.value, bool) else None
+
+    def visit_Call(self, node: Call) -> bool | None:
+        if node.func == "if_known" and len(node.args) == 2:
+            known = self.visit(node.args[0])
+            return known if known is not None else self.visit(node.args[1])
+        return self._thresholds_or(node, None)
+
+    def visit_BoolOp(self, node: BoolOp) -> bool | None:
+        return self._thresholds_or(node, None)
+
+    def visit_Quantifier(self, node: Quantifier) -> bool | None:
+        return self._thresholds_or(node, None)
+
+    def visit_Compare(self, node: Compare) -> bool | None:
+        held = self.by_thresholds(node)
+        return self.decider.compare(node) if held is _NOT_BY_THRESHOLDS else held
+
+    def visit_Membership(self, node: Membership) -> bool | None:
+        held = self.by_thresholds(node)
+        if held is not _NOT_BY_THRESHOLDS:
+            return cast("bool | None", held)
+        values = self.decider.values
+        try:
+            item = _value(node.item, values)
+            container = _value(node.container, values)
+        except _NotComputableError:
+            return None
+        inside = item in (container or ())
+        return not inside if node.negated else inside
+
+    def _thresholds_or(self, node: Expr, otherwise: bool | None) -> bool | None:
+        held = self.by_thresholds(node)
+        return otherwise if held is _NOT_BY_THRESHOLDS else cast("bool | None", held)
+
+
+class _DecidingParts(ExprVisitor[list[Part]]):
+    """The parts of a condition that make it come out as ``want``."""
+
+    def __init__(self, decider: _Decider, want: bool) -> None:
+        self.decider = decider
+        self.want = want
+
+    def parts(self, node: Expr, want: bool) -> list[Part]:
+        return (self if want is self.want else _DecidingParts(self.decider, want)).visit(node)
+
+    def generic_visit(self, node: Expr) -> list[Part]:
+        return [Part(node, self.decider.truth(node))]
+
+    def visit_Unary(self, node: Unary) -> list[Part]:
+        if node.op != "not":
+            return self.generic_visit(node)
+        return self.parts(node.operand, not self.want)
+
+    def visit_BoolOp(self, node: BoolOp) -> list[Part]:
+        want, decider = self.want, self.decider
+        operands = list(node.operands)
+        if (node.op == "and") != want:
+            # one operand suffices: an 'and' that fails, an 'or' that holds
+            chosen = [o for o in operands if decider.truth(o) is want]
+            settings = [o for o in chosen if _name_set(o) <= set(decider.options)]
+            if want and settings:  # held by a setting (an option): that is the reason
+                chosen = settings[:1]
+        else:
+            chosen = operands
+        return [p for o in chosen for p in self.visit(o)]
+
+    def visit_Implies(self, node: Implies) -> list[Part]:
+        if self.want:
+            if self.decider.truth(node.left) is False:
+                return self.parts(node.left, False)
+            return self.parts(node.right, True)
+        return self.parts(node.left, True) + self.parts(node.right, False)
 
 
 # What explanations ask of a condition's parts again and again (names read, written form) is
@@ -495,25 +582,38 @@ def _leaves(tree: Expr) -> tuple[Expr, ...]:
     cached = _LEAVES.get(id(tree))
     if cached is not None and cached[0] is tree:
         return cached[1]
-    found: list[Expr] = []
-
-    def walk(node: Expr) -> None:
-        if isinstance(node, BoolOp):
-            for operand in node.operands:
-                walk(operand)
-        elif isinstance(node, Unary) and node.op == "not":
-            walk(node.operand)
-        elif isinstance(node, Implies):
-            walk(node.left)
-            walk(node.right)
-        else:
-            found.append(node)
-
-    walk(tree)
+    found = _Leaves().collect(tree)
     if len(_LEAVES) > _CACHE_LIMIT:
         _LEAVES.clear()
-    _LEAVES[id(tree)] = (tree, tuple(found))
-    return tuple(found)
+    _LEAVES[id(tree)] = (tree, found)
+    return found
+
+
+class _Leaves(ExprVisitor[None]):
+    """The leaves of a condition as :class:`_Decider` combines them (what is not an
+    ``and``/``or``, a ``not`` or an implication), in order."""
+
+    def collect(self, tree: Expr) -> tuple[Expr, ...]:
+        self.found: list[Expr] = []
+        self.visit(tree)
+        return tuple(self.found)
+
+    def generic_visit(self, node: Expr) -> None:
+        self.found.append(node)
+
+    def visit_BoolOp(self, node: BoolOp) -> None:
+        for operand in node.operands:
+            self.visit(operand)
+
+    def visit_Unary(self, node: Unary) -> None:
+        if node.op == "not":
+            self.visit(node.operand)
+        else:
+            self.found.append(node)
+
+    def visit_Implies(self, node: Implies) -> None:
+        self.visit(node.left)
+        self.visit(node.right)
 
 
 def _deciding_parts(decider: _Decider, tree: Expr, want: bool, options: Mapping[str, Any]
@@ -734,16 +834,38 @@ def _adverse_steps(spec: RulesetSpec) -> frozenset[str]:
 
 
 def _signed_names(tree: Expr, sign: int) -> Iterable[tuple[str, int]]:
-    if isinstance(tree, Name):
-        yield tree.name, sign
-    elif isinstance(tree, Unary) and tree.op == "not":
-        yield from _signed_names(tree.operand, -sign)
-    elif isinstance(tree, BoolOp):
-        for operand in tree.operands:
-            yield from _signed_names(operand, sign)
-    elif isinstance(tree, Implies):
-        yield from _signed_names(tree.left, -sign)
-        yield from _signed_names(tree.right, sign)
+    """The names a condition combines, each with its sign (-1 under a ``not`` or on the left
+    of an implication, and so on)."""
+    found: list[tuple[str, int]] = []
+    _SignedNames(sign, found).visit(tree)
+    return found
+
+
+class _SignedNames(ExprVisitor[None]):
+    def __init__(self, sign: int, found: list[tuple[str, int]]) -> None:
+        self.sign = sign
+        self.found = found
+
+    def flipped(self) -> _SignedNames:
+        return _SignedNames(-self.sign, self.found)
+
+    def generic_visit(self, node: Expr) -> None:
+        return None  # a comparison or a call: no step or fact combined by the connectives
+
+    def visit_Name(self, node: Name) -> None:
+        self.found.append((node.name, self.sign))
+
+    def visit_Unary(self, node: Unary) -> None:
+        if node.op == "not":
+            self.flipped().visit(node.operand)
+
+    def visit_BoolOp(self, node: BoolOp) -> None:
+        for operand in node.operands:
+            self.visit(operand)
+
+    def visit_Implies(self, node: Implies) -> None:
+        self.flipped().visit(node.left)
+        self.visit(node.right)
 
 
 def mark_status(step: Step, adverse: frozenset[str]) -> Status:
