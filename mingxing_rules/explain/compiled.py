@@ -3,12 +3,12 @@
 A line of the decision ("does not qualify for direct promotion: holds no title that gives
 direct promotion") is a function of the plan, the language, the options and a few entries of
 the evaluation: the statuses of the rule and of the steps its reasons can reach, and the values
-those steps read. Which entries, the plan says once (:class:`LineInputs`): a rule reaches
-through its condition and ``depends_on`` the rules below it (followed all the way down, as the
-reasons are) and the criteria, standards and groups it names (their status and what they read,
-as their phrases say); a value derived from facts brings those facts (a rate is said with its
-counts). Per office the explainer then picks those entries from the row and the facts (one C
-call each) and finds the line already worded for an earlier office that read the same; only a
+those steps read. Which entries, the plan says once (:class:`LineInputs`, from each node's
+``depends_on`` and ``reads``): a rule reaches the rules below it (followed all the way down, as
+the reasons are) and the criteria, standards and groups it names (their status and what they
+read, as their phrases say); a value derived from facts brings those facts (a rate is said with
+its counts). Per office the explainer then picks those entries from the row and the facts (one
+C call each) and finds the line already worded for an earlier office that read the same; only a
 new combination is worded (:class:`Lines`, bounded).
 
 >>> from mingxing_rules import load_ruleset
@@ -24,8 +24,6 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
-
-from ..language.expr import names_in
 
 if TYPE_CHECKING:
     from ..compile.plan import Plan
@@ -87,12 +85,9 @@ class LineInputs:
         facts.update(node.facts)
         if not deep:
             return
-        named = set(node.depends_on)
-        if node.condition is not None:
-            named.update(names_in(node.condition))
-        for name in sorted(named):
-            if name not in plan:
-                continue  # a fact or an option: read above, or fixed for the plan
+        # the steps its condition names, as the plan recorded them (facts are read above;
+        # options are fixed for the plan)
+        for name in sorted(set(node.depends_on)):
             kind = plan.node(name).kind
             # rules are said by their reasons, followed down; the rest by their status and
             # what they read
