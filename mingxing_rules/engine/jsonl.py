@@ -19,7 +19,8 @@ through a pipe (:mod:`mingxing_rules.engine.parallel`).
 >>> from pathlib import Path
 >>> from mingxing_rules import load_ruleset
 >>> star = load_ruleset("star-judicial-office")
->>> office = json.loads(Path("examples/offices/star-by-assessment.json").read_text("utf-8"))
+>>> office = {"id": "demo", "honours": ["five_good"], "holds_star_title": False,
+...           "major_problem": False, "office_kind": "township"}
 >>> with tempfile.TemporaryDirectory() as folder:
 ...     path = Path(folder) / "offices.jsonl"
 ...     _ = path.write_text(json.dumps(office) + "\\n\\n" + '{"id": "x", "staff": 7}\\n')
@@ -28,7 +29,7 @@ through a pipe (:mod:`mingxing_rules.engine.parallel`).
 ...         lines = [evaluator.line(number, row, line, raw, str(path))
 ...                  for number, row, line, raw in span_records(handle, whole_file(path))]
 >>> [json.loads(line).get("outcome", "error") for line in lines]
-['STAR', 'error']
+['DIRECT_PROMOTION', 'error']
 >>> evaluator.tally.total, len(evaluator.tally.errors)
 (2, 1)
 """
