@@ -259,3 +259,32 @@ def _renumbered(path: Path, start: int) -> list[bytes]:
     with path.open("rb") as handle:
         return [evaluator.line(number, row, line, raw, str(path))
                 for number, row, line, raw in span_records(handle, whole_file(path, start))]
+
+
+@pytest.mark.skipif(not parallel_supported(), reason="worker processes are forked (POSIX)")
+def test_an_interrupted_batch_with_workers_leaves_no_part_file_and_no_results(
+        tmp_path: Path) -> None:
+    import signal
+    import time
+
+    office = json.dumps(EXAMPLES[0], ensure_ascii=False)
+    path = write_lines(tmp_path / "offices.jsonl", [office] * 60_000)
+    out = tmp_path / "results.jsonl"
+    out.write_text("previous\n", "utf-8")
+    temporary = tmp_path / "tmp"  # where the part files go
+    temporary.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mingxing_rules", "evaluate", "--batch", str(path), "--out",
+         str(out), "--jobs", "2"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(temporary)})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(temporary.iterdir()):
+        time.sleep(0.05)  # the workers have started
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert out.read_text("utf-8") == "previous\n"
+    assert list(temporary.iterdir()) == []  # the part files and their folder removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["offices.jsonl", "results.jsonl", "tmp"]
