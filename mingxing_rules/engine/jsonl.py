@@ -205,13 +205,11 @@ class LineEvaluator:
              file: str | None) -> bytes:
         """The result line of one record: ``number`` is its ``row`` in the output (across the
         files of the batch), ``row`` and ``line`` its record and line in ``file``."""
-        record: dict[str, Any] | InputError | FastRecord
+        record: dict[str, Any] | InputError | FastRecord | None = None
         data = None
         if raw is not None and fastjson.orjson is not None:
             data = fastjson.record(raw, check_depth=self._check_depth)
-        if data is not None and raw is not None:
-            record = FastRecord(data, raw)  # kept if the office validates as it is
-        else:
+        if data is None:
             record = jsonl_record(raw)  # the strict reader: a dict or the line's InputError
             data = record if type(record) is dict else None
         if self._fast and data is not None:
@@ -221,6 +219,9 @@ class LineEvaluator:
                 fast = None
             if fast is not None:
                 return fast
+        if record is None:  # read by orjson: kept if the office validates as it is, else
+            assert raw is not None and data is not None  # read again strictly
+            record = FastRecord(data, raw)
         item = evaluate_record(record, self.ruleset, row=row, line=line, file=file,
                                backend=self.backend, extra=self.extra)
         text = jsonl_line(number, item, full=self.full).encode("utf-8") + b"\n"
