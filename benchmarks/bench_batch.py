@@ -8,11 +8,15 @@ two yardsticks on the same file:
     (benchmarks/handwritten_star.py, no validation) and its outcome and check results written.
 
 Rows for each path of the command: one process with orjson (the `fast` extra), one process
-without it (the standard library; the same bytes), and `--jobs N` worker processes. One
+without it (the standard library; the same bytes), and `--jobs N` worker processes; and, as
+the "before" beside them, the Verdict path in one process (`iter_evaluate` + `jsonl_line`, a
+`Verdict` per record: what the command did before the lines were built from the row). One
 process is timed in CPU seconds of this process, best of `--repeat` interleaved rounds; the
-workers' run is timed by the wall clock (what they are for: using every core) and by the CPU
-seconds of every process (this one and its children), so that a busy machine shows as the gap
-between the two. Every path must write the same bytes.
+workers' run is timed by the wall clock (what they are for: using every core), by the CPU
+seconds of every process (this one and its children) and by the CPU seconds of the parent
+alone (cutting the file into spans, copying the part files), so that a busy machine shows as
+the gap between them. Every path must write the same bytes. The load average is printed before
+and after.
 
 Then memory: the same command in a fresh process over `--count` and 4x `--count` offices; the
 peak resident set size must not grow with the file (streaming); with `--jobs`, the parent's and
@@ -44,6 +48,7 @@ from population import population
 
 from mingxing_rules import fastjson, load_ruleset
 from mingxing_rules.cli import main as cli
+from mingxing_rules.engine.batch import iter_evaluate, jsonl_line
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,6 +92,14 @@ def ours(source: Path, target: Path, *options: str) -> None:
     assert status == 0, status
 
 
+def verdict_path(source: Path, target: Path) -> None:
+    """The lines made through a Verdict per record, in one process (the path before)."""
+    star = load_ruleset("star-judicial-office")
+    with target.open("wb") as out:
+        for row, item in iter_evaluate(source, star):
+            out.write(jsonl_line(row, item).encode("utf-8") + b"\n")
+
+
 def ours_without_orjson(source: Path, target: Path) -> None:
     saved, fastjson.orjson = fastjson.orjson, None
     try:
@@ -102,15 +115,18 @@ def all_cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def best_parallel(source: Path, target: Path, jobs: int, repeat: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of every process), each the best of ``repeat`` runs."""
-    wall = cpu = float("inf")
+def best_parallel(source: Path, target: Path, jobs: int, repeat: int
+                  ) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds of every process, CPU seconds of the parent), each the best
+    of ``repeat`` runs."""
+    wall = cpu = parent = float("inf")
     for _ in range(repeat):
-        start_wall, start_cpu = time.perf_counter(), all_cpu()
+        start_wall, start_cpu, start_own = time.perf_counter(), all_cpu(), time.process_time()
         ours(source, target, "--jobs", str(jobs))
         wall = min(wall, time.perf_counter() - start_wall)
         cpu = min(cpu, all_cpu() - start_cpu)
-    return wall, cpu
+        parent = min(parent, time.process_time() - start_own)
+    return wall, cpu, parent
 
 
 def best_cpu(runs: Sequence[Callable[[], None]], repeat: int) -> list[float]:
@@ -149,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes for the last row")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder:
         source, target = Path(folder) / "offices.jsonl", Path(folder) / "verdicts.jsonl"
         write_offices(source, args.count)
@@ -162,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             ("mingxing evaluate --batch, orjson", lambda: ours(source, target)),
             ("mingxing evaluate --batch, no orjson",
              lambda: ours_without_orjson(source, Path(folder) / "plain.jsonl")),
+            ("before: a Verdict per record, orjson",
+             lambda: verdict_path(source, Path(folder) / "verdicts.jsonl")),
             ("hand-written batch (traced)",
              lambda: hand_batch(source, Path(folder) / "hand.jsonl")),
             ("floor: json.loads + json.dumps only",
@@ -172,19 +191,23 @@ def main(argv: Sequence[str] | None = None) -> None:
             runs = [r for r in runs if "orjson" not in r[0] or "no orjson" in r[0]]
         seconds = best_cpu([run for _, run in runs], args.repeat)
         assert (Path(folder) / "plain.jsonl").read_bytes() == expected  # the same bytes
+        assert (Path(folder) / "verdicts.jsonl").read_bytes() == expected
         parallel = target.with_suffix(".jobs.jsonl")
-        wall, cpu = best_parallel(source, parallel, args.jobs, args.repeat)
+        wall, cpu, parent = best_parallel(source, parallel, args.jobs, args.repeat)
         assert parallel.read_bytes() == expected
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}; load average "
+              f"Python {platform.python_version()}; load average before "
+              f"{', '.join(f'{x:.1f}' for x in load_before)}, after "
               f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}; {args.count:,} offices, "
-              f"best of {args.repeat} (CPU time of this process unless said)")
+              f"best of {args.repeat} (one process: CPU time of this process)")
         for (name, _), value in zip(runs, seconds, strict=True):
             print(f"{name:48} {args.count / value:10,.0f} offices/s  ({value:.2f} s)")
         print(f"{f'mingxing evaluate --batch --jobs {args.jobs}, wall':48} "
-              f"{args.count / wall:10,.0f} offices/s  ({wall:.2f} s wall)")
+              f"{args.count / wall:10,.0f} offices/s  ({wall:.2f} s wall, {args.jobs} workers)")
         print(f"{'  the same, per CPU second of all processes':48} "
               f"{args.count / cpu:10,.0f} offices/s  ({cpu:.2f} s CPU)")
+        print(f"{'  of which the parent (spans, copying parts)':48} "
+              f"{'':10}              ({parent:.2f} s CPU)")
         print(f"output: {size / args.count:,.0f} B per verdict (the same bytes on every path)")
         bigger = Path(folder) / "bigger.jsonl"
         write_offices(bigger, 4 * args.count)
@@ -201,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             runs, seconds, strict=True)}
         print(json.dumps({**rates, f"jobs {args.jobs} wall": round(args.count / wall),
                           f"jobs {args.jobs} all CPU": round(args.count / cpu),
+                          f"jobs {args.jobs} parent CPU s": round(parent, 2),
                           "bytes_per_verdict": round(size / args.count),
                           "rss_mb": [round(small), round(large)],
                           "rss_mb_jobs": [round(small_jobs[0]), round(small_jobs[1]),

@@ -34,7 +34,7 @@ try:  # the optional accelerator; everything below works the same without it
 except ImportError:  # pragma: no cover - exercised by the tests that hide orjson
     orjson = None
 
-__all__ = ["available", "dumps", "dumps_bytes", "record"]
+__all__ = ["available", "dumps", "dumps_bytes", "record", "tiny"]
 
 # where orjson's float notation differs from repr: 1e-05 is "0.00001", 1e-07 is "1e-7" (repr
 # writes two exponent digits at least). The pattern starts with a literal, which the regular
@@ -58,17 +58,32 @@ def available() -> bool:
     return orjson is not None
 
 
-def dumps_bytes(value: Any) -> bytes:
-    """``value`` as compact JSON, UTF-8 encoded."""
+def dumps_bytes(value: Any, *, floats_checked: bool = False) -> bytes:
+    """``value`` as compact JSON, UTF-8 encoded.
+
+    ``floats_checked``: the caller knows that no float of ``value`` is :func:`tiny` (where
+    orjson's notation can differ from ``repr``), so orjson's output is kept without being
+    scanned for such a float (a scan of a 3 KB document costs as much as writing it)."""
     if orjson is not None:
         try:
             out: bytes = orjson.dumps(value)
         except TypeError:  # a type orjson does not write (an integer beyond 64 bits)
             pass
         else:
-            if _like_repr(out):
+            if floats_checked or _like_repr(out):
                 return out
     return dumps_compact(value).encode("utf-8")
+
+
+def tiny(value: Any) -> bool:
+    """Whether ``value`` is a float strictly between -1e-4 and 1e-4 other than zero: the only
+    floats orjson may write otherwise than ``repr`` (``0.00001`` for ``1e-05``, ``1e-7`` for
+    ``1e-07``); from 1e-4 on both write the same digits in the same notation.
+
+    >>> tiny(1e-05), tiny(0.0001), tiny(0.0), tiny(3)
+    (True, False, False, False)
+    """
+    return type(value) is float and value != 0 and -1e-4 < value < 1e-4
 
 
 def dumps(value: Any) -> str:

@@ -8,7 +8,8 @@ import importlib
 import pytest
 
 MODULES = ["mingxing_rules.compile.plan", "mingxing_rules.language.visitor", "mingxing_rules.language.arithmetic",
-           "mingxing_rules.atomic", "mingxing_rules.engine.evaluate", "mingxing_rules.ruleset.load"]
+           "mingxing_rules.atomic", "mingxing_rules.engine.evaluate", "mingxing_rules.ruleset.load",
+           "mingxing_rules.engine.jsonl", "mingxing_rules.fastjson"]
 
 
 @pytest.mark.parametrize("name", MODULES)

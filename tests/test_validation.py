@@ -13,11 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mingxing_rules import InputError, evaluate_many, load_ruleset
-from mingxing_rules.engine.validation import validator_source
+from mingxing_rules.engine.office import Office
+from mingxing_rules.engine.validation import compile_validator, validator_source
 from mingxing_rules.strategies import offices
 
 STAR = load_ruleset("star-judicial-office")
 SCHEMA = STAR._schema  # the office schema of the Star ruleset (fast and full validators)
+PARTS = compile_validator(STAR.spec.facts, Office, forbid_extra=True, parts=True)
 
 
 def full(data: Any) -> Any:
@@ -51,17 +53,25 @@ def test_whatever_the_fast_path_accepts_the_full_validator_accepts_the_same_way(
         data["not_a_fact"] = 1
     fast = SCHEMA._fast["error"](data)
     facts_only = SCHEMA._fast_facts(data)  # the variant decide() uses
+    parts = PARTS(data)  # the variant the JSON Lines batch uses
     try:
         expected = full(data)
     except InputError:
         assert fast is None, data  # the fast path never accepts what the full one refuses
         assert facts_only is None, data
+        assert parts is None, data
         return
     if fast is not None:
         assert fast == expected
     if facts_only is not None:
         assert facts_only == dict(expected.facts)
         assert list(facts_only) == list(expected.facts)  # in the same order
+    assert (parts is None) == (fast is None)
+    if parts is not None:
+        facts, evidence = parts
+        assert type(facts) is dict and type(evidence) is dict
+        assert list(facts.items()) == list(expected.facts.items())
+        assert evidence == dict(expected.evidence)
 
 
 @settings(max_examples=100)

@@ -43,7 +43,9 @@ from ..engine.batch import (
     record_columns,
     verdict_record,
 )
+from ..engine.jsonl import LineEvaluator, span_records, whole_file
 from ..engine.parallel import (
+    BytesOut,
     ParallelBatch,
     default_jobs,
     fork_is_safe,
@@ -71,12 +73,42 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".xlsx")
 DEFAULT_CSV_ENCODING = "utf-8-sig"  # Excel on Chinese Windows reads UTF-8 only with the mark
 
 
+class _TextOut:
+    """UTF-8 bytes written to a text stream (stdout when it is not a UTF-8 file, or a
+    ``StringIO`` put in its place)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes, /) -> int:
+        self.stream.write(data.decode("utf-8"))
+        return len(data)
+
+
+def _bytes_stdout() -> BytesOut:
+    """stdout for bytes: its binary buffer when it writes UTF-8 (flushed before and after,
+    by the caller), else a :class:`_TextOut`."""
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    encoding = getattr(stream, "encoding", None) or ""
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if buffer is not None and utf8:
+        stream.flush()
+        out: BytesOut = buffer
+        return out
+    return _TextOut(stream)
+
+
 class _Writer:
     """Writes each result as it comes: CSV/TSV rows, JSON Lines, or worksheet rows."""
 
     def __init__(self, handle: IO[str] | None, kind: str, criteria: tuple[str, ...],
-                 full: bool = False) -> None:
+                 full: bool = False, lines: BytesOut | None = None) -> None:
         self.handle = handle
+        self.lines = lines  # JSON Lines go here, as bytes
         self.kind = kind
         self.full = full  # JSON Lines: the self-contained verdict (json-full) or the compact one
         self.criteria = criteria
@@ -106,8 +138,8 @@ class _Writer:
             else:
                 self.sheet.append([record[c] for c in record_columns(self.criteria)])
             return
-        assert self.handle is not None
-        self.handle.write(jsonl_line(row, item, full=self.full) + "\n")
+        assert self.lines is not None
+        self.lines.write(jsonl_line(row, item, full=self.full).encode("utf-8") + b"\n")
 
     def save(self, binary: IO[bytes]) -> None:
         """Only for ``xlsx``: the workbook is written at the end."""
@@ -218,6 +250,42 @@ def _output(out_path: Path, encoding: str) -> contextlib.AbstractContextManager[
     return atomic_open(out_path, "w", encoding=encoding, newline="")
 
 
+def _binary_output(out_path: Path) -> contextlib.AbstractContextManager[IO[bytes]]:
+    """The JSON Lines results file, as :func:`_output` opens it but for bytes."""
+    if _special(out_path):
+        return out_path.open("wb")
+    return atomic_open(out_path, "wb")
+
+
+LINES_PER_WRITE = 64  # result lines joined into one write: fewer system calls
+
+
+def _fast_lines(evaluator: LineEvaluator, sources: list[Path], out: BytesOut,
+                stop: _StopRequest, progress: Progress) -> None:
+    """Every record of the JSON Lines ``sources`` evaluated in this process, its line written
+    to ``out`` (the lines :class:`_Writer` would write, made without a ``Verdict`` where they
+    can be)."""
+    first = 1  # the number of the next record, across the files
+    for source in sources:
+        pending: list[bytes] = []
+        with source.open("rb") as handle:
+            try:
+                for number, row, line, raw in span_records(handle, whole_file(source, first)):
+                    first = number + 1
+                    pending.append(evaluator.line(number, row, line, raw, str(source)))
+                    stop.check()
+                    if len(pending) >= LINES_PER_WRITE:
+                        out.write(b"".join(pending))
+                        progress.advance(len(pending))
+                        pending.clear()
+            except _InterruptedError:  # what was evaluated is written (stdout: partial results)
+                with contextlib.suppress(OSError):
+                    out.write(b"".join(pending))
+                raise
+        out.write(b"".join(pending))
+        progress.advance(len(pending))
+
+
 def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -> int:
     """Evaluate every record of ``sources`` into ``args.out``; print the summary."""
     out = Path(args.out) if args.out and args.out != "-" else None
@@ -241,20 +309,28 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
     tally = Tally(ruleset)
     keep_all = args.format == "html"  # the matrix needs every verdict; other summaries counts
     jobs = _jobs(args, kind, sources, keep_all)
+    # JSON Lines in and out, nothing else asked of each verdict: the fast lines (engine.jsonl)
+    fast = (kind == "jsonl" and not keep_all and not getattr(args, "log", None)
+            and all(s.suffix.lower() in (".jsonl", ".ndjson") for s in sources))
     kept: list[Verdict] = []
     kept_rows: list[int] = []
     try:
         with contextlib.ExitStack() as stack:
             stop = stack.enter_context(_interruptible())
-            handle: IO[str] | None
-            if out is None:
+            handle: IO[str] | None = None
+            lines: BytesOut | None = None
+            if kind == "jsonl":
+                if out is None:
+                    lines = _bytes_stdout()
+                    stack.callback(sys.stdout.flush)  # (its buffer, when written to)
+                else:
+                    lines = stack.enter_context(_binary_output(out))
+            elif out is None:
                 handle = sys.stdout
-            elif kind == "xlsx":
-                handle = None
-            else:
-                handle = stack.enter_context(_output(
-                    out, "utf-8" if kind == "jsonl" else encoding))
-            writer = _Writer(handle, kind, criteria, full=args.format == "json-full")
+            elif kind != "xlsx":
+                handle = stack.enter_context(_output(out, encoding))
+            writer = _Writer(handle, kind, criteria, full=args.format == "json-full",
+                             lines=lines)
             session = evaluation_session(args, batch=True)  # --log: the decision records
             stack.callback(session.close)
             workers = None
@@ -270,13 +346,19 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
             total = _total(sources) if _isatty(sys.stderr) else None
             with Progress(total, "evaluating") as progress:
                 if workers is not None:
-                    assert handle is not None
+                    assert lines is not None
                     for chunk in workers.run(sources):  # JSON Lines made by the workers
                         tally.merge(chunk.counts, chunk.errors)
-                        handle.write(chunk.text)
+                        chunk.copy_to(lines)
                         stop.check()
                         progress.advance(chunk.count)
-                for row, item in (() if workers is not None
+                elif fast:
+                    assert lines is not None
+                    evaluator = LineEvaluator(ruleset, backend=args.backend,
+                                              full=args.format == "json-full")
+                    evaluator.tally = tally
+                    _fast_lines(evaluator, sources, lines, stop, progress)
+                for row, item in (() if workers is not None or fast
                                   else _items(sources, ruleset, args.backend)):
                     if isinstance(item, Verdict):
                         session.record(item, ruleset)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import collections
 import csv
-import itertools
 import json
 import math
 import operator
@@ -50,7 +49,9 @@ from .trace import Status, Verdict
 __all__ = [
     "BatchResult",
     "BatchSummary",
+    "FastRecord",
     "RowError",
+    "Tally",
     "evaluate_many",
     "evaluate_record",
     "iter_evaluate",
@@ -188,7 +189,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_Record = tuple[int, int | None, "dict[str, Any] | InputError | _FastRecord"]
+_Record = tuple[int, int | None, "dict[str, Any] | InputError | FastRecord"]
 
 MAX_RECORD_BYTES = 1024 * 1024  # one line of JSON Lines, one CSV row: an office needs ~3 kB
 MAX_JSON_FILE_BYTES = 256 * 1024 * 1024  # a whole .json file is parsed at once; use .jsonl
@@ -217,7 +218,7 @@ def _lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
 
 
 @attrs.frozen
-class _FastRecord:
+class FastRecord:
     """A JSON Lines record read by :func:`mingxing_rules.fastjson.record`: kept only if the
     office validates as it is; otherwise ``raw`` is read again by the strict reader, so that a
     bad record is reported exactly as without the fast reader."""
@@ -253,17 +254,17 @@ def jsonl_lines(path: Path) -> Iterator[tuple[int, int, bytes | None]]:
 
 
 def jsonl_record(raw: bytes | None, fast: str | None = None
-                 ) -> dict[str, Any] | InputError | _FastRecord:
+                 ) -> dict[str, Any] | InputError | FastRecord:
     """One line of :func:`jsonl_lines` read: a dict, the :class:`InputError` of a line that is
     not a JSON object, or (``fast``: the ``extra`` mode of the validation that follows) a
-    :class:`_FastRecord` read by the fast reader, which :func:`evaluate_record` reads again
+    :class:`FastRecord` read by the fast reader, which :func:`evaluate_record` reads again
     strictly if it does not validate."""
     if raw is None:
         return _bad_record(f"the line is longer than {MAX_RECORD_BYTES} bytes")
     if fast is not None:
         quick = fastjson.record(raw, check_depth=fast != "error")
         if quick is not None:
-            return _FastRecord(quick, raw)
+            return FastRecord(quick, raw)
     return _strictly(raw)
 
 
@@ -401,7 +402,7 @@ def read_offices(path: str | Path, ruleset: Ruleset | str | None = None
             where = f"line {line}" if line is not None else f"record {row}"
             raise InputError(f"{path}: {where}: {record.problems[0].message}",
                              problems=record.problems)
-        yield record.data if isinstance(record, _FastRecord) else record  # (read strictly)
+        yield record.data if isinstance(record, FastRecord) else record  # (read strictly)
 
 
 def count_records(source: OfficeSource) -> int | None:
@@ -451,7 +452,7 @@ def evaluate_record(record: Any, ruleset: Ruleset, *, row: int, line: int | None
     """One record of a batch (as :func:`iter_evaluate` reads it) decided, or its
     :class:`RowError`: bad input and whatever the evaluator raises on it end this record only.
     ``on_error="raise"``: the error is raised instead."""
-    if isinstance(record, _FastRecord):
+    if isinstance(record, FastRecord):
         try:
             return evaluate(record.data, ruleset, backend=backend, extra=extra)
         except Exception:  # read again strictly: the path below reports it as without orjson
@@ -499,6 +500,9 @@ def _office_id(record: Any) -> str | None:
     return None
 
 
+MAX_PATTERNS = 4096  # distinct rows kept by a tally before they are counted: memory stays flat
+
+
 class Tally:
     """Running counts for a summary, without keeping the verdicts (for streaming)."""
 
@@ -517,6 +521,29 @@ class Tally:
         self.unknown: collections.Counter[str] = collections.Counter()
         self.errors: list[RowError] = []
         self.total = 0
+        # criteria entries of rows not yet counted into failing/unknown, by pattern: offices
+        # share a few patterns, and counting a pattern (one tuple hash) is ~10x cheaper than
+        # counting its entries; folded in by _fold() (before reading) and when it grows
+        self._patterns: collections.Counter[tuple[Any, ...]] = collections.Counter()
+
+    def add_decided(self, outcome: str, row: tuple[Any, ...]) -> None:
+        """Count a verdict known by its outcome and its row (this tally's ruleset), without the
+        verdict: what :meth:`add` counts for it."""
+        self.total += 1
+        self.outcomes[outcome] += 1
+        self._patterns[self._pick(row)] += 1
+        if len(self._patterns) > MAX_PATTERNS:
+            self._fold()
+
+    def _fold(self) -> None:
+        """Count the criteria entries of the patterns kept by :meth:`add_decided`."""
+        patterns, self._patterns = self._patterns, collections.Counter()
+        for raws, times in patterns.items():
+            for step_id, raw in zip(self.criteria, raws, strict=True):
+                if raw is False:
+                    self.failing[step_id] += times
+                elif raw is None:
+                    self.unknown[step_id] += times
 
     def add(self, item: Verdict | RowError) -> None:
         self.total += 1
@@ -533,16 +560,15 @@ class Tally:
                 elif status is Status.UNKNOWN:
                     self.unknown[step_id] += 1
             return
-        # a criterion's entry is True/False/None/NA: counted in C, a mask per status
-        raws = self._pick(trace.row)
-        self.failing.update(itertools.compress(self.criteria, map(
-            operator.is_, raws, itertools.repeat(False))))
-        self.unknown.update(itertools.compress(self.criteria, map(
-            operator.is_, raws, itertools.repeat(None))))
+        # a criterion's entry is True/False/None/NA: counted by pattern (see _fold)
+        self._patterns[self._pick(trace.row)] += 1
+        if len(self._patterns) > MAX_PATTERNS:
+            self._fold()
 
     def counts(self) -> tuple[int, dict[str, int], dict[str, int], dict[str, int]]:
         """``(total, outcomes, failing, unknown)`` so far: what :meth:`merge` adds to another
         tally (the tally of a worker process, sent back with its rows' errors)."""
+        self._fold()
         return self.total, dict(self.outcomes), dict(self.failing), dict(self.unknown)
 
     def merge(self, counts: tuple[int, dict[str, int], dict[str, int], dict[str, int]],
@@ -556,6 +582,7 @@ class Tally:
         self.errors.extend(errors)
 
     def summary(self, top: int = 10) -> BatchSummary:
+        self._fold()
         spec = self.ruleset.spec
         order = {o: i for i, o in enumerate((*spec.outcomes, spec.otherwise.id, "UNDECIDED"))}
         outcomes = tuple(sorted(self.outcomes.items(), key=lambda kv: (-kv[1], order.get(

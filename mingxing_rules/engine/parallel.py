@@ -1,11 +1,15 @@
 """JSON Lines batches over several processes: ``mingxing evaluate --batch x.jsonl --out
 y.jsonl --jobs N``.
 
-The parent reads the lines and writes the results; worker processes, forked once with the
-compiled ruleset, read, validate, evaluate and write each record of a chunk of lines (one
-verdict line or one error line per record, exactly as one process writes them) and count it.
-Chunks come back in order, and at most a few are in flight at once, so memory stays flat
-however long the file. Bad records are reported with their line, like in one process.
+Worker processes, forked once with the compiled ruleset, each take a span of the input file
+(about :data:`~mingxing_rules.engine.jsonl.SPAN_BYTES` of whole lines), read it themselves,
+validate, evaluate and write the result of each record (one verdict line or one error line,
+exactly as one process writes them) to a part file of their own, and count it. The parent only
+cuts the files into spans (a pass that finds line ends and counts records, for the numbers
+each span starts from) and copies the part files into the results, in order, deleting each
+once copied; no record and no result passes through a pipe. At most a few spans are in flight
+at once, so memory and the space the part files take stay flat however long the file. Bad
+records are reported with their line, like in one process.
 
 Forking needs a POSIX system (:func:`parallel_supported`) and a process that runs one thread
 (:func:`fork_is_safe`): a fork copies only the calling thread, so a lock that another thread
@@ -15,9 +19,8 @@ for ever. The command line checks both and otherwise evaluates in its own proces
 >>> from pathlib import Path
 >>> from mingxing_rules import load_ruleset
 >>> with ParallelBatch(load_ruleset("star-judicial-office"), jobs=2) as batch:  # doctest: +SKIP
-...     chunks = list(batch.run([Path("examples/offices.jsonl")]))
->>> sum(chunk.count for chunk in chunks) == sum(1 for _ in open("examples/offices.jsonl"))
-... # doctest: +SKIP
+...     counts = [chunk.count for chunk in batch.run([Path("examples/offices.jsonl")])]
+>>> sum(counts) == sum(1 for _ in open("examples/offices.jsonl"))  # doctest: +SKIP
 True
 
 (Skipped as a doctest: the test process runs other threads. ``tests/test_fast_batch.py`` runs
@@ -27,45 +30,57 @@ the workers from a fresh process.)
 from __future__ import annotations
 
 import collections
+import contextlib
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
 from ..ruleset.load import Ruleset
 from ..types import BackendName, ExtraFacts
-from .batch import RowError, Tally, evaluate_record, jsonl_line, jsonl_lines, jsonl_record
+from .batch import RowError
+from .jsonl import SPAN_BYTES, LineEvaluator, Span, span_records, spans
 
-__all__ = ["CHUNK_RECORDS", "Chunk", "ParallelBatch", "default_jobs", "fork_is_safe",
-           "parallel_supported"]
+__all__ = ["IN_FLIGHT_PER_JOB", "BytesOut", "Chunk", "ParallelBatch", "default_jobs",
+           "fork_is_safe", "parallel_supported"]
 
-CHUNK_RECORDS = 32  # records per task: the hand-over stays cheap, and a result (~100 KB)
-# stays below the size where the allocator maps it apart: bigger chunks fragmented the parent's
-# heap (its peak grew by 5 MB from 5,000 to 40,000 offices with 256 records a chunk, 1.5 MB with
-# 32)
-IN_FLIGHT_PER_JOB = 4  # tasks queued per worker: they never wait, and memory stays bounded
+IN_FLIGHT_PER_JOB = 2  # spans queued per worker: they never wait, and memory stays bounded
+_COPY_BUFFER = 1024 * 1024
 
 # what the workers work with: set in the parent just before they are forked (a compiled
 # ruleset holds generated functions, which are inherited by forking, not sent)
 _JOB: dict[str, Any] = {}
 
-_Task = list[tuple[int, int, int | None, bytes | None, str]]  # number, row, line, bytes, file
+
+class BytesOut(Protocol):
+    """Where :meth:`Chunk.copy_to` writes: a binary file, or anything taking bytes."""
+
+    def write(self, data: bytes, /) -> object: ...
 
 
 @attrs.frozen
 class Chunk:
-    """What a worker sends back for a chunk of records."""
+    """What a worker made of one span: its result lines, in a part file (``part``), and their
+    counts. :meth:`copy_to` moves the lines into the results."""
 
-    text: str  # the JSON Lines of the records, in order, each ending with a newline
+    part: str  # the part file: the JSON Lines of the records, in order, each with its newline
     counts: tuple[int, dict[str, int], dict[str, int], dict[str, int]]  # see Tally.counts
     errors: tuple[RowError, ...]
     count: int
+
+    def copy_to(self, out: BytesOut) -> None:
+        """Write the lines to ``out`` and delete the part file."""
+        with open(self.part, "rb") as lines:
+            shutil.copyfileobj(lines, out, _COPY_BUFFER)
+        os.unlink(self.part)
 
 
 def parallel_supported() -> bool:
@@ -96,32 +111,35 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _work(task: _Task) -> Chunk:
-    ruleset: Ruleset = _JOB["ruleset"]
-    backend: BackendName = _JOB["backend"]
-    extra: ExtraFacts = _JOB["extra"]
-    full: bool = _JOB["full"]
-    tally = Tally(ruleset)
-    lines = []
-    for number, row, line, raw, file in task:
-        item = evaluate_record(jsonl_record(raw, extra), ruleset, row=row, line=line,
-                               file=file, backend=backend, extra=extra)
-        tally.add(item)
-        lines.append(jsonl_line(number, item, full=full))
-    return Chunk("\n".join(lines) + "\n", tally.counts(), tuple(tally.errors), len(task))
+def _work(task: tuple[Span, str]) -> Chunk:
+    span, part = task
+    evaluator: LineEvaluator = _JOB["evaluator"]
+    evaluator.tally = tally = evaluator.new_tally()  # the counts of this span alone
+    pending: list[bytes] = []
+    with open(span.file, "rb") as handle, open(part, "wb") as out:
+        for number, row, line, raw in span_records(handle, span):
+            pending.append(evaluator.line(number, row, line, raw, span.file))
+            if len(pending) >= 64:  # a few large writes
+                out.write(b"".join(pending))
+                pending.clear()
+        out.write(b"".join(pending))
+    return Chunk(part, tally.counts(), tuple(tally.errors), tally.total)
 
 
 class ParallelBatch:
-    """Worker processes for JSON Lines batches; a context manager (the workers end with it)."""
+    """Worker processes for JSON Lines batches; a context manager (the workers end with it, and
+    the folder of their part files is removed)."""
 
     def __init__(self, ruleset: Ruleset, *, jobs: int, backend: BackendName = "native",
                  extra: ExtraFacts = "error", full: bool = False,
-                 chunk_records: int = CHUNK_RECORDS) -> None:
+                 span_bytes: int = SPAN_BYTES, folder: str | Path | None = None) -> None:
         if jobs < 1:
             raise ValueError(f"jobs must be at least 1, not {jobs}")
         self.jobs = jobs
-        self.chunk_records = chunk_records
-        self._job = {"ruleset": ruleset, "backend": backend, "extra": extra, "full": full}
+        self.span_bytes = span_bytes
+        self._evaluator = LineEvaluator(ruleset, backend=backend, extra=extra, full=full)
+        self._folder = folder  # where the part files go (a new folder inside; default: temp)
+        self._parts: str | None = None
         self._pool: Any = None
 
     def __enter__(self) -> ParallelBatch:
@@ -131,45 +149,44 @@ class ParallelBatch:
             raise RuntimeError("worker processes are forked, and this process runs other "
                                "threads: a worker could wait for ever on a lock they held")
         _JOB.clear()
-        _JOB.update(self._job)
+        _JOB["evaluator"] = self._evaluator
         self._pool = multiprocessing.get_context("fork").Pool(self.jobs,
                                                               initializer=_quiet_worker)
+        try:
+            self._parts = tempfile.mkdtemp(prefix="mingxing-batch-", dir=self._folder)
+        except OSError:
+            self._end(failed=True)
+            raise
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
+        self._end(failed=kind is not None)
+
+    def _end(self, *, failed: bool) -> None:
         if self._pool is not None:
-            if kind is None:
-                self._pool.close()
-            else:
+            if failed:
                 self._pool.terminate()
+            else:
+                self._pool.close()
             self._pool.join()
             self._pool = None
+        if self._parts is not None:  # (after the workers ended: none writes there any more)
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self._parts)
+            self._parts = None
         _JOB.clear()
 
     def run(self, sources: Sequence[Path]) -> Iterator[Chunk]:
         """Every record of ``sources`` (JSON Lines files), numbered across them, by chunks in
-        order."""
-        if self._pool is None:
+        order; the caller copies each chunk's lines (:meth:`Chunk.copy_to`) before the next."""
+        if self._pool is None or self._parts is None:
             raise RuntimeError("use ParallelBatch as a context manager")
         pending: collections.deque[Any] = collections.deque()
-        for task in self._tasks(sources):
-            pending.append(self._pool.apply_async(_work, (task,)))
+        for index, span in enumerate(spans(sources, self.span_bytes)):
+            part = os.path.join(self._parts, f"{index:09d}.jsonl")
+            pending.append(self._pool.apply_async(_work, ((span, part),)))
             if len(pending) >= IN_FLIGHT_PER_JOB * self.jobs + 1:
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
-
-    def _tasks(self, sources: Sequence[Path]) -> Iterator[_Task]:
-        task: _Task = []
-        number = 0
-        for source in sources:
-            file = str(source)
-            for row, line, raw in jsonl_lines(source):
-                number += 1
-                task.append((number, row, line, raw, file))
-                if len(task) >= self.chunk_records:
-                    yield task
-                    task = []
-        if task:
-            yield task

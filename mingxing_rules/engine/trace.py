@@ -41,6 +41,7 @@ __all__ = [
     "StepInfo",
     "Trace",
     "Verdict",
+    "compact_layout",
     "explanation_views",
     "install_explanation_views",
     "json_value",
@@ -410,6 +411,14 @@ def _compact_layout(plan: Plan) -> _CompactLayout:
         _COMPACT.clear()
     _COMPACT[id(plan)] = (plan, layout)
     return layout
+
+
+def compact_layout(plan: Plan) -> _CompactLayout:
+    """What the compact verdict of ``plan`` writes, computed once per plan (ids, row pickers,
+    the generated sorter of the nodes that did not pass, the options that differ from the
+    defaults): for writers that build the compact document straight from an evaluation row,
+    without a :class:`Verdict` (the JSON Lines batch, :mod:`mingxing_rules.engine.jsonl`)."""
+    return _compact_layout(plan)
 
 
 def _not_passed_function(positions: Sequence[int], ids: tuple[str, ...],
