@@ -17,11 +17,15 @@ from ..ruleset.model import FactSpec, Threshold
 from .model import Change
 from .static import MEMO_FACTS, GapPlan, StepShape, exact_key
 
-__all__ = ["bound_op", "fact_changes", "fallback_changes", "in_bounds", "make_change",
+__all__ = ["MEMO_SIZE", "bound_op", "fact_changes", "fallback_changes", "in_bounds", "make_change",
            "normal", "rate_change", "required_date", "required_number", "threshold_changes"]
 
 
 _PLAIN = frozenset((bool, int, float, str, type(None)))
+
+#: Entries the plan's memo of candidate changes keeps before it is emptied (a long batch of
+#: distinct offices must not grow it forever; a few new entries per office, rates mostly).
+MEMO_SIZE = 100_000
 
 
 def make_change(name: str, current: Any, required: Any, kind: str, **extra: Any) -> Change:
@@ -63,6 +67,8 @@ def threshold_changes(gp: GapPlan, shape: StepShape, facts: Mapping[str, Any],
     key = ("candidates", shape.node.position, exact_key(tuple(map(facts.get, needed))))
     found: tuple[Change, ...] | None = gp.memo.get(key)
     if found is None:
+        if len(gp.memo) >= MEMO_SIZE:
+            gp.memo.clear()
         found = gp.memo[key] = tuple(_threshold_changes(gp, shape, facts, values, options))
     return found
 
