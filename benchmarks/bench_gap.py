@@ -95,7 +95,7 @@ def same_answers(mine: GapFunction, theirs: GapFunction, offices: Sequence[dict[
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--baseline", help="a commit whose mingxing_rules/gap/ to compare with")
     args = parser.parse_args(argv)
     size = max(1, args.count // 4)
@@ -130,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             same_answers(mine, theirs, population(star, args.count, seed=99)[:size], star)
             same_answers(mine, theirs, offices, star)
 
+    for name, rates in unseen.items():
+        print(name, " ".join(f"{r:,.0f}" for r in rates), file=sys.stderr)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"gap(verdict) on the Star ruleset, {size} verdicts per pass, CPU time; "
           f"load average {load}")

@@ -57,6 +57,21 @@ def _satisfied(value: Any, want: bool) -> bool:
     return _passes(value) if want else value is False
 
 
+_PLAIN = (bool, int, float, str)
+
+
+def _same_plain(value: Any, other: Any) -> bool:
+    """Whether two values are the same plain value: of one type, equal, and for floats of one
+    sign (``0.0`` and ``-0.0`` make different deltas). Other values (sets, dates) are not
+    compared: their JSON form is not the value itself."""
+    if value is None or other is None:
+        return value is other
+    kind = type(value)
+    if kind is not type(other) or kind not in _PLAIN or value != other:
+        return False
+    return kind is not float or math.copysign(1.0, value) == math.copysign(1.0, other)
+
+
 class Analysis:
     """One office against one target: :meth:`run` gives the :class:`Gap`."""
 
@@ -500,14 +515,18 @@ class Analysis:
         """The change measured from the office as it is, with the value all rounds agreed on
         (and the comparison it meets: ``>=`` a floor, ``<=`` a ceiling, ``==`` a set value)."""
         fact = self.fact_specs[change.fact]
-        required = final.get(change.fact, change.required)
+        required = normal(fact, final.get(change.fact, change.required))
+        current = self.facts.get(change.fact)
         if change.via:
-            return make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
-                               change.kind, via=change.via, op=change.op,
-                               via_before=values_now.get(change.via),
+            return make_change(change.fact, current, required, change.kind, via=change.via,
+                               op=change.op, via_before=values_now.get(change.via),
                                via_after=values_after.get(change.via))
-        return make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
-                           change.kind, via=change.via, op=change.op)
+        if _same_plain(current, change.current) and _same_plain(required, change.required):
+            # what make_change would give: the same plain values, kind and comparison (most
+            # changes are measured from the office as it is, with the value they proposed)
+            return change
+        return make_change(change.fact, current, required, change.kind, via=change.via,
+                           op=change.op)
 
     def requirement(self, name: str, steps: tuple[str, ...], facts: Mapping[str, Any]
                     ) -> Text | None:
