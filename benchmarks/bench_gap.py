@@ -7,8 +7,9 @@ The population is the seeded one of ``bench_views.py``; like its ``gap (verdict 
 each pass runs ``gap(verdict)`` over ``count // 4`` verdicts (CPU time of this process).
 
 * *first pass*: the first gaps of the process, over the bench's verdicts (what
-  ``bench_views.py`` measures: the per-plan setup of the first gap is in it); the setup alone is
-  printed too;
+  ``bench_views.py`` measures: the per-plan setup of the first gap and everything learnt per
+  plan on the way are in it; the message catalogues are read before, as there); the first gap
+  alone is printed too;
 * *unseen offices*: each round a new seeded population, so that the per-plan memo meets new
   offices (steady state of a long batch); implementations interleaved, order alternating.
 
@@ -40,6 +41,7 @@ from population import population
 import mingxing_rules
 from mingxing_rules import evaluate, load_ruleset
 from mingxing_rules.engine.trace import Verdict
+from mingxing_rules.explain import Wording
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     size = max(1, args.count // 4)
     star = load_ruleset("star-judicial-office")
     offices = population(star, args.count)[:size]
+    for lang in ("zh", "en"):  # the message catalogues, read once per process (bench_views.py
+        Wording(lang)  # has read them for its explanations before its gap row)
 
     contenders: dict[str, GapFunction] = {"now": mingxing_rules.gap}
     with tempfile.TemporaryDirectory() as folder:
@@ -130,8 +134,6 @@ def main(argv: Sequence[str] | None = None) -> None:
             same_answers(mine, theirs, population(star, args.count, seed=99)[:size], star)
             same_answers(mine, theirs, offices, star)
 
-    for name, rates in unseen.items():
-        print(name, " ".join(f"{r:,.0f}" for r in rates), file=sys.stderr)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"gap(verdict) on the Star ruleset, {size} verdicts per pass, CPU time; "
           f"load average {load}")
@@ -142,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{name:24} {setup * 1000:15.1f} {rate:14,.0f} "
               f"{rates[-1]:15,.0f} {rates[len(rates) // 2]:10,.0f}")
     print(f"{'evaluate (yardstick)':24} {'':15} {evaluate_rate:14,.0f}")
+    for name, rates in unseen.items():
+        print(f"unseen, round by round, {name}: " + " ".join(f"{r:,.0f}" for r in rates))
     if args.baseline:
         print("same to_dict() and explanations (zh, en) on every verdict compared")
 

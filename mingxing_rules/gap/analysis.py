@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -47,6 +47,16 @@ MAX_ROUNDS = 6  # rounds of re-evaluation for changes that interact
 
 #: a proposed change per step: (step, change, alternatives, knock_on)
 Proposal = tuple[str, Change, tuple[Change, ...], bool]
+
+
+class NeedsInOrder(NamedTuple):
+    """What :meth:`Analysis.ordered_needs` keeps per target and outcomes above it."""
+
+    needs: tuple[Need, ...]  # as :meth:`Analysis.needs` lists them
+    steps: frozenset[str]
+    ordered: tuple[Need, ...]  # each step once, in row order
+    by_step: dict[str, Need]
+    decided_above: str | None
 
 
 def _passes(value: Any) -> bool:
@@ -209,45 +219,77 @@ class Analysis:
         return needs, None
 
     def ordered(self, needs: list[Need]) -> list[Need]:
-        """Each step once, in the order of the plan's rows."""
+        """Each step once (its last need), in the order of the plan's rows."""
         unique = list({n.step: n for n in needs}.values())
         unique.sort(key=lambda n: self.index[n.step])
         return unique
+
+    def ordered_needs(self, row: Row) -> NeedsInOrder:
+        """:meth:`needs` of ``row`` in :meth:`ordered` order, with the steps they name, the
+        needs by step and the outcome decided above: the same for every row in which each
+        outcome above the target is false, true or unknown alike, so kept with the plan."""
+        choices: list[Any] = [self.target]
+        for outcome_id in self.above:
+            value = self.value(row, outcome_id)
+            choices.append(True if value is True else False if value is False else (
+                None if value is None else "other"))
+        key = tuple(choices)
+        found: NeedsInOrder | None = self.gp.needs_in_order.get(key)
+        if found is None:
+            needs, decided_above = self.needs(row)
+            ordered = tuple(self.ordered(needs))
+            found = NeedsInOrder(tuple(needs), frozenset(n.step for n in needs), ordered,
+                                 {n.step: n for n in ordered}, decided_above)
+            self.gp.needs_in_order[key] = found
+        return found
 
     # the run --------------------------------------------------------------------------------------
     def run(self) -> Gap:
         row = self.full(self.facts)
         outcome = self.program.plan.decide(row).outcome
-        target_effect = self.gp.node_specs[self.target].effect
-        needs, decided_above = self.needs(row)
-        needs = self.ordered(needs)
         if outcome == self.target:
             return self.result(outcome, row, self.evaluator.of(self.facts, row), {}, {}, {}, [],
                                None, None, True, {})
+        target_effect = self.gp.node_specs[self.target].effect
+        first = self.ordered_needs(row)
+        decided_above = first.decided_above
+        needs: Sequence[Need] = first.ordered
+        steps = first.steps  # the steps of ``needs``
+        by_step = first.by_step
 
         changes: dict[str, Proposal] = {}
         provided: dict[str, Any] = {}
         provide_for: dict[str, list[str]] = {}
-        original = {n.step: row[n.position] for n in needs}
         facts = dict(self.facts)
         # the row of ``facts``, read node by node as changes are made (see .evaluation)
         current = self.evaluator.of(self.facts, row)
+        needed_sets = self.gp.needed_sets
         unresolved: list[str] = []
         for _ in range(MAX_ROUNDS):  # changes can interact: re-evaluate until nothing is open
             progress = False
             # a change can bring an outcome above the target into play (an office made a
             # township office is no longer inadmissible, so a missing finding of a major
             # problem now matters): what is needed is asked again of the current facts
-            added = False
-            for need in self.needs(current)[0]:
-                if need.step not in original:
-                    original[need.step] = row[need.position]
-                    needs.append(need)
-                    added = True
-            if added:  # else each step is there once, in row order, already
-                needs = self.ordered(needs)
+            again = self.ordered_needs(current)
+            if not again.steps <= steps:
+                added = list(needs)
+                known = set(steps)
+                for need in again.needs:
+                    if need.step not in known:
+                        known.add(need.step)
+                        added.append(need)
+                needs = self.ordered(added)
+                steps = frozenset(known)
+                by_step = {n.step: n for n in needs}
+            # the current row as it is read: ``base`` holds for nodes reading no ``dirty`` fact
+            base, dirty = current.base, current.dirty
             for need in needs:
-                value = current[need.position]
+                position = need.position
+                if base is not None and (not dirty or dirty.isdisjoint(needed_sets[position])):
+                    value = base[position]
+                else:
+                    value = current[position]
+                    base, dirty = current.base, current.dirty
                 if (value is True or value is NA) if need.want else value is False:
                     continue  # satisfied
                 missing = self.missing_inputs(need.step, facts, current)
@@ -266,6 +308,7 @@ class Analysis:
                         else:
                             facts[name] = provided[name] = value
                     current = self.evaluator.of(dict(facts))
+                    base, dirty = current.base, current.dirty
                     progress = progress or bool(proposal)
                     continue
                 if not need.want:
@@ -278,12 +321,16 @@ class Analysis:
                 # the trial that found the change evaluated exactly these facts
                 facts[best.fact] = normal(self.fact_specs[best.fact], best.required)
                 current = best_row
-                changes[need.step] = (need.step, best, others, _passes(original[need.step]))
+                base, dirty = current.base, current.dirty
+                # a knock-on: the step passed as the office stands
+                changes[need.step] = (need.step, best, others, _passes(row[position]))
                 progress = True
             if not progress:
                 break
         final = current.row()  # the whole row of the facts the run ended with
-        still = [n.step for n in needs if not _satisfied(final[n.position], n.want)]
+        still = [n.step for n in needs if not (
+            (final[n.position] is True or final[n.position] is NA) if n.want
+            else final[n.position] is False)]
         # an outcome that decided above the target as the office stands is what blocks it
         after = decided_above or self.outranking(final)
         already = blocked_by = None
@@ -292,10 +339,11 @@ class Analysis:
                 already = after
             else:
                 blocked_by = after
-        unresolved = [s for s in dict.fromkeys([*unresolved, *still])
-                      if not self.missing_inputs(s, facts, final) and s not in self.above]
+        if unresolved or still:
+            unresolved = [s for s in dict.fromkeys([*unresolved, *still])
+                          if not self.missing_inputs(s, facts, final) and s not in self.above]
         return self.result(outcome, row, current, changes, provided, provide_for, unresolved,
-                           already, blocked_by, False, {n.step: n for n in needs})
+                           already, blocked_by, False, by_step)
 
     # missing facts --------------------------------------------------------------------------------
     def missing_inputs(self, step_id: str, facts: Mapping[str, Any],

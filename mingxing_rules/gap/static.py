@@ -217,6 +217,9 @@ class GapPlan:
         self._shapes: dict[str, StepShape] = {}
         self._targets: dict[str, tuple[tuple[Need, ...], tuple[str, ...]]] = {}
         self._outranking: dict[str, tuple[str | None, tuple[Need, ...]]] = {}
+        #: the steps a target needs, by the target and the values of the outcomes above it
+        #: (see :meth:`~.analysis.Analysis.ordered_needs`)
+        self.needs_in_order: dict[tuple[Any, ...], Any] = {}
         #: memoised wording (see :mod:`.phrases`): key -> text
         self.texts: dict[Any, Any] = {}
 
