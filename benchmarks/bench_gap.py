@@ -1,22 +1,24 @@
 """`gap()` on the Star ruleset (issue 12: >= 2,000/s), side by side with `evaluate` and, with
 ``--baseline``, with the gap package of an earlier commit, in one process.
 
-    python benchmarks/bench_gap.py [--count 2000] [--rounds 4] [--baseline COMMIT]
+    python benchmarks/bench_gap.py [--count 2000] [--rounds 6] [--baseline COMMIT]
 
 The population is the seeded one of ``bench_views.py``; like its ``gap (verdict given)`` row,
-each pass runs ``gap(verdict)`` over ``count // 4`` verdicts (CPU time of this process).
+each pass runs ``gap(verdict)`` over ``count // 4`` verdicts (CPU time of this process; the
+message catalogues are read before, as ``bench_views.py`` has read them for its explanations).
 
-* *first pass*: the first gaps of the process, over the bench's verdicts (what
-  ``bench_views.py`` measures: the per-plan setup of the first gap and everything learnt per
-  plan on the way are in it; the message catalogues are read before, as there); the first gap
-  alone is printed too;
-* *unseen offices*: each round a new seeded population, so that the per-plan memo meets new
-  offices (steady state of a long batch); implementations interleaved, order alternating.
+* *first gap*: the first gap of the process (the per-plan setup);
+* *cold pass*: what ``bench_views.py`` measures, the first pass of a process over the bench's
+  verdicts, with everything learnt per plan on the way (node functions, candidate changes,
+  the needs of the target): each round forgets what the gap keeps per plan first;
+* *unseen offices*: each round a new seeded population, with what was learnt per plan kept
+  (the steady state of a long batch).
 
+Rounds interleave the implementations, order alternating; best and median are printed.
 ``--baseline COMMIT`` loads ``mingxing_rules/gap/`` as it was at ``COMMIT`` (``git show``) as a
 second package and runs it on verdicts evaluated separately (neither reuses what the other
 cached on a verdict); the two must give the same ``to_dict()`` and the same explanations (zh,
-en) on every verdict measured, or the script stops.
+en) on every verdict of the passes, or the script stops.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import importlib
 import importlib.util
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +41,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from population import population
 
-import mingxing_rules
 from mingxing_rules import evaluate, load_ruleset
 from mingxing_rules.engine.trace import Verdict
 from mingxing_rules.explain import Wording
@@ -48,9 +50,12 @@ ROOT = Path(__file__).resolve().parent.parent
 GapFunction = Callable[[Verdict], Any]
 
 
-def baseline_gap(commit: str, folder: Path) -> GapFunction:
-    """``gap`` of ``mingxing_rules/gap/`` at ``commit``, imported as
-    ``mingxing_rules.gap_baseline`` (its relative imports read the current package)."""
+def gap_package(commit: str | None, folder: Path) -> ModuleType:
+    """``mingxing_rules.gap`` (``commit`` None), or ``mingxing_rules/gap/`` at ``commit``
+    imported as ``mingxing_rules.gap_baseline`` (its relative imports read the current
+    package)."""
+    if commit is None:
+        return importlib.import_module("mingxing_rules.gap")
     package = folder / "gap_baseline"
     package.mkdir()
     names = subprocess.run(
@@ -68,20 +73,29 @@ def baseline_gap(commit: str, folder: Path) -> GapFunction:
     module: ModuleType = importlib.util.module_from_spec(spec)
     sys.modules[qualified] = module
     spec.loader.exec_module(module)
-    solver = importlib.import_module(qualified + ".solver")
-    gap: GapFunction = solver.gap
-    return gap
+    return module
 
 
-def cpu(function: Callable[[], Any]) -> float:
-    start = time.process_time()
-    function()
-    return time.process_time() - start
+class Contender:
+    """One gap implementation: its ``gap`` and what it keeps per plan."""
 
+    def __init__(self, name: str, package: ModuleType) -> None:
+        self.name = name
+        self.gap: GapFunction = importlib.import_module(package.__name__ + ".solver").gap
+        self.static = importlib.import_module(package.__name__ + ".static")
+        self.first_gap = 0.0
+        self.cold: list[float] = []
+        self.unseen: list[float] = []
 
-def run_all(gap: GapFunction, verdicts: Sequence[Verdict]) -> None:
-    for verdict in verdicts:
-        gap(verdict)
+    def forget(self) -> None:
+        """Drop the per-plan answers (a new process would not have them)."""
+        self.static._PLANS.clear()
+
+    def rate(self, verdicts: Sequence[Verdict]) -> float:
+        start = time.process_time()
+        for verdict in verdicts:
+            self.gap(verdict)
+        return len(verdicts) / (time.process_time() - start)
 
 
 def same_answers(mine: GapFunction, theirs: GapFunction, offices: Sequence[dict[str, Any]],
@@ -103,50 +117,53 @@ def main(argv: Sequence[str] | None = None) -> None:
     size = max(1, args.count // 4)
     star = load_ruleset("star-judicial-office")
     offices = population(star, args.count)[:size]
-    for lang in ("zh", "en"):  # the message catalogues, read once per process (bench_views.py
-        Wording(lang)  # has read them for its explanations before its gap row)
+    for lang in ("zh", "en"):  # the message catalogues, read once per process
+        Wording(lang)
 
-    contenders: dict[str, GapFunction] = {"now": mingxing_rules.gap}
     with tempfile.TemporaryDirectory() as folder:
+        contenders = [Contender("now", gap_package(None, Path(folder)))]
         if args.baseline:
-            contenders = {f"baseline {args.baseline[:10]}": baseline_gap(args.baseline,
-                                                                        Path(folder)),
-                          **contenders}
-        first: dict[str, tuple[float, float]] = {}
-        for name, function in contenders.items():  # each on verdicts of its own
-            verdicts = [evaluate(office, star) for office in offices]
-            setup = cpu(lambda f=function, v=verdicts[0]: f(v))  # type: ignore[misc]
-            rest = cpu(lambda f=function, v=verdicts[1:]: run_all(f, v))  # type: ignore[misc]
-            first[name] = (setup, size / (setup + rest))
-        evaluate_rate = size / cpu(lambda: [evaluate(office, star) for office in offices])
-        unseen: dict[str, list[float]] = {name: [] for name in contenders}
+            contenders.insert(0, Contender(f"baseline {args.baseline[:10]}",
+                                           gap_package(args.baseline, Path(folder))))
+        for contender in contenders:
+            verdict = evaluate(offices[0], star)
+            start = time.process_time()
+            contender.gap(verdict)
+            contender.first_gap = time.process_time() - start
+        start = time.process_time()
+        for office in offices:
+            evaluate(office, star)
+        evaluate_rate = size / (time.process_time() - start)
         for round_number in range(args.rounds):
+            order = contenders[::-1] if round_number % 2 else contenders
+            for contender in order:  # each on verdicts of its own
+                contender.forget()
+                contender.cold.append(contender.rate([evaluate(o, star) for o in offices]))
             people = population(star, args.count, seed=1000 + round_number)[:size]
-            order = list(contenders.items())
-            if round_number % 2:
-                order.reverse()
-            for name, function in order:
-                verdicts = [evaluate(office, star) for office in people]
-                unseen[name].append(size / cpu(
-                    lambda f=function, v=verdicts: run_all(f, v)))  # type: ignore[misc]
+            for contender in order:
+                contender.unseen.append(contender.rate([evaluate(o, star) for o in people]))
         if args.baseline:
-            mine, theirs = contenders["now"], next(iter(contenders.values()))
-            same_answers(mine, theirs, population(star, args.count, seed=99)[:size], star)
+            theirs, mine = contenders[0].gap, contenders[1].gap
             same_answers(mine, theirs, offices, star)
+            same_answers(mine, theirs, population(star, args.count, seed=1000)[:size], star)
 
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"gap(verdict) on the Star ruleset, {size} verdicts per pass, CPU time; "
-          f"load average {load}")
-    print(f"{'':24} {'first gap (ms)':>15} {'first pass /s':>14} {'unseen /s (best, median)':>26}")
-    for name in contenders:
-        rates = sorted(unseen[name])
-        setup, rate = first[name]
-        print(f"{name:24} {setup * 1000:15.1f} {rate:14,.0f} "
-              f"{rates[-1]:15,.0f} {rates[len(rates) // 2]:10,.0f}")
-    print(f"{'evaluate (yardstick)':24} {'':15} {evaluate_rate:14,.0f}")
-    for name, rates in unseen.items():
-        print(f"unseen, round by round, {name}: " + " ".join(f"{r:,.0f}" for r in rates))
-    if args.baseline:
+    print(f"gap(verdict) on the Star ruleset, {size} verdicts per pass, CPU time, "
+          f"{args.rounds} rounds; load average {load}")
+    print(f"{'':24} {'first gap':>10} {'cold pass /s':>22} {'unseen offices /s':>22}")
+    print(f"{'':24} {'ms':>10} {'best':>11} {'median':>10} {'best':>11} {'median':>10}")
+    for c in contenders:
+        print(f"{c.name:24} {c.first_gap * 1000:10.1f} {max(c.cold):11,.0f} "
+              f"{statistics.median(c.cold):10,.0f} {max(c.unseen):11,.0f} "
+              f"{statistics.median(c.unseen):10,.0f}")
+    print(f"{'evaluate (yardstick)':24} {'':10} {evaluate_rate:11,.0f}")
+    if len(contenders) == 2:
+        before, after = contenders
+        print(f"now / baseline: cold pass {max(after.cold) / max(before.cold):.2f}x (best), "
+              f"{statistics.median(after.cold) / statistics.median(before.cold):.2f}x "
+              f"(median); unseen {max(after.unseen) / max(before.unseen):.2f}x (best), "
+              f"{statistics.median(after.unseen) / statistics.median(before.unseen):.2f}x "
+              f"(median)")
         print("same to_dict() and explanations (zh, en) on every verdict compared")
 
 

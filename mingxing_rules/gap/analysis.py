@@ -319,7 +319,7 @@ class Analysis:
                     unresolved.append(need.step)
                     continue
                 # the trial that found the change evaluated exactly these facts
-                facts[best.fact] = normal(self.fact_specs[best.fact], best.required)
+                facts[best.fact] = best_row.facts[best.fact]  # normal(best.required)
                 current = best_row
                 base, dirty = current.base, current.dirty
                 # a knock-on: the step passed as the office stands
@@ -442,8 +442,7 @@ class Analysis:
         """The cheapest single-fact change that makes ``step_id`` pass, the alternatives, and
         the row of ``facts`` with the change made; ``row`` is the row of ``facts``."""
         shape = self.gp.shape(step_id)
-        candidates = threshold_changes(self.gp, shape, facts, self.values(facts, row),
-                                       self.options)
+        candidates = threshold_changes(self.gp, shape, facts, row, self.options)
         if only is not None:
             candidates = tuple(c for c in candidates if c.fact == only)
         working = self.working(step_id, facts, row, candidates, 0)
@@ -452,6 +451,8 @@ class Analysis:
                                    len(candidates))
         if not working:
             return None, (), None
+        if len(working) == 1:  # most steps: one threshold, one change that meets it
+            return working[0][1], (), working[0][2]
         working.sort(key=lambda found: (found[1].cost, found[0]))
         best, best_row = working[0][1], working[0][2]
         others = tuple(c for _, c, _ in working[1:] if c.fact != best.fact or c.required
@@ -499,7 +500,7 @@ class Analysis:
         for _, change, _, _ in changes.values():
             final[change.fact] = change.required
         final_normal = {k: normal(self.fact_specs[k], v) for k, v in final.items()}
-        items_by_group: dict[str, list[GapItem]] = {}
+        items_by_group: dict[str, list[tuple[int, GapItem]]] = {}
         if changes:
             words = wording(gp)  # items word themselves when read
             values_now = self.values(self.facts, row)
@@ -509,25 +510,29 @@ class Analysis:
                 # only these can differ from the run's facts: the others are the office's
                 values_after = self.values(after, current.rebound(
                     after, final_normal.keys() | provided.keys()))
+            heads = gp.item_heads
             for step_id, proposed, others, knock_on in changes.values():
-                change = self.final_change(proposed, final, values_now, values_after)
-                node = gp.node(step_id)
+                change = self.final_change(proposed, final_normal, values_now, values_after)
                 need = needs.get(step_id)
                 group = need.group if need else step_id
-                title = node.spec.title if node.spec else Text(step_id, step_id)
-                clause = node.spec.clause if node.spec else ""
-                items_by_group.setdefault(group, []).append(GapItem(
-                    step=step_id, kind=node.kind, group=group, clause=clause, title=title,
-                    change=change, alternatives=others, knock_on=knock_on, words=words))
+                head = heads.get((step_id, group))
+                if head is None:
+                    head = heads[(step_id, group)] = self.item_head(step_id)
+                position, kind, clause, title = head
+                # (row position, item): positions are unique, items never compared
+                items_by_group.setdefault(group, []).append((position, GapItem(
+                    step_id, kind, group, clause, title, change, others, knock_on,
+                    words=words)))
         groups = []
         for group_id, items in items_by_group.items():
             group_spec = gp.node_specs[group_id]
-            kind = ("standard" if group_spec.kind in ("standard", "group", "criterion")
-                    else "procedure")
-            items.sort(key=lambda i: self.index[i.step])
-            groups.append(GapGroup(group_id, kind, group_spec.clause, group_spec.title,
-                                   tuple(items)))
-        groups.sort(key=lambda g: self.index[g.id])
+            group_kind = ("standard" if group_spec.kind in ("standard", "group", "criterion")
+                          else "procedure")
+            items.sort()
+            groups.append((self.index[group_id], GapGroup(
+                group_id, group_kind, group_spec.clause, group_spec.title,
+                tuple(item for _, item in items))))
+        groups.sort()
         provides: list[Provide] = []
         for name in sorted(provide_for, key=lambda n: min(self.index[s] for s in provide_for[n])):
             fact = self.fact_specs.get(name)
@@ -551,30 +556,39 @@ class Analysis:
             reached=reached,
             already=already,
             blocked_by=blocked_by,
-            groups=tuple(groups),
+            groups=tuple(group for _, group in groups),
             to_be_provided=tuple(provides),
             unresolved=tuple(unresolved),
             ruleset=self.ruleset.key,
             notes=tuple(notes),
         )
 
+    def item_head(self, step_id: str) -> tuple[int, str, str, Text]:
+        """What an item of ``step_id`` says of its step: row position, kind, clause, title."""
+        node = self.gp.node(step_id)
+        title = node.spec.title if node.spec else Text(step_id, step_id)
+        clause = node.spec.clause if node.spec else ""
+        return node.position, node.kind, clause, title
+
     def final_change(self, change: Change, final: Mapping[str, Any],
                      values_now: Mapping[str, Any], values_after: Mapping[str, Any]) -> Change:
         """The change measured from the office as it is, with the value all rounds agreed on
-        (and the comparison it meets: ``>=`` a floor, ``<=`` a ceiling, ``==`` a set value)."""
-        fact = self.fact_specs[change.fact]
-        required = normal(fact, final.get(change.fact, change.required))
+        (``final``: by fact, in the form the compiled functions read) and the comparison it
+        meets (``>=`` a floor, ``<=`` a ceiling, ``==`` a set value)."""
+        required = final[change.fact]
         current = self.facts.get(change.fact)
         if change.via:
-            return make_change(change.fact, current, required, change.kind, via=change.via,
-                               op=change.op, via_before=values_now.get(change.via),
-                               via_after=values_after.get(change.via))
-        if _same_plain(current, change.current) and _same_plain(required, change.required):
+            via_before, via_after = values_now.get(change.via), values_after.get(change.via)
+        else:
+            via_before = via_after = None
+        if _same_plain(current, change.current) and _same_plain(required, change.required) and (
+                _same_plain(via_before, change.via_before)) and _same_plain(
+                via_after, change.via_after):
             # what make_change would give: the same plain values, kind and comparison (most
             # changes are measured from the office as it is, with the value they proposed)
             return change
         return make_change(change.fact, current, required, change.kind, via=change.via,
-                           op=change.op)
+                           op=change.op, via_before=via_before, via_after=via_after)
 
     def requirement(self, name: str, steps: tuple[str, ...], facts: Mapping[str, Any]
                     ) -> Text | None:

@@ -15,7 +15,7 @@ from ..engine.trace import json_value
 from ..explain.reasons import expression_value
 from ..ruleset.model import FactSpec, Threshold
 from .model import Change
-from .static import MEMO_FACTS, GapPlan, StepShape, exact_key
+from .static import MEMO_FACTS, GapPlan, Row, StepShape, Values, exact_key
 
 __all__ = ["MEMO_SIZE", "bound_op", "fact_changes", "fallback_changes", "in_bounds", "make_change",
            "normal", "rate_change", "required_date", "required_number", "threshold_changes"]
@@ -53,23 +53,24 @@ def make_change(name: str, current: Any, required: Any, kind: str, **extra: Any)
 
 
 def threshold_changes(gp: GapPlan, shape: StepShape, facts: Mapping[str, Any],
-                      values: Mapping[str, Any], options: Mapping[str, Any]
-                      ) -> tuple[Change, ...]:
+                      row: Row, options: Mapping[str, Any]) -> tuple[Change, ...]:
     """The changes a step's own condition proposes: empty the set it counts, meet each
     threshold that does not hold, move a fact compared with an expression to its limit.
 
     They depend only on the values of the facts the step reads (directly or through the
-    derived values and nodes it depends on; ``values`` holds the derived ones): kept with the
-    plan by those values, for the offices of a population that share them."""
+    derived values and nodes it depends on, read from ``row``, the row of ``facts``): kept
+    with the plan by those values, for the offices of a population that share them."""
     needed = shape.node.facts_needed
     if len(needed) > MEMO_FACTS:
-        return tuple(_threshold_changes(gp, shape, facts, values, options))
+        return tuple(_threshold_changes(gp, shape, facts, Values(facts, row, gp.derived_index),
+                                        options))
     key = ("candidates", shape.node.position, exact_key(tuple(map(facts.get, needed))))
     found: tuple[Change, ...] | None = gp.memo.get(key)
     if found is None:
         if len(gp.memo) >= MEMO_SIZE:
             gp.memo.clear()
-        found = gp.memo[key] = tuple(_threshold_changes(gp, shape, facts, values, options))
+        found = gp.memo[key] = tuple(_threshold_changes(
+            gp, shape, facts, Values(facts, row, gp.derived_index), options))
     return found
 
 

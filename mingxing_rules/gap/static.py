@@ -220,6 +220,9 @@ class GapPlan:
         #: the steps a target needs, by the target and the values of the outcomes above it
         #: (see :meth:`~.analysis.Analysis.ordered_needs`)
         self.needs_in_order: dict[tuple[Any, ...], Any] = {}
+        #: (step, group) -> what the gap's items of that step say of it (see
+        #: :meth:`~.analysis.Analysis.item_head`)
+        self.item_heads: dict[tuple[str, str], Any] = {}
         #: memoised wording (see :mod:`.phrases`): key -> text
         self.texts: dict[Any, Any] = {}
 
