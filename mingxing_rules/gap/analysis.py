@@ -101,7 +101,7 @@ class Analysis:
         self.office_name = office_name
         self.target = target
         self.facts: dict[str, Any] = dict(facts)
-        self.options = dict(self.program.options)
+        self.options = self.gp.options
         self.fact_specs = self.gp.fact_specs
         self.target_needs, self.above = self.gp.target(target)
         self.check_constraints = ruleset.constraints.check
@@ -137,10 +137,9 @@ class Analysis:
         if not self.gp.derived_bounds:
             return True
         derived = self.program.derive(facts) if row is None else ()
-        needed = self.gp.needed_sets
-        for position, number, minimum, maximum in self.gp.derived_bounds:
-            if suspect is not None and suspect not in needed[position]:
-                continue
+        bounds = (self.gp.derived_bounds if suspect is None
+                  else self.gp.bounds_reading.get(suspect, ()))
+        for position, number, minimum, maximum in bounds:
             value = row[position] if row is not None else derived[number]
             if value is None:
                 continue
@@ -152,12 +151,13 @@ class Analysis:
     def consistent_change(self, change: Change, facts: Mapping[str, Any]) -> Change:
         """``change`` raised, where it sets the denominator of a bounded rate, so that the rate
         stays within its bound (49 mediated cannot stand with 50 resolved: propose 50)."""
+        bounds = self.gp.ratios_over.get(change.fact)
         required = change.required
-        if change.kind != "number" or isinstance(required, bool) or not isinstance(
-                required, int | float):
+        if bounds is None or change.kind != "number" or isinstance(required, bool) or (
+                not isinstance(required, int | float)):
             return change
         raised = required
-        for bound in self.gp.ratios_over.get(change.fact, ()):
+        for bound in bounds:
             numerator = facts.get(bound.numerator)
             if isinstance(numerator, int | float) and not isinstance(numerator, bool):
                 raised = max(raised, bound.denominator_for(numerator))
@@ -559,7 +559,7 @@ class Analysis:
             groups=tuple(group for _, group in groups),
             to_be_provided=tuple(provides),
             unresolved=tuple(unresolved),
-            ruleset=self.ruleset.key,
+            ruleset=self.gp.ruleset_key(self.ruleset),
             notes=tuple(notes),
         )
 

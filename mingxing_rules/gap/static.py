@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -30,6 +30,9 @@ from ..language.expr import (
     names_in,
 )
 from ..ruleset.model import FactSpec, NodeSpec, Threshold
+
+if TYPE_CHECKING:  # the ruleset loader is not needed to read a plan
+    from ..ruleset.load import Ruleset
 
 __all__ = ["MEMO_FACTS", "GapPlan", "Need", "RatioBound", "Row", "StepShape", "Values", "exact_key",
            "gap_plan"]
@@ -206,6 +209,14 @@ class GapPlan:
         #: of the derived values with bounds (a change of any other fact keeps its verdict)
         self.consistency_facts = self.constraint_facts.union(
             *(self.needed_sets[position] for position, _, _, _ in self.derived_bounds))
+        #: fact -> the bounded derived values (as in ``derived_bounds``) that read it
+        self.bounds_reading: dict[str, tuple[tuple[int, int, float | None, float | None],
+                                             ...]] = {
+            name: tuple(b for b in self.derived_bounds if name in self.needed_sets[b[0]])
+            for name in self.consistency_facts}
+        #: the options the plan was compiled with, by name
+        self.options: dict[str, Any] = dict(plan.options)
+        self._ruleset_key: str | None = None
         #: candidate changes of a step by the exact values of the facts it reads (see
         #: :func:`~.candidates.threshold_changes`)
         self.memo: dict[tuple[Any, ...], Any] = {}
@@ -228,6 +239,13 @@ class GapPlan:
 
     def node(self, step_id: str) -> PlanNode:
         return self.layout[self.index[step_id]]
+
+    def ruleset_key(self, ruleset: Ruleset) -> str:
+        """``ruleset.key`` of the ruleset compiled into this plan (its id, version and options
+        are the plan's: worked out once)."""
+        if self._ruleset_key is None:
+            self._ruleset_key = ruleset.key
+        return self._ruleset_key
 
     def node_function(self, position: int) -> Callable[[Mapping[str, Any]], Any]:
         """The node at row ``position`` as a function of the facts (its value in the row of
