@@ -44,6 +44,9 @@ from .static import GapPlan, Need, Row, Values, gap_plan
 __all__ = ["MAX_ROUNDS", "Analysis"]
 
 MAX_ROUNDS = 6  # rounds of re-evaluation for changes that interact
+#: Items kept per plan for the gaps of other offices that propose the very same change, before
+#: the store is emptied (a long batch must not grow it forever)
+ITEMS_KEPT = 20_000
 
 #: a proposed change per step: (step, change, alternatives, knock_on)
 Proposal = tuple[str, Change, tuple[Change, ...], bool]
@@ -495,14 +498,15 @@ class Analysis:
             notes.append(note(gp, "gap.blocked", blocked_by, self.target))
         if unresolved:
             notes.append(unreachable_note(gp, unresolved))
-        # the final value of each changed fact, measured from the office as it is now
-        final: dict[str, Any] = {}
+        # the final value of each changed fact (the last proposed), in the form the compiled
+        # functions read; changes are measured from the office as it is now
+        final_normal: dict[str, Any] = {}
         for _, change, _, _ in changes.values():
-            final[change.fact] = change.required
-        final_normal = {k: normal(self.fact_specs[k], v) for k, v in final.items()}
+            final_normal[change.fact] = change.required
+        for name, value in final_normal.items():
+            final_normal[name] = normal(self.fact_specs[name], value)
         items_by_group: dict[str, list[tuple[int, GapItem]]] = {}
         if changes:
-            words = wording(gp)  # items word themselves when read
             values_now = self.values(self.facts, row)
             values_after: Mapping[str, Any] = {}
             if any(change.via for _, change, _, _ in changes.values()):  # rates before, after
@@ -510,7 +514,7 @@ class Analysis:
                 # only these can differ from the run's facts: the others are the office's
                 values_after = self.values(after, current.rebound(
                     after, final_normal.keys() | provided.keys()))
-            heads = gp.item_heads
+            heads, kept = gp.item_heads, gp.items
             for step_id, proposed, others, knock_on in changes.values():
                 change = self.final_change(proposed, final_normal, values_now, values_after)
                 need = needs.get(step_id)
@@ -518,11 +522,23 @@ class Analysis:
                 head = heads.get((step_id, group))
                 if head is None:
                     head = heads[(step_id, group)] = self.item_head(step_id)
-                position, kind, clause, title = head
+                position = head[0]
+                if others:
+                    item = self.item(step_id, group, head, change, others, knock_on)
+                else:
+                    # an item is a value: one that says the same (the same change object, as
+                    # proposed for offices with the same values) is shared, worded once
+                    key = (step_id, group, knock_on, id(change))
+                    found = kept.get(key)
+                    if found is not None and found[0] is change:
+                        item = found[1]
+                    else:
+                        item = self.item(step_id, group, head, change, others, knock_on)
+                        if len(kept) >= ITEMS_KEPT:
+                            kept.clear()
+                        kept[key] = (change, item)  # the change kept: its id is not reused
                 # (row position, item): positions are unique, items never compared
-                items_by_group.setdefault(group, []).append((position, GapItem(
-                    step_id, kind, group, clause, title, change, others, knock_on,
-                    words=words)))
+                items_by_group.setdefault(group, []).append((position, item))
         groups = []
         for group_id, items in items_by_group.items():
             group_spec = gp.node_specs[group_id]
@@ -563,6 +579,16 @@ class Analysis:
             notes=tuple(notes),
         )
 
+    def item(self, step_id: str, group: str, head: tuple[int, str, str, Text], change: Change,
+             others: tuple[Change, ...], knock_on: bool) -> GapItem:
+        """The item of ``step_id`` meeting it with ``change`` (words when read)."""
+        _, kind, clause, title = head
+        words = self.gp.item_wording
+        if words is None:
+            words = self.gp.item_wording = wording(self.gp)
+        return GapItem(step_id, kind, group, clause, title, change, others, knock_on,
+                       words=words)
+
     def item_head(self, step_id: str) -> tuple[int, str, str, Text]:
         """What an item of ``step_id`` says of its step: row position, kind, clause, title."""
         node = self.gp.node(step_id)
@@ -581,9 +607,10 @@ class Analysis:
             via_before, via_after = values_now.get(change.via), values_after.get(change.via)
         else:
             via_before = via_after = None
-        if _same_plain(current, change.current) and _same_plain(required, change.required) and (
-                _same_plain(via_before, change.via_before)) and _same_plain(
-                via_after, change.via_after):
+        if (current is change.current or _same_plain(current, change.current)) and (
+                required is change.required or _same_plain(required, change.required)) and (
+                via_before is change.via_before or _same_plain(via_before, change.via_before)
+        ) and (via_after is change.via_after or _same_plain(via_after, change.via_after)):
             # what make_change would give: the same plain values, kind and comparison (most
             # changes are measured from the office as it is, with the value they proposed)
             return change

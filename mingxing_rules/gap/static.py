@@ -234,6 +234,11 @@ class GapPlan:
         #: (step, group) -> what the gap's items of that step say of it (see
         #: :meth:`~.analysis.Analysis.item_head`)
         self.item_heads: dict[tuple[str, str], Any] = {}
+        #: (step, group, knock-on, id of the change) -> (the change, the item that proposes
+        #: it), see :meth:`~.analysis.Analysis.result`
+        self.items: dict[tuple[str, str, bool, int], Any] = {}
+        #: what words the items of this plan's gaps (:func:`.phrases.wording`, set on first use)
+        self.item_wording: Callable[[Any], Any] | None = None
         #: memoised wording (see :mod:`.phrases`): key -> text
         self.texts: dict[Any, Any] = {}
 
