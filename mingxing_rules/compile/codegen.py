@@ -585,7 +585,16 @@ def compile_node_functions(plan: Plan, node_ids: Iterable[str]
                                      else f"N_{node.id}")))
         names[node_id] = f"node_{node.position}"
         bodies[names[node_id]] = body
-    _, functions = _build_functions(gen, bodies)
+    # a few small functions: compiled from the tree (no text to unparse, unlike ``full``)
+    args = ast.arguments(posonlyargs=[], args=[ast.arg("f")], vararg=None, kwonlyargs=[],
+                         kw_defaults=[], kwarg=None, defaults=[])
+    module = ast.fix_missing_locations(ast.Module([ast.FunctionDef(
+        name=name, args=args, body=body, decorator_list=[], returns=None, type_comment=None,
+        lineno=1) for name, body in bodies.items()], []))
+    code = compile(module, "<mingxing-rules generated nodes>", "exec")
+    namespace = {"__builtins__": {}, **_HELPERS, **gen.constants}
+    functions = {constant.co_name: types.FunctionType(constant, namespace, constant.co_name)
+                 for constant in code.co_consts if isinstance(constant, types.CodeType)}
     return {node_id: functions[name] for node_id, name in names.items()}
 
 
