@@ -62,12 +62,24 @@ class NeedsInOrder(NamedTuple):
     decided_above: str | None
 
 
+_ABSENT = object()  # a fact not in an office's facts (not even as None)
+
+
 def _passes(value: Any) -> bool:
     return value is True or value is NA
 
 
 def _satisfied(value: Any, want: bool) -> bool:
     return _passes(value) if want else value is False
+
+
+def _first_open(needs: Sequence[Need], row: Sequence[Any]) -> int:
+    """The index of the first need not satisfied in ``row`` (``len(needs)`` if none)."""
+    for index, need in enumerate(needs):
+        value = row[need.position]
+        if not ((value is True or value is NA) if need.want else value is False):
+            return index
+    return len(needs)
 
 
 _PLAIN = (bool, int, float, str)
@@ -286,7 +298,12 @@ class Analysis:
                 by_step = {n.step: n for n in needs}
             # the current row as it is read: ``base`` holds for nodes reading no ``dirty`` fact
             base, dirty = current.base, current.dirty
-            for need in needs:
+            start = 0
+            if base is not None and not dirty:  # nothing changed yet: the first open need
+                start = _first_open(needs, base)
+                if start == len(needs):
+                    break  # every need holds: nothing to do, this round or after
+            for need in needs[start:] if start else needs:
                 position = need.position
                 if base is not None and (not dirty or dirty.isdisjoint(needed_sets[position])):
                     value = base[position]
@@ -322,8 +339,8 @@ class Analysis:
                     unresolved.append(need.step)
                     continue
                 # the trial that found the change evaluated exactly these facts
-                facts[best.fact] = best_row.facts[best.fact]  # normal(best.required)
-                current = best_row
+                facts[best.fact] = normal(self.fact_specs[best.fact], best.required)
+                current = best_row  # the row of ``facts`` now (see solve)
                 base, dirty = current.base, current.dirty
                 # a knock-on: the step passed as the office stands
                 changes[need.step] = (need.step, best, others, _passes(row[position]))
@@ -413,7 +430,7 @@ class Analysis:
                 trial_row = self.evaluator.of(dict(trial))
         return proposal
 
-    def values_to_try(self, name: str, step_id: str, facts: Mapping[str, Any],
+    def values_to_try(self, name: str, step_id: str, facts: dict[str, Any],
                       row: Evaluation) -> list[Any]:
         """Candidate values of a missing fact: what the step's thresholds ask for first."""
         fact = self.fact_specs[name]
@@ -439,11 +456,14 @@ class Analysis:
         return list(dict.fromkeys(candidates))
 
     # solving one step -----------------------------------------------------------------------------
-    def solve(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
+    def solve(self, step_id: str, facts: dict[str, Any], row: Evaluation,
               only: str | None = None
               ) -> tuple[Change | None, tuple[Change, ...], Evaluation | None]:
         """The cheapest single-fact change that makes ``step_id`` pass, the alternatives, and
-        the row of ``facts`` with the change made; ``row`` is the row of ``facts``."""
+        the row of ``facts`` with the change made; ``row`` is the row of ``facts``.
+
+        ``facts`` is left as it was; the row returned reads it, and holds once the caller
+        makes the change in it (``facts[change.fact] = normal(..., change.required)``)."""
         shape = self.gp.shape(step_id)
         candidates = threshold_changes(self.gp, shape, facts, row, self.options)
         if only is not None:
@@ -464,11 +484,14 @@ class Analysis:
                              or c.kind in ("add", "enum"))
         return best, tuple(dict.fromkeys(alternatives)), best_row
 
-    def working(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
+    def working(self, step_id: str, facts: dict[str, Any], row: Evaluation,
                 candidates: Sequence[Change], start: int) -> list[tuple[int, Change, Evaluation]]:
         """The candidates (numbered from ``start``) under which the step passes and the facts
         stay consistent, each with the evaluation of the facts it makes (``row`` is the
-        evaluation of ``facts``)."""
+        evaluation of ``facts``).
+
+        Each trial is made in ``facts`` and undone (no copy of the office per trial): the
+        evaluations returned read ``facts``, as :meth:`solve` says."""
         found: list[tuple[int, Change, Evaluation]] = []
         position = self.index[step_id]
         for order, proposed in enumerate(candidates, start):
@@ -476,9 +499,18 @@ class Analysis:
             if fact is None:
                 continue
             change = self.consistent_change(proposed, facts)
-            trial = {**facts, change.fact: normal(fact, change.required)}
-            trial_row = row.changed(change.fact, trial)
-            if _passes(trial_row[position]) and self.consistent(trial, trial_row):
+            name = change.fact
+            before = facts.get(name, _ABSENT)
+            facts[name] = normal(fact, change.required)
+            try:
+                trial_row = row.changed(name, facts)
+                passes = _passes(trial_row[position]) and self.consistent(facts, trial_row)
+            finally:
+                if before is _ABSENT:
+                    del facts[name]
+                else:
+                    facts[name] = before
+            if passes:
                 found.append((order, change, trial_row))
         return found
 
@@ -547,7 +579,7 @@ class Analysis:
             items.sort()
             groups.append((self.index[group_id], GapGroup(
                 group_id, group_kind, group_spec.clause, group_spec.title,
-                tuple(item for _, item in items))))
+                tuple([item for _, item in items]))))
         groups.sort()
         provides: list[Provide] = []
         for name in sorted(provide_for, key=lambda n: min(self.index[s] for s in provide_for[n])):
@@ -617,7 +649,7 @@ class Analysis:
         return make_change(change.fact, current, required, change.kind, via=change.via,
                            op=change.op, via_before=via_before, via_after=via_after)
 
-    def requirement(self, name: str, steps: tuple[str, ...], facts: Mapping[str, Any]
+    def requirement(self, name: str, steps: tuple[str, ...], facts: dict[str, Any]
                     ) -> Text | None:
         """What a missing fact must be for the first step that needs it to pass."""
         row = self.evaluator.of(facts)
