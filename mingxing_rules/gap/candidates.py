@@ -139,18 +139,13 @@ def fact_changes(t: Threshold, fact: FactSpec, current: Any) -> list[Change]:
 def rate_change(gp: GapPlan, t: Threshold, facts: Mapping[str, Any],
                 values: Mapping[str, Any]) -> Change | None:
     """Move the numerator of a rate ``a / b`` to the nearest whole count that meets ``t``."""
-    if t.fact not in gp.index or not isinstance(t.value, int | float) or isinstance(
-            t.value, bool):
+    rate = _rate_of(gp, t)
+    if rate is None:
         return None
-    ratio = gp.node(t.fact).ratio
-    if ratio is None or ratio.numerator not in gp.fact_specs:
-        return None
-    top, bottom = ratio.numerator, ratio.denominator
+    top, bottom, fact, limit = rate
     denominator = facts.get(bottom)
     if not isinstance(denominator, int | float) or denominator <= 0:
         return None
-    fact = gp.fact_specs[top]
-    limit = _fraction(t.value)
     integer = fact.type == "integer"
     required: Any
     if integer and type(denominator) is int and t.op in (">=", ">", "<=", "<"):
@@ -173,6 +168,28 @@ def rate_change(gp: GapPlan, t: Threshold, facts: Mapping[str, Any],
     else:
         return None
     return _rate_change_to(fact, t, top, facts, values, denominator, required)
+
+
+#: what :func:`rate_change` reads of a threshold on a rate, worked out once per plan
+RateOf = tuple[str, str, FactSpec, Fraction]
+
+
+def _rate_of(gp: GapPlan, t: Threshold) -> RateOf | None:
+    """The numerator and denominator facts of the rate ``t`` is on, the numerator's spec and
+    the threshold as an exact fraction; ``None`` when ``t`` is not on a rate of two facts."""
+    found = gp.rates.get(id(t))
+    if found is not None and found[0] is t:  # the threshold itself is kept: ids not reused
+        kept: RateOf | None = found[1]
+        return kept
+    rate: RateOf | None = None
+    if t.fact in gp.index and isinstance(t.value, int | float) and not isinstance(
+            t.value, bool):
+        ratio = gp.node(t.fact).ratio
+        if ratio is not None and ratio.numerator in gp.fact_specs:
+            rate = (ratio.numerator, ratio.denominator, gp.fact_specs[ratio.numerator],
+                    _fraction(t.value))
+    gp.rates[id(t)] = (t, rate)
+    return rate
 
 
 def _rate_change_to(fact: FactSpec, t: Threshold, top: str, facts: Mapping[str, Any],

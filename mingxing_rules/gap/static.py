@@ -237,6 +237,9 @@ class GapPlan:
         #: (step, group, knock-on, id of the change) -> (the change, the item that proposes
         #: it), see :meth:`~.analysis.Analysis.result`
         self.items: dict[tuple[str, str, bool, int], Any] = {}
+        #: id of a threshold -> (the threshold, what a change of the rate it is on reads), see
+        #: :func:`~.candidates.rate_change`
+        self.rates: dict[int, tuple[Threshold, Any]] = {}
         #: what words the items of this plan's gaps (:func:`.phrases.wording`, set on first use)
         self.item_wording: Callable[[Any], Any] | None = None
         #: memoised wording (see :mod:`.phrases`): key -> text
