@@ -312,7 +312,8 @@ class Analysis:
                     base, dirty = current.base, current.dirty
                 if (value is True or value is NA) if need.want else value is False:
                     continue  # satisfied
-                missing = self.missing_inputs(need.step, facts, current)
+                # (only an unknown step can miss facts: missing_inputs is [] for the others)
+                missing = self.missing_inputs(need.step, facts, current) if value is None else ()
                 if missing:
                     for name in missing:
                         provide_for.setdefault(name, []).append(need.step)
@@ -573,13 +574,10 @@ class Analysis:
                 items_by_group.setdefault(group, []).append((position, item))
         groups = []
         for group_id, items in items_by_group.items():
-            group_spec = gp.node_specs[group_id]
-            group_kind = ("standard" if group_spec.kind in ("standard", "group", "criterion")
-                          else "procedure")
+            position, group_kind, group_clause, group_title = self.group_head(group_id)
             items.sort()
-            groups.append((self.index[group_id], GapGroup(
-                group_id, group_kind, group_spec.clause, group_spec.title,
-                tuple([item for _, item in items]))))
+            groups.append((position, GapGroup(group_id, group_kind, group_clause, group_title,
+                                              tuple([item for _, item in items]))))
         groups.sort()
         provides: list[Provide] = []
         for name in sorted(provide_for, key=lambda n: min(self.index[s] for s in provide_for[n])):
@@ -620,6 +618,18 @@ class Analysis:
             words = self.gp.item_wording = wording(self.gp)
         return GapItem(step_id, kind, group, clause, title, change, others, knock_on,
                        words=words)
+
+    def group_head(self, group_id: str) -> tuple[int, str, str, Text]:
+        """What a group of items says of its standard or rule: row position, kind (standard
+        or procedure), clause, title; kept per plan."""
+        found: tuple[int, str, str, Text] | None = self.gp.group_heads.get(group_id)
+        if found is None:
+            spec = self.gp.node_specs[group_id]
+            kind = ("standard" if spec.kind in ("standard", "group", "criterion")
+                    else "procedure")
+            found = (self.index[group_id], kind, spec.clause, spec.title)
+            self.gp.group_heads[group_id] = found
+        return found
 
     def item_head(self, step_id: str) -> tuple[int, str, str, Text]:
         """What an item of ``step_id`` says of its step: row position, kind, clause, title."""

@@ -234,6 +234,9 @@ class GapPlan:
         #: (step, group) -> what the gap's items of that step say of it (see
         #: :meth:`~.analysis.Analysis.item_head`)
         self.item_heads: dict[tuple[str, str], Any] = {}
+        #: group -> what the gap's groups of items say of it (see
+        #: :meth:`~.analysis.Analysis.group_head`)
+        self.group_heads: dict[str, Any] = {}
         #: (step, group, knock-on, id of the change) -> (the change, the item that proposes
         #: it), see :meth:`~.analysis.Analysis.result`
         self.items: dict[tuple[str, str, bool, int], Any] = {}
