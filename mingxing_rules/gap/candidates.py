@@ -22,21 +22,24 @@ __all__ = ["MEMO_SIZE", "bound_op", "fact_changes", "fallback_changes", "in_boun
 
 
 _PLAIN = frozenset((bool, int, float, str, type(None)))
+_NUMBER = (int, float)
 
 #: Entries the plan's memo of candidate changes keeps before it is emptied (a long batch of
 #: distinct offices must not grow it forever; a few new entries per office, rates mostly).
 MEMO_SIZE = 100_000
 
 
-def make_change(name: str, current: Any, required: Any, kind: str, **extra: Any) -> Change:
+def make_change(name: str, current: Any, required: Any, kind: str, *, op: str = "==",
+                via: str | None = None, via_before: Any = None, via_after: Any = None
+                ) -> Change:
     """A change record with its delta and cost."""
     # JSON forms (sets as sorted tuples, dates as text); plain values stay as they are
     cur = current if type(current) in _PLAIN else json_value(current)
     req = required if type(required) in _PLAIN else json_value(required)
     delta: Any = None
     cost = 1.0
-    if kind == "number" and isinstance(req, int | float):
-        base = cur if isinstance(cur, int | float) else 0
+    if kind == "number" and isinstance(req, _NUMBER):
+        base = cur if isinstance(cur, _NUMBER) else 0
         delta = req - base
         if isinstance(delta, float) and delta.is_integer() and isinstance(base, int):
             delta = int(delta)
@@ -48,8 +51,7 @@ def make_change(name: str, current: Any, required: Any, kind: str, **extra: Any)
         cost = float(max(len(delta), 1))
     elif kind == "date" and isinstance(current, dt.date) and isinstance(required, dt.date):
         cost = 1.0 + abs((required - current).days) / 365
-    return Change(fact=name, kind=kind, current=cur, required=req, delta=delta, cost=cost,
-                  **extra)
+    return Change(name, kind, cur, req, delta, op, via, via_before, via_after, cost)
 
 
 def threshold_changes(gp: GapPlan, shape: StepShape, facts: Mapping[str, Any],
