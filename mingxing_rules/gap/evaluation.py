@@ -62,8 +62,10 @@ class Evaluator:
 class Evaluation:
     """The evaluation row of ``facts``, read by position (``evaluation[i]``) like a row.
 
-    ``facts`` must not change while the evaluation is read: a change is a new evaluation
-    (:meth:`changed`, :meth:`rebound`). ``consistent`` is whether ``facts`` keep the
+    ``facts`` must hold while the evaluation is read: a change is a new evaluation
+    (:meth:`changed`, :meth:`rebound`). (The analysis tries a change by making it in its facts
+    and undoing it: that trial's evaluation is read while the change stands, and again only if
+    the change is made for good, see :meth:`~.analysis.Analysis.solve`.) ``consistent`` is whether ``facts`` keep the
     ruleset's constraints and the bounds of its derived values (``None`` until someone
     checks): a change of a fact neither reads keeps it, and after a change of one that does,
     ``suspect`` names it (the checks that do not read it still hold)."""
