@@ -495,8 +495,9 @@ class Analysis:
         evaluations returned read ``facts``, as :meth:`solve` says."""
         found: list[tuple[int, Change, Evaluation]] = []
         position = self.index[step_id]
+        fact_specs = self.fact_specs
         for order, proposed in enumerate(candidates, start):
-            fact = self.fact_specs.get(proposed.fact)
+            fact = fact_specs.get(proposed.fact)
             if fact is None:
                 continue
             change = self.consistent_change(proposed, facts)
@@ -505,7 +506,10 @@ class Analysis:
             facts[name] = normal(fact, change.required)
             try:
                 trial_row = row.changed(name, facts)
-                passes = _passes(trial_row[position]) and self.consistent(facts, trial_row)
+                value = trial_row[position]
+                passes = (value is True or value is NA) and (
+                    trial_row.consistent if trial_row.consistent is not None
+                    else self.consistent(facts, trial_row))
             finally:
                 if before is _ABSENT:
                     del facts[name]

@@ -20,6 +20,7 @@ The values are those of the compiled row, bit for bit (the same generated code);
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -30,6 +31,12 @@ __all__ = ["FUNCTION_FACTS", "Evaluation", "Evaluator"]
 #: Nodes that read more facts than this are evaluated with the whole row, not by a function of
 #: their own (its code would hold most of the row's; a few such nodes are read per analysis).
 FUNCTION_FACTS = 12
+
+
+@functools.lru_cache(maxsize=1024)
+def _single(name: str) -> frozenset[str]:
+    """``frozenset({name})``, one per name (most trials change one fact of a clean row)."""
+    return frozenset((name,))
 
 
 class Evaluator:
@@ -65,10 +72,11 @@ class Evaluation:
     ``facts`` must hold while the evaluation is read: a change is a new evaluation
     (:meth:`changed`, :meth:`rebound`). (The analysis tries a change by making it in its facts
     and undoing it: that trial's evaluation is read while the change stands, and again only if
-    the change is made for good, see :meth:`~.analysis.Analysis.solve`.) ``consistent`` is whether ``facts`` keep the
-    ruleset's constraints and the bounds of its derived values (``None`` until someone
-    checks): a change of a fact neither reads keeps it, and after a change of one that does,
-    ``suspect`` names it (the checks that do not read it still hold)."""
+    the change is made for good, see :meth:`~.analysis.Analysis.solve`.) ``consistent`` is
+    whether ``facts`` keep the ruleset's constraints and the bounds of its derived values
+    (``None`` until someone checks): a change of a fact neither reads keeps it, and after a
+    change of one that does, ``suspect`` names it (the checks that do not read it still
+    hold)."""
 
     __slots__ = ("base", "consistent", "dirty", "evaluator", "facts", "suspect")
 
@@ -106,10 +114,10 @@ class Evaluation:
 
     def changed(self, name: str, facts: Mapping[str, Any]) -> Evaluation:
         """The evaluation of ``facts``: these facts with ``name`` changed."""
+        dirty = self.dirty.union((name,)) if self.dirty else _single(name)
         if name not in self.evaluator.consistency_facts:
-            return Evaluation(self.evaluator, facts, self.base, self.dirty | {name},
-                              self.consistent)
-        changed = Evaluation(self.evaluator, facts, self.base, self.dirty | {name}, None)
+            return Evaluation(self.evaluator, facts, self.base, dirty, self.consistent)
+        changed = Evaluation(self.evaluator, facts, self.base, dirty, None)
         if self.consistent:
             changed.suspect = name
         return changed
