@@ -540,8 +540,10 @@ class Analysis:
         final_normal: dict[str, Any] = {}
         for _, change, _, _ in changes.values():
             final_normal[change.fact] = change.required
+        as_read = gp.read_as_written  # facts whose JSON form is the value read
         for name, value in final_normal.items():
-            final_normal[name] = normal(self.fact_specs[name], value)
+            if name not in as_read:
+                final_normal[name] = normal(self.fact_specs[name], value)
         items_by_group: dict[str, list[tuple[int, GapItem]]] = {}
         if changes:
             values_now = self.values(self.facts, row)
@@ -552,8 +554,20 @@ class Analysis:
                 values_after = self.values(after, current.rebound(
                     after, final_normal.keys() | provided.keys()))
             heads, kept = gp.item_heads, gp.items
+            facts_now = self.facts
             for step_id, proposed, others, knock_on in changes.values():
-                change = self.final_change(proposed, final_normal, values_now, values_after)
+                name = proposed.fact
+                required, current_value = final_normal[name], facts_now.get(name)
+                if not proposed.via and proposed.via_before is None and (
+                        proposed.via_after is None) and (
+                        current_value is proposed.current
+                        or _same_plain(current_value, proposed.current)) and (
+                        required is proposed.required
+                        or _same_plain(required, proposed.required)):
+                    change = proposed  # as final_change would find (no rate to measure)
+                else:
+                    change = self.final_change(proposed, final_normal, values_now,
+                                               values_after)
                 need = needs.get(step_id)
                 group = need.group if need else step_id
                 head = heads.get((step_id, group))

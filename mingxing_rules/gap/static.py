@@ -189,6 +189,11 @@ class GapPlan:
         #: facts whose JSON form is not the value the program reads: sets and dates
         self.structured_facts: tuple[str, ...] = tuple(
             name for name in self.trace_facts if self.fact_specs[name].type in ("set", "date"))
+        #: facts whose values are read as written in JSON (``normal`` keeps them): booleans,
+        #: findings, enums, numbers (not integers: 3.0 is read as 3), text
+        self.read_as_written: frozenset[str] = frozenset(
+            name for name, fact in self.fact_specs.items()
+            if fact.type in ("boolean", "finding", "enum", "number", "text"))
         #: findings: given with their evidence, their JSON form is ``{"met": ..., ...}``
         self.findings: tuple[str, ...] = tuple(
             name for name in self.trace_facts if self.fact_specs[name].type == "finding")
