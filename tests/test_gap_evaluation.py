@@ -34,19 +34,23 @@ CANDIDATES = sys.modules["mingxing_rules.gap.candidates"]
 
 @contextmanager
 def without_memo() -> Iterator[None]:
-    """Gap analysis evaluating the whole row for every changed node, learning nothing."""
+    """Gap analysis evaluating the whole row for every changed node (no node functions),
+    learning nothing."""
     plans = [STATIC.gap_plan(RULESET.plan), STATIC.gap_plan(AUTOMATIC.plan)]
     saved = [dict(p.memo) for p in plans]
+    functions = [list(p.node_functions) for p in plans]
     for p in plans:
         p.memo.clear()
+        p.node_functions[:] = [None] * len(p.node_functions)
     try:
-        with mock.patch.object(EVALUATION, "MEMO_FACTS", -1), \
+        with mock.patch.object(EVALUATION, "FUNCTION_FACTS", -1), \
                 mock.patch.object(CANDIDATES, "MEMO_FACTS", -1):
             yield
     finally:
-        for p, memo in zip(plans, saved, strict=True):
+        for p, memo, compiled in zip(plans, saved, functions, strict=True):
             p.memo.clear()
             p.memo.update(memo)
+            p.node_functions[:] = compiled
 
 
 def facts_of(data: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -44,9 +44,25 @@ from .static import GapPlan, Need, Row, Values, gap_plan
 __all__ = ["MAX_ROUNDS", "Analysis"]
 
 MAX_ROUNDS = 6  # rounds of re-evaluation for changes that interact
+#: Items kept per plan for the gaps of other offices that propose the very same change, before
+#: the store is emptied (a long batch must not grow it forever)
+ITEMS_KEPT = 20_000
 
 #: a proposed change per step: (step, change, alternatives, knock_on)
 Proposal = tuple[str, Change, tuple[Change, ...], bool]
+
+
+class NeedsInOrder(NamedTuple):
+    """What :meth:`Analysis.ordered_needs` keeps per target and outcomes above it."""
+
+    needs: tuple[Need, ...]  # as :meth:`Analysis.needs` lists them
+    steps: frozenset[str]
+    ordered: tuple[Need, ...]  # each step once, in row order
+    by_step: dict[str, Need]
+    decided_above: str | None
+
+
+_ABSENT = object()  # a fact not in an office's facts (not even as None)
 
 
 def _passes(value: Any) -> bool:
@@ -55,6 +71,30 @@ def _passes(value: Any) -> bool:
 
 def _satisfied(value: Any, want: bool) -> bool:
     return _passes(value) if want else value is False
+
+
+def _first_open(needs: Sequence[Need], row: Sequence[Any]) -> int:
+    """The index of the first need not satisfied in ``row`` (``len(needs)`` if none)."""
+    for index, need in enumerate(needs):
+        value = row[need.position]
+        if not ((value is True or value is NA) if need.want else value is False):
+            return index
+    return len(needs)
+
+
+_PLAIN = (bool, int, float, str)
+
+
+def _same_plain(value: Any, other: Any) -> bool:
+    """Whether two values are the same plain value: of one type, equal, and for floats of one
+    sign (``0.0`` and ``-0.0`` make different deltas). Other values (sets, dates) are not
+    compared: their JSON form is not the value itself."""
+    if value is None or other is None:
+        return value is other
+    kind = type(value)
+    if kind is not type(other) or kind not in _PLAIN or value != other:
+        return False
+    return kind is not float or math.copysign(1.0, value) == math.copysign(1.0, other)
 
 
 class Analysis:
@@ -76,7 +116,7 @@ class Analysis:
         self.office_name = office_name
         self.target = target
         self.facts: dict[str, Any] = dict(facts)
-        self.options = dict(self.program.options)
+        self.options = self.gp.options
         self.fact_specs = self.gp.fact_specs
         self.target_needs, self.above = self.gp.target(target)
         self.check_constraints = ruleset.constraints.check
@@ -112,10 +152,9 @@ class Analysis:
         if not self.gp.derived_bounds:
             return True
         derived = self.program.derive(facts) if row is None else ()
-        needed = self.gp.needed_sets
-        for position, number, minimum, maximum in self.gp.derived_bounds:
-            if suspect is not None and suspect not in needed[position]:
-                continue
+        bounds = (self.gp.derived_bounds if suspect is None
+                  else self.gp.bounds_reading.get(suspect, ()))
+        for position, number, minimum, maximum in bounds:
             value = row[position] if row is not None else derived[number]
             if value is None:
                 continue
@@ -127,12 +166,13 @@ class Analysis:
     def consistent_change(self, change: Change, facts: Mapping[str, Any]) -> Change:
         """``change`` raised, where it sets the denominator of a bounded rate, so that the rate
         stays within its bound (49 mediated cannot stand with 50 resolved: propose 50)."""
+        bounds = self.gp.ratios_over.get(change.fact)
         required = change.required
-        if change.kind != "number" or isinstance(required, bool) or not isinstance(
-                required, int | float):
+        if bounds is None or change.kind != "number" or isinstance(required, bool) or (
+                not isinstance(required, int | float)):
             return change
         raised = required
-        for bound in self.gp.ratios_over.get(change.fact, ()):
+        for bound in bounds:
             numerator = facts.get(bound.numerator)
             if isinstance(numerator, int | float) and not isinstance(numerator, bool):
                 raised = max(raised, bound.denominator_for(numerator))
@@ -194,48 +234,86 @@ class Analysis:
         return needs, None
 
     def ordered(self, needs: list[Need]) -> list[Need]:
-        """Each step once, in the order of the plan's rows."""
+        """Each step once (its last need), in the order of the plan's rows."""
         unique = list({n.step: n for n in needs}.values())
         unique.sort(key=lambda n: self.index[n.step])
         return unique
+
+    def ordered_needs(self, row: Row) -> NeedsInOrder:
+        """:meth:`needs` of ``row`` in :meth:`ordered` order, with the steps they name, the
+        needs by step and the outcome decided above: the same for every row in which each
+        outcome above the target is false, true or unknown alike, so kept with the plan."""
+        choices: list[Any] = [self.target]
+        for outcome_id in self.above:
+            value = self.value(row, outcome_id)
+            choices.append(True if value is True else False if value is False else (
+                None if value is None else "other"))
+        key = tuple(choices)
+        found: NeedsInOrder | None = self.gp.needs_in_order.get(key)
+        if found is None:
+            needs, decided_above = self.needs(row)
+            ordered = tuple(self.ordered(needs))
+            found = NeedsInOrder(tuple(needs), frozenset(n.step for n in needs), ordered,
+                                 {n.step: n for n in ordered}, decided_above)
+            self.gp.needs_in_order[key] = found
+        return found
 
     # the run --------------------------------------------------------------------------------------
     def run(self) -> Gap:
         row = self.full(self.facts)
         outcome = self.program.plan.decide(row).outcome
-        target_effect = self.gp.node_specs[self.target].effect
-        needs, decided_above = self.needs(row)
-        needs = self.ordered(needs)
         if outcome == self.target:
             return self.result(outcome, row, self.evaluator.of(self.facts, row), {}, {}, {}, [],
                                None, None, True, {})
+        target_effect = self.gp.node_specs[self.target].effect
+        first = self.ordered_needs(row)
+        decided_above = first.decided_above
+        needs: Sequence[Need] = first.ordered
+        steps = first.steps  # the steps of ``needs``
+        by_step = first.by_step
 
         changes: dict[str, Proposal] = {}
         provided: dict[str, Any] = {}
         provide_for: dict[str, list[str]] = {}
-        original = {n.step: row[n.position] for n in needs}
         facts = dict(self.facts)
         # the row of ``facts``, read node by node as changes are made (see .evaluation)
         current = self.evaluator.of(self.facts, row)
+        needed_sets = self.gp.needed_sets
         unresolved: list[str] = []
         for _ in range(MAX_ROUNDS):  # changes can interact: re-evaluate until nothing is open
             progress = False
             # a change can bring an outcome above the target into play (an office made a
             # township office is no longer inadmissible, so a missing finding of a major
             # problem now matters): what is needed is asked again of the current facts
-            added = False
-            for need in self.needs(current)[0]:
-                if need.step not in original:
-                    original[need.step] = row[need.position]
-                    needs.append(need)
-                    added = True
-            if added:  # else each step is there once, in row order, already
-                needs = self.ordered(needs)
-            for need in needs:
-                value = current[need.position]
+            again = self.ordered_needs(current)
+            if not again.steps <= steps:
+                added = list(needs)
+                known = set(steps)
+                for need in again.needs:
+                    if need.step not in known:
+                        known.add(need.step)
+                        added.append(need)
+                needs = self.ordered(added)
+                steps = frozenset(known)
+                by_step = {n.step: n for n in needs}
+            # the current row as it is read: ``base`` holds for nodes reading no ``dirty`` fact
+            base, dirty = current.base, current.dirty
+            start = 0
+            if base is not None and not dirty:  # nothing changed yet: the first open need
+                start = _first_open(needs, base)
+                if start == len(needs):
+                    break  # every need holds: nothing to do, this round or after
+            for need in needs[start:] if start else needs:
+                position = need.position
+                if base is not None and (not dirty or dirty.isdisjoint(needed_sets[position])):
+                    value = base[position]
+                else:
+                    value = current[position]
+                    base, dirty = current.base, current.dirty
                 if (value is True or value is NA) if need.want else value is False:
                     continue  # satisfied
-                missing = self.missing_inputs(need.step, facts, current)
+                # (only an unknown step can miss facts: missing_inputs is [] for the others)
+                missing = self.missing_inputs(need.step, facts, current) if value is None else ()
                 if missing:
                     for name in missing:
                         provide_for.setdefault(name, []).append(need.step)
@@ -251,6 +329,7 @@ class Analysis:
                         else:
                             facts[name] = provided[name] = value
                     current = self.evaluator.of(dict(facts))
+                    base, dirty = current.base, current.dirty
                     progress = progress or bool(proposal)
                     continue
                 if not need.want:
@@ -262,13 +341,17 @@ class Analysis:
                     continue
                 # the trial that found the change evaluated exactly these facts
                 facts[best.fact] = normal(self.fact_specs[best.fact], best.required)
-                current = best_row
-                changes[need.step] = (need.step, best, others, _passes(original[need.step]))
+                current = best_row  # the row of ``facts`` now (see solve)
+                base, dirty = current.base, current.dirty
+                # a knock-on: the step passed as the office stands
+                changes[need.step] = (need.step, best, others, _passes(row[position]))
                 progress = True
             if not progress:
                 break
         final = current.row()  # the whole row of the facts the run ended with
-        still = [n.step for n in needs if not _satisfied(final[n.position], n.want)]
+        still = [n.step for n in needs if not (
+            (final[n.position] is True or final[n.position] is NA) if n.want
+            else final[n.position] is False)]
         # an outcome that decided above the target as the office stands is what blocks it
         after = decided_above or self.outranking(final)
         already = blocked_by = None
@@ -277,10 +360,11 @@ class Analysis:
                 already = after
             else:
                 blocked_by = after
-        unresolved = [s for s in dict.fromkeys([*unresolved, *still])
-                      if not self.missing_inputs(s, facts, final) and s not in self.above]
+        if unresolved or still:
+            unresolved = [s for s in dict.fromkeys([*unresolved, *still])
+                          if not self.missing_inputs(s, facts, final) and s not in self.above]
         return self.result(outcome, row, current, changes, provided, provide_for, unresolved,
-                           already, blocked_by, False, {n.step: n for n in needs})
+                           already, blocked_by, False, by_step)
 
     # missing facts --------------------------------------------------------------------------------
     def missing_inputs(self, step_id: str, facts: Mapping[str, Any],
@@ -347,7 +431,7 @@ class Analysis:
                 trial_row = self.evaluator.of(dict(trial))
         return proposal
 
-    def values_to_try(self, name: str, step_id: str, facts: Mapping[str, Any],
+    def values_to_try(self, name: str, step_id: str, facts: dict[str, Any],
                       row: Evaluation) -> list[Any]:
         """Candidate values of a missing fact: what the step's thresholds ask for first."""
         fact = self.fact_specs[name]
@@ -373,14 +457,16 @@ class Analysis:
         return list(dict.fromkeys(candidates))
 
     # solving one step -----------------------------------------------------------------------------
-    def solve(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
+    def solve(self, step_id: str, facts: dict[str, Any], row: Evaluation,
               only: str | None = None
               ) -> tuple[Change | None, tuple[Change, ...], Evaluation | None]:
         """The cheapest single-fact change that makes ``step_id`` pass, the alternatives, and
-        the row of ``facts`` with the change made; ``row`` is the row of ``facts``."""
+        the row of ``facts`` with the change made; ``row`` is the row of ``facts``.
+
+        ``facts`` is left as it was; the row returned reads it, and holds once the caller
+        makes the change in it (``facts[change.fact] = normal(..., change.required)``)."""
         shape = self.gp.shape(step_id)
-        candidates = threshold_changes(self.gp, shape, facts, self.values(facts, row),
-                                       self.options)
+        candidates = threshold_changes(self.gp, shape, facts, row, self.options)
         if only is not None:
             candidates = tuple(c for c in candidates if c.fact == only)
         working = self.working(step_id, facts, row, candidates, 0)
@@ -389,6 +475,8 @@ class Analysis:
                                    len(candidates))
         if not working:
             return None, (), None
+        if len(working) == 1:  # most steps: one threshold, one change that meets it
+            return working[0][1], (), working[0][2]
         working.sort(key=lambda found: (found[1].cost, found[0]))
         best, best_row = working[0][1], working[0][2]
         others = tuple(c for _, c, _ in working[1:] if c.fact != best.fact or c.required
@@ -397,21 +485,37 @@ class Analysis:
                              or c.kind in ("add", "enum"))
         return best, tuple(dict.fromkeys(alternatives)), best_row
 
-    def working(self, step_id: str, facts: Mapping[str, Any], row: Evaluation,
+    def working(self, step_id: str, facts: dict[str, Any], row: Evaluation,
                 candidates: Sequence[Change], start: int) -> list[tuple[int, Change, Evaluation]]:
         """The candidates (numbered from ``start``) under which the step passes and the facts
         stay consistent, each with the evaluation of the facts it makes (``row`` is the
-        evaluation of ``facts``)."""
+        evaluation of ``facts``).
+
+        Each trial is made in ``facts`` and undone (no copy of the office per trial): the
+        evaluations returned read ``facts``, as :meth:`solve` says."""
         found: list[tuple[int, Change, Evaluation]] = []
         position = self.index[step_id]
+        fact_specs = self.fact_specs
         for order, proposed in enumerate(candidates, start):
-            fact = self.fact_specs.get(proposed.fact)
+            fact = fact_specs.get(proposed.fact)
             if fact is None:
                 continue
             change = self.consistent_change(proposed, facts)
-            trial = {**facts, change.fact: normal(fact, change.required)}
-            trial_row = row.changed(change.fact, trial)
-            if _passes(trial_row[position]) and self.consistent(trial, trial_row):
+            name = change.fact
+            before = facts.get(name, _ABSENT)
+            facts[name] = normal(fact, change.required)
+            try:
+                trial_row = row.changed(name, facts)
+                value = trial_row[position]
+                passes = (value is True or value is NA) and (
+                    trial_row.consistent if trial_row.consistent is not None
+                    else self.consistent(facts, trial_row))
+            finally:
+                if before is _ABSENT:
+                    del facts[name]
+                else:
+                    facts[name] = before
+            if passes:
                 found.append((order, change, trial_row))
         return found
 
@@ -431,14 +535,17 @@ class Analysis:
             notes.append(note(gp, "gap.blocked", blocked_by, self.target))
         if unresolved:
             notes.append(unreachable_note(gp, unresolved))
-        # the final value of each changed fact, measured from the office as it is now
-        final: dict[str, Any] = {}
+        # the final value of each changed fact (the last proposed), in the form the compiled
+        # functions read; changes are measured from the office as it is now
+        final_normal: dict[str, Any] = {}
         for _, change, _, _ in changes.values():
-            final[change.fact] = change.required
-        final_normal = {k: normal(self.fact_specs[k], v) for k, v in final.items()}
-        items_by_group: dict[str, list[GapItem]] = {}
+            final_normal[change.fact] = change.required
+        as_read = gp.read_as_written  # facts whose JSON form is the value read
+        for name, value in final_normal.items():
+            if name not in as_read:
+                final_normal[name] = normal(self.fact_specs[name], value)
+        items_by_group: dict[str, list[tuple[int, GapItem]]] = {}
         if changes:
-            words = wording(gp)  # items word themselves when read
             values_now = self.values(self.facts, row)
             values_after: Mapping[str, Any] = {}
             if any(change.via for _, change, _, _ in changes.values()):  # rates before, after
@@ -446,25 +553,50 @@ class Analysis:
                 # only these can differ from the run's facts: the others are the office's
                 values_after = self.values(after, current.rebound(
                     after, final_normal.keys() | provided.keys()))
+            heads, kept = gp.item_heads, gp.items
+            facts_now = self.facts
             for step_id, proposed, others, knock_on in changes.values():
-                change = self.final_change(proposed, final, values_now, values_after)
-                node = gp.node(step_id)
+                name = proposed.fact
+                required, current_value = final_normal[name], facts_now.get(name)
+                if not proposed.via and proposed.via_before is None and (
+                        proposed.via_after is None) and (
+                        current_value is proposed.current
+                        or _same_plain(current_value, proposed.current)) and (
+                        required is proposed.required
+                        or _same_plain(required, proposed.required)):
+                    change = proposed  # as final_change would find (no rate to measure)
+                else:
+                    change = self.final_change(proposed, final_normal, values_now,
+                                               values_after)
                 need = needs.get(step_id)
                 group = need.group if need else step_id
-                title = node.spec.title if node.spec else Text(step_id, step_id)
-                clause = node.spec.clause if node.spec else ""
-                items_by_group.setdefault(group, []).append(GapItem(
-                    step=step_id, kind=node.kind, group=group, clause=clause, title=title,
-                    change=change, alternatives=others, knock_on=knock_on, words=words))
+                head = heads.get((step_id, group))
+                if head is None:
+                    head = heads[(step_id, group)] = self.item_head(step_id)
+                position = head[0]
+                if others:
+                    item = self.item(step_id, group, head, change, others, knock_on)
+                else:
+                    # an item is a value: one that says the same (the same change object, as
+                    # proposed for offices with the same values) is shared, worded once
+                    key = (step_id, group, knock_on, id(change))
+                    found = kept.get(key)
+                    if found is not None and found[0] is change:
+                        item = found[1]
+                    else:
+                        item = self.item(step_id, group, head, change, others, knock_on)
+                        if len(kept) >= ITEMS_KEPT:
+                            kept.clear()
+                        kept[key] = (change, item)  # the change kept: its id is not reused
+                # (row position, item): positions are unique, items never compared
+                items_by_group.setdefault(group, []).append((position, item))
         groups = []
         for group_id, items in items_by_group.items():
-            group_spec = gp.node_specs[group_id]
-            kind = ("standard" if group_spec.kind in ("standard", "group", "criterion")
-                    else "procedure")
-            items.sort(key=lambda i: self.index[i.step])
-            groups.append(GapGroup(group_id, kind, group_spec.clause, group_spec.title,
-                                   tuple(items)))
-        groups.sort(key=lambda g: self.index[g.id])
+            position, group_kind, group_clause, group_title = self.group_head(group_id)
+            items.sort()
+            groups.append((position, GapGroup(group_id, group_kind, group_clause, group_title,
+                                              tuple([item for _, item in items]))))
+        groups.sort()
         provides: list[Provide] = []
         for name in sorted(provide_for, key=lambda n: min(self.index[s] for s in provide_for[n])):
             fact = self.fact_specs.get(name)
@@ -488,28 +620,64 @@ class Analysis:
             reached=reached,
             already=already,
             blocked_by=blocked_by,
-            groups=tuple(groups),
+            groups=tuple(group for _, group in groups),
             to_be_provided=tuple(provides),
             unresolved=tuple(unresolved),
-            ruleset=self.ruleset.key,
+            ruleset=self.gp.ruleset_key(self.ruleset),
             notes=tuple(notes),
         )
+
+    def item(self, step_id: str, group: str, head: tuple[int, str, str, Text], change: Change,
+             others: tuple[Change, ...], knock_on: bool) -> GapItem:
+        """The item of ``step_id`` meeting it with ``change`` (words when read)."""
+        _, kind, clause, title = head
+        words = self.gp.item_wording
+        if words is None:
+            words = self.gp.item_wording = wording(self.gp)
+        return GapItem(step_id, kind, group, clause, title, change, others, knock_on,
+                       words=words)
+
+    def group_head(self, group_id: str) -> tuple[int, str, str, Text]:
+        """What a group of items says of its standard or rule: row position, kind (standard
+        or procedure), clause, title; kept per plan."""
+        found: tuple[int, str, str, Text] | None = self.gp.group_heads.get(group_id)
+        if found is None:
+            spec = self.gp.node_specs[group_id]
+            kind = ("standard" if spec.kind in ("standard", "group", "criterion")
+                    else "procedure")
+            found = (self.index[group_id], kind, spec.clause, spec.title)
+            self.gp.group_heads[group_id] = found
+        return found
+
+    def item_head(self, step_id: str) -> tuple[int, str, str, Text]:
+        """What an item of ``step_id`` says of its step: row position, kind, clause, title."""
+        node = self.gp.node(step_id)
+        title = node.spec.title if node.spec else Text(step_id, step_id)
+        clause = node.spec.clause if node.spec else ""
+        return node.position, node.kind, clause, title
 
     def final_change(self, change: Change, final: Mapping[str, Any],
                      values_now: Mapping[str, Any], values_after: Mapping[str, Any]) -> Change:
         """The change measured from the office as it is, with the value all rounds agreed on
-        (and the comparison it meets: ``>=`` a floor, ``<=`` a ceiling, ``==`` a set value)."""
-        fact = self.fact_specs[change.fact]
-        required = final.get(change.fact, change.required)
+        (``final``: by fact, in the form the compiled functions read) and the comparison it
+        meets (``>=`` a floor, ``<=`` a ceiling, ``==`` a set value)."""
+        required = final[change.fact]
+        current = self.facts.get(change.fact)
         if change.via:
-            return make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
-                               change.kind, via=change.via, op=change.op,
-                               via_before=values_now.get(change.via),
-                               via_after=values_after.get(change.via))
-        return make_change(change.fact, self.facts.get(change.fact), normal(fact, required),
-                           change.kind, via=change.via, op=change.op)
+            via_before, via_after = values_now.get(change.via), values_after.get(change.via)
+        else:
+            via_before = via_after = None
+        if (current is change.current or _same_plain(current, change.current)) and (
+                required is change.required or _same_plain(required, change.required)) and (
+                via_before is change.via_before or _same_plain(via_before, change.via_before)
+        ) and (via_after is change.via_after or _same_plain(via_after, change.via_after)):
+            # what make_change would give: the same plain values, kind and comparison (most
+            # changes are measured from the office as it is, with the value they proposed)
+            return change
+        return make_change(change.fact, current, required, change.kind, via=change.via,
+                           op=change.op, via_before=via_before, via_after=via_after)
 
-    def requirement(self, name: str, steps: tuple[str, ...], facts: Mapping[str, Any]
+    def requirement(self, name: str, steps: tuple[str, ...], facts: dict[str, Any]
                     ) -> Text | None:
         """What a missing fact must be for the first step that needs it to pass."""
         row = self.evaluator.of(facts)

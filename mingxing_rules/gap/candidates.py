@@ -15,24 +15,31 @@ from ..engine.trace import json_value
 from ..explain.reasons import expression_value
 from ..ruleset.model import FactSpec, Threshold
 from .model import Change
-from .static import MEMO_FACTS, GapPlan, StepShape, exact_key
+from .static import MEMO_FACTS, GapPlan, Row, StepShape, Values, exact_key
 
-__all__ = ["bound_op", "fact_changes", "fallback_changes", "in_bounds", "make_change",
+__all__ = ["MEMO_SIZE", "bound_op", "fact_changes", "fallback_changes", "in_bounds", "make_change",
            "normal", "rate_change", "required_date", "required_number", "threshold_changes"]
 
 
 _PLAIN = frozenset((bool, int, float, str, type(None)))
+_NUMBER = (int, float)
+
+#: Entries the plan's memo of candidate changes keeps before it is emptied (a long batch of
+#: distinct offices must not grow it forever; a few new entries per office, rates mostly).
+MEMO_SIZE = 100_000
 
 
-def make_change(name: str, current: Any, required: Any, kind: str, **extra: Any) -> Change:
+def make_change(name: str, current: Any, required: Any, kind: str, *, op: str = "==",
+                via: str | None = None, via_before: Any = None, via_after: Any = None
+                ) -> Change:
     """A change record with its delta and cost."""
     # JSON forms (sets as sorted tuples, dates as text); plain values stay as they are
     cur = current if type(current) in _PLAIN else json_value(current)
     req = required if type(required) in _PLAIN else json_value(required)
     delta: Any = None
     cost = 1.0
-    if kind == "number" and isinstance(req, int | float):
-        base = cur if isinstance(cur, int | float) else 0
+    if kind == "number" and isinstance(req, _NUMBER):
+        base = cur if isinstance(cur, _NUMBER) else 0
         delta = req - base
         if isinstance(delta, float) and delta.is_integer() and isinstance(base, int):
             delta = int(delta)
@@ -44,26 +51,28 @@ def make_change(name: str, current: Any, required: Any, kind: str, **extra: Any)
         cost = float(max(len(delta), 1))
     elif kind == "date" and isinstance(current, dt.date) and isinstance(required, dt.date):
         cost = 1.0 + abs((required - current).days) / 365
-    return Change(fact=name, kind=kind, current=cur, required=req, delta=delta, cost=cost,
-                  **extra)
+    return Change(name, kind, cur, req, delta, op, via, via_before, via_after, cost)
 
 
 def threshold_changes(gp: GapPlan, shape: StepShape, facts: Mapping[str, Any],
-                      values: Mapping[str, Any], options: Mapping[str, Any]
-                      ) -> tuple[Change, ...]:
+                      row: Row, options: Mapping[str, Any]) -> tuple[Change, ...]:
     """The changes a step's own condition proposes: empty the set it counts, meet each
     threshold that does not hold, move a fact compared with an expression to its limit.
 
     They depend only on the values of the facts the step reads (directly or through the
-    derived values and nodes it depends on; ``values`` holds the derived ones): kept with the
-    plan by those values, for the offices of a population that share them."""
+    derived values and nodes it depends on, read from ``row``, the row of ``facts``): kept
+    with the plan by those values, for the offices of a population that share them."""
     needed = shape.node.facts_needed
     if len(needed) > MEMO_FACTS:
-        return tuple(_threshold_changes(gp, shape, facts, values, options))
+        return tuple(_threshold_changes(gp, shape, facts, Values(facts, row, gp.derived_index),
+                                        options))
     key = ("candidates", shape.node.position, exact_key(tuple(map(facts.get, needed))))
     found: tuple[Change, ...] | None = gp.memo.get(key)
     if found is None:
-        found = gp.memo[key] = tuple(_threshold_changes(gp, shape, facts, values, options))
+        if len(gp.memo) >= MEMO_SIZE:
+            gp.memo.clear()
+        found = gp.memo[key] = tuple(_threshold_changes(
+            gp, shape, facts, Values(facts, row, gp.derived_index), options))
     return found
 
 
@@ -132,18 +141,13 @@ def fact_changes(t: Threshold, fact: FactSpec, current: Any) -> list[Change]:
 def rate_change(gp: GapPlan, t: Threshold, facts: Mapping[str, Any],
                 values: Mapping[str, Any]) -> Change | None:
     """Move the numerator of a rate ``a / b`` to the nearest whole count that meets ``t``."""
-    if t.fact not in gp.index or not isinstance(t.value, int | float) or isinstance(
-            t.value, bool):
+    rate = _rate_of(gp, t)
+    if rate is None:
         return None
-    ratio = gp.node(t.fact).ratio
-    if ratio is None or ratio.numerator not in gp.fact_specs:
-        return None
-    top, bottom = ratio.numerator, ratio.denominator
+    top, bottom, fact, limit = rate
     denominator = facts.get(bottom)
     if not isinstance(denominator, int | float) or denominator <= 0:
         return None
-    fact = gp.fact_specs[top]
-    limit = _fraction(t.value)
     integer = fact.type == "integer"
     required: Any
     if integer and type(denominator) is int and t.op in (">=", ">", "<=", "<"):
@@ -166,6 +170,28 @@ def rate_change(gp: GapPlan, t: Threshold, facts: Mapping[str, Any],
     else:
         return None
     return _rate_change_to(fact, t, top, facts, values, denominator, required)
+
+
+#: what :func:`rate_change` reads of a threshold on a rate, worked out once per plan
+RateOf = tuple[str, str, FactSpec, Fraction]
+
+
+def _rate_of(gp: GapPlan, t: Threshold) -> RateOf | None:
+    """The numerator and denominator facts of the rate ``t`` is on, the numerator's spec and
+    the threshold as an exact fraction; ``None`` when ``t`` is not on a rate of two facts."""
+    found = gp.rates.get(id(t))
+    if found is not None and found[0] is t:  # the threshold itself is kept: ids not reused
+        kept: RateOf | None = found[1]
+        return kept
+    rate: RateOf | None = None
+    if t.fact in gp.index and isinstance(t.value, int | float) and not isinstance(
+            t.value, bool):
+        ratio = gp.node(t.fact).ratio
+        if ratio is not None and ratio.numerator in gp.fact_specs:
+            rate = (ratio.numerator, ratio.denominator, gp.fact_specs[ratio.numerator],
+                    _fraction(t.value))
+    gp.rates[id(t)] = (t, rate)
+    return rate
 
 
 def _rate_change_to(fact: FactSpec, t: Threshold, top: str, facts: Mapping[str, Any],

@@ -6,53 +6,60 @@ ruleset for every trial would cost a row each; instead an :class:`Evaluation` ke
 the facts as they were (``base``) and the names of the facts changed since (``dirty``):
 
 * a node that reads none of the changed facts keeps its base value;
-* another is looked up in the plan's memo of node values, keyed by the exact values of every
-  fact the node reads, directly or through the nodes and derived values it depends on
-  (:attr:`~mingxing_rules.compile.plan.PlanNode.facts_needed`). A node's value is a function
-  of those facts and of the options the plan was compiled with, so the memo serves every office
-  of a population: raising the floor area to 200 m² is evaluated once;
-* only when the memo does not know a value is the whole row evaluated again (which makes every
-  node clean, and teaches the memo that node's value).
+* another that reads at most :data:`FUNCTION_FACTS` facts, directly or through the nodes and
+  derived values it depends on (:attr:`~mingxing_rules.compile.plan.PlanNode.facts_needed`),
+  is computed by a function of its own, generated from the same definitions as the row
+  (:func:`~mingxing_rules.compile.codegen.compile_node_functions`) on first use and kept with
+  the plan: a criterion costs what it computes (~0.1-0.3 µs), not a row (~15 µs);
+* only a node that reads more (an outcome, a standard of many criteria) evaluates the whole row
+  again, which makes every node clean.
 
-The values are those of the compiled row, bit for bit (keys tell ``1``, ``1.0`` and ``True``
-apart, and ``0.0`` from ``-0.0``); ``tests/test_gap_evaluation.py`` checks it against full
-evaluation on generated offices.
+The values are those of the compiled row, bit for bit (the same generated code);
+``tests/test_gap_evaluation.py`` checks it against full evaluation on generated offices.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .static import MEMO_FACTS, GapPlan, exact_key
+from .static import GapPlan
 
-__all__ = ["MEMO_SIZE", "Evaluation", "Evaluator"]
+__all__ = ["FUNCTION_FACTS", "Evaluation", "Evaluator"]
 
-#: Values the memo keeps per plan before it is emptied (a long batch must not grow it forever;
-#: ~10 new values per office of the bench population, ~45 MB at most per plan).
-MEMO_SIZE = 100_000
+#: Nodes that read more facts than this are evaluated with the whole row, not by a function of
+#: their own (its code would hold most of the row's; a few such nodes are read per analysis).
+FUNCTION_FACTS = 12
 
-_UNKNOWN = object()
+
+@functools.lru_cache(maxsize=1024)
+def _single(name: str) -> frozenset[str]:
+    """``frozenset({name})``, one per name (most trials change one fact of a clean row)."""
+    return frozenset((name,))
 
 
 class Evaluator:
     """What the evaluations of one analysis share: the compiled row function and the plan's
-    per-node fact lists and memo."""
+    per-node fact lists and node functions."""
 
-    __slots__ = ("bounded", "consistency_facts", "full", "memo", "needed", "needed_sets")
+    __slots__ = ("consistency_facts", "full", "functions", "gp", "needed_sets")
 
     def __init__(self, full: Callable[[Mapping[str, Any]], tuple[Any, ...]], gp: GapPlan
                  ) -> None:
         self.full = full
+        self.gp = gp
         self.consistency_facts = gp.consistency_facts
-        #: row positions of the derived values with bounds (read by every consistency check)
-        self.bounded = tuple(position for position, _, _, _ in gp.derived_bounds
-                             if len(gp.needed[position]) <= MEMO_FACTS)
-        self.needed = gp.needed
         self.needed_sets = gp.needed_sets
-        if len(gp.memo) > MEMO_SIZE:
-            gp.memo.clear()
-        self.memo = gp.memo
+        #: per row position: the node's own function (None until first needed)
+        self.functions = gp.node_functions
+
+    def function(self, position: int) -> Callable[[Mapping[str, Any]], Any] | None:
+        """The function computing the node at ``position`` from the facts (compiled on first
+        use), or None for a node that reads more than :data:`FUNCTION_FACTS` facts."""
+        if len(self.gp.needed[position]) > FUNCTION_FACTS:
+            return None
+        return self.gp.node_function(position)
 
     def of(self, facts: Mapping[str, Any], row: tuple[Any, ...] | None = None) -> Evaluation:
         """The evaluation of ``facts`` (``row``, when known, is their whole row)."""
@@ -62,11 +69,14 @@ class Evaluator:
 class Evaluation:
     """The evaluation row of ``facts``, read by position (``evaluation[i]``) like a row.
 
-    ``facts`` must not change while the evaluation is read: a change is a new evaluation
-    (:meth:`changed`, :meth:`rebound`). ``consistent`` is whether ``facts`` keep the
-    ruleset's constraints and the bounds of its derived values (``None`` until someone
-    checks): a change of a fact neither reads keeps it, and after a change of one that does,
-    ``suspect`` names it (the checks that do not read it still hold)."""
+    ``facts`` must hold while the evaluation is read: a change is a new evaluation
+    (:meth:`changed`, :meth:`rebound`). (The analysis tries a change by making it in its facts
+    and undoing it: that trial's evaluation is read while the change stands, and again only if
+    the change is made for good, see :meth:`~.analysis.Analysis.solve`.) ``consistent`` is
+    whether ``facts`` keep the ruleset's constraints and the bounds of its derived values
+    (``None`` until someone checks): a change of a fact neither reads keeps it, and after a
+    change of one that does, ``suspect`` names it (the checks that do not read it still
+    hold)."""
 
     __slots__ = ("base", "consistent", "dirty", "evaluator", "facts", "suspect")
 
@@ -97,28 +107,17 @@ class Evaluation:
         evaluator = self.evaluator
         if dirty.isdisjoint(evaluator.needed_sets[position]):
             return base[position]
-        names = evaluator.needed[position]
-        if len(names) > MEMO_FACTS:
+        function = evaluator.functions[position] or evaluator.function(position)
+        if function is None:
             return self.row()[position]
-        facts = self.facts
-        key = (position, exact_key(tuple(map(facts.get, names))))
-        value = evaluator.memo.get(key, _UNKNOWN)
-        if value is _UNKNOWN:
-            row = self.row()
-            value = evaluator.memo[key] = row[position]
-            # the bounded derived values a consistency check reads next: learnt with it
-            for bounded in evaluator.bounded:
-                if bounded != position and not dirty.isdisjoint(evaluator.needed_sets[bounded]):
-                    evaluator.memo[(bounded, exact_key(tuple(map(
-                        facts.get, evaluator.needed[bounded]))))] = row[bounded]
-        return value
+        return function(self.facts)
 
     def changed(self, name: str, facts: Mapping[str, Any]) -> Evaluation:
         """The evaluation of ``facts``: these facts with ``name`` changed."""
+        dirty = self.dirty.union((name,)) if self.dirty else _single(name)
         if name not in self.evaluator.consistency_facts:
-            return Evaluation(self.evaluator, facts, self.base, self.dirty | {name},
-                              self.consistent)
-        changed = Evaluation(self.evaluator, facts, self.base, self.dirty | {name}, None)
+            return Evaluation(self.evaluator, facts, self.base, dirty, self.consistent)
+        changed = Evaluation(self.evaluator, facts, self.base, dirty, None)
         if self.consistent:
             changed.suspect = name
         return changed

@@ -144,5 +144,6 @@ def _facts_of_trace(verdict: Verdict, ruleset: Ruleset) -> dict[str, Any] | None
     values = verdict.trace.facts
     if not values:
         return None
-    return {name: values[name] for name in gap_plan(program.plan).trace_facts
-            if values.get(name) is not None}
+    names = gap_plan(program.plan).trace_facts
+    return {name: value for name, value in zip(names, map(values.get, names), strict=True)
+            if value is not None}

@@ -10,11 +10,12 @@ analysis spends its time on the office, not on the ruleset.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ..compile.codegen import compile_node_functions
 from ..compile.plan import COMPARATOR_FLIP, Plan, PlanNode
 from ..explain import Wording
 from ..language.expr import (
@@ -30,11 +31,14 @@ from ..language.expr import (
 )
 from ..ruleset.model import FactSpec, NodeSpec, Threshold
 
+if TYPE_CHECKING:  # the ruleset loader is not needed to read a plan
+    from ..ruleset.load import Ruleset
+
 __all__ = ["MEMO_FACTS", "GapPlan", "Need", "RatioBound", "Row", "StepShape", "Values", "exact_key",
            "gap_plan"]
 
-#: Nodes that read more facts than this are not looked up in the plan's memo (their key would
-#: cost about as much as evaluating the row, and rarely repeats): they are evaluated.
+#: Steps that read more facts than this do not keep their candidate changes in the plan's memo
+#: (their key would cost about as much as finding them, and rarely repeats).
 MEMO_FACTS = 12
 #: Entries of the per-plan text caches (:attr:`GapPlan.texts`) kept before they are emptied:
 #: a long batch of distinct offices must not grow them without bound.
@@ -185,6 +189,11 @@ class GapPlan:
         #: facts whose JSON form is not the value the program reads: sets and dates
         self.structured_facts: tuple[str, ...] = tuple(
             name for name in self.trace_facts if self.fact_specs[name].type in ("set", "date"))
+        #: facts whose values are read as written in JSON (``normal`` keeps them): booleans,
+        #: findings, enums, numbers (not integers: 3.0 is read as 3), text
+        self.read_as_written: frozenset[str] = frozenset(
+            name for name, fact in self.fact_specs.items()
+            if fact.type in ("boolean", "finding", "enum", "number", "text"))
         #: findings: given with their evidence, their JSON form is ``{"met": ..., ...}``
         self.findings: tuple[str, ...] = tuple(
             name for name in self.trace_facts if self.fact_specs[name].type == "finding")
@@ -205,16 +214,64 @@ class GapPlan:
         #: of the derived values with bounds (a change of any other fact keeps its verdict)
         self.consistency_facts = self.constraint_facts.union(
             *(self.needed_sets[position] for position, _, _, _ in self.derived_bounds))
-        #: node values by (position, exact values of its needed facts): see .evaluation
+        #: fact -> the bounded derived values (as in ``derived_bounds``) that read it
+        self.bounds_reading: dict[str, tuple[tuple[int, int, float | None, float | None],
+                                             ...]] = {
+            name: tuple(b for b in self.derived_bounds if name in self.needed_sets[b[0]])
+            for name in self.consistency_facts}
+        #: the options the plan was compiled with, by name
+        self.options: dict[str, Any] = dict(plan.options)
+        self._ruleset_key: str | None = None
+        #: candidate changes of a step by the exact values of the facts it reads (see
+        #: :func:`~.candidates.threshold_changes`)
         self.memo: dict[tuple[Any, ...], Any] = {}
+        self._plan = plan
+        #: per row position: a function computing that node from the facts, compiled when an
+        #: analysis first reads it under a change (see :mod:`.evaluation`)
+        self.node_functions: list[Callable[[Mapping[str, Any]], Any] | None] = [
+            None] * len(plan.nodes)
         self._shapes: dict[str, StepShape] = {}
         self._targets: dict[str, tuple[tuple[Need, ...], tuple[str, ...]]] = {}
         self._outranking: dict[str, tuple[str | None, tuple[Need, ...]]] = {}
+        #: the steps a target needs, by the target and the values of the outcomes above it
+        #: (see :meth:`~.analysis.Analysis.ordered_needs`)
+        self.needs_in_order: dict[tuple[Any, ...], Any] = {}
+        #: (step, group) -> what the gap's items of that step say of it (see
+        #: :meth:`~.analysis.Analysis.item_head`)
+        self.item_heads: dict[tuple[str, str], Any] = {}
+        #: group -> what the gap's groups of items say of it (see
+        #: :meth:`~.analysis.Analysis.group_head`)
+        self.group_heads: dict[str, Any] = {}
+        #: (step, group, knock-on, id of the change) -> (the change, the item that proposes
+        #: it), see :meth:`~.analysis.Analysis.result`
+        self.items: dict[tuple[str, str, bool, int], Any] = {}
+        #: id of a threshold -> (the threshold, what a change of the rate it is on reads), see
+        #: :func:`~.candidates.rate_change`
+        self.rates: dict[int, tuple[Threshold, Any]] = {}
+        #: what words the items of this plan's gaps (:func:`.phrases.wording`, set on first use)
+        self.item_wording: Callable[[Any], Any] | None = None
         #: memoised wording (see :mod:`.phrases`): key -> text
         self.texts: dict[Any, Any] = {}
 
     def node(self, step_id: str) -> PlanNode:
         return self.layout[self.index[step_id]]
+
+    def ruleset_key(self, ruleset: Ruleset) -> str:
+        """``ruleset.key`` of the ruleset compiled into this plan (its id, version and options
+        are the plan's: worked out once)."""
+        if self._ruleset_key is None:
+            self._ruleset_key = ruleset.key
+        return self._ruleset_key
+
+    def node_function(self, position: int) -> Callable[[Mapping[str, Any]], Any]:
+        """The node at row ``position`` as a function of the facts (its value in the row of
+        those facts), compiled on first use: ~0.2 ms per node, once per plan."""
+        found = self.node_functions[position]
+        if found is None:
+            node_id = self.layout[position].id
+            found = compile_node_functions(self._plan, (node_id,))[node_id]
+            self.node_functions[position] = found
+        return found
 
     # the steps a target needs ------------------------------------------------------------------
     def target(self, target: str) -> tuple[tuple[Need, ...], tuple[str, ...]]:
