@@ -10,21 +10,17 @@ justice bureau's documents (full-width punctuation, ``四（一）1``) without e
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from typing import TYPE_CHECKING, Any
-
-import yaml
 
 from ..compile.codegen import resolve_options
 from ..compile.plan import Plan, PlanNode, build_plan
 from ..engine.trace import Status, Trace
 from ..errors import MingxingError
 from ..language.expr import Binary, ExprSyntaxError, Name, parse
-from ..ruleset.messages import TemplateError, parse_template
+from ..ruleset.messages import TemplateError, packaged_catalogue, parse_template
 from ..ruleset.messages import render as render_template
 from ..ruleset.model import DerivedSpec, FactSpec, RulesetSpec, Text
 from ..types import Lang
@@ -129,18 +125,9 @@ def _paren_to_full(text: str) -> str:
 # -- the message catalogue -------------------------------------------------------------------------
 
 
-@functools.cache
-def _catalogue(lang: str) -> Mapping[str, str]:
-    source = resources.files("mingxing_rules").joinpath("messages", f"{lang}.yaml")
-    data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):  # pragma: no cover - the packaged files are mappings
-        raise TypeError(f"message catalogue {lang}.yaml is not a mapping")
-    return {str(k): str(v) for k, v in data.items()}
-
-
 def catalogue(lang: str) -> Mapping[str, str]:
     """The packaged message catalogue of ``lang`` (key → template)."""
-    return _catalogue(check_lang(lang))
+    return packaged_catalogue(check_lang(lang))
 
 
 def ruleset_spec_of(verdict: Verdict, ruleset: Ruleset | None = None) -> RulesetSpec | None:
@@ -194,7 +181,7 @@ class Wording:
             spec = plan.spec
         self.spec = spec
         self._plan = plan
-        messages = dict(_catalogue(lang))
+        messages = dict(packaged_catalogue(lang))
         if spec is not None:
             for key, text in spec.messages.items():
                 messages[key] = text.get(lang)
