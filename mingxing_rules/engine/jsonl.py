@@ -115,26 +115,75 @@ def _blank(raw: bytes) -> bool:
     return not raw or raw.isspace()  # what bytes.strip() would leave empty
 
 
+#: a line that starts with one of these may be blank (``bytes.isspace``): counted line by line
+_SPACE = frozenset(b" \t\r\n\x0b\x0c")
+
+
 def spans(sources: Sequence[Path], size: int = SPAN_BYTES) -> Iterator[Span]:
     """The files cut into spans of about ``size`` bytes of whole lines, in order, with their
-    first line and record numbers (one pass that reads lines, not records)."""
+    first line and record numbers.
+
+    The parent of the workers runs this over the whole input while they work, so it reads in
+    blocks and counts line ends in C: a block where no line starts with white space has no
+    blank line, and its records are its lines; any other block is counted line by line, as
+    :func:`span_records` reads it (blank lines are no records; a byte-order mark is dropped
+    from line 1; an overlong line is one record)."""
     number = 0
     for source in sources:
         file = str(source)
         with source.open("rb") as handle:
-            start = position = row = 0
-            first = Span(file, 0, None, 1, 1, number + 1)
-            for line, length, raw in _read_lines(handle):
-                position += length
-                if raw is None or not _blank(raw):
-                    row += 1
-                    number += 1
-                if position - start >= size:
-                    yield attrs.evolve(first, end=position)
-                    start = position
-                    first = Span(file, position, None, line + 1, row + 1, number + 1)
-            if position > start:
-                yield attrs.evolve(first, end=position)
+            start, line, row = 0, 1, 1
+            while block := handle.read(size):
+                ends_line = block.endswith(b"\n")
+                end = start + len(block) + (0 if ends_line else _skip_to_line_end(handle))
+                lines = _line_ends(block, first=start == 0)
+                if lines is None:  # a line may be blank
+                    lines, records = _count_lines(handle, start, end, line)
+                else:
+                    lines += 0 if ends_line else 1
+                    records = lines
+                yield Span(file, start, end, line, row, number + 1)
+                start, line, row, number = end, line + lines, row + records, number + records
+
+
+def _skip_to_line_end(handle: IO[bytes]) -> int:
+    """Read past the end of the current line (or to the end of the file), a bounded piece at a
+    time; how many bytes that took."""
+    taken = 0
+    while piece := handle.readline(MAX_RECORD_BYTES):
+        taken += len(piece)
+        if piece.endswith(b"\n"):
+            break
+    return taken
+
+
+def _line_ends(block: bytes, *, first: bool) -> int | None:
+    """How many line ends ``block`` holds, or ``None`` when a line of it starts with white space
+    (it may be blank) or, in the first block of a file, with a byte-order mark (or part of
+    one). One C search per line: the parent runs this over the whole input."""
+    if not block or block[0] in _SPACE or (first and block[0] == BOM[0]):
+        return None if block else 0
+    find, last, count = block.find, len(block) - 1, 0
+    end = find(b"\n")
+    while end != -1:
+        count += 1
+        if end < last and block[end + 1] in _SPACE:
+            return None
+        end = find(b"\n", end + 1)
+    return count
+
+
+def _count_lines(handle: IO[bytes], start: int, end: int, first_line: int) -> tuple[int, int]:
+    """(lines, records) of the bytes from ``start`` to ``end``, read line by line (the handle
+    is left at ``end``)."""
+    handle.seek(start)
+    lines = records = 0
+    for _, _, raw in _read_lines(handle, first_line, end - start):
+        lines += 1
+        if raw is None or not _blank(raw):
+            records += 1
+    handle.seek(end)
+    return lines, records
 
 
 def span_records(handle: IO[bytes], span: Span) -> Iterator[tuple[int, int, int, bytes | None]]:
