@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from batch_helpers import without_orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,16 +44,6 @@ BAD_LINES = [
     '{"id": "colon", "name": "say \\":\\" at 10:30", "floor_area_m2": 10}',  # ':' in a text
     '{"id": "ok-evidence", "signage_compliant": {"met": false, "evidence": "旧式"}}',
 ]
-
-
-@contextlib.contextmanager
-def without_orjson() -> Any:
-    saved = fastjson.orjson
-    fastjson.orjson = None
-    try:
-        yield
-    finally:
-        fastjson.orjson = saved
 
 
 def batch_file(tmp_path: Path, count: int = 60) -> Path:

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from batch_helpers import without_orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mingxing_rules import fastjson, load_ruleset
+from mingxing_rules import load_ruleset
 from mingxing_rules.cli import main
 from mingxing_rules.engine import batch, jsonl
 from mingxing_rules.engine.batch import Tally, iter_evaluate, jsonl_line, jsonl_lines
@@ -50,16 +51,6 @@ ODD_LINES = [
     "   ",
     "",
 ]
-
-
-@contextlib.contextmanager
-def without_orjson() -> Any:
-    saved = fastjson.orjson
-    fastjson.orjson = None
-    try:
-        yield
-    finally:
-        fastjson.orjson = saved
 
 
 def verdict_lines(path: Path) -> list[bytes]:
