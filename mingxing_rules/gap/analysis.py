@@ -12,7 +12,7 @@ a whole row. What depends only on the plan and the target is worked out once per
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import attrs
@@ -287,14 +287,7 @@ class Analysis:
             # problem now matters): what is needed is asked again of the current facts
             again = self.ordered_needs(current)
             if not again.steps <= steps:
-                added = list(needs)
-                known = set(steps)
-                for need in again.needs:
-                    if need.step not in known:
-                        known.add(need.step)
-                        added.append(need)
-                needs = self.ordered(added)
-                steps = frozenset(known)
+                needs, steps = self.with_needs(needs, steps, again.needs)
                 by_step = {n.step: n for n in needs}
             # the current row as it is read: ``base`` holds for nodes reading no ``dirty`` fact
             base, dirty = current.base, current.dirty
@@ -349,9 +342,6 @@ class Analysis:
             if not progress:
                 break
         final = current.row()  # the whole row of the facts the run ended with
-        still = [n.step for n in needs if not (
-            (final[n.position] is True or final[n.position] is NA) if n.want
-            else final[n.position] is False)]
         # an outcome that decided above the target as the office stands is what blocks it
         after = decided_above or self.outranking(final)
         already = blocked_by = None
@@ -360,11 +350,33 @@ class Analysis:
                 already = after
             else:
                 blocked_by = after
-        if unresolved or still:
-            unresolved = [s for s in dict.fromkeys([*unresolved, *still])
-                          if not self.missing_inputs(s, facts, final) and s not in self.above]
+        unresolved = self.left_open(needs, unresolved, facts, final)
         return self.result(outcome, row, current, changes, provided, provide_for, unresolved,
                            already, blocked_by, False, by_step)
+
+    def with_needs(self, needs: Sequence[Need], steps: frozenset[str],
+                   more: Iterable[Need]) -> tuple[Sequence[Need], frozenset[str]]:
+        """``needs`` with those of ``more`` not among them yet, in order, and their steps."""
+        added = list(needs)
+        known = set(steps)
+        for need in more:
+            if need.step not in known:
+                known.add(need.step)
+                added.append(need)
+        return self.ordered(added), frozenset(known)
+
+    def left_open(self, needs: Sequence[Need], unresolved: list[str], facts: Mapping[str, Any],
+                  final: Sequence[Any]) -> list[str]:
+        """The steps no change could settle: those the run gave up on and those the final row
+        still does not hold, unless a fact is missing for them (asked for instead) or they
+        belong to an outcome above the target."""
+        still = [n.step for n in needs if not (
+            (final[n.position] is True or final[n.position] is NA) if n.want
+            else final[n.position] is False)]
+        if not unresolved and not still:
+            return unresolved
+        return [s for s in dict.fromkeys([*unresolved, *still])
+                if not self.missing_inputs(s, facts, final) and s not in self.above]
 
     # missing facts --------------------------------------------------------------------------------
     def missing_inputs(self, step_id: str, facts: Mapping[str, Any],
