@@ -138,7 +138,11 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def packaged_catalogue(lang: str) -> Mapping[str, str]:
     """The message catalogue packaged for ``lang`` (``zh`` or ``en``): key → template."""
     source = resources.files("mingxing_rules").joinpath("messages", f"{lang}.yaml")
-    data = yaml.load(source.read_text(encoding="utf-8"), Loader=_LOADER)
+    loader = _LOADER(source.read_text(encoding="utf-8"))
+    try:
+        data = loader.get_single_data()
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):  # pragma: no cover - the packaged files are mappings
         raise TypeError(f"message catalogue {lang}.yaml is not a mapping")
     return {str(k): str(v) for k, v in data.items()}
