@@ -35,6 +35,10 @@ bench: $(STAMP_TEST)
 	$(BIN)/python benchmarks/bench_evaluate.py
 	@if [ -f benchmarks/bench_durable.py ]; then $(BIN)/python benchmarks/bench_durable.py; fi
 	@if [ -f benchmarks/bench_memory.py ]; then $(BIN)/python benchmarks/bench_memory.py --count 200000; fi
+	$(BIN)/python benchmarks/bench_eligibility.py
+	$(BIN)/python benchmarks/bench_views.py
+	$(BIN)/python benchmarks/bench_gap.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 fuzz: $(STAMP_TEST)
 	$(BIN)/python fuzz/run_fuzz.py
