@@ -48,7 +48,7 @@ from ..language.typecheck import suggest
 from ..language.visitor import ExprVisitor, NotConstantError, constant_value, walk
 from ..ruleset.model import ConstraintSpec, OptionSpec, RulesetSpec
 from ..ruleset.values import option_value_problem
-from .plan import Plan, PlanNode, build_plan
+from .plan import Plan, PlanNode, build_plan, reachable
 
 __all__ = ["NA", "CompiledConstraints", "CompiledProgram", "NodeInfo", "all3", "all_of", "any3",
            "compile_constraints", "compile_node_functions", "compile_ruleset", "count3", "date3",
@@ -561,16 +561,9 @@ def compile_node_functions(plan: Plan, node_ids: Iterable[str]
     bodies: dict[str, list[ast.stmt]] = {}
     names: dict[str, str] = {}
     for node_id in node_ids:
-        wanted: set[str] = set()
-        stack = [node_id]
-        while stack:
-            item = stack.pop()
-            if item in wanted:
-                continue
-            wanted.add(item)
-            node = plan.node(item)
-            stack.extend(name for name in (*node.reads, *node.depends_on, *node.children)
-                         if name in plan.index)
+        wanted = reachable([node_id], lambda item: (
+            name for name in (*plan.node(item).reads, *plan.node(item).depends_on,
+                              *plan.node(item).children) if name in plan.index))
         needed = {name for item in wanted for name in plan.node(item).reads
                   if name in plan.facts}.union(plan.node(node_id).facts_needed)
         body: list[ast.stmt] = [ast.Assign([_store(f"F_{name}")], ast.Call(

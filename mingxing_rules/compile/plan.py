@@ -26,7 +26,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -59,6 +59,7 @@ __all__ = [
     "PlanNode",
     "Ratio",
     "build_plan",
+    "reachable",
     "thresholds_of",
 ]
 
@@ -394,6 +395,18 @@ def _counted_set(tree: Expr | None) -> str | None:
         if limit == 0:
             return tree.operands[0].args[0].name
     return None
+
+
+def reachable(starts: Iterable[str], edges: Callable[[str], Iterable[str]]) -> set[str]:
+    """``starts`` and every name they lead to through ``edges`` (what a node reads)."""
+    seen: set[str] = set()
+    stack = list(starts)
+    while stack:
+        current = stack.pop()
+        if current not in seen:
+            seen.add(current)
+            stack.extend(edges(current))
+    return seen
 
 
 def topological_order(edges: Mapping[str, Sequence[str]]) -> list[str]:

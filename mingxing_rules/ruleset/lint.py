@@ -38,7 +38,7 @@ from typing import Any
 import attrs
 
 from ..compile.codegen import CompiledProgram
-from ..compile.plan import COMPARATOR_FLIP
+from ..compile.plan import COMPARATOR_FLIP, reachable
 from ..errors import Location, RulesetProblem
 from ..language.expr import (
     Binary,
@@ -1108,21 +1108,18 @@ def _usage_checks(spec: RulesetSpec, unreachable: frozenset[str] = frozenset()
 
 def _reachable(nodes: Mapping[str, NodeSpec], starts: Iterable[str]) -> set[str]:
     """Every node the given ones read, directly or through others (children included)."""
-    seen: set[str] = set()
-    stack = list(starts)
-    while stack:
-        current = stack.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+
+    def read_by(current: str) -> list[str]:
         node = nodes.get(current)
         if node is None:
-            continue
-        stack.extend(node.children)
+            return []
+        names = list(node.children)
         for condition in (node.condition, node.applies_if):
             if condition is not None:
-                stack.extend(n for n in names_in(condition) if n in nodes)
-    return seen
+                names.extend(n for n in names_in(condition) if n in nodes)
+        return names
+
+    return reachable(starts, read_by)
 
 
 def lint(spec: RulesetSpec, program: CompiledProgram) -> list[RulesetProblem]:
