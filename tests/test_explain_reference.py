@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -146,27 +147,96 @@ def test_a_line_read_again_is_taken_as_kept_and_a_new_reading_is_worded() -> Non
 
     office = json.loads((ROOT / "examples" / "offices" / "failing-many.json").read_text("utf-8"))
     verdict = evaluate(office, RULESET)
-    kept = lines_for(RULESET.plan, RULESET.spec, "en", verdict.options)
+    kept = lines_for(RULESET.plan, Wording.shared("en", RULESET.spec, RULESET.plan),
+                     verdict.options)
     verdict.explain("en")
     after_first = len(kept)
     assert after_first > 0
     evaluate(office, RULESET).explain("en")  # the same office again: nothing new to word
     assert len(kept) == after_first
-    # a criterion's value changed: its sentence is worded anew, with the new value
-    changed = evaluate({**office, "floor_area_m2": 96}, RULESET)
-    assert "office floor area 96 m²" in changed.explain("en")
-    assert len(kept) > after_first
+    # a finding read with evidence no office had before: its sentence is worded anew
+    evidence = f"inspected on site, visit {uuid.uuid4()}"
+    changed = evaluate({**office, "premises_layout_reasonable": {
+        "met": False, "evidence": evidence}}, RULESET)
+    assert evidence in changed.explain("en")
     assert changed.explain("en") == worded_afresh(changed, "en", "text")
+    assert len(kept) > after_first
+    # a number below its threshold: put into the criterion's template, with the new value
+    lower = evaluate({**office, "floor_area_m2": 96}, RULESET)
+    assert "office floor area 96 m²" in lower.explain("en")
+    assert lower.explain("en") == worded_afresh(lower, "en", "text")
 
 
-def test_the_row_entries_a_line_reads_reach_the_rules_below_and_the_facts_of_rates() -> None:
-    from mingxing_rules.explain.compiled import LineInputs
+def test_a_piece_reads_its_rule_own_entries_and_a_set_as_the_answers_asked_of_it() -> None:
+    from mingxing_rules.explain.compiled import PieceInputs
 
     plan = RULESET.plan
-    inputs = LineInputs(plan)
-    positions, facts = inputs.of("mediation_rate_98")
-    assert {plan.nodes[p].id for p in positions} == {"mediation_rate_98", "mediation_rate"}
-    assert set(facts) == {"disputes_mediated_count", "disputes_received_count"}
-    # a rule reaches down through the rules it reads, to the facts they read
-    _, facts = inputs.of("lowered_standards_ground")
-    assert "honours" in facts
+    inputs = PieceInputs(plan, lambda key: None)
+    office = json.loads((ROOT / "examples" / "offices" / "failing-many.json").read_text("utf-8"))
+    base = {**office, "star_awarded_by": "direct_promotion",
+            "standards_met_when_promoted": ["s07_legal_services", "s01_premises"]}
+    other = {**base, "standards_met_when_promoted": ["s07_legal_services", "s02_equipment"]}
+    without = {**base, "standards_met_when_promoted": ["s01_premises"]}
+
+    def key(data: dict[str, Any], step: str) -> object:
+        return inputs.key(step, evaluate(data, RULESET).trace)
+
+    # the legal-services rule asks the set one question: both sets answer it alike
+    assert key(base, "s07_legal_services_lowered") == key(other, "s07_legal_services_lowered")
+    assert key(base, "s07_legal_services_lowered") != key(without, "s07_legal_services_lowered")
+    # a rate's piece reads the counts it is said with
+    assert key(office, "mediation_rate_98") != key(
+        {**office, "disputes_mediated_count": office["disputes_mediated_count"] + 1},
+        "mediation_rate_98")
+    # a line reaches the rules below it, all the way down
+    subtree = inputs.subtree("lowered_standards_ground")
+    assert {"casework_lowered", "s07_legal_services_lowered", "came_by_promotion",
+            "holds_promotion_title"} <= set(subtree)
+    assert subtree[0] == "lowered_standards_ground"
+    assert "s07_legal_services" not in subtree  # a standard is read by the rule naming it
+
+
+# -- criteria's sentences from templates (mingxing_rules.explain.sentences) ----------------------
+
+
+def _threshold_sentences(lang: str) -> Any:
+    from mingxing_rules.explain.sentences import ThresholdSentences
+
+    return ThresholdSentences(Wording.shared(lang, RULESET.spec, RULESET.plan), RULESET.plan)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(offices(RULESET, missing=0.1), st.sampled_from(("zh", "en")))
+def test_a_templated_sentence_is_the_sentence_worded_in_full(data: dict[str, Any],
+                                                             lang: str) -> None:
+    from mingxing_rules.explain.reasons import step_reason
+
+    sentences = _threshold_sentences(lang)
+    trace = evaluate(data, RULESET).trace
+    w = Wording.shared(lang, RULESET.spec, RULESET.plan)
+    for step in trace.failing():
+        said = sentences.sentence(step.id, trace)
+        if said is not None:
+            assert said == step_reason(step, trace, w), step.id
+
+
+@pytest.mark.parametrize(("field", "value", "criterion", "words"), [
+    ("floor_area_m2", 199.99, "floor_area", "office floor area 199.99 m² is below"),
+    ("legal_service_ethics_breaches_count", 1, "no_ethics_breach", "1 case, where none"),
+    ("legal_service_ethics_breaches_count", 2, "no_ethics_breach", "2 cases, where none"),
+])
+def test_numbers_at_and_beside_a_threshold_are_templated(field: str, value: Any,
+                                                          criterion: str, words: str) -> None:
+    office = json.loads((ROOT / "examples" / "offices" / "failing-many.json").read_text("utf-8"))
+    trace = evaluate({**office, field: value}, RULESET).trace
+    said = _threshold_sentences("en").sentence(criterion, trace)
+    assert said is not None and words in said
+
+
+def test_what_a_template_cannot_say_is_left_to_the_full_wording() -> None:
+    office = json.loads((ROOT / "examples" / "offices" / "failing-many.json").read_text("utf-8"))
+    sentences = _threshold_sentences("en")
+    trace = evaluate({**office, "floor_area_m2": 250}, RULESET).trace
+    assert sentences.sentence("floor_area", trace) is None  # the threshold holds
+    assert sentences.sentence("premises_layout", trace) is None  # a finding, not a number
+    assert sentences.sentence("no_such_step", trace) is None

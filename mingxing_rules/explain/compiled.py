@@ -1,22 +1,22 @@
-"""Lines of an explanation kept by exactly what they read, per plan and language.
+"""Pieces of an explanation kept by exactly what they read, per plan and language.
 
-A line of the decision ("does not qualify for direct promotion: holds no title that gives
-direct promotion") is a function of the plan, the language, the options and a few entries of
-the evaluation: the statuses of the rule and of the steps its reasons can reach, and the values
-those steps read. Which entries, the plan says once (:class:`LineInputs`, from each node's
-``depends_on`` and ``reads``): a rule reaches the rules below it (followed all the way down, as
-the reasons are) and the criteria, standards and groups it names (their status and what they
-read, as their phrases say); a value derived from facts brings those facts (a rate is said with
-its counts). Per office the explainer then picks those entries from the row and the facts (one
-C call each) and finds the line already worded for an earlier office that read the same; only a
-new combination is worded (:class:`Lines`, bounded).
+A rule's deciding parts, and the phrase of each, are a function of the plan, the language, the
+options and a few entries of the evaluation: the rule's status, the statuses of the steps its
+condition names, and the values it reads (a value derived from facts brings those facts: a rate
+is said with its counts). Which entries, the plan says once (:class:`PieceInputs`, from each
+node's ``depends_on`` and ``reads``). A set read only to ask whether it holds given items is
+read as the answers. Per office the explainer picks those entries from the row and the facts
+and numbers each distinct combination once (:meth:`Lines.piece_id`). A whole line, or a
+rule's reasons, is then kept by the numbers of the rules below it that its reasons can reach
+(:meth:`PieceInputs.subtree`): "a casework standard lowered without cause" for an office whose
+five standards read as an earlier office's did is found, not worded (:class:`Lines`, bounded).
 
 >>> from mingxing_rules import load_ruleset
->>> plan = load_ruleset("star-judicial-office").plan
->>> inputs = LineInputs(plan)
->>> positions, facts = inputs.of("floor_area")
->>> [plan.nodes[p].id for p in positions], facts
-(['floor_area'], ('floor_area_m2',))
+>>> from mingxing_rules.explain import Wording
+>>> ruleset = load_ruleset("star-judicial-office")
+>>> lines = Lines(ruleset.plan, Wording("en", ruleset.spec, ruleset.plan))
+>>> lines.pieces.subtree("casework_lowered")[:3]
+('casework_lowered', 'came_by_promotion', 'held_to_every_standard')
 """
 
 from __future__ import annotations
@@ -25,12 +25,16 @@ import operator
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..language.expr import Expr, Literal, Membership, Name, iter_nodes
+from .sentences import ThresholdSentences
+
 if TYPE_CHECKING:
     from ..compile.plan import Plan
     from ..engine.trace import Trace
-    from ..ruleset.model import RulesetSpec
+    from ..ruleset.model import Threshold
+    from .wording import Wording
 
-__all__ = ["LineInputs", "Lines", "lines_for"]
+__all__ = ["Lines", "PieceInputs", "lines_for"]
 
 T = TypeVar("T")
 
@@ -50,105 +54,199 @@ def _picker(positions: Sequence[int]) -> _Picker:
     return getter
 
 
-class LineInputs:
-    """For each step of a plan: the row entries and facts a line about it can read."""
+class PieceInputs:
+    """For each step of a plan: what its *own* deciding parts and their phrases read.
 
-    def __init__(self, plan: Plan) -> None:
+    A rule's deciding parts are fixed by its status, the statuses of the steps its condition
+    names and the values it reads; the phrase of a part by those, by the values a named step's
+    catalogue phrase fills in (``{office_kind}``), and, for a rule said by its own reasons, by
+    that rule's pieces in turn (which the explainer asks for separately). So a piece is kept by
+    those entries alone, not by everything below it: the line about "a casework standard
+    lowered without cause" is put together from the five standards' kept pieces.
+
+    A set read only to ask whether it holds a given item (``'s07_legal_services' in
+    standards_met_when_promoted``) is read as the answers: which items it holds of those asked
+    for, whether it is missing, and how the step's thresholds on it hold. Twenty standards met
+    when promoted are a million sets, and a handful of answers.
+    """
+
+    def __init__(self, plan: Plan, has_phrase: Callable[[str], frozenset[str] | None]) -> None:
         self.plan = plan
-        self._found: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {}
-        self._pickers: dict[str, tuple[_Picker, tuple[str, ...]]] = {}
+        self._has_phrase = has_phrase
+        self._keys: dict[str, Callable[[Sequence[Any], Mapping[str, Any], Mapping[str, str]],
+                                       Hashable]] = {}
+        self._subtrees: dict[str, tuple[str, ...]] = {}
 
-    def of(self, step_id: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
-        """Row positions and fact names, in plan order."""
-        found = self._found.get(step_id)
+    def subtree(self, step_id: str) -> tuple[str, ...]:
+        """``step_id`` and the rules and outcomes below it that its reasons can reach (through
+        the rules its condition names, all the way down): what a line about it reads is what
+        their pieces read."""
+        found = self._subtrees.get(step_id)
         if found is None:
-            steps: set[str] = set()
-            facts: set[str] = set()
-            self._reach(step_id, steps, facts, deep=True)
             plan = self.plan
-            found = self._found[step_id] = (
-                tuple(sorted(plan.index[s] for s in steps)),
-                tuple(sorted(facts)))
+            reached = [step_id]
+            seen = {step_id}
+            for current in reached:
+                for dep in plan.node(current).depends_on:
+                    if dep not in seen and plan.node(dep).kind in ("rule", "outcome"):
+                        seen.add(dep)
+                        reached.append(dep)
+            found = self._subtrees[step_id] = (step_id, *sorted(reached[1:]))
         return found
 
-    def _reach(self, step_id: str, steps: set[str], facts: set[str], deep: bool) -> None:
-        plan = self.plan
-        if step_id in steps or step_id not in plan:
-            return
-        steps.add(step_id)
-        node = plan.node(step_id)
-        for name in node.reads:  # facts, and derived values with the facts they are made of
-            if name in plan:
-                self._reach(name, steps, facts, deep=False)
-            else:
-                facts.add(name)
-        facts.update(node.facts)
-        if not deep:
-            return
-        # the steps its condition names, as the plan recorded them (facts are read above;
-        # options are fixed for the plan)
-        for name in sorted(set(node.depends_on)):
-            kind = plan.node(name).kind
-            # rules are said by their reasons, followed down; the rest by their status and
-            # what they read
-            self._reach(name, steps, facts, deep=kind in ("rule", "outcome"))
-
     def key(self, step_id: str, trace: Trace) -> Hashable:
-        """What a line about ``step_id`` reads of ``trace``, as one comparable value."""
-        found = self._pickers.get(step_id)
+        """What the pieces of ``step_id`` read of ``trace``, as one comparable value."""
+        found = self._keys.get(step_id)
         if found is None:
-            positions, names = self.of(step_id)
-            found = self._pickers[step_id] = (_picker(positions), names)
-        pick, names = found
-        facts: Mapping[str, Any] = trace.facts
-        evidence = trace.evidence
-        read = tuple(map(facts.get, names))
-        # a value's type is part of it (True is not 1, 1 is not 1.0 when it is worded)
-        return (pick(trace.row), read, tuple(map(type, read)),
-                tuple(map(evidence.get, names)) if evidence else ())
+            found = self._keys[step_id] = self._key_function(step_id)
+        return found(trace.row, trace.facts, trace.evidence)
+
+    def _key_function(self, step_id: str) -> Callable[[Sequence[Any], Mapping[str, Any],
+                                                        Mapping[str, str]], Hashable]:
+        plan = self.plan
+        node = plan.node(step_id)
+        positions = {node.position}
+        raw: set[str] = set()
+
+        def read(name: str) -> None:
+            if name in plan:  # a derived value: its value, and the facts it is made of
+                derived = plan.node(name)
+                positions.add(derived.position)
+                raw.update(f for f in derived.reads if f not in plan)
+                positions.update(plan.node(f).position for f in derived.reads if f in plan)
+            else:
+                raw.add(name)
+
+        # only a rule's parts are said through the answers; a criterion's sentence may list
+        # every value it read
+        compressible = (node.kind in ("rule", "outcome") and node.applies_if is None
+                        and not node.can_be_na)
+        asked = _asked_items(node.condition) if compressible else {}
+        for name in node.reads:
+            if name not in asked:
+                read(name)
+        positions.update(plan.node(dep).position for dep in node.depends_on)
+        for step in (step_id, *node.depends_on):
+            for name in self._phrase_fields(step):
+                read(name)
+        thresholds = node.condition_thresholds
+        answers = tuple((name, tuple(t for t in thresholds if t.fact == name), items)
+                        for name, items in sorted(asked.items())
+                        if name not in raw and name not in plan)
+        pick = _picker(sorted(positions))
+        names = tuple(sorted(raw))
+
+        def key(row: Sequence[Any], facts: Mapping[str, Any],
+                evidence: Mapping[str, str]) -> Hashable:
+            read = tuple(map(facts.get, names))
+            asked_answers = tuple(_answers(facts.get(name), held, items)
+                                  for name, held, items in answers)
+            # a value's type is part of it (True is not 1, 1 is not 1.0 when it is worded)
+            return (pick(row), read, tuple(map(type, read)), asked_answers,
+                    tuple(map(evidence.get, names)) if evidence else ())
+
+        return key
+
+    def _phrase_fields(self, step_id: str) -> tuple[str, ...]:
+        """The values the catalogue's phrases of ``step_id`` fill in, that it reads."""
+        node = self.plan.node(step_id)
+        fields: set[str] = set()
+        for state in ("pass", "fail"):
+            found = self._has_phrase(f"phrase.{step_id}.{state}")
+            if found:
+                fields.update(found)
+        return tuple(n for n in node.reads if n in fields)
+
+
+def _answers(value: Any, thresholds: tuple[Threshold, ...], items: tuple[Any, ...]
+             ) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    return (tuple(t.holds(value) for t in thresholds), tuple(i in value for i in items))
+
+
+def _asked_items(condition: Expr | None) -> dict[str, tuple[Any, ...]]:
+    """Facts the condition reads only as ``'item' in fact`` (literal items), with the items."""
+    if condition is None:
+        return {}
+    items: dict[str, list[Any]] = {}
+    for expr in iter_nodes(condition):
+        if isinstance(expr, Membership) and isinstance(expr.item, Literal) and isinstance(
+                expr.container, Name):
+            items.setdefault(expr.container.name, []).append(expr.item.value)
+    # asked only so: the name occurs nowhere else (each test holds one occurrence of it)
+    occurrences: dict[str, int] = {}
+    for expr in iter_nodes(condition):
+        if isinstance(expr, Name) and expr.name in items:
+            occurrences[expr.name] = occurrences.get(expr.name, 0) + 1
+    return {name: tuple(dict.fromkeys(found)) for name, found in items.items()
+            if occurrences[name] == len(found)}
 
 
 class Lines:
-    """The lines worded for one plan, ruleset, language and set of options."""
+    """The pieces and lines worded for one plan, wording (ruleset and language) and set of
+    options, kept by the numbers of what they read."""
 
-    def __init__(self, plan: Plan) -> None:
-        self.inputs = LineInputs(plan)
-        self._lines: dict[Hashable, Any] = {}
+    def __init__(self, plan: Plan, wording: Wording) -> None:
+        self.pieces = PieceInputs(
+            plan, lambda key: wording.fields(key) if wording.has(key) else None)
+        self.sentences = ThresholdSentences(wording, plan)
+        self._ids: dict[Hashable, int] = {}
+        self._next_id = 0  # never reused: a number kept in a key means one thing for ever
+        self._kept: dict[Hashable, Any] = {}
 
     def __len__(self) -> int:
-        """How many lines are kept."""
-        return len(self._lines)
+        """How many pieces and lines are kept."""
+        return len(self._kept)
 
-    def line(self, what: Hashable, step_id: str, trace: Trace, word: Callable[[], T]) -> T:
-        """``word()``, or what it gave for an earlier office whose line read the same."""
-        key = (what, step_id, self.inputs.key(step_id, trace))
+    def piece_id(self, step_id: str, trace: Trace) -> int | None:
+        """The number of what ``step_id``'s own pieces read of ``trace`` (the same number for
+        every office that read the same; ``None`` for a value that cannot be compared)."""
+        key = (step_id, self.pieces.key(step_id, trace))
         try:
-            found: T = self._lines[key]
+            return self._ids[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be compared (not hashable)
+            return None
+        if len(self._ids) >= MAX_LINES:
+            self._ids.clear()
+            self._kept.clear()
+        number = self._ids[key] = self._next_id
+        self._next_id += 1
+        return number
+
+    def piece(self, what: Hashable, step_id: str, read: tuple[int | None, ...] | int | None,
+              word: Callable[[], T]) -> T:
+        """``word()``, or what it gave for an earlier office that read the same (``read``: the
+        numbers of :meth:`piece_id`; ``None`` among them: worded afresh)."""
+        if read is None or (isinstance(read, tuple) and None in read):
+            return word()
+        key = (what, step_id, read)
+        try:
+            found: T = self._kept[key]
             return found
         except KeyError:
             pass
-        except TypeError:  # a value that cannot be compared (not hashable): worded afresh
-            return word()
         said = word()
-        if len(self._lines) >= MAX_LINES:
-            self._lines.clear()
-        self._lines[key] = said
+        if len(self._kept) >= MAX_LINES:
+            self._kept.clear()
+        self._kept[key] = said
         return said
 
 
-_LINES: dict[tuple[int, int, str, str], tuple[Plan, RulesetSpec, Lines]] = {}
+_LINES: dict[tuple[int, int, str], tuple[Plan, Wording, Lines]] = {}
 
 
-def lines_for(plan: Plan, spec: RulesetSpec, lang: str,
-              options: Sequence[tuple[str, Any]]) -> Lines:
-    """The kept lines of one plan, ruleset, language and set of options (plan and spec are
-    kept with them, so their ids are not reused)."""
-    key = (id(plan), id(spec), lang, repr(tuple(options)))
+def lines_for(plan: Plan, wording: Wording, options: Sequence[tuple[str, Any]]) -> Lines:
+    """The kept lines of one plan, wording (ruleset and language) and set of options (plan
+    and wording are kept with them, so their ids are not reused)."""
+    key = (id(plan), id(wording), repr(tuple(options)))
     cached = _LINES.get(key)
-    if cached is not None and cached[0] is plan and cached[1] is spec:
+    if cached is not None and cached[0] is plan and cached[1] is wording:
         return cached[2]
-    lines = Lines(plan)
+    lines = Lines(plan, wording)
     if len(_LINES) > 64:
         _LINES.clear()
-    _LINES[key] = (plan, spec, lines)
+    _LINES[key] = (plan, wording, lines)
     return lines

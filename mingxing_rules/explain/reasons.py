@@ -52,6 +52,7 @@ __all__ = [
     "mark_status",
     "missing_inputs",
     "request_for",
+    "said_by_its_reasons",
     "shown_status",
     "step_reason",
     "threshold_holds",
@@ -701,6 +702,20 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
     if read:
         return w.message("reads.sep").join(w.reading(r, trace) for r in read)
     return w.text(step.title, step.id)
+
+
+def said_by_its_reasons(part: Part, trace: Trace, w: Wording) -> bool:
+    """Whether :func:`part_phrase` says ``part`` by the reasons of the rule it names (a rule
+    without a catalogue phrase for that state), rather than by what the part itself reads."""
+    name = _part_name(part)
+    if name is None:
+        return False
+    try:
+        dep = trace.step(name)
+    except KeyError:
+        return False
+    state = "pass" if part.value else "fail"
+    return dep.kind == "rule" and not w.has(f"phrase.{dep.id}.{state}")
 
 
 def _membership_phrase(node: Expr, step: Step, trace: Trace, w: Wording) -> str | None:

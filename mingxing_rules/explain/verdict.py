@@ -4,7 +4,7 @@ and, in HTML, the full trace."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,6 +17,7 @@ from .reasons import (
     mark_status,
     part_phrase,
     request_for,
+    said_by_its_reasons,
     step_phrase,
     step_reason,
 )
@@ -47,24 +48,60 @@ class _Builder:
         self.options: dict[str, Any] = dict(verdict.options)
         self.adverse = adverse_steps(w.spec)
         # a step's deciding parts and their phrases are asked for by several lines
-        self._parts: dict[str, list[Part]] = {}
+        self._parts: dict[str, Sequence[Part]] = {}
+        self._piece_ids: dict[str, int | None] = {}
+        self._subtree_ids: dict[str, tuple[int | None, ...]] = {}
         self._phrases: dict[tuple[str, int], str] = {}
         self._inner: dict[tuple[str, int], list[str]] = {}
 
-    def parts(self, step: Step) -> list[Part]:
+    def parts(self, step: Step) -> Sequence[Part]:
         found = self._parts.get(step.id)
         if found is None:
-            found = self._parts[step.id] = deciding_parts(step, self.trace, self.w,
-                                                          self.options)
+            def word() -> tuple[Part, ...]:
+                return tuple(deciding_parts(step, self.trace, self.w, self.options))
+
+            found = self._parts[step.id] = (
+                word() if self.lines is None
+                else self.lines.piece("parts", step.id, self._piece_id(step.id), word))
         return found
+
+    def _piece_id(self, step_id: str) -> int | None:
+        """The number of what the step's own pieces read (see :mod:`.compiled`)."""
+        try:
+            return self._piece_ids[step_id]
+        except KeyError:
+            assert self.lines is not None
+            found = self._piece_ids[step_id] = self.lines.piece_id(step_id, self.trace)
+            return found
+
+    def _subtree_id(self, step: Step) -> tuple[int | None, ...]:
+        """The numbers of what the pieces below ``step`` read: what a line about it reads."""
+        try:
+            return self._subtree_ids[step.id]
+        except KeyError:
+            assert self.lines is not None
+            found = self._subtree_ids[step.id] = tuple(
+                map(self._piece_id, self.lines.pieces.subtree(step.id)))
+            return found
 
     def phrase(self, part: Part, step: Step) -> str:
         key = (step.id, id(part))
         found = self._phrases.get(key)
         if found is None:
-            found = self._phrases[key] = part_phrase(part, step, self.trace, self.w,
-                                                     self.options, 0, self._reasons_at)
+            found = self._phrases[key] = self._part_phrase(part, step, 0)
         return found
+
+    def _part_phrase(self, part: Part, step: Step, depth: int) -> str:
+        """:func:`~.reasons.part_phrase`; kept by what the step's own pieces read, unless the
+        part is said by the reasons of a rule it names (put together from that rule's pieces)."""
+        def word() -> str:
+            return part_phrase(part, step, self.trace, self.w, self.options, depth,
+                               self._reasons_at)
+
+        if self.lines is None or said_by_its_reasons(part, self.trace, self.w):
+            return word()
+        return self.lines.piece(("phrase", id(part.node), part.value), step.id,
+                                self._piece_id(step.id), word)
 
     def _reasons_at(self, step: Step, depth: int) -> list[str]:
         """:func:`~.reasons.decided_by` at ``depth``, from the parts computed once (a rule said
@@ -72,16 +109,16 @@ class _Builder:
         key = (step.id, depth)
         found = self._inner.get(key)
         if found is None:
-            found = self._inner[key] = list(dict.fromkeys(
-                part_phrase(p, step, self.trace, self.w, self.options, depth, self._reasons_at)
-                for p in self.parts(step)))
+            found = self._inner[key] = list(self.kept(("inner", depth), step, lambda: tuple(
+                dict.fromkeys(self._part_phrase(p, step, depth) for p in self.parts(step)))))
         return found
 
     def kept(self, what: Hashable, step: Step, word: Callable[[], T]) -> T:
-        """``word()``: a line about ``step``, kept by what it reads when lines are kept."""
+        """``word()``: a line about ``step`` (or its reasons), kept by what the pieces below it
+        read when lines are kept."""
         if self.lines is None:
             return word()
-        return self.lines.line(what, step.id, self.trace, word)
+        return self.lines.piece(what, step.id, self._subtree_id(step), word)
 
     def decided_by(self, step: Step) -> list[str]:
         """What :func:`~.reasons.decided_by` says, from the parts computed once."""
@@ -251,6 +288,10 @@ class _Builder:
 
     def reason(self, step: Step) -> str:
         """:func:`~.reasons.step_reason` of a criterion (kept by what it reads)."""
+        if self.lines is not None and step.status is Status.FAIL:
+            said = self.lines.sentences.sentence(step.id, self.trace)
+            if said is not None:
+                return said
         return self.kept("reason", step, lambda: step_reason(step, self.trace, self.w))
 
     def standards(self, standards: list[Step], view: str | None = None) -> list[Section]:
@@ -319,7 +360,7 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
     w = Wording.shared(lang, spec, plan).knowing(verdict.trace)
     program = verdict.trace.program
     # lines are kept by the row they read: only for a trace of the plan the words come from
-    lines = (lines_for(plan, spec, w.lang, verdict.options)
+    lines = (lines_for(plan, w, verdict.options)
              if keep_lines and spec is not None and plan is not None and program is not None
              and program.plan is plan and verdict.trace.row else None)
     builder = _Builder(verdict, w, lines)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..compile.codegen import resolve_options
@@ -260,6 +260,47 @@ class Wording:
                 pieces = ()
             found = self._fields[key] = frozenset(f for _, f, _ in pieces if f is not None)
         return found
+
+    def filler(self, key: str, field: str, **params: Any) -> Callable[[str], str] | None:
+        """``message(key, **params, **{field: text})`` as a function of ``text``: the template
+        filled in once with everything else, only ``text`` put in per call (and Chinese typeset
+        as a whole, as :meth:`message` does). ``None`` when there is no such message, it cannot
+        be filled in, or it formats ``field`` with a format spec."""
+        template = self._messages.get(key)
+        if template is None:
+            return None
+        try:
+            pieces = parse_template(template)
+        except TemplateError:
+            return None
+        segments: list[str] = []
+        written: list[str] = []
+        for literal, name, spec in pieces:  # as render_template fills them in
+            written.append(literal)
+            if name is None:
+                continue
+            if name == field:
+                if spec:
+                    return None
+                segments.append("".join(written))
+                written = []
+            elif name not in params:
+                written.append("{" + name + "}")
+            else:
+                try:
+                    written.append(format(params[name], spec))
+                except (ValueError, TypeError):
+                    written.append(str(params[name]))
+        segments.append("".join(written))
+        typeset = zh_typography if self.lang == "zh" else None
+        if len(segments) == 2:
+            before, after = segments
+            if typeset is None:
+                return lambda text: before + text + after
+            return lambda text: typeset(before + text + after)
+        if typeset is None:
+            return lambda text: text.join(segments)
+        return lambda text: typeset(text.join(segments))
 
     def maybe(self, key: str, **params: Any) -> str | None:
         """The message ``key`` if the catalogue has it, else ``None``."""

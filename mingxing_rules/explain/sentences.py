@@ -1,0 +1,109 @@
+"""The sentence of a criterion that falls short of one numeric threshold, from a template
+filled in once.
+
+"office floor area 180 m² is below the required 200 m² (四(一)1)": of a failing comparison
+every word is fixed by the plan and the language except the office's value (the fact's title,
+the limit, the clause, the message chosen by the operator). So the message is filled in once
+per criterion with all but the value (:meth:`~.wording.Wording.filler`); per office only the
+value is worded, by the same :meth:`~.wording.Wording.value_of`, and put in. A new floor area is
+a new sentence for every office; this makes it one call instead of a whole wording.
+
+:func:`~.reasons.step_reason` stays the definition of the sentence: where this module does not
+apply (not one threshold, a count of a set, a value that is not a number, a threshold that
+holds) it says so with ``None`` and the explainer words the sentence as always; the tests hold
+the two to the same text.
+
+>>> from mingxing_rules import evaluate, load_ruleset
+>>> from mingxing_rules.explain import Wording
+>>> ruleset = load_ruleset("star-judicial-office")
+>>> sentences = ThresholdSentences(Wording("en", ruleset.spec, ruleset.plan), ruleset.plan)
+>>> trace = evaluate({"id": "x", "floor_area_m2": 180}, ruleset).trace
+>>> sentences.sentence("floor_area", trace)
+'office floor area 180 m² is below the required 200 m² (四(一)1)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..engine.trace import step_infos
+
+if TYPE_CHECKING:
+    from ..compile.plan import Plan
+    from ..engine.trace import Trace
+    from ..ruleset.model import Threshold
+    from .wording import Wording
+
+__all__ = ["ThresholdSentences"]
+
+_ORDER = (">=", ">", "<=", "<")
+
+
+class _Template:
+    """One criterion's sentence with everything but the value filled in."""
+
+    __slots__ = ("fact", "fill", "from_row", "threshold", "unit")
+
+    def __init__(self, threshold: Threshold, unit: str | None, from_row: int | None,
+                 fill: Callable[[str], str]) -> None:
+        self.threshold = threshold
+        self.fact = threshold.fact
+        self.unit = unit
+        self.from_row = from_row  # a derived value's row position; None for a fact
+        self.fill = fill
+
+
+class ThresholdSentences:
+    """The failing sentences of one plan's single-threshold numeric criteria in one wording."""
+
+    def __init__(self, wording: Wording, plan: Plan) -> None:
+        self.wording = wording
+        self.plan = plan
+        self._templates: dict[str, _Template | None] = {}
+
+    def sentence(self, step_id: str, trace: Trace) -> str | None:
+        """The sentence of ``step_id`` failing in ``trace``, or ``None`` where this does not
+        apply (then :func:`~.reasons.step_reason` words it)."""
+        try:
+            template = self._templates[step_id]
+        except KeyError:
+            template = self._templates[step_id] = self._template(step_id)
+        if template is None:
+            return None
+        value: Any = (trace.facts.get(template.fact) if template.from_row is None
+                      else trace.row[template.from_row])
+        if type(value) not in (int, float):  # bools, missing values: worded as always
+            return None
+        threshold = template.threshold
+        if threshold.holds(value) is not False:
+            return None
+        shown = self.wording.value_of(template.fact, value, trace, unit=template.unit,
+                                      distinct_from=threshold.value)
+        return template.fill(shown)
+
+    def _template(self, step_id: str) -> _Template | None:
+        plan, w = self.plan, self.wording
+        if step_id not in plan:
+            return None
+        node = plan.node(step_id)
+        thresholds = node.condition_thresholds
+        if node.counted_set is not None or len(thresholds) != 1:
+            return None
+        threshold = thresholds[0]
+        limit = threshold.value
+        numeric = isinstance(limit, int | float) and not isinstance(limit, bool)
+        if not (threshold.op in _ORDER or (threshold.op in ("==", "!=") and numeric)):
+            return None
+        reads = {name: unit for name, _, unit in step_infos(plan)[node.position].reads}
+        if threshold.fact not in reads:
+            return None
+        name, unit = threshold.fact, reads[threshold.fact]
+        key = ("criterion.fail.zero" if threshold.op == "==" and limit == 0
+               else f"criterion.fail.{threshold.op}")
+        fill = w.filler(key, "value", fact=w.fact_title(name), clause=w.clause(node.clause),
+                        threshold=w.value(name, limit, unit=unit))
+        if fill is None:
+            return None
+        from_row = plan.node(name).position if name in plan else None
+        return _Template(threshold, unit, from_row, fill)
