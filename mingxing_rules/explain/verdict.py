@@ -53,6 +53,7 @@ class _Builder:
         self._subtree_ids: dict[str, tuple[int | None, ...]] = {}
         self._phrases: dict[tuple[str, int], str] = {}
         self._inner: dict[tuple[str, int], list[str]] = {}
+        self._marks: dict[Status, Mark] = {}
 
     def parts(self, step: Step) -> Sequence[Part]:
         found = self._parts.get(step.id)
@@ -126,7 +127,11 @@ class _Builder:
 
     # -- marks and lines ------------------------------------------------------------------------
     def mark(self, status: Status) -> Mark:
-        return Mark(self.w.mark(status), status.value)
+        try:
+            return self._marks[status]
+        except KeyError:
+            found = self._marks[status] = Mark(self.w.mark(status), status.value)
+            return found
 
     def step_mark(self, step: Step) -> Mark:
         if step.kind == "outcome" and step.status is Status.FAIL:
