@@ -75,24 +75,34 @@ class PieceInputs:
         self._has_phrase = has_phrase
         self._keys: dict[str, Callable[[Sequence[Any], Mapping[str, Any], Mapping[str, str]],
                                        Hashable]] = {}
-        self._subtrees: dict[str, tuple[str, ...]] = {}
+        self._subtrees: dict[tuple[str, bool], tuple[str, ...]] = {}
 
-    def subtree(self, step_id: str) -> tuple[str, ...]:
-        """``step_id`` and the rules and outcomes below it that its reasons can reach (through
-        the rules its condition names, all the way down): what a line about it reads is what
-        their pieces read."""
-        found = self._subtrees.get(step_id)
+    def subtree(self, step_id: str, descend: bool = True) -> tuple[str, ...]:
+        """``step_id`` and the rules below it that its reasons can reach: what a line about
+        it reads is what their pieces read. ``descend`` (a conclusion, a line said down to the
+        facts): every rule and outcome below, all the way down. Otherwise only the rules said
+        by their own reasons (those without a catalogue phrase for a state), and the rules
+        those are said by in turn: a rule with its phrase is said by the phrase, which the
+        pieces of the step naming it read."""
+        found = self._subtrees.get((step_id, descend))
         if found is None:
             plan = self.plan
             reached = [step_id]
             seen = {step_id}
             for current in reached:
                 for dep in plan.node(current).depends_on:
-                    if dep not in seen and plan.node(dep).kind in ("rule", "outcome"):
+                    if dep not in seen and self._followed(dep, descend):
                         seen.add(dep)
                         reached.append(dep)
-            found = self._subtrees[step_id] = (step_id, *sorted(reached[1:]))
+            found = self._subtrees[(step_id, descend)] = (step_id, *sorted(reached[1:]))
         return found
+
+    def _followed(self, dep: str, descend: bool) -> bool:
+        kind = self.plan.node(dep).kind
+        if descend:
+            return kind in ("rule", "outcome")
+        return kind == "rule" and not all(self._has_phrase(f"phrase.{dep}.{state}") is not None
+                                          for state in ("pass", "fail"))
 
     def key(self, step_id: str, trace: Trace) -> Hashable:
         """What the pieces of ``step_id`` read of ``trace``, as one comparable value."""

@@ -50,7 +50,7 @@ class _Builder:
         # a step's deciding parts and their phrases are asked for by several lines
         self._parts: dict[str, Sequence[Part]] = {}
         self._piece_ids: dict[str, int | None] = {}
-        self._subtree_ids: dict[str, tuple[int | None, ...]] = {}
+        self._subtree_ids: dict[tuple[str, bool], tuple[int | None, ...]] = {}
         self._phrases: dict[tuple[str, int], str] = {}
         self._inner: dict[tuple[str, int], list[str]] = {}
         self._marks: dict[Status, Mark] = {}
@@ -75,14 +75,15 @@ class _Builder:
             found = self._piece_ids[step_id] = self.lines.piece_id(step_id, self.trace)
             return found
 
-    def _subtree_id(self, step: Step) -> tuple[int | None, ...]:
-        """The numbers of what the pieces below ``step`` read: what a line about it reads."""
+    def _subtree_id(self, step: Step, descend: bool) -> tuple[int | None, ...]:
+        """The numbers of what the pieces below ``step`` read: what a line about it reads
+        (``descend``: said down to the facts; see :meth:`.compiled.PieceInputs.subtree`)."""
         try:
-            return self._subtree_ids[step.id]
+            return self._subtree_ids[(step.id, descend)]
         except KeyError:
             assert self.lines is not None
-            found = self._subtree_ids[step.id] = tuple(
-                map(self._piece_id, self.lines.pieces.subtree(step.id)))
+            found = self._subtree_ids[(step.id, descend)] = tuple(
+                map(self._piece_id, self.lines.pieces.subtree(step.id, descend)))
             return found
 
     def phrase(self, part: Part, step: Step) -> str:
@@ -111,15 +112,18 @@ class _Builder:
         found = self._inner.get(key)
         if found is None:
             found = self._inner[key] = list(self.kept(("inner", depth), step, lambda: tuple(
-                dict.fromkeys(self._part_phrase(p, step, depth) for p in self.parts(step)))))
+                dict.fromkeys(self._part_phrase(p, step, depth) for p in self.parts(step))),
+                descend=False))
         return found
 
-    def kept(self, what: Hashable, step: Step, word: Callable[[], T]) -> T:
+    def kept(self, what: Hashable, step: Step, word: Callable[[], T], descend: bool = True
+             ) -> T:
         """``word()``: a line about ``step`` (or its reasons), kept by what the pieces below it
-        read when lines are kept."""
+        read when lines are kept (``descend``: ``word`` follows the rules below all the way
+        down, not only those said by their reasons)."""
         if self.lines is None:
             return word()
-        return self.lines.piece(what, step.id, self._subtree_id(step), word)
+        return self.lines.piece((what, descend), step.id, self._subtree_id(step, descend), word)
 
     def decided_by(self, step: Step) -> list[str]:
         """What :func:`~.reasons.decided_by` says, from the parts computed once."""
@@ -145,12 +149,15 @@ class _Builder:
         return self._reasons(step, descend, 0)
 
     def _reasons(self, step: Step, descend: bool, depth: int) -> list[str]:
-        w = self.w
         if step.status is Status.UNKNOWN:
-            return [step_reason(step, self.trace, w)] if not step.depends_on else []
-        phrases = self.decided_by(step)
+            return [step_reason(step, self.trace, self.w)] if not step.depends_on else []
         if not descend or depth > 6:
-            return phrases
+            return self.decided_by(step)
+        # the rules below are followed down: kept whole, by what the pieces below read
+        return list(self.kept(("descended", depth), step,
+                              lambda: tuple(self._descended(step, depth))))
+
+    def _descended(self, step: Step, depth: int) -> list[str]:
         out: list[str] = []
         for part in self.parts(step):
             name = getattr(part.node, "name", None)
@@ -159,7 +166,7 @@ class _Builder:
                 out += self._reasons(dep, True, depth + 1)
             else:
                 out.append(self.phrase(part, step))
-        return list(dict.fromkeys(out)) or phrases
+        return list(dict.fromkeys(out)) or self.decided_by(step)
 
     def _reads_rules(self, step: Step) -> bool:
         """Whether ``step`` is decided by other rules (not only by facts and standards)."""
@@ -207,8 +214,7 @@ class _Builder:
                 continue
             shown_below = dep.kind == "rule" and depth < _MAX_DEPTH
             descend = not shown_below
-            text = self.kept(("line", descend), dep,
-                             partial(self.line_text, dep, descend))
+            text = self.kept("line", dep, partial(self.line_text, dep, descend), descend)
             lines.append(Line(text,
                               (self.step_mark(dep),), depth, self.w.clause(dep.clause)))
             if shown_below:
@@ -246,8 +252,8 @@ class _Builder:
                 step = self._step(outcome_id)
                 if step is None:
                     continue
-                lines.append(Line(self.kept(("outcome", False), step,
-                                            partial(self.outcome_line, step)),
+                lines.append(Line(self.kept("outcome", step, partial(self.outcome_line, step),
+                                            descend=False),
                                   (self.step_mark(step),), 0))
                 self.chain(step, 1, lines)
         elif verdict.outcome not in {s.id for s in outcomes}:
@@ -257,8 +263,9 @@ class _Builder:
             for step in outcomes:
                 effect = spec.node(step.id).effect if spec else "award"
                 award = effect == "award"
-                lines.append(Line(self.kept(("outcome", not award), step,
-                                            partial(self.outcome_line, step, not award)),
+                lines.append(Line(self.kept("outcome", step,
+                                            partial(self.outcome_line, step, not award),
+                                            descend=not award),
                                   (self.step_mark(step),), 0, w.clause(step.clause)))
                 if award:
                     self.chain(step, 1, lines)
@@ -297,7 +304,8 @@ class _Builder:
             said = self.lines.sentences.sentence(step.id, self.trace)
             if said is not None:
                 return said
-        return self.kept("reason", step, lambda: step_reason(step, self.trace, self.w))
+        return self.kept("reason", step, lambda: step_reason(step, self.trace, self.w),
+                         descend=False)
 
     def standards(self, standards: list[Step], view: str | None = None) -> list[Section]:
         trace, w = self.trace, self.w
