@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..engine.office import json_value
 from ..engine.trace import step_infos
 
 if TYPE_CHECKING:
@@ -43,14 +44,16 @@ _ORDER = (">=", ">", "<=", "<")
 class _Template:
     """One criterion's sentence with everything but the value filled in."""
 
-    __slots__ = ("fact", "fill", "from_row", "threshold", "unit")
+    __slots__ = ("fact", "fill", "from_row", "parts", "threshold", "unit")
 
     def __init__(self, threshold: Threshold, unit: str | None, from_row: int | None,
+                 parts: tuple[tuple[str, int | None], tuple[str, int | None]] | None,
                  fill: Callable[[str], str]) -> None:
         self.threshold = threshold
         self.fact = threshold.fact
         self.unit = unit
         self.from_row = from_row  # a derived value's row position; None for a fact
+        self.parts = parts  # a rate's counts (a fact, or a derived value's row position)
         self.fill = fill
 
 
@@ -78,8 +81,12 @@ class ThresholdSentences:
         threshold = template.threshold
         if threshold.holds(value) is not False:
             return None
-        shown = self.wording.value_of(template.fact, value, trace, unit=template.unit,
-                                      distinct_from=threshold.value)
+        w = self.wording
+        shown = w.value(template.fact, value, unit=template.unit, distinct_from=threshold.value)
+        if template.parts is not None:  # a rate is said with its counts, as value_of does
+            top, bottom = (trace.facts.get(name) if at is None else trace.row[at]
+                           for name, at in template.parts)
+            shown = w.ratio(shown, json_value(top), json_value(bottom))
         return template.fill(shown)
 
     def _template(self, step_id: str) -> _Template | None:
@@ -105,5 +112,12 @@ class ThresholdSentences:
                         threshold=w.value(name, limit, unit=unit))
         if fill is None:
             return None
-        from_row = plan.node(name).position if name in plan else None
-        return _Template(threshold, unit, from_row, fill)
+        from_row = parts = None
+        if name in plan:
+            derived = plan.node(name)
+            from_row = derived.position
+            if derived.ratio is not None:
+                top, bottom = derived.ratio.numerator, derived.ratio.denominator
+                parts = ((top, plan.node(top).position if top in plan else None),
+                         (bottom, plan.node(bottom).position if bottom in plan else None))
+        return _Template(threshold, unit, from_row, parts, fill)

@@ -539,6 +539,10 @@ class Wording:
             return shown
         top, bottom = (r.value if (r := step.reading(name)) is not None else None
                        for name in parts)
+        return self.ratio(shown, top, bottom)
+
+    def ratio(self, shown: str, top: Any, bottom: Any) -> str:
+        """``shown`` (a rate) followed by its counts, when both are known."""
         if top is None or bottom is None:
             return shown
         return self.message("value.ratio", value=shown, numerator=format_number(top),
