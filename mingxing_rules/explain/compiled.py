@@ -146,12 +146,22 @@ class PieceInputs:
         pick = _picker(sorted(positions))
         names = tuple(sorted(raw))
 
+        # a value's type is part of it (True is not 1, 1 is not 1.0 when it is worded)
+        if len(names) == 1 and not answers:  # most criteria: one fact (the common case, made
+            only = names[0]                    # without the loops below)
+
+            def one_fact(row: Sequence[Any], facts: Mapping[str, Any],
+                         evidence: Mapping[str, str]) -> Hashable:
+                value = facts.get(only)
+                return (pick(row), value, type(value), evidence.get(only) if evidence else None)
+
+            return one_fact
+
         def key(row: Sequence[Any], facts: Mapping[str, Any],
                 evidence: Mapping[str, str]) -> Hashable:
             read = tuple(map(facts.get, names))
             asked_answers = tuple(_answers(facts.get(name), held, items)
-                                  for name, held, items in answers)
-            # a value's type is part of it (True is not 1, 1 is not 1.0 when it is worded)
+                                  for name, held, items in answers) if answers else ()
             return (pick(row), read, tuple(map(type, read)), asked_answers,
                     tuple(map(evidence.get, names)) if evidence else ())
 

@@ -4,7 +4,7 @@ and, in HTML, the full trace."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -80,15 +80,15 @@ class _Builder:
             found = self._piece_ids[step_id] = self.lines.piece_id(step_id, self.trace)
             return found
 
-    def _subtree_id(self, step: Step, descend: bool) -> tuple[int | None, ...]:
+    def _subtree_id(self, step_id: str, descend: bool) -> tuple[int | None, ...]:
         """The numbers of what the pieces below ``step`` read: what a line about it reads
         (``descend``: said down to the facts; see :meth:`.compiled.PieceInputs.subtree`)."""
         try:
-            return self._subtree_ids[(step.id, descend)]
+            return self._subtree_ids[(step_id, descend)]
         except KeyError:
             assert self.lines is not None
-            found = self._subtree_ids[(step.id, descend)] = tuple(
-                map(self._piece_id, self.lines.pieces.subtree(step.id, descend)))
+            found = self._subtree_ids[(step_id, descend)] = tuple(
+                map(self._piece_id, self.lines.pieces.subtree(step_id, descend)))
             return found
 
     def phrase(self, part: Part, step: Step) -> str:
@@ -116,19 +116,19 @@ class _Builder:
         key = (step.id, depth)
         found = self._inner.get(key)
         if found is None:
-            found = self._inner[key] = list(self.kept(("inner", depth), step, lambda: tuple(
+            found = self._inner[key] = list(self.kept(("inner", depth), step.id, lambda: tuple(
                 dict.fromkeys(self._part_phrase(p, step, depth) for p in self.parts(step))),
                 descend=False))
         return found
 
-    def kept(self, what: Hashable, step: Step, word: Callable[[], T], descend: bool = True
+    def kept(self, what: Hashable, step_id: str, word: Callable[[], T], descend: bool = True
              ) -> T:
         """``word()``: a line about ``step`` (or its reasons), kept by what the pieces below it
         read when lines are kept (``descend``: ``word`` follows the rules below all the way
         down, not only those said by their reasons)."""
-        if self.lines is None or len(self.lines.pieces.subtree(step.id, descend)) > _MAX_KEPT_RULES:
+        if self.lines is None or len(self.lines.pieces.subtree(step_id, descend)) > _MAX_KEPT_RULES:
             return word()
-        return self.lines.piece((what, descend), step.id, self._subtree_id(step, descend), word)
+        return self.lines.piece((what, descend), step_id, self._subtree_id(step_id, descend), word)
 
     def decided_by(self, step: Step) -> list[str]:
         """What :func:`~.reasons.decided_by` says, from the parts computed once."""
@@ -159,7 +159,7 @@ class _Builder:
         if not descend or depth > 6:
             return self.decided_by(step)
         # the rules below are followed down: kept whole, by what the pieces below read
-        return list(self.kept(("descended", depth), step,
+        return list(self.kept(("descended", depth), step.id,
                               lambda: tuple(self._descended(step, depth))))
 
     def _descended(self, step: Step, depth: int) -> list[str]:
@@ -219,7 +219,7 @@ class _Builder:
                 continue
             shown_below = dep.kind == "rule" and depth < _MAX_DEPTH
             descend = not shown_below
-            text = self.kept("line", dep, partial(self.line_text, dep, descend), descend)
+            text = self.kept("line", dep.id, partial(self.line_text, dep, descend), descend)
             lines.append(Line(text,
                               (self.step_mark(dep),), depth, self.w.clause(dep.clause)))
             if shown_below:
@@ -236,7 +236,7 @@ class _Builder:
                              missing=missing or w.message("value.none"))
         title = w.outcome_title(verdict.outcome, verdict.outcome_title)
         step = self._step(verdict.outcome)
-        reasons = list(self.kept("conclusion", step, lambda: tuple(
+        reasons = list(self.kept("conclusion", step.id, lambda: tuple(
             self.reasons(step, descend=True)))) if step is not None else []
         params = {"title": title, "failing": failing, "total": total, "met": total - failing,
                   "reasons": w.message("conclusion.sep").join(reasons)}
@@ -257,7 +257,7 @@ class _Builder:
                 step = self._step(outcome_id)
                 if step is None:
                     continue
-                lines.append(Line(self.kept("outcome", step, partial(self.outcome_line, step),
+                lines.append(Line(self.kept("outcome", step.id, partial(self.outcome_line, step),
                                             descend=False),
                                   (self.step_mark(step),), 0))
                 self.chain(step, 1, lines)
@@ -268,7 +268,7 @@ class _Builder:
             for step in outcomes:
                 effect = spec.node(step.id).effect if spec else "award"
                 award = effect == "award"
-                lines.append(Line(self.kept("outcome", step,
+                lines.append(Line(self.kept("outcome", step.id,
                                             partial(self.outcome_line, step, not award),
                                             descend=not award),
                                   (self.step_mark(step),), 0, w.clause(step.clause)))
@@ -303,37 +303,56 @@ class _Builder:
         return w.message(key, title=title, clause=clause,
                          reasons=w.message("reasons.sep").join(reasons))
 
-    def reason(self, step: Step) -> str:
-        """:func:`~.reasons.step_reason` of a criterion (kept by what it reads)."""
-        if self.lines is not None and step.status is Status.FAIL:
-            said = self.lines.sentences.sentence(step.id, self.trace)
+    def reason(self, step_id: str, status: Status) -> str:
+        """:func:`~.reasons.step_reason` of a criterion (kept by what it reads; the step is
+        built only when it is worded)."""
+        if self.lines is not None and status is Status.FAIL:
+            said = self.lines.sentences.sentence(step_id, self.trace)
             if said is not None:
                 return said
-        return self.kept("reason", step, lambda: step_reason(step, self.trace, self.w),
+        return self.kept("reason", step_id,
+                         lambda: step_reason(self.trace.step(step_id), self.trace, self.w),
                          descend=False)
+
+    def _not_passed(self) -> Iterable[tuple[str, str | None, str, Status]]:
+        """Id, parent, clause and status of each criterion failing, then of each unknown, in
+        trace order; read off the row when there is one (no step is built)."""
+        trace = self.trace
+        program = trace.program
+        if program is None or not trace.row:
+            for step in (*trace.failing("criterion"), *trace.unknown("criterion")):
+                yield step.id, step.parent, step.clause, step.status
+            return
+        row = trace.row
+        infos = infos_of_kind(program.plan, "criterion")
+        for wanted, status in ((False, Status.FAIL), (None, Status.UNKNOWN)):
+            for info in infos:
+                if row[info.position] is wanted:
+                    yield info.id, info.parent, info.clause, status
 
     def standards(self, standards: list[Step], view: str | None = None) -> list[Section]:
         trace, w = self.trace, self.w
         met = sum(1 for s in standards if s.status in (Status.PASS, Status.NOT_APPLICABLE))
-        # only the criteria not met or unknown are said: only they are built (from the row)
+        # only the criteria not met or unknown are said
         program = trace.program
         every_parent = list(dict.fromkeys(
             (info.parent for info in infos_of_kind(program.plan, "criterion"))
             if program is not None else (s.parent for s in trace if s.kind == "criterion")))
-        by_parent: dict[tuple[str | None, Status], list[Step]] = {}
-        for step in (*trace.failing("criterion"), *trace.unknown("criterion")):
-            by_parent.setdefault((step.parent, step.status), []).append(step)
+        by_parent: dict[tuple[str | None, Status], list[tuple[str, str]]] = {}
+        for step_id, parent, clause, status in self._not_passed():
+            by_parent.setdefault((parent, status), []).append((step_id, clause))
         parents: list[str | None] = [s.id for s in standards] or [None]
         orphans = [p for p in every_parent if p not in parents]
         failing: list[Section] = []
         unknown: list[Section] = []
         for parent in [*parents, *orphans]:
-            bad = tuple(Line(self.reason(s), (self.mark(Status.FAIL),),
-                             clause=w.clause(s.clause))
-                        for s in by_parent.get((parent, Status.FAIL), ()))
-            open_ = tuple(Line(self.reason(s), (self.mark(Status.UNKNOWN),),
-                               clause=w.clause(s.clause))
-                          for s in by_parent.get((parent, Status.UNKNOWN), ()))
+            marks = (self.mark(Status.FAIL),)
+            bad = tuple(Line(self.reason(step_id, Status.FAIL), marks, clause=w.clause(clause))
+                        for step_id, clause in by_parent.get((parent, Status.FAIL), ()))
+            marks = (self.mark(Status.UNKNOWN),)
+            open_ = tuple(Line(self.reason(step_id, Status.UNKNOWN), marks,
+                               clause=w.clause(clause))
+                          for step_id, clause in by_parent.get((parent, Status.UNKNOWN), ()))
             if not bad and not open_:
                 continue
             heading = ""
