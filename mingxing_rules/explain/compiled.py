@@ -214,6 +214,8 @@ class Lines:
         self._ids: dict[Hashable, int] = {}
         self._next_id = 0  # never reused: a number kept in a key means one thing for ever
         self._kept: dict[Hashable, Any] = {}
+        # the parents of criteria in the order the standards section says them
+        self.parents: tuple[str | None, ...] | None = None
 
     def __len__(self) -> int:
         """How many pieces and lines are kept."""

@@ -55,7 +55,7 @@ class _Builder:
         # a step's deciding parts and their phrases are asked for by several lines
         self._parts: dict[str, Sequence[Part]] = {}
         self._piece_ids: dict[str, int | None] = {}
-        self._subtree_ids: dict[tuple[str, bool], tuple[int | None, ...]] = {}
+        self._subtree_ids: dict[tuple[str, bool], tuple[int | None, ...] | None] = {}
         self._phrases: dict[tuple[str, int], str] = {}
         self._inner: dict[tuple[str, int], list[str]] = {}
         self._marks: dict[Status, Mark] = {}
@@ -80,15 +80,18 @@ class _Builder:
             found = self._piece_ids[step_id] = self.lines.piece_id(step_id, self.trace)
             return found
 
-    def _subtree_id(self, step_id: str, descend: bool) -> tuple[int | None, ...]:
-        """The numbers of what the pieces below ``step`` read: what a line about it reads
-        (``descend``: said down to the facts; see :meth:`.compiled.PieceInputs.subtree`)."""
+    def _subtree_id(self, step_id: str, descend: bool) -> tuple[int | None, ...] | None:
+        """The numbers of what the pieces below ``step_id`` read: what a line about it reads
+        (``descend``: said down to the facts; see :meth:`.compiled.PieceInputs.subtree`).
+        ``None`` for a line not kept whole (see ``_MAX_KEPT_RULES``)."""
+        key = (step_id, descend)
         try:
-            return self._subtree_ids[(step_id, descend)]
+            return self._subtree_ids[key]
         except KeyError:
             assert self.lines is not None
-            found = self._subtree_ids[(step_id, descend)] = tuple(
-                map(self._piece_id, self.lines.pieces.subtree(step_id, descend)))
+            below = self.lines.pieces.subtree(step_id, descend)
+            found = self._subtree_ids[key] = (tuple(map(self._piece_id, below))
+                                              if len(below) <= _MAX_KEPT_RULES else None)
             return found
 
     def phrase(self, part: Part, step: Step) -> str:
@@ -126,9 +129,12 @@ class _Builder:
         """``word()``: a line about ``step`` (or its reasons), kept by what the pieces below it
         read when lines are kept (``descend``: ``word`` follows the rules below all the way
         down, not only those said by their reasons)."""
-        if self.lines is None or len(self.lines.pieces.subtree(step_id, descend)) > _MAX_KEPT_RULES:
+        if self.lines is None:
             return word()
-        return self.lines.piece((what, descend), step_id, self._subtree_id(step_id, descend), word)
+        read = self._subtree_id(step_id, descend)
+        if read is None:
+            return word()
+        return self.lines.piece((what, descend), step_id, read, word)
 
     def decided_by(self, step: Step) -> list[str]:
         """What :func:`~.reasons.decided_by` says, from the parts computed once."""
@@ -330,22 +336,32 @@ class _Builder:
                 if row[info.position] is wanted:
                     yield info.id, info.parent, info.clause, status
 
-    def standards(self, standards: list[Step], view: str | None = None) -> list[Section]:
-        trace, w = self.trace, self.w
-        met = sum(1 for s in standards if s.status in (Status.PASS, Status.NOT_APPLICABLE))
-        # only the criteria not met or unknown are said
+    def _parents(self, standards: list[Step]) -> Sequence[str | None]:
+        """The standards in order, then any other parent of criteria (the same for every
+        office of a plan: kept with its lines)."""
+        if self.lines is not None and self.lines.parents is not None:
+            return self.lines.parents
+        trace = self.trace
         program = trace.program
         every_parent = list(dict.fromkeys(
             (info.parent for info in infos_of_kind(program.plan, "criterion"))
             if program is not None else (s.parent for s in trace if s.kind == "criterion")))
+        parents: list[str | None] = [s.id for s in standards] or [None]
+        order = (*parents, *(p for p in every_parent if p not in parents))
+        if self.lines is not None:
+            self.lines.parents = order
+        return order
+
+    def standards(self, standards: list[Step], view: str | None = None) -> list[Section]:
+        w = self.w
+        met = sum(1 for s in standards if s.status in (Status.PASS, Status.NOT_APPLICABLE))
+        # only the criteria not met or unknown are said
         by_parent: dict[tuple[str | None, Status], list[tuple[str, str]]] = {}
         for step_id, parent, clause, status in self._not_passed():
             by_parent.setdefault((parent, status), []).append((step_id, clause))
-        parents: list[str | None] = [s.id for s in standards] or [None]
-        orphans = [p for p in every_parent if p not in parents]
         failing: list[Section] = []
         unknown: list[Section] = []
-        for parent in [*parents, *orphans]:
+        for parent in self._parents(standards):
             marks = (self.mark(Status.FAIL),)
             bad = tuple(Line(self.reason(step_id, Status.FAIL), marks, clause=w.clause(clause))
                         for step_id, clause in by_parent.get((parent, Status.FAIL), ()))

@@ -196,6 +196,7 @@ class Wording:
         self._clauses: dict[str, str] = {}
         self._choices: dict[tuple[str, str], str] = {}
         self._fact_titles: dict[str, str] = {}
+        self._headings: dict[tuple[int, str | None, str], tuple[Text | None, str]] = {}
         self._fixed: dict[str, str] = {}
         self._fields: dict[str, frozenset[str]] = {}
 
@@ -343,10 +344,17 @@ class Wording:
     def titled(self, title: Text | None, clause: str | None, fallback: str = "") -> str:
         """A heading of a standard or group with its clause (``办公用房（四（一）1）``,
         ``四(一)1 office premises``)."""
+        key = (id(title), clause, fallback)
+        cached = self._headings.get(key)
+        if cached is not None and cached[0] is title:
+            return cached[1]
         shown = self.text(title, fallback)
-        if not clause:
-            return shown
-        return self.message("heading.titled", title=shown, clause=self.clause(clause))
+        if clause:
+            shown = self.message("heading.titled", title=shown, clause=self.clause(clause))
+        if len(self._headings) > _WORDED_LIMIT:
+            self._headings.clear()
+        self._headings[key] = (title, shown)  # the title is kept: its id is not reused
+        return shown
 
     def mark(self, status: Status) -> str:
         return self.message(f"mark.{status.value}")
