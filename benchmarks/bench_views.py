@@ -7,7 +7,10 @@ Each row is a whole user-level call with dict input (validation included) unless
 otherwise. `impact` evaluates a one-threshold amendment (floor area 200 -> 180) over `--impact`
 and `--big` offices and is compared, on the same offices in the same process, with a
 hand-written loop doing both versions with traces (benchmarks/handwritten_star.py, which also
-names the criteria that moved for each flip); the two must find the same flips. `to_frame()` is
+names the criteria that moved for each flip); the two must find the same flips. The
+explanations are set beside one written by hand with f-strings from the same checks
+(benchmarks/handwritten_explain.py: the same sections and sentences, English, complete offices
+only), which starts from the dict: its figure includes its own evaluation. `to_frame()` is
 timed alone on `--big` verdicts. The big population repeats the seeded one under new ids (the
 work per office is the same; generating 100,000 distinct offices takes longer than the
 measurement).
@@ -26,6 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import handwritten_star
+from handwritten_explain import HandwrittenExplainer
 from population import population
 
 from mingxing_rules import evaluate, evaluate_many, gap, impact, load_ruleset
@@ -67,6 +71,19 @@ def hand_impact(offices: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, 
     return flips
 
 
+def criteria_said(text: str) -> int:
+    """How many criteria the standards section of an English explanation says."""
+    return text.split("\nStandards\n", 1)[1].count("\n      ✗ ")
+
+
+def check_explanations(verdicts: Sequence[Any], offices: Sequence[dict[str, Any]],
+                       hand: HandwrittenExplainer) -> None:
+    """The two explanations say the same criteria for each office (before timing)."""
+    for verdict, office in zip(verdicts, offices, strict=True):
+        assert criteria_said(verdict.explain("en")) == criteria_said(hand.explain(office)), (
+            office["id"])
+
+
 def timed(function: Callable[[], Any]) -> tuple[Any, float]:
     """The result and the CPU seconds it took."""
     start = time.process_time()
@@ -83,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     star = load_ruleset("star-judicial-office")
     offices = population(star, args.count)
     verdicts = [evaluate(o, star) for o in offices]
+    by_hand = HandwrittenExplainer(star)
+    check_explanations(verdicts[:200], offices[:200], by_hand)
     rows: list[tuple[str, float]] = [
         ("validate dict -> Office", per_second(star.parse_office, offices)),
         ("evaluate", per_second(lambda o: evaluate(o, star), offices)),
@@ -96,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> None:
          per_second(lambda v: v.to_dict(full=False), verdicts)),
         ("explain('en') (verdict given)", per_second(lambda v: v.explain("en"), verdicts)),
         ("explain('zh') (verdict given)", per_second(lambda v: v.explain("zh"), verdicts)),
+        ("  explanation by hand, from the dict (en)",
+         per_second(by_hand.explain, offices)),
         ("gap (verdict given)", per_second(gap, verdicts[: max(1, args.count // 4)])),
     ]
     import pandas  # noqa: F401  (imported once, before timing)

@@ -210,7 +210,7 @@ def _lowered(f: dict[str, Any], titled: bool, floor_area_min: int = 200) -> list
     awarded = f.get("star_awarded_by")
     promoted = awarded == "direct_promotion" or (awarded != "assessment" and titled)
     met_then = f.get("standards_met_when_promoted") or ()
-    return [s for s, ok in _by_standard(f, floor_area_min).items()
+    return [s for s, ok in by_standard(f, floor_area_min).items()
             if not ok and not f.get(f"{s}_drop_justified") and (not promoted or s in met_then)]
 
 
@@ -219,10 +219,10 @@ def _rate(top: int, bottom: int, minimum: float) -> bool:
 
 
 def _standards(f: dict[str, Any]) -> bool:
-    return all(_by_standard(f).values())
+    return all(by_standard(f).values())
 
 
-def _by_standard(f: dict[str, Any], floor_area_min: int = 200) -> dict[str, bool]:
+def by_standard(f: dict[str, Any], floor_area_min: int = 200) -> dict[str, bool]:
     return {
         "s01_premises": bool(
             f["premises_independent"] and f["floor_area_m2"] >= floor_area_min

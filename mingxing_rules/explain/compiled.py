@@ -76,6 +76,7 @@ class PieceInputs:
         self._keys: dict[str, Callable[[Sequence[Any], Mapping[str, Any], Mapping[str, str]],
                                        Hashable]] = {}
         self._subtrees: dict[tuple[str, bool], tuple[str, ...]] = {}
+        self._reads_rules: dict[str, bool] = {}
 
     def subtree(self, step_id: str, descend: bool = True) -> tuple[str, ...]:
         """``step_id`` and the rules below it that its reasons can reach: what a line about
@@ -95,6 +96,15 @@ class PieceInputs:
                         seen.add(dep)
                         reached.append(dep)
             found = self._subtrees[(step_id, descend)] = (step_id, *sorted(reached[1:]))
+        return found
+
+    def reads_rules(self, step_id: str) -> bool:
+        """Whether ``step_id`` is decided by other rules (not only by facts and standards)."""
+        found = self._reads_rules.get(step_id)
+        if found is None:
+            plan = self.plan
+            found = self._reads_rules[step_id] = any(
+                plan.node(dep).kind == "rule" for dep in plan.node(step_id).depends_on)
         return found
 
     def _followed(self, dep: str, descend: bool) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..engine.trace import Status, Step, Trace, infos_of_kind
 from .compiled import Lines, lines_for
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["trace_table", "verdict_document"]
 
 _MAX_DEPTH = 2
+_UNSEEN: Any = object()  # not worked out yet for this explanation
 # A line that reads the pieces of more rules than this (the conclusion of a revocation reads
 # all twenty standards' rules) is a combination an earlier office rarely had: numbering every
 # rule below it costs more than putting it together from the rules' kept pieces (measured
@@ -73,26 +74,24 @@ class _Builder:
 
     def _piece_id(self, step_id: str) -> int | None:
         """The number of what the step's own pieces read (see :mod:`.compiled`)."""
-        try:
-            return self._piece_ids[step_id]
-        except KeyError:
+        found = self._piece_ids.get(step_id, _UNSEEN)
+        if found is _UNSEEN:
             assert self.lines is not None
             found = self._piece_ids[step_id] = self.lines.piece_id(step_id, self.trace)
-            return found
+        return cast("int | None", found)
 
     def _subtree_id(self, step_id: str, descend: bool) -> tuple[int | None, ...] | None:
         """The numbers of what the pieces below ``step_id`` read: what a line about it reads
         (``descend``: said down to the facts; see :meth:`.compiled.PieceInputs.subtree`).
         ``None`` for a line not kept whole (see ``_MAX_KEPT_RULES``)."""
         key = (step_id, descend)
-        try:
-            return self._subtree_ids[key]
-        except KeyError:
+        found = self._subtree_ids.get(key, _UNSEEN)
+        if found is _UNSEEN:
             assert self.lines is not None
             below = self.lines.pieces.subtree(step_id, descend)
             found = self._subtree_ids[key] = (tuple(map(self._piece_id, below))
                                               if len(below) <= _MAX_KEPT_RULES else None)
-            return found
+        return cast("tuple[int | None, ...] | None", found)
 
     def phrase(self, part: Part, step: Step) -> str:
         key = (step.id, id(part))
@@ -181,6 +180,8 @@ class _Builder:
 
     def _reads_rules(self, step: Step) -> bool:
         """Whether ``step`` is decided by other rules (not only by facts and standards)."""
+        if self.lines is not None:  # the plan says so once
+            return self.lines.pieces.reads_rules(step.id)
         return any((dep := self._step(d)) is not None and dep.kind == "rule"
                    for d in step.depends_on)
 
