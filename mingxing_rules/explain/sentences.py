@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["ThresholdSentences"]
 
 _ORDER = (">=", ">", "<=", "<")
+#: sentences kept by the values they say, before starting over
+MAX_SAID = 16384
 
 
 class _Template:
@@ -64,6 +66,7 @@ class ThresholdSentences:
         self.wording = wording
         self.plan = plan
         self._templates: dict[str, _Template | None] = {}
+        self._said: dict[tuple[Any, ...], str] = {}
 
     def sentence(self, step_id: str, trace: Trace) -> str | None:
         """The sentence of ``step_id`` failing in ``trace``, or ``None`` where this does not
@@ -78,16 +81,28 @@ class ThresholdSentences:
                       else trace.row[template.from_row])
         if type(value) not in (int, float):  # bools, missing values: worded as always
             return None
+        top = bottom = None
+        if template.parts is None:
+            key: tuple[Any, ...] = (step_id, value, type(value))
+        else:  # a rate is said with its counts, as value_of does
+            top, bottom = (json_value(trace.facts.get(name)) if at is None else trace.row[at]
+                           for name, at in template.parts)
+            key = (step_id, value, type(value), top, type(top), bottom, type(bottom))
+        said = self._said.get(key)
+        if said is not None:  # counts recur: half the sentences of the benchmark population
+            return said
         threshold = template.threshold
         if threshold.holds(value) is not False:
             return None
         w = self.wording
         shown = w.value(template.fact, value, unit=template.unit, distinct_from=threshold.value)
-        if template.parts is not None:  # a rate is said with its counts, as value_of does
-            top, bottom = (trace.facts.get(name) if at is None else trace.row[at]
-                           for name, at in template.parts)
-            shown = w.ratio(shown, json_value(top), json_value(bottom))
-        return template.fill(shown)
+        if template.parts is not None:
+            shown = w.ratio(shown, top, bottom)
+        said = template.fill(shown)
+        if len(self._said) >= MAX_SAID:
+            self._said.clear()
+        self._said[key] = said
+        return said
 
     def _template(self, step_id: str) -> _Template | None:
         plan, w = self.plan, self.wording
