@@ -167,11 +167,23 @@ class PieceInputs:
 
             return one_fact
 
+        if len(answers) == 1:  # a rule on one standard: one set asked about
+            (asked_name, held, items), = answers
+
+            def one_set(row: Sequence[Any], facts: Mapping[str, Any],
+                        evidence: Mapping[str, str]) -> Hashable:
+                read = tuple(map(facts.get, names))
+                return (pick(row), read, tuple(map(type, read)),
+                        _answers(facts.get(asked_name), held, items),
+                        tuple(map(evidence.get, names)) if evidence else ())
+
+            return one_set
+
         def key(row: Sequence[Any], facts: Mapping[str, Any],
                 evidence: Mapping[str, str]) -> Hashable:
             read = tuple(map(facts.get, names))
-            asked_answers = tuple(_answers(facts.get(name), held, items)
-                                  for name, held, items in answers) if answers else ()
+            asked_answers = tuple([_answers(facts.get(name), held, items)
+                                   for name, held, items in answers])
             return (pick(row), read, tuple(map(type, read)), asked_answers,
                     tuple(map(evidence.get, names)) if evidence else ())
 
@@ -192,7 +204,7 @@ def _answers(value: Any, thresholds: tuple[Threshold, ...], items: tuple[Any, ..
              ) -> tuple[Any, ...]:
     if value is None:
         return ()
-    return (tuple(t.holds(value) for t in thresholds), tuple(i in value for i in items))
+    return (tuple([t.holds(value) for t in thresholds]), tuple([i in value for i in items]))
 
 
 def _asked_items(condition: Expr | None) -> dict[str, tuple[Any, ...]]:
