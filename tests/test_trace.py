@@ -172,6 +172,20 @@ def test_column_accessors_read_the_row_without_building_steps() -> None:
     assert tuple(s.status for s in built.values()) == statuses
 
 
+def test_steps_of_one_kind_are_built_alone_and_agree_with_the_built_trace() -> None:
+    trace = evaluate(office("failing-many"), STAR).trace
+    standards = trace.of_kind("standard")
+    assert [s.id for s in standards] == [n.id for n in STAR.plan.of_kind("standard")]
+    assert trace._steps is None  # nothing else was built
+    assert trace.of_kind("standard")[0] is standards[0] is trace.step(standards[0].id)
+    built = {s.id: s for s in trace}
+    assert all(built[s.id] == s for s in standards)
+    assert [s.id for s in trace.of_kind("outcome")] == [
+        s.id for s in built.values() if s.kind == "outcome"]
+    again = Verdict.from_json(evaluate(office("failing-many"), STAR).to_json(full=True)).trace
+    assert [s.id for s in again.of_kind("standard")] == [s.id for s in standards]
+
+
 def test_steps_are_immutable_and_compare_by_value() -> None:
     verdict = evaluate(office("near-miss-floor-area"), STAR)
     step = verdict.trace.step("floor_area")

@@ -766,6 +766,23 @@ class Trace(Sequence[Step]):
         self._by_id = {s.id: s for s in self.steps}
         return self._by_id[step_id]
 
+    def of_kind(self, kind: str) -> tuple[Step, ...]:
+        """The steps of one kind in trace order (for a fresh trace only those are built, and
+        kept as :meth:`step` keeps them)."""
+        if not self._columnar():
+            return tuple(s for s in self.steps if s.kind == kind)
+        assert self._program is not None
+        views = self._views
+        if views is None:
+            views = self._views = {}
+        found = []
+        for info in infos_of_kind(self._program.plan, kind):
+            step = views.get(info.id)
+            if step is None:
+                step = views[info.id] = Step._view(info, self)
+            found.append(step)
+        return tuple(found)
+
     def _matching(self, kind: str, status: Status) -> tuple[Step, ...]:
         if self._columnar():
             assert self._program is not None

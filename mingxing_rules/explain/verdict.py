@@ -362,16 +362,17 @@ class _Builder:
             by_parent.setdefault((parent, status), []).append((step_id, clause))
         failing: list[Section] = []
         unknown: list[Section] = []
+        fail_marks, unknown_marks = (self.mark(Status.FAIL),), (self.mark(Status.UNKNOWN),)
         for parent in self._parents(standards):
-            marks = (self.mark(Status.FAIL),)
-            bad = tuple(Line(self.reason(step_id, Status.FAIL), marks, clause=w.clause(clause))
-                        for step_id, clause in by_parent.get((parent, Status.FAIL), ()))
-            marks = (self.mark(Status.UNKNOWN),)
-            open_ = tuple(Line(self.reason(step_id, Status.UNKNOWN), marks,
-                               clause=w.clause(clause))
-                          for step_id, clause in by_parent.get((parent, Status.UNKNOWN), ()))
-            if not bad and not open_:
+            said_fail = by_parent.get((parent, Status.FAIL))
+            said_unknown = by_parent.get((parent, Status.UNKNOWN))
+            if said_fail is None and said_unknown is None:
                 continue
+            bad = tuple([Line(self.reason(step_id, Status.FAIL), fail_marks,
+                              clause=w.clause(clause)) for step_id, clause in said_fail or ()])
+            open_ = tuple([Line(self.reason(step_id, Status.UNKNOWN), unknown_marks,
+                                clause=w.clause(clause))
+                           for step_id, clause in said_unknown or ()])
             heading = ""
             if parent is not None:
                 standard = self._step(parent)
@@ -447,10 +448,7 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
 
 def steps_of_kind(trace: Trace, kind: str) -> list[Step]:
     """The steps of one kind in trace order; for a fresh trace only those are built."""
-    program = trace.program
-    if program is None:
-        return [s for s in trace if s.kind == kind]
-    return [trace.step(info.id) for info in infos_of_kind(program.plan, kind)]
+    return list(trace.of_kind(kind))
 
 
 def option_phrase(w: Wording, name: str, value: Any) -> str:
