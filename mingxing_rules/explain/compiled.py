@@ -150,7 +150,11 @@ class PieceInputs:
             for name in self._phrase_fields(step):
                 read(name)
         thresholds = node.condition_thresholds
-        answers = tuple((name, tuple(t for t in thresholds if t.fact == name), items)
+        sets = {f.name for f in plan.spec.facts if f.type == "set"}
+        # a threshold that is one of the questions asked (``contains`` an item asked about a
+        # set, which validation makes a frozenset) answers the same: asked once
+        answers = tuple((name, tuple(t for t in thresholds if t.fact == name and not (
+                            name in sets and t.op == "contains" and t.value in items)), items)
                         for name, items in sorted(asked.items())
                         if name not in raw and name not in plan)
         pick = _picker(sorted(positions))
