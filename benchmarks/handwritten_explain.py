@@ -82,7 +82,7 @@ class HandwrittenExplainer:
         return _number(value) + (one if value == 1 else many)
 
     def sentence(self, rid: str, reads: tuple[tuple[str, Any], ...]) -> str:
-        parent, title, clause, limit, compared, unit = self.criteria[rid]
+        _, title, clause, limit, compared, unit = self.criteria[rid]
         if unit in ("%", "‰") and len(reads) == 2:  # a rate and its counts
             (_, top), (_, bottom) = reads
             scale = 100 if unit == "%" else 1000
