@@ -453,8 +453,14 @@ class _Gen(ExprVisitor[ast.expr]):
         if node.kind in ("standard", "group"):
             if view_only:
                 return self.kleene("and", [self.node_ref(c) for c in node.children])
-            return ast.Call(_name("_all_of"), [ast.Tuple(
-                [_name(f"N_{c}") for c in node.children], ast.Load())], [])
+            # all_of, written out: the children are True, False, None or NA (conditions are
+            # type-checked as booleans), so each test is one scan of a tuple in C, not a call
+            # looping in Python (standards and groups are a third of a row's nodes)
+            children = self.temp()
+            return _first_in(
+                ast.NamedExpr(_store(children), ast.Tuple(
+                    [_name(f"N_{c}") for c in node.children], ast.Load())),
+                _name(children))
         assert node.condition is not None
         cond = self.visit(node.condition)
         if node.applies_if is None:
@@ -466,6 +472,17 @@ class _Gen(ExprVisitor[ast.expr]):
         applied = ast.IfExp(_is(_name(a), True), cond, when_unknown)
         not_applicable = ast.Constant(True) if view_only else _name("_NA")
         return ast.IfExp(_is(ast.NamedExpr(_store(a), applies), False), not_applicable, applied)
+
+
+def _first_in(values: ast.expr, again: ast.expr) -> ast.expr:
+    """``False if False in values else None if None in again else True if True in again else
+    _NA``: :func:`all_of` of a tuple of outcomes (``values`` binds it, ``again`` reads it)."""
+    def holds(constant: bool | None, where: ast.expr) -> ast.expr:
+        return ast.Compare(ast.Constant(constant), [ast.In()], [where])
+
+    return ast.IfExp(holds(False, values), ast.Constant(False), ast.IfExp(
+        holds(None, again), ast.Constant(None), ast.IfExp(
+            holds(True, again), ast.Constant(True), _name("_NA"))))
 
 
 def _name(identifier: str) -> ast.Name:

@@ -84,6 +84,8 @@ def mul3(left: Any, right: Any) -> Any:
 def div3(left: Any, right: Any) -> Any:
     if left is None or right is None or right == 0:
         return None
+    if type(left) is int and type(right) is int and -MAX_MAGNITUDE <= left <= MAX_MAGNITUDE:
+        return left / right  # counts (most rates): |left / right| <= |left|, within the bound
     try:
         return bounded(left / right)
     except OverflowError:  # an integer too large for a float
