@@ -10,7 +10,9 @@ hand-written loop doing both versions with traces (benchmarks/handwritten_star.p
 names the criteria that moved for each flip); the two must find the same flips. The
 explanations are set beside one written by hand with f-strings from the same checks
 (benchmarks/handwritten_explain.py: the same sections and sentences, English, complete offices
-only), which starts from the dict: its figure includes its own evaluation. `to_frame()` is
+only), which starts from the dict: its figure includes its own evaluation; and beside the
+floor of the library's own design: the explanation's document built again from its finished
+strings and written (the report model and the text writer alone). `to_frame()` is
 timed alone on `--big` verdicts. The big population repeats the seeded one under new ids (the
 work per office is the same; generating 100,000 distinct offices takes longer than the
 measurement).
@@ -33,6 +35,9 @@ from handwritten_explain import HandwrittenExplainer
 from population import population
 
 from mingxing_rules import evaluate, evaluate_many, gap, impact, load_ruleset
+from mingxing_rules.explain import write
+from mingxing_rules.explain.report import Document, Line, Section
+from mingxing_rules.explain.verdict import verdict_document
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +74,21 @@ def hand_impact(offices: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, 
             moved = [a[0] for a, b in zip(old_trace, new_trace, strict=True) if a[1] != b[1]]
             flips.append((office["id"], before, after, moved))
     return flips
+
+
+def _copied(section: Section) -> Section:
+    return Section(section.heading, paragraphs=section.paragraphs, lines=tuple(
+        Line(line.text, line.marks, line.depth, line.clause) for line in section.lines),
+        table=section.table, sections=tuple(_copied(s) for s in section.sections),
+        notes=section.notes, views=section.views, collapsed=section.collapsed)
+
+
+def rewritten(document: Document) -> str:
+    """An explanation's document built again from its finished strings, and written: what the
+    report model and the text writer cost by themselves, the floor of ``explain()``."""
+    return write(Document(lang=document.lang, title=document.title, summary=document.summary,
+                          sections=tuple(_copied(s) for s in document.sections),
+                          badge=document.badge, tone=document.tone), "text")
 
 
 def criteria_said(text: str) -> int:
@@ -116,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("explain('zh') (verdict given)", per_second(lambda v: v.explain("zh"), verdicts)),
         ("  explanation by hand, from the dict (en)",
          per_second(by_hand.explain, offices)),
+        ("  floor: document model + text writer alone",
+         per_second(rewritten, [verdict_document(v, "en", view="text") for v in verdicts])),
         ("gap (verdict given)", per_second(gap, verdicts[: max(1, args.count // 4)])),
     ]
     # checked after timing, so that no explanation is kept before the timed ones
