@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mingxing_rules import Verdict, evaluate, load_ruleset
+from mingxing_rules import Ruleset, Verdict, evaluate, load_ruleset
 from mingxing_rules.explain import Wording, render, verdict_document, zh_typography
 from mingxing_rules.explain.report import write
 from mingxing_rules.strategies import offices
@@ -71,6 +71,81 @@ def test_explanations_in_a_row_do_not_leak_into_each_other(batch: list[dict[str,
     for verdict in verdicts + verdicts[::-1]:
         for lang in ("zh", "en"):
             assert verdict.explain(lang) == worded_afresh(verdict, lang, "text")
+
+
+def _variant(tmp_path: Path, name: str, replacements: tuple[tuple[str, str], ...],
+             messages: str = "") -> Ruleset:
+    source = (ROOT / "rulesets" / "star-judicial-office.yaml").read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in source
+        source = source.replace(old, new, 1)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(source + messages, encoding="utf-8")
+    return load_ruleset(path)
+
+
+# Rulesets that defeat a shortcut of the kept pieces: a set asked about one item and also read
+# whole; a criterion with more than one limit. Explanations of generated offices must still be
+# the ones worded afresh. (A set a catalogue phrase fills in: see the test after this one; a
+# ruleset cannot give a phrase new placeholders.)
+_LOWERED = ("      and (held_to_every_standard or if_known('s07_legal_services' in "
+            "standards_met_when_promoted, false))")
+_VARIANTS = {
+    "set read whole too": (
+        ((_LOWERED, _LOWERED + "\n      and (count(standards_met_when_promoted) >= 3 or "
+          "not held_to_every_standard)"),), ""),
+    "two limits": ((("condition: floor_area_m2 >= 200",
+                     "condition: floor_area_m2 >= 200 and floor_area_m2 < 100000"),), ""),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(_VARIANTS))
+def test_rulesets_that_defeat_a_shortcut_are_explained_as_when_worded_afresh(
+        variant: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    replacements, messages = _VARIANTS[variant]
+    ruleset = _variant(tmp_path_factory.mktemp("variant"), "variant", replacements, messages)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(offices(ruleset, missing=0.1))
+    def check(data: dict[str, Any]) -> None:
+        verdict = evaluate(data, ruleset)
+        for lang in ("zh", "en"):
+            assert render(verdict, lang, "text", ruleset=ruleset) == write(
+                verdict_document(verdict, lang, ruleset, view="text", keep_lines=False),
+                "text"), (variant, lang)
+
+    check()
+    # offices in a row that ask the set the same question and differ in the rest of it
+    office = json.loads((ROOT / "examples" / "offices" / "failing-many.json").read_text("utf-8"))
+    held = {**office, "holds_star_title": True, "star_awarded_by": "direct_promotion",
+            "honours": ["five_good"], "s07_legal_services_drop_justified": False}
+    others = ["s01_premises", "s02_equipment", "s03_transport", "s04_signage"]
+    for size in range(len(others) + 1):
+        verdict = evaluate({**held, "standards_met_when_promoted": [
+            "s07_legal_services", *others[:size]]}, ruleset)
+        for lang in ("zh", "en"):
+            assert render(verdict, lang, "text", ruleset=ruleset) == write(
+                verdict_document(verdict, lang, ruleset, view="text", keep_lines=False),
+                "text"), (variant, size, lang)
+
+
+def test_a_set_a_phrase_fills_in_is_read_whole() -> None:
+    from mingxing_rules.explain.compiled import PieceInputs
+
+    def fields(key: str) -> frozenset[str] | None:
+        if key == "phrase.s07_legal_services_lowered.pass":
+            return frozenset({"standards_met_when_promoted"})
+        return None
+
+    office = json.loads((ROOT / "examples" / "offices" / "failing-many.json").read_text("utf-8"))
+    base = {**office, "standards_met_when_promoted": ["s07_legal_services", "s01_premises"]}
+    other = {**base, "standards_met_when_promoted": ["s07_legal_services", "s02_equipment"]}
+    traces = [evaluate(data, RULESET).trace for data in (base, other)]
+    step = "s07_legal_services_lowered"
+    said_whole = PieceInputs(RULESET.plan, fields)
+    assert said_whole.key(step, traces[0]) != said_whole.key(step, traces[1])
+    asked_only = PieceInputs(RULESET.plan, lambda key: None)
+    assert asked_only.key(step, traces[0]) == asked_only.key(step, traces[1])
 
 
 def test_a_verdict_read_back_from_json_is_explained_as_when_worded_afresh() -> None:

@@ -121,8 +121,10 @@ class PieceInputs:
             found = self._keys[step_id] = self._key_function(step_id)
         return found(trace.row, trace.facts, trace.evidence)
 
-    def _key_function(self, step_id: str) -> Callable[[Sequence[Any], Mapping[str, Any],
-                                                        Mapping[str, str]], Hashable]:
+    def _inputs(self, step_id: str) -> tuple[list[int], tuple[str, ...], tuple[
+            tuple[str, tuple[Threshold, ...], tuple[Any, ...]], ...]]:
+        """Row positions, facts read as they are, and sets read as the answers to the
+        questions asked of them (name, thresholds, items): what the pieces of ``step_id`` read."""
         plan = self.plan
         node = plan.node(step_id)
         positions = {node.position}
@@ -141,7 +143,8 @@ class PieceInputs:
         # every value it read
         compressible = (node.kind in ("rule", "outcome") and node.applies_if is None
                         and not node.can_be_na)
-        asked = _asked_items(node.condition) if compressible else {}
+        asked = {name: items for name, items in (
+            _asked_items(node.condition).items() if compressible else ()) if name not in plan}
         for name in node.reads:
             if name not in asked:
                 read(name)
@@ -155,10 +158,13 @@ class PieceInputs:
         # set, which validation makes a frozenset) answers the same: asked once
         answers = tuple((name, tuple(t for t in thresholds if t.fact == name and not (
                             name in sets and t.op == "contains" and t.value in items)), items)
-                        for name, items in sorted(asked.items())
-                        if name not in raw and name not in plan)
-        pick = _picker(sorted(positions))
-        names = tuple(sorted(raw))
+                        for name, items in sorted(asked.items()) if name not in raw)
+        return sorted(positions), tuple(sorted(raw)), answers
+
+    def _key_function(self, step_id: str) -> Callable[[Sequence[Any], Mapping[str, Any],
+                                                        Mapping[str, str]], Hashable]:
+        positions, names, answers = self._inputs(step_id)
+        pick = _picker(positions)
 
         # a value's type is part of it (True is not 1, 1 is not 1.0 when it is worded)
         if len(names) == 1 and not answers:  # most criteria: one fact (the common case, made
