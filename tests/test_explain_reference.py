@@ -27,7 +27,10 @@ from hypothesis import strategies as st
 
 from mingxing_rules import Ruleset, Verdict, evaluate, load_ruleset
 from mingxing_rules.explain import Wording, render, verdict_document, zh_typography
+from mingxing_rules.explain.compiled import PieceInputs, lines_for
+from mingxing_rules.explain.reasons import step_reason
 from mingxing_rules.explain.report import write
+from mingxing_rules.explain.sentences import ThresholdSentences
 from mingxing_rules.strategies import offices
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,8 +133,6 @@ def test_rulesets_that_defeat_a_shortcut_are_explained_as_when_worded_afresh(
 
 
 def test_a_set_a_phrase_fills_in_is_read_whole() -> None:
-    from mingxing_rules.explain.compiled import PieceInputs
-
     def fields(key: str) -> frozenset[str] | None:
         if key == "phrase.s07_legal_services_lowered.pass":
             return frozenset({"standards_met_when_promoted"})
@@ -218,8 +219,6 @@ def test_typography_of_the_catalogue_is_the_plain_definition() -> None:
 
 
 def test_a_line_read_again_is_taken_as_kept_and_a_new_reading_is_worded() -> None:
-    from mingxing_rules.explain.compiled import lines_for
-
     office = json.loads((ROOT / "examples" / "offices" / "failing-many.json").read_text("utf-8"))
     verdict = evaluate(office, RULESET)
     kept = lines_for(RULESET.plan, Wording.shared("en", RULESET.spec, RULESET.plan),
@@ -243,8 +242,6 @@ def test_a_line_read_again_is_taken_as_kept_and_a_new_reading_is_worded() -> Non
 
 
 def test_a_piece_reads_its_rule_own_entries_and_a_set_as_the_answers_asked_of_it() -> None:
-    from mingxing_rules.explain.compiled import PieceInputs
-
     plan = RULESET.plan
     inputs = PieceInputs(plan, lambda key: None)
     office = json.loads((ROOT / "examples" / "offices" / "failing-many.json").read_text("utf-8"))
@@ -275,8 +272,6 @@ def test_a_piece_reads_its_rule_own_entries_and_a_set_as_the_answers_asked_of_it
 
 
 def _threshold_sentences(lang: str) -> Any:
-    from mingxing_rules.explain.sentences import ThresholdSentences
-
     return ThresholdSentences(Wording.shared(lang, RULESET.spec, RULESET.plan), RULESET.plan)
 
 
@@ -284,8 +279,6 @@ def _threshold_sentences(lang: str) -> Any:
 @given(offices(RULESET, missing=0.1), st.sampled_from(("zh", "en")))
 def test_a_templated_sentence_is_the_sentence_worded_in_full(data: dict[str, Any],
                                                              lang: str) -> None:
-    from mingxing_rules.explain.reasons import step_reason
-
     sentences = _threshold_sentences(lang)
     trace = evaluate(data, RULESET).trace
     w = Wording.shared(lang, RULESET.spec, RULESET.plan)
