@@ -125,9 +125,9 @@ class _Builder:
 
     def kept(self, what: Hashable, step_id: str, word: Callable[[], T], descend: bool = True
              ) -> T:
-        """``word()``: a line about ``step`` (or its reasons), kept by what the pieces below it
-        read when lines are kept (``descend``: ``word`` follows the rules below all the way
-        down, not only those said by their reasons)."""
+        """``word()``: a line about step ``step_id`` (or its reasons), kept by what the pieces
+        below it read when lines are kept (``descend``: ``word`` follows the rules below all
+        the way down, not only those said by their reasons)."""
         if self.lines is None:
             return word()
         read = self._subtree_id(step_id, descend)
