@@ -267,6 +267,71 @@ def test_the_strict_reader_reads_as_the_hooked_decoder(value: Any,
     assert _strict(text) == _reference(text)
 
 
+_KILL_A_WORKER = """
+import multiprocessing, os, signal, sys, time
+from pathlib import Path
+from mingxing_rules import load_ruleset
+from mingxing_rules.engine.parallel import ParallelBatch, WorkerLostError
+with ParallelBatch(load_ruleset("star-judicial-office"), jobs=2, span_bytes=4096) as batch:
+    workers = multiprocessing.active_children()  # this fresh process has no other children
+    assert len(workers) == 2, workers
+    os.kill(workers[0].pid, signal.SIGKILL)
+    try:
+        for chunk in batch.run([Path(sys.argv[1])]):
+            pass
+    except WorkerLostError as lost:
+        print("lost:", lost)
+    else:
+        print("finished")
+"""
+
+
+@pytest.mark.skipif(not parallel_supported(), reason="worker processes are forked (POSIX)")
+def test_a_killed_worker_stops_the_batch_instead_of_waiting_for_it(tmp_path: Path) -> None:
+    """A worker killed (by the system when memory runs out, by a person) never gives its part:
+    the batch must end with that said, not wait for it for ever."""
+    source = batch_file(tmp_path, count=200)
+    done = subprocess.run([sys.executable, "-c", _KILL_A_WORKER, str(source)],
+                          capture_output=True, text=True, check=False, timeout=120, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("lost: a worker process ended before its records were done")
+
+
+def test_the_command_says_a_worker_was_lost_and_keeps_the_results_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mingxing_rules.cli import _batch
+    from mingxing_rules.engine import parallel
+
+    class Lost:
+        def __init__(self, *_: Any, **__: Any) -> None:
+            pass
+
+        def __enter__(self) -> Lost:
+            return self
+
+        def __exit__(self, *_: Any) -> None:
+            pass
+
+        def run(self, _sources: Any) -> Any:
+            raise parallel.WorkerLostError("a worker process ended before its records were "
+                                           "done (killed, or out of memory?)")
+
+    source = batch_file(tmp_path, count=10)
+    out = tmp_path / "results.jsonl"
+    out.write_text("the results of last week\n", encoding="utf-8")
+    monkeypatch.setattr(_batch, "ParallelBatch", Lost)
+    monkeypatch.setattr(_batch, "fork_is_safe", lambda: True)  # whatever threads run here
+    with contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()) as err:
+        status = main(["evaluate", "--batch", str(source), "--out", str(out), "--jobs", "2"])
+    assert status == 130
+    assert "a worker process ended before its records were done" in err.getvalue()
+    assert f"{out} is unchanged" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
+    assert out.read_text(encoding="utf-8") == "the results of last week\n"
+
+
 @pytest.mark.skipif(not parallel_supported(), reason="worker processes are forked (POSIX)")
 def test_workers_that_cannot_start_leave_the_batch_to_one_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -279,8 +344,7 @@ def test_workers_that_cannot_start_leave_the_batch_to_one_process(
     source = batch_file(tmp_path, count=10)
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     run(["evaluate", "--batch", str(source), "--out", str(one)])
-    monkeypatch.setattr(parallel.multiprocessing, "get_context", lambda _: type(
-        "Context", (), {"Pool": staticmethod(refuse)}))
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", refuse)
     monkeypatch.setattr(parallel, "fork_is_safe", lambda: True)  # whatever threads run here
     monkeypatch.setattr(_batch, "fork_is_safe", lambda: True)
     with contextlib.redirect_stdout(io.StringIO()), \

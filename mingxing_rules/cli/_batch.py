@@ -47,6 +47,7 @@ from ..engine.jsonl import LineEvaluator, span_records, whole_file
 from ..engine.parallel import (
     BytesOut,
     ParallelBatch,
+    WorkerLostError,
     default_jobs,
     fork_is_safe,
     parallel_supported,
@@ -372,15 +373,18 @@ def run_batch(args: argparse.Namespace, ruleset: Ruleset, sources: list[Path]) -
             if out is not None and kind == "xlsx":
                 with atomic_open(out, "wb") as binary:
                     writer.save(binary)
-    except (_InterruptedError, KeyboardInterrupt) as interrupted:
-        name = (interrupted.name if isinstance(interrupted, _InterruptedError)
-                else "SIGINT")
+    except (_InterruptedError, KeyboardInterrupt, WorkerLostError) as interrupted:
         if out is None:
             note = "the results above are partial"
         else:
             note = "no results file was written" + (
                 f" ({out} is unchanged)" if out.exists() else "")
-        print_error(f"interrupted ({name}) after {tally.total} records: {note}")
+        if isinstance(interrupted, WorkerLostError):
+            print_error(f"stopped after {tally.total} records: {interrupted}; {note}")
+        else:
+            name = (interrupted.name if isinstance(interrupted, _InterruptedError)
+                    else "SIGINT")
+            print_error(f"interrupted ({name}) after {tally.total} records: {note}")
         sys.stderr.write(tally.summary().explain(
             "en", "json" if args.format in ("json", "json-full") else "text"))
         return EXIT_INTERRUPTED

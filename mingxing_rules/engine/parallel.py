@@ -38,6 +38,8 @@ import signal
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -49,8 +51,8 @@ from ..types import BackendName, ExtraFacts
 from .batch import RowError
 from .jsonl import SPAN_BYTES, LineEvaluator, Span, span_records, spans
 
-__all__ = ["IN_FLIGHT_PER_JOB", "BytesOut", "Chunk", "ParallelBatch", "default_jobs",
-           "fork_is_safe", "parallel_supported"]
+__all__ = ["IN_FLIGHT_PER_JOB", "BytesOut", "Chunk", "ParallelBatch", "WorkerLostError",
+           "default_jobs", "fork_is_safe", "parallel_supported"]
 
 IN_FLIGHT_PER_JOB = 2  # spans queued per worker: they never wait, and memory stays bounded
 _COPY_BUFFER = 1024 * 1024
@@ -104,6 +106,15 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+class WorkerLostError(RuntimeError):
+    """A worker process ended before its records were done (killed, or out of memory): the
+    batch stops, and nothing of it is written as if it were complete."""
+
+
+def _ready() -> None:
+    """A task that does nothing: the workers are started by the first task given them."""
+
+
 def _quiet_worker() -> None:
     # the parent handles SIGINT (it stops the batch and ends the workers); SIGTERM, which the
     # parent sends to end them, ends them (not the parent's handler, copied by the fork)
@@ -150,13 +161,19 @@ class ParallelBatch:
                                "threads: a worker could wait for ever on a lock they held")
         _JOB.clear()
         _JOB["evaluator"] = self._evaluator
-        self._pool = multiprocessing.get_context("fork").Pool(self.jobs,
-                                                              initializer=_quiet_worker)
         try:
+            # an executor, not a multiprocessing pool: a worker that is killed breaks it (every
+            # task then fails at once), where a pool would wait for that task for ever
+            self._pool = ProcessPoolExecutor(self.jobs,
+                                             mp_context=multiprocessing.get_context("fork"),
+                                             initializer=_quiet_worker)
+            self._pool.submit(_ready).result()  # forks them now: a failure to start shows here
             self._parts = tempfile.mkdtemp(prefix="mingxing-batch-", dir=self._folder)
-        except OSError:
+        except (OSError, BrokenProcessPool) as exc:
             self._end(failed=True)
-            raise
+            if isinstance(exc, OSError):
+                raise
+            raise OSError(f"worker processes could not start ({exc})") from exc
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -165,11 +182,9 @@ class ParallelBatch:
 
     def _end(self, *, failed: bool) -> None:
         if self._pool is not None:
-            if failed:
-                self._pool.terminate()
-            else:
-                self._pool.close()
-            self._pool.join()
+            # on a failure the spans not started are dropped; those running end within a span
+            # (~1 MB of records): the workers ignore SIGINT, and no task runs long
+            self._pool.shutdown(wait=True, cancel_futures=failed)
             self._pool = None
         if self._parts is not None:  # (after the workers ended: none writes there any more)
             with contextlib.suppress(OSError):
@@ -182,11 +197,28 @@ class ParallelBatch:
         order; the caller copies each chunk's lines (:meth:`Chunk.copy_to`) before the next."""
         if self._pool is None or self._parts is None:
             raise RuntimeError("use ParallelBatch as a context manager")
-        pending: collections.deque[Any] = collections.deque()
+        pending: collections.deque[Future[Chunk]] = collections.deque()
         for index, span in enumerate(spans(sources, self.span_bytes)):
             part = os.path.join(self._parts, f"{index:09d}.jsonl")
-            pending.append(self._pool.apply_async(_work, ((span, part),)))
+            pending.append(self._submit(span, part))
             if len(pending) >= IN_FLIGHT_PER_JOB * self.jobs + 1:
-                yield pending.popleft().get()
+                yield _done(pending.popleft())
         while pending:
-            yield pending.popleft().get()
+            yield _done(pending.popleft())
+
+    def _submit(self, span: Span, part: str) -> Future[Chunk]:
+        try:
+            found: Future[Chunk] = self._pool.submit(_work, (span, part))
+        except BrokenProcessPool as exc:
+            raise WorkerLostError(_LOST) from exc
+        return found
+
+
+_LOST = "a worker process ended before its records were done (killed, or out of memory?)"
+
+
+def _done(task: Future[Chunk]) -> Chunk:
+    try:
+        return task.result()
+    except BrokenProcessPool as exc:
+        raise WorkerLostError(_LOST) from exc
