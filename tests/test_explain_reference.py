@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -147,6 +149,32 @@ def test_a_set_a_phrase_fills_in_is_read_whole() -> None:
     assert said_whole.key(step, traces[0]) != said_whole.key(step, traces[1])
     asked_only = PieceInputs(RULESET.plan, lambda key: None)
     assert asked_only.key(step, traces[0]) == asked_only.key(step, traces[1])
+
+
+def test_explanations_in_several_threads_at_once_are_worded_as_afresh() -> None:
+    # a server explains from several threads: what one keeps must never be read as another's
+    people = [json.loads(p.read_text("utf-8")) for p in EXAMPLES]
+    verdicts = [evaluate({**data, "id": f"{data['id']}-{n}"}, ruleset)
+                for n, ruleset in enumerate((RULESET, AUTOMATIC)) for data in people]
+    expected = {id(v): worded_afresh(v, "en", "text") for v in verdicts}
+    said: list[tuple[int, str]] = []
+
+    def explain(order: list[Verdict]) -> None:
+        said.extend((id(v), v.explain("en")) for v in order)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=explain, args=(verdicts[n::4] + verdicts,))
+                   for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(said) == 4 * len(verdicts) + len(verdicts)
+    assert all(text == expected[key] for key, text in said)
 
 
 def test_a_verdict_read_back_from_json_is_explained_as_when_worded_afresh() -> None:

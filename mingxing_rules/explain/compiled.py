@@ -21,6 +21,7 @@ five standards read as an earlier office's did is found, not worded (:class:`Lin
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -244,7 +245,9 @@ class Lines:
             plan, lambda key: wording.fields(key) if wording.has(key) else None)
         self.sentences = ThresholdSentences(wording, plan)
         self._ids: dict[Hashable, int] = {}
-        self._next_id = 0  # never reused: a number kept in a key means one thing for ever
+        # never reused: a number kept in a key means one thing for ever (itertools.count, not
+        # a counter incremented here: two threads explaining at once never draw the same one)
+        self._numbers = itertools.count()
         self._kept: dict[Hashable, Any] = {}
         # the parents of criteria in the order the standards section says them
         self.parents: tuple[str | None, ...] | None = None
@@ -266,8 +269,7 @@ class Lines:
         if len(self._ids) >= MAX_LINES:
             self._ids.clear()
             self._kept.clear()
-        number = self._ids[key] = self._next_id
-        self._next_id += 1
+        number = self._ids[key] = next(self._numbers)
         return number
 
     def piece(self, what: Hashable, step_id: str, read: tuple[int | None, ...] | int | None,
