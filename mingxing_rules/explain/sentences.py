@@ -5,8 +5,10 @@ filled in once.
 every word is fixed by the plan and the language except the office's value (the fact's title,
 the limit, the clause, the message chosen by the operator). So the message is filled in once
 per criterion with all but the value (:meth:`~.wording.Wording.filler`); per office only the
-value is worded, by the same :meth:`~.wording.Wording.value_of`, and put in. A new floor area is
-a new sentence for every office; this makes it one call instead of a whole wording.
+value is worded, by the same :meth:`~.wording.Wording.value` (a rate with its counts by
+:meth:`~.wording.Wording.ratio`, as :meth:`~.wording.Wording.value_of` says it), and put in;
+the sentence is kept by the values it says (counts recur). A new floor area is a new sentence
+for every office; this makes it one call instead of a whole wording.
 
 :func:`~.reasons.step_reason` stays the definition of the sentence: where this module does not
 apply (not one threshold, a count of a set, a value that is not a number, a threshold that
