@@ -266,7 +266,16 @@ class Wording:
         """``message(key, **params, **{field: text})`` as a function of ``text``: the template
         filled in once with everything else, only ``text`` put in per call (and Chinese typeset
         as a whole, as :meth:`message` does). ``None`` when there is no such message, it cannot
-        be filled in, or it formats ``field`` with a format spec."""
+        be filled in, or it formats ``field`` with a format spec.
+
+        >>> w = Wording("zh")
+        >>> fill = w.filler("criterion.fail.zero", "value", fact="缺编数", clause="四(三)17")
+        >>> fill("2个")
+        '缺编数2个，标准要求为零（四（三）17）'
+        >>> fill("2个") == w.message("criterion.fail.zero", fact="缺编数", value="2个",
+        ...                          clause="四(三)17")
+        True
+        """
         template = self._messages.get(key)
         if template is None:
             return None
