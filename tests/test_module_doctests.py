@@ -9,7 +9,10 @@ import pytest
 
 MODULES = ["mingxing_rules.compile.plan", "mingxing_rules.language.visitor", "mingxing_rules.language.arithmetic",
            "mingxing_rules.atomic", "mingxing_rules.engine.evaluate", "mingxing_rules.ruleset.load",
-           "mingxing_rules.engine.jsonl", "mingxing_rules.fastjson"]
+           "mingxing_rules.engine.jsonl", "mingxing_rules.fastjson",
+           "mingxing_rules.explain", "mingxing_rules.explain.compiled",
+           "mingxing_rules.explain.sentences", "mingxing_rules.explain.wording",
+           "mingxing_rules.explain.report"]
 
 
 @pytest.mark.parametrize("name", MODULES)

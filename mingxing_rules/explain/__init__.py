@@ -7,12 +7,9 @@ message fits a step and fills in its values. A failing criterion reads like
     office floor area 180 m² is below the required 200 m² (四(一)1)
     办公用房面积180平方米，低于200平方米的标准（四（一）1）
 
->>> import json
->>> from pathlib import Path
 >>> from mingxing_rules import evaluate, load_ruleset
 >>> ruleset = load_ruleset("star-judicial-office")
->>> office = json.loads(Path("examples/offices/near-miss-floor-area.json").read_text("utf-8"))
->>> verdict = evaluate(office, ruleset)
+>>> verdict = evaluate({"id": "S-01", "floor_area_m2": 180}, ruleset)  # the rest not known
 >>> print(failing_reasons(verdict, "en")[0])
 office floor area 180 m² is below the required 200 m² (四(一)1)
 >>> print(failing_reasons(verdict, "zh")[0])
