@@ -15,8 +15,12 @@ def display_width(text: str) -> int:
 
 
 def _line(line: Line, indent: str) -> str:
-    marks = " → ".join(m.symbol for m in line.marks)
-    prefix = f"{marks} " if marks else ""
+    marks = line.marks
+    if len(marks) == 1:  # nearly every line: one mark, no join
+        prefix = marks[0].symbol + " "
+    else:
+        joined = " → ".join(m.symbol for m in marks)
+        prefix = f"{joined} " if joined else ""
     return f"{indent}{'  ' * line.depth}{prefix}{line.text}"
 
 
@@ -39,27 +43,30 @@ def _table(table: Table, indent: str) -> list[str]:
     return out
 
 
-def _section(section: Section, level: int) -> list[str]:
+def _section(section: Section, level: int, out: list[str]) -> None:
+    """Write ``section`` at ``level`` onto ``out`` (one list for a whole document)."""
     if "text" not in section.views:
-        return []
+        return
+    heading = section.heading
     indent = "  " * level
-    inner = "  " * (level + 1)
-    out = [indent + section.heading] if section.heading else []
-    body = inner if section.heading else indent
-    out += [body + p for p in section.paragraphs]
-    out += [_line(line, body) for line in section.lines]
-    out += [body + n for n in section.notes]
+    body = indent + "  " if heading else indent
+    if heading:
+        out.append(indent + heading)
+    out.extend([body + p for p in section.paragraphs])
+    out.extend([_line(line, body) for line in section.lines])
+    out.extend([body + n for n in section.notes])
     if section.table is not None:
-        out += _table(section.table, body)
+        out.extend(_table(section.table, body))
     for sub in section.sections:
-        out += _section(sub, level + 1 if section.heading else level)
-    return out
+        _section(sub, level + 1 if heading else level, out)
 
 
 def write_text(document: Document) -> str:
     out = [document.title, *document.summary]
     for section in document.sections:
-        lines = _section(section, 0)
+        lines: list[str] = []
+        _section(section, 0, lines)
         if lines:
-            out += ["", *lines]
+            out.append("")
+            out.extend(lines)
     return "\n".join(out) + "\n"
