@@ -39,7 +39,7 @@ __all__ = ["Lines", "PieceInputs", "lines_for"]
 
 T = TypeVar("T")
 
-#: lines one plan and language keep before starting over
+#: readings numbered, and pieces and lines kept, per plan and language before starting over
 MAX_LINES = 16384  # ~16 MB at most: a kept line with its key is under ~1 KB
 
 _Picker = Callable[[Sequence[Any]], tuple[Any, ...]]
