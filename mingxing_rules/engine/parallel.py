@@ -127,6 +127,8 @@ def _work(task: tuple[Span, str]) -> Chunk:
     evaluator: LineEvaluator = _JOB["evaluator"]
     evaluator.tally = tally = evaluator.new_tally()  # the counts of this span alone
     pending: list[bytes] = []
+    # a scratch part file in the batch's own temporary folder, never a user's file: the parent
+    # copies the parts, in order, into the results file, which it writes atomically
     with open(span.file, "rb") as handle, open(part, "wb") as out:
         for number, row, line, raw in span_records(handle, span):
             pending.append(evaluator.line(number, row, line, raw, span.file))

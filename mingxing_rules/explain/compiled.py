@@ -249,8 +249,6 @@ class Lines:
         # a counter incremented here: two threads explaining at once never draw the same one)
         self._numbers = itertools.count()
         self._kept: dict[Hashable, Any] = {}
-        # the parents of criteria in the order the standards section says them
-        self.parents: tuple[str | None, ...] | None = None
 
     def __len__(self) -> int:
         """How many pieces and lines are kept."""
@@ -291,13 +289,18 @@ class Lines:
         return said
 
 
-_LINES: dict[tuple[int, int, str], tuple[Plan, Wording, Lines]] = {}
+_LINES: dict[Hashable, tuple[Plan, Wording, Lines]] = {}
 
 
 def lines_for(plan: Plan, wording: Wording, options: Sequence[tuple[str, Any]]) -> Lines:
     """The kept lines of one plan, wording (ruleset and language) and set of options (plan
     and wording are kept with them, so their ids are not reused)."""
-    key = (id(plan), id(wording), repr(tuple(options)))
+    settings = tuple(options)
+    try:  # options are scalars: the tuple itself is the key (no repr per explanation)
+        hash(settings)
+        key: Hashable = (id(plan), id(wording), settings)
+    except TypeError:
+        key = (id(plan), id(wording), repr(settings))
     cached = _LINES.get(key)
     if cached is not None and cached[0] is plan and cached[1] is wording:
         return cached[2]

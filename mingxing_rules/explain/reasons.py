@@ -51,6 +51,7 @@ __all__ = [
     "failing_reasons",
     "mark_status",
     "missing_inputs",
+    "numeric_fail_key",
     "request_for",
     "said_by_its_reasons",
     "shown_status",
@@ -138,6 +139,16 @@ def _with_clause(key: str, clause: str | None) -> str:
     return key if clause is not None else key + ".bare"
 
 
+def numeric_fail_key(t: Threshold) -> str | None:
+    """The message of a numeric comparison not met (the value said with its unit against the
+    limit), or ``None`` when ``t`` is no numeric comparison."""
+    numeric = isinstance(t.value, int | float) and not isinstance(t.value, bool)
+    if t.op in (">=", ">", "<=", "<") or (t.op in ("==", "!=") and numeric):
+        return ("criterion.fail.zero" if t.op == "==" and t.value == 0
+                else f"criterion.fail.{t.op}")
+    return None
+
+
 def threshold_sentence(t: Threshold, reading: Reading, trace: Trace | None, w: Wording,
                        clause: str | None) -> str:
     """The sentence of a threshold that is not met: the fact, its value, the limit (and the
@@ -150,11 +161,10 @@ def threshold_sentence(t: Threshold, reading: Reading, trace: Trace | None, w: W
     def say(key: str, **params: Any) -> str:
         return w.message(_with_clause(key, clause), fact=fact, clause=clause, **params)
 
-    if t.op in (">=", ">", "<=", "<") or (t.op in ("==", "!=") and isinstance(t.value, int | float)
-                                          and not isinstance(t.value, bool)):
+    key = numeric_fail_key(t)
+    if key is not None:
         shown = w.value_of(name, value, trace, unit=reading.unit, distinct_from=t.value)
         limit = w.value(name, t.value, unit=reading.unit)
-        key = "criterion.fail.zero" if t.op == "==" and t.value == 0 else f"criterion.fail.{t.op}"
         return say(key, value=shown, threshold=limit)
     if t.op == "==" and isinstance(t.value, bool):
         if t.value:
@@ -667,9 +677,10 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
         if dep is not None and dep.kind != "derived":
             state = "pass" if part.value else "fail"
             key = f"phrase.{dep.id}.{state}"
-            if w.has(key):  # the values it fills in, worded
-                return step_phrase(key, dep, w)
-            if dep.kind == "rule" and depth < MAX_REASON_DEPTH:
+            if not _said_by_reasons(dep, state, w):
+                if w.has(key):  # the values it fills in, worded
+                    return step_phrase(key, dep, w)
+            elif depth < MAX_REASON_DEPTH:
                 inner = (reasons_of(dep, depth + 1) if reasons_of is not None
                          else decided_by(dep, trace, w, options, depth + 1))
                 if 0 < len(inner) <= MAX_INNER_REASONS:
@@ -714,7 +725,10 @@ def said_by_its_reasons(part: Part, trace: Trace, w: Wording) -> bool:
         dep = trace.step(name)
     except KeyError:
         return False
-    state = "pass" if part.value else "fail"
+    return _said_by_reasons(dep, "pass" if part.value else "fail", w)
+
+
+def _said_by_reasons(dep: Step, state: str, w: Wording) -> bool:
     return dep.kind == "rule" and not w.has(f"phrase.{dep.id}.{state}")
 
 

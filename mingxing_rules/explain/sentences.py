@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.office import json_value
 from ..engine.trace import step_infos
+from .reasons import numeric_fail_key
 
 if TYPE_CHECKING:
     from ..compile.plan import Plan
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ThresholdSentences"]
 
-_ORDER = (">=", ">", "<=", "<")
 #: sentences kept by the values they say, before starting over
 MAX_SAID = 16384
 
@@ -115,18 +115,15 @@ class ThresholdSentences:
         if node.counted_set is not None or len(thresholds) != 1:
             return None
         threshold = thresholds[0]
-        limit = threshold.value
-        numeric = isinstance(limit, int | float) and not isinstance(limit, bool)
-        if not (threshold.op in _ORDER or (threshold.op in ("==", "!=") and numeric)):
+        key = numeric_fail_key(threshold)  # the message step_reason would choose
+        if key is None:
             return None
         reads = {name: unit for name, _, unit in step_infos(plan)[node.position].reads}
         if threshold.fact not in reads:
             return None
         name, unit = threshold.fact, reads[threshold.fact]
-        key = ("criterion.fail.zero" if threshold.op == "==" and limit == 0
-               else f"criterion.fail.{threshold.op}")
         fill = w.filler(key, "value", fact=w.fact_title(name), clause=w.clause(node.clause),
-                        threshold=w.value(name, limit, unit=unit))
+                        threshold=w.value(name, threshold.value, unit=unit))
         if fill is None:
             return None
         from_row = parts = None

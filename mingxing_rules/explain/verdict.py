@@ -25,6 +25,7 @@ from .report import Cell, Document, Line, Mark, Row, Section, Table
 from .wording import Wording, office_label, plan_of, ruleset_spec_of
 
 if TYPE_CHECKING:
+    from ..compile.plan import Plan
     from ..engine.trace import Verdict
     from ..ruleset.load import Ruleset
 
@@ -254,7 +255,7 @@ class _Builder:
 
     def decision(self) -> Section:
         verdict, trace, w = self.verdict, self.trace, self.w
-        outcomes = steps_of_kind(trace, "outcome")
+        outcomes = trace.of_kind("outcome")
         lines: list[Line] = []
         paragraphs: list[str] = []
         spec = w.spec
@@ -338,20 +339,12 @@ class _Builder:
                     yield info.id, info.parent, info.clause, status
 
     def _parents(self, standards: list[Step]) -> Sequence[str | None]:
-        """The standards in order, then any other parent of criteria (the same for every
-        office of a plan: kept with its lines)."""
-        if self.lines is not None and self.lines.parents is not None:
-            return self.lines.parents
-        trace = self.trace
-        program = trace.program
-        every_parent = list(dict.fromkeys(
-            (info.parent for info in infos_of_kind(program.plan, "criterion"))
-            if program is not None else (s.parent for s in trace if s.kind == "criterion")))
-        parents: list[str | None] = [s.id for s in standards] or [None]
-        order = (*parents, *(p for p in every_parent if p not in parents))
-        if self.lines is not None:
-            self.lines.parents = order
-        return order
+        """The standards in order, then any other parent of criteria (fixed by the plan)."""
+        program = self.trace.program
+        if program is not None:
+            return _plan_parents(program.plan)
+        return _parents_in_order([s.id for s in standards],
+                                 (s.parent for s in self.trace if s.kind == "criterion"))
 
     def standards(self, standards: list[Step], view: str | None = None) -> list[Section]:
         w = self.w
@@ -420,7 +413,7 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
              and program.plan is plan and verdict.trace.row else None)
     builder = _Builder(verdict, w, lines)
     trace = verdict.trace
-    standards = steps_of_kind(trace, "standard")
+    standards = list(trace.of_kind("standard"))
     failing = sum(1 for s in standards if s.status is Status.FAIL)
     title = w.message("verdict.office", office=office_label(verdict.office_id,
                                                             verdict.office_name, w))
@@ -446,9 +439,28 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
                     badge=badge, tone=verdict.effect or "undecided")
 
 
-def steps_of_kind(trace: Trace, kind: str) -> list[Step]:
-    """The steps of one kind in trace order; for a fresh trace only those are built."""
-    return list(trace.of_kind(kind))
+def _parents_in_order(standards: Sequence[str], parents: Iterable[str | None]
+                      ) -> tuple[str | None, ...]:
+    """The order of the standards section: the standards, then the criteria's other parents."""
+    first: list[str | None] = [*standards] or [None]
+    return (*first, *(p for p in dict.fromkeys(parents) if p not in first))
+
+
+_PARENTS: dict[int, tuple[Plan, tuple[str | None, ...]]] = {}
+
+
+def _plan_parents(plan: Plan) -> tuple[str | None, ...]:
+    """:func:`_parents_in_order` of a plan, worked out once (the plan is kept: its id is not
+    reused)."""
+    cached = _PARENTS.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    order = _parents_in_order([i.id for i in infos_of_kind(plan, "standard")],
+                              (i.parent for i in infos_of_kind(plan, "criterion")))
+    if len(_PARENTS) > 64:
+        _PARENTS.clear()
+    _PARENTS[id(plan)] = (plan, order)
+    return order
 
 
 def option_phrase(w: Wording, name: str, value: Any) -> str:

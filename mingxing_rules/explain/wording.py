@@ -283,25 +283,11 @@ class Wording:
             pieces = parse_template(template)
         except TemplateError:
             return None
-        segments: list[str] = []
-        written: list[str] = []
-        for literal, name, spec in pieces:  # as render_template fills them in
-            written.append(literal)
-            if name is None:
-                continue
-            if name == field:
-                if spec:
-                    return None
-                segments.append("".join(written))
-                written = []
-            elif name not in params:
-                written.append("{" + name + "}")
-            else:
-                try:
-                    written.append(format(params[name], spec))
-                except (ValueError, TypeError):
-                    written.append(str(params[name]))
-        segments.append("".join(written))
+        if any(name == field and spec for _, name, spec in pieces) or _HOLE in template or any(
+                _HOLE in str(value) for value in params.values()):
+            return None
+        # filled in by render itself, the hole marking where the text goes
+        segments = render_template(template, {**params, field: _HOLE}).split(_HOLE)
         typeset = zh_typography if self.lang == "zh" else None
         if len(segments) == 2:
             before, after = segments
@@ -573,6 +559,7 @@ _DEFAULT_PLANS: dict[int, tuple[RulesetSpec, Plan]] = {}
 _SHARED: dict[tuple[str, int, int], tuple[RulesetSpec, Plan | None, Wording]] = {}
 #: entries in one of a wording's caches of static text before it starts over
 _WORDED_LIMIT = 4096
+_HOLE = "\x00"  # where Wording.filler puts the text in (no catalogue text holds it)
 
 
 def default_plan(spec: RulesetSpec) -> Plan | None:
