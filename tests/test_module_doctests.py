@@ -12,7 +12,7 @@ MODULES = ["mingxing_rules.compile.plan", "mingxing_rules.language.visitor", "mi
            "mingxing_rules.engine.jsonl", "mingxing_rules.fastjson",
            "mingxing_rules.explain", "mingxing_rules.explain.compiled",
            "mingxing_rules.explain.sentences", "mingxing_rules.explain.wording",
-           "mingxing_rules.explain.report"]
+           "mingxing_rules.explain.report", "mingxing_rules.explain.memo"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -43,8 +43,11 @@ __all__ = [
     "Verdict",
     "compact_layout",
     "explanation_views",
+    "infos_of_kind",
     "install_explanation_views",
     "json_value",
+    "status_of",
+    "step_infos",
 ]
 
 TRACE_FORMAT = "mingxing-verdict/1"

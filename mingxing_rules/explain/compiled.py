@@ -27,6 +27,8 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..language.expr import Expr, Literal, Membership, Name, iter_nodes
+from .memo import Kept
+from .reasons import said_by_reasons
 from .sentences import ThresholdSentences
 
 if TYPE_CHECKING:
@@ -39,10 +41,11 @@ __all__ = ["Lines", "PieceInputs", "lines_for"]
 
 T = TypeVar("T")
 
-#: readings numbered, and pieces and lines kept, per plan and language before starting over
+#: readings numbered, and pieces and lines kept, per plan and language (each, at most)
 MAX_LINES = 16384  # ~16 MB at most: a kept line with its key is under ~1 KB
-
 _Picker = Callable[[Sequence[Any]], tuple[Any, ...]]
+#: what a step's pieces read of an office, from its row, facts and evidence
+Reader = Callable[[Sequence[Any], Mapping[str, Any], Mapping[str, str]], Hashable]
 
 
 def _picker(positions: Sequence[int]) -> _Picker:
@@ -74,8 +77,8 @@ class PieceInputs:
     def __init__(self, plan: Plan, has_phrase: Callable[[str], frozenset[str] | None]) -> None:
         self.plan = plan
         self._has_phrase = has_phrase
-        self._keys: dict[str, Callable[[Sequence[Any], Mapping[str, Any], Mapping[str, str]],
-                                       Hashable]] = {}
+        self._keys: dict[str, Reader] = {}
+        self._kinds = {node.id: node.kind for node in plan.nodes}
         self._subtrees: dict[tuple[str, bool], tuple[str, ...]] = {}
         self._reads_rules: dict[str, bool] = {}
 
@@ -99,6 +102,10 @@ class PieceInputs:
             found = self._subtrees[(step_id, descend)] = (step_id, *sorted(reached[1:]))
         return found
 
+    def said_alone(self, step_id: str) -> bool:
+        """Whether a line about ``step_id`` reads its own pieces only (no rule below it)."""
+        return len(self.subtree(step_id, descend=False)) == 1
+
     def reads_rules(self, step_id: str) -> bool:
         """Whether ``step_id`` is decided by other rules (not only by facts and standards)."""
         found = self._reads_rules.get(step_id)
@@ -117,10 +124,21 @@ class PieceInputs:
 
     def key(self, step_id: str, trace: Trace) -> Hashable:
         """What the pieces of ``step_id`` read of ``trace``, as one comparable value."""
+        return self.reader(step_id)(trace.row, trace.facts, trace.evidence)
+
+    def reader(self, step_id: str) -> Reader:
+        """The function of (row, facts, evidence) that :meth:`key` applies for ``step_id``."""
         found = self._keys.get(step_id)
         if found is None:
             found = self._keys[step_id] = self._key_function(step_id)
-        return found(trace.row, trace.facts, trace.evidence)
+        return found
+
+    def kind(self, step_id: str) -> str | None:
+        """The kind of the plan's node ``step_id`` (``None``: no such node)."""
+        try:
+            return self._kinds[step_id]
+        except KeyError:
+            return None
 
     def _inputs(self, step_id: str) -> tuple[list[int], tuple[str, ...], tuple[
             tuple[str, tuple[Threshold, ...], tuple[Any, ...]], ...]]:
@@ -162,8 +180,7 @@ class PieceInputs:
                         for name, items in sorted(asked.items()) if name not in raw)
         return sorted(positions), tuple(sorted(raw)), answers
 
-    def _key_function(self, step_id: str) -> Callable[[Sequence[Any], Mapping[str, Any],
-                                                        Mapping[str, str]], Hashable]:
+    def _key_function(self, step_id: str) -> Reader:
         positions, names, answers = self._inputs(step_id)
         pick = _picker(positions)
 
@@ -241,14 +258,17 @@ class Lines:
     options, kept by the numbers of what they read."""
 
     def __init__(self, plan: Plan, wording: Wording) -> None:
+        self.wording = wording
         self.pieces = PieceInputs(
             plan, lambda key: wording.fields(key) if wording.has(key) else None)
         self.sentences = ThresholdSentences(wording, plan)
-        self._ids: dict[Hashable, int] = {}
+        self._ids: Kept[Hashable, int] = Kept(MAX_LINES)
         # never reused: a number kept in a key means one thing for ever (itertools.count, not
         # a counter incremented here: two threads explaining at once never draw the same one)
         self._numbers = itertools.count()
-        self._kept: dict[Hashable, Any] = {}
+        self._kept: Kept[Hashable, Any] = Kept(MAX_LINES)
+        self._fixed: dict[Hashable, Any] = {}  # what reads nothing of an office (headings)
+        self._readers: dict[str, Reader] = {}
 
     def __len__(self) -> int:
         """How many pieces and lines are kept."""
@@ -257,18 +277,53 @@ class Lines:
     def piece_id(self, step_id: str, trace: Trace) -> int | None:
         """The number of what ``step_id``'s own pieces read of ``trace`` (the same number for
         every office that read the same; ``None`` for a value that cannot be compared)."""
-        key = (step_id, self.pieces.key(step_id, trace))
+        return self.number(step_id, trace.row, trace.facts, trace.evidence)
+
+    def number(self, step_id: str, row: Sequence[Any], facts: Mapping[str, Any],
+               evidence: Mapping[str, str]) -> int | None:
+        """:meth:`piece_id` of an office's row, facts and evidence."""
+        reader = self._readers.get(step_id)
+        if reader is None:
+            reader = self._readers[step_id] = self.pieces.reader(step_id)
         try:
-            return self._ids[key]
-        except KeyError:
-            pass
+            key = (step_id, reader(row, facts, evidence))
+            found = self._ids.get(key)
         except TypeError:  # a value that cannot be compared (not hashable)
             return None
-        if len(self._ids) >= MAX_LINES:
-            self._ids.clear()
-            self._kept.clear()
-        number = self._ids[key] = next(self._numbers)
-        return number
+        if found is None:
+            found = next(self._numbers)
+            self._ids.put(key, found)
+        return found
+
+    def fixed(self, what: Hashable, word: Callable[[], T]) -> T:
+        """``word()``, worded once: something that reads nothing of an office (a heading)."""
+        try:
+            found: T = self._fixed[what]
+            return found
+        except KeyError:
+            found = self._fixed[what] = word()
+            return found
+
+    def said_by_reasons(self, name: str | None, holds: bool) -> bool:
+        """Whether a part naming ``name`` that holds (or not) is said by the reasons of that
+        rule (:func:`~.reasons.said_by_reasons`, from the plan: the same for every office)."""
+        return name is not None and said_by_reasons(
+            self.pieces.kind(name), name, "pass" if holds else "fail", self.wording)
+
+    def own(self, what: Hashable, step_id: str, trace: Trace, word: Callable[[], T]) -> T:
+        """``word()`` for a step said by its own reading alone (a criterion's sentence), or
+        what it gave for an earlier office that read the same: kept by the reading itself,
+        not by its number."""
+        try:
+            key = (what, step_id, self.pieces.key(step_id, trace))
+            found: T | None = self._kept.get(key)
+        except TypeError:  # a value that cannot be compared (not hashable)
+            return word()
+        if found is not None:
+            return found
+        said = word()
+        self._kept.put(key, said)
+        return said
 
     def piece(self, what: Hashable, step_id: str, read: tuple[int | None, ...] | int | None,
               word: Callable[[], T]) -> T:
@@ -277,15 +332,11 @@ class Lines:
         if read is None or (isinstance(read, tuple) and None in read):
             return word()
         key = (what, step_id, read)
-        try:
-            found: T = self._kept[key]
+        found: T | None = self._kept.get(key)
+        if found is not None:
             return found
-        except KeyError:
-            pass
         said = word()
-        if len(self._kept) >= MAX_LINES:
-            self._kept.clear()
-        self._kept[key] = said
+        self._kept.put(key, said)
         return said
 
 

@@ -52,8 +52,10 @@ __all__ = [
     "mark_status",
     "missing_inputs",
     "numeric_fail_key",
+    "part_name",
+    "part_phrase",
     "request_for",
-    "said_by_its_reasons",
+    "said_by_reasons",
     "shown_status",
     "step_reason",
     "threshold_holds",
@@ -641,7 +643,8 @@ def _deciding_parts(decider: _Decider, tree: Expr, want: bool, options: Mapping[
     return non_options or unique
 
 
-def _part_name(part: Part) -> str | None:
+def part_name(part: Part) -> str | None:
+    """The step, fact or option a part names (``if_known(x)`` names ``x``), if any."""
     node = part.node
     if isinstance(node, Name):
         return node.name
@@ -668,7 +671,7 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
     for its value, or the sentence of a threshold. A rule without a phrase of its own is said
     by what decided it (direct promotion fails *because the office holds no title*, not because
     "a township office holding a title" is not met), up to :data:`MAX_REASON_DEPTH` rules deep."""
-    name = _part_name(part)
+    name = part_name(part)
     if name is not None:
         try:
             dep = trace.step(name)
@@ -677,7 +680,7 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
         if dep is not None and dep.kind != "derived":
             state = "pass" if part.value else "fail"
             key = f"phrase.{dep.id}.{state}"
-            if not _said_by_reasons(dep, state, w):
+            if not said_by_reasons(dep.kind, dep.id, state, w):
                 if w.has(key):  # the values it fills in, worded
                     return step_phrase(key, dep, w)
             elif depth < MAX_REASON_DEPTH:
@@ -715,21 +718,11 @@ def part_phrase(part: Part, step: Step, trace: Trace, w: Wording,
     return w.text(step.title, step.id)
 
 
-def said_by_its_reasons(part: Part, trace: Trace, w: Wording) -> bool:
-    """Whether :func:`part_phrase` says ``part`` by the reasons of the rule it names (a rule
-    without a catalogue phrase for that state), rather than by what the part itself reads."""
-    name = _part_name(part)
-    if name is None:
-        return False
-    try:
-        dep = trace.step(name)
-    except KeyError:
-        return False
-    return _said_by_reasons(dep, "pass" if part.value else "fail", w)
-
-
-def _said_by_reasons(dep: Step, state: str, w: Wording) -> bool:
-    return dep.kind == "rule" and not w.has(f"phrase.{dep.id}.{state}")
+def said_by_reasons(kind: str | None, step_id: str, state: str, w: Wording) -> bool:
+    """Whether a part naming step ``step_id`` (of ``kind``) in ``state`` (``pass`` or
+    ``fail``) is said by the reasons of that step rather than by what the part reads: a rule
+    without a catalogue phrase for that state."""
+    return kind == "rule" and not w.has(f"phrase.{step_id}.{state}")
 
 
 def _membership_phrase(node: Expr, step: Step, trace: Trace, w: Wording) -> str | None:

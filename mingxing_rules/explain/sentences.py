@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.office import json_value
 from ..engine.trace import step_infos
+from .memo import Kept
 from .reasons import numeric_fail_key
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ThresholdSentences"]
 
-#: sentences kept by the values they say, before starting over
+#: sentences kept by the values they say (at most)
 MAX_SAID = 16384
 
 
@@ -67,8 +68,8 @@ class ThresholdSentences:
     def __init__(self, wording: Wording, plan: Plan) -> None:
         self.wording = wording
         self.plan = plan
-        self._templates: dict[str, _Template | None] = {}
-        self._said: dict[tuple[Any, ...], str] = {}
+        self._templates: dict[str, _Template | None] = {}  # None: not templated
+        self._said: Kept[tuple[Any, ...], str] = Kept(MAX_SAID)
 
     def sentence(self, step_id: str, trace: Trace) -> str | None:
         """The sentence of ``step_id`` failing in ``trace``, or ``None`` where this does not
@@ -79,17 +80,21 @@ class ThresholdSentences:
             template = self._templates[step_id] = self._template(step_id)
         if template is None:
             return None
-        value: Any = (trace.facts.get(template.fact) if template.from_row is None
-                      else trace.row[template.from_row])
-        if type(value) not in (int, float):  # bools, missing values: worded as always
+        at = template.from_row
+        value: Any = trace.facts.get(template.fact) if at is None else trace.row[at]
+        kind = type(value)
+        if kind is not int and kind is not float:  # bools, missing values: worded as always
             return None
+        parts = template.parts
         top = bottom = None
-        if template.parts is None:
-            key: tuple[Any, ...] = (step_id, value, type(value))
+        if parts is None:
+            key: tuple[Any, ...] = (step_id, value, kind)
         else:  # a rate is said with its counts, as value_of does
-            top, bottom = (json_value(trace.facts.get(name)) if at is None else trace.row[at]
-                           for name, at in template.parts)
-            key = (step_id, value, type(value), top, type(top), bottom, type(bottom))
+            (top_name, top_at), (bottom_name, bottom_at) = parts
+            top = json_value(trace.facts.get(top_name)) if top_at is None else trace.row[top_at]
+            bottom = (json_value(trace.facts.get(bottom_name)) if bottom_at is None
+                      else trace.row[bottom_at])
+            key = (step_id, value, kind, top, type(top), bottom, type(bottom))
         said = self._said.get(key)
         if said is not None:  # counts recur: half the sentences of the benchmark population
             return said
@@ -101,9 +106,7 @@ class ThresholdSentences:
         if template.parts is not None:
             shown = w.ratio(shown, top, bottom)
         said = template.fill(shown)
-        if len(self._said) >= MAX_SAID:
-            self._said.clear()
-        self._said[key] = said
+        self._said.put(key, said)
         return said
 
     def _template(self, step_id: str) -> _Template | None:

@@ -4,20 +4,20 @@ and, in HTML, the full trace."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ..engine.trace import Status, Step, Trace, infos_of_kind
+from ..engine.trace import Status, Step, Trace, infos_of_kind, status_of
 from .compiled import Lines, lines_for
 from .reasons import (
     Part,
     adverse_steps,
     deciding_parts,
     mark_status,
+    part_name,
     part_phrase,
     request_for,
-    said_by_its_reasons,
     step_phrase,
     step_reason,
 )
@@ -61,6 +61,9 @@ class _Builder:
         self._phrases: dict[tuple[str, int], str] = {}
         self._inner: dict[tuple[str, int], list[str]] = {}
         self._marks: dict[Status, Mark] = {}
+        if lines is not None:  # read once: every piece's number reads them
+            self._row, self._facts, self._evidence = self.trace.row, self.trace.facts, (
+                self.trace.evidence)
 
     def parts(self, step: Step) -> Sequence[Part]:
         found = self._parts.get(step.id)
@@ -78,7 +81,8 @@ class _Builder:
         found = self._piece_ids.get(step_id, _UNSEEN)
         if found is _UNSEEN:
             assert self.lines is not None
-            found = self._piece_ids[step_id] = self.lines.piece_id(step_id, self.trace)
+            found = self._piece_ids[step_id] = self.lines.number(step_id, self._row,
+                                                                 self._facts, self._evidence)
         return cast("int | None", found)
 
     def _subtree_id(self, step_id: str, descend: bool) -> tuple[int | None, ...] | None:
@@ -108,10 +112,13 @@ class _Builder:
             return part_phrase(part, step, self.trace, self.w, self.options, depth,
                                self._reasons_at)
 
-        if self.lines is None or said_by_its_reasons(part, self.trace, self.w):
+        lines = self.lines
+        if lines is None:
             return word()
-        return self.lines.piece(("phrase", id(part.node), part.value), step.id,
-                                self._piece_id(step.id), word)
+        if lines.said_by_reasons(part_name(part), bool(part.value)):
+            return word()
+        return lines.piece(("phrase", id(part.node), part.value), step.id,
+                           self._piece_id(step.id), word)
 
     def _reasons_at(self, step: Step, depth: int) -> list[str]:
         """:func:`~.reasons.decided_by` at ``depth``, from the parts computed once (a rule said
@@ -172,19 +179,27 @@ class _Builder:
         out: list[str] = []
         for part in self.parts(step):
             name = getattr(part.node, "name", None)
-            dep = self._step(name) if isinstance(name, str) else None
-            if dep is not None and dep.kind == "rule" and self._reads_rules(dep):
+            dep = (self._step(name) if isinstance(name, str) and self._kind(name) == "rule"
+                   and self._reads_rules(name) else None)
+            if dep is not None:
                 out += self._reasons(dep, True, depth + 1)
             else:
                 out.append(self.phrase(part, step))
         return list(dict.fromkeys(out)) or self.decided_by(step)
 
-    def _reads_rules(self, step: Step) -> bool:
-        """Whether ``step`` is decided by other rules (not only by facts and standards)."""
+    def _reads_rules(self, step_id: str) -> bool:
+        """Whether ``step_id`` is decided by other rules (not only by facts and standards)."""
         if self.lines is not None:  # the plan says so once
-            return self.lines.pieces.reads_rules(step.id)
-        return any((dep := self._step(d)) is not None and dep.kind == "rule"
-                   for d in step.depends_on)
+            return self.lines.pieces.reads_rules(step_id)
+        step = self._step(step_id)
+        return step is not None and any(self._kind(d) == "rule" for d in step.depends_on)
+
+    def _kind(self, step_id: str) -> str | None:
+        """The kind of step ``step_id`` (``None``: no such step), from the plan when known."""
+        if self.lines is not None:
+            return self.lines.pieces.kind(step_id)
+        step = self._step(step_id)
+        return None if step is None else step.kind
 
     def _step(self, name: str) -> Step | None:
         try:
@@ -197,13 +212,13 @@ class _Builder:
         clause, and what decided it."""
         w = self.w
         title = w.text(step.title, step.id)
-        if step.status is Status.UNKNOWN and not self._reads_rules(step):
+        if step.status is Status.UNKNOWN and not self._reads_rules(step.id):
             return step_reason(step, self.trace, w)
         if step.status in (Status.PASS, Status.FAIL):
             state = "pass" if step.status is Status.PASS else "fail"
             key = f"phrase.{step.id}.{state}"
             phrase = step_phrase(key, step, w) if w.has(key) else None
-            if phrase is not None and step.kind == "rule" and not self._reads_rules(step):
+            if phrase is not None and step.kind == "rule" and not self._reads_rules(step.id):
                 # a rule on facts only: its phrase already says what decided it
                 return w.message("step.line.bare", title=phrase, clause=w.clause(step.clause))
             title = phrase or title
@@ -219,19 +234,26 @@ class _Builder:
 
         Unknown dependencies of a decided step are left out: in three-valued logic a step that
         is decided did not need them (e.g. the procedure, when direct promotion does not)."""
+        decided = step.status is Status.PASS or step.status is Status.FAIL
         for dep_id in step.depends_on:
+            kind = self._kind(dep_id)
+            if kind is None or kind == "derived":
+                continue
             dep = self._step(dep_id)
-            if dep is None or dep.kind == "derived":
+            assert dep is not None
+            if decided and dep.status is Status.UNKNOWN:
                 continue
-            if dep.status is Status.UNKNOWN and step.status in (Status.PASS, Status.FAIL):
-                continue
-            shown_below = dep.kind == "rule" and depth < _MAX_DEPTH
+            shown_below = kind == "rule" and depth < _MAX_DEPTH
             descend = not shown_below
-            text = self.kept("line", dep.id, partial(self.line_text, dep, descend), descend)
-            lines.append(Line(text,
-                              (self.step_mark(dep),), depth, self.w.clause(dep.clause)))
+            # the line whole (its mark is the step's status, which its pieces read)
+            lines.append(self.kept(("line", depth), dep_id,
+                                   partial(self.chain_line, dep, depth, descend), descend))
             if shown_below:
                 self.chain(dep, depth + 1, lines)
+
+    def chain_line(self, step: Step, depth: int, descend: bool) -> Line:
+        return Line(self.line_text(step, descend), (self.step_mark(step),), depth,
+                    self.w.clause(step.clause))
 
     # -- sections --------------------------------------------------------------------------------
     def conclusion(self, failing: int, total: int) -> str:
@@ -311,79 +333,94 @@ class _Builder:
         return w.message(key, title=title, clause=clause,
                          reasons=w.message("reasons.sep").join(reasons))
 
-    def reason(self, step_id: str, status: Status) -> str:
-        """:func:`~.reasons.step_reason` of a criterion (kept by what it reads; the step is
-        built only when it is worded)."""
-        if self.lines is not None and status is Status.FAIL:
-            said = self.lines.sentences.sentence(step_id, self.trace)
-            if said is not None:
-                return said
-        return self.kept("reason", step_id,
-                         lambda: step_reason(self.trace.step(step_id), self.trace, self.w),
-                         descend=False)
+    def criterion_line(self, step_id: str, clause: str, status: Status,
+                       marks: Mapping[Status, tuple[Mark, ...]]) -> Line:
+        """The line of a criterion failing or unknown: its mark and :func:`~.reasons.
+        step_reason` (kept by what it reads; the step is built only when it is worded)."""
+        lines = self.lines
+        if lines is not None:
+            if status is Status.FAIL:
+                said = lines.sentences.sentence(step_id, self.trace)
+                if said is not None:
+                    return Line(said, marks[status], clause=self.w.clause(clause))
+            if lines.pieces.said_alone(step_id):  # no rule below it: kept by its own reading
+                return lines.own(("criterion", status), step_id, self.trace, partial(
+                    self._criterion_line, step_id, clause, status, marks))
+        return self.kept("criterion", step_id, partial(
+            self._criterion_line, step_id, clause, status, marks), descend=False)
 
-    def _not_passed(self) -> Iterable[tuple[str, str | None, str, Status]]:
-        """Id, parent, clause and status of each criterion failing, then of each unknown, in
-        trace order; read off the row when there is one (no step is built)."""
+    def _criterion_line(self, step_id: str, clause: str, status: Status,
+                        marks: Mapping[Status, tuple[Mark, ...]]) -> Line:
+        return Line(step_reason(self.trace.step(step_id), self.trace, self.w), marks[status],
+                    clause=self.w.clause(clause))
+
+    def _not_passed(self) -> Iterator[tuple[str | None, list[tuple[str, str]],
+                                            list[tuple[str, str]]]]:
+        """Each parent of criteria (the standards in order, then any other) with the id and
+        clause of its criteria failing and of those unknown, in trace order; read off the row
+        when there is one (no step is built). Parents with neither are left out."""
         trace = self.trace
         program = trace.program
-        if program is None or not trace.row:
-            for step in (*trace.failing("criterion"), *trace.unknown("criterion")):
-                yield step.id, step.parent, step.clause, step.status
+        if program is not None and trace.row:
+            row = trace.row
+            for parent, criteria in _criteria_by_parent(program.plan):
+                said_fail = [(i, c) for i, c, at in criteria if row[at] is False]
+                said_unknown = [(i, c) for i, c, at in criteria if row[at] is None]
+                if said_fail or said_unknown:
+                    yield parent, said_fail, said_unknown
             return
-        row = trace.row
-        infos = infos_of_kind(program.plan, "criterion")
-        for wanted, status in ((False, Status.FAIL), (None, Status.UNKNOWN)):
-            for info in infos:
-                if row[info.position] is wanted:
-                    yield info.id, info.parent, info.clause, status
-
-    def _parents(self, standards: list[Step]) -> Sequence[str | None]:
-        """The standards in order, then any other parent of criteria (fixed by the plan)."""
-        program = self.trace.program
-        if program is not None:
-            return _plan_parents(program.plan)
-        return _parents_in_order([s.id for s in standards],
-                                 (s.parent for s in self.trace if s.kind == "criterion"))
-
-    def standards(self, standards: list[Step], view: str | None = None) -> list[Section]:
-        w = self.w
-        met = sum(1 for s in standards if s.status in (Status.PASS, Status.NOT_APPLICABLE))
-        # only the criteria not met or unknown are said
         by_parent: dict[tuple[str | None, Status], list[tuple[str, str]]] = {}
-        for step_id, parent, clause, status in self._not_passed():
-            by_parent.setdefault((parent, status), []).append((step_id, clause))
+        for step in (*trace.failing("criterion"), *trace.unknown("criterion")):
+            by_parent.setdefault((step.parent, step.status), []).append((step.id, step.clause))
+        for parent in _parents_in_order([s.id for s in trace.of_kind("standard")],
+                                        (s.parent for s in trace if s.kind == "criterion")):
+            said_fail = by_parent.get((parent, Status.FAIL), [])
+            said_unknown = by_parent.get((parent, Status.UNKNOWN), [])
+            if said_fail or said_unknown:
+                yield parent, said_fail, said_unknown
+
+    def heading(self, parent: str | None) -> str:
+        """The heading of a standard's (or another parent's) criteria."""
+        if parent is None:
+            return ""
+        if self.lines is not None:
+            return self.lines.fixed(("heading", parent), partial(self._heading, parent))
+        return self._heading(parent)
+
+    def _heading(self, parent: str) -> str:
+        standard = self._step(parent)
+        return parent if standard is None else (
+            self.w.titled(standard.title, standard.clause, standard.id))
+
+    def standards(self, statuses: Sequence[Status], view: str | None = None) -> list[Section]:
+        """The standards section; ``statuses``: the standards' (in order)."""
+        w = self.w
+        met = sum(1 for s in statuses if s is Status.PASS or s is Status.NOT_APPLICABLE)
         failing: list[Section] = []
         unknown: list[Section] = []
-        fail_marks, unknown_marks = (self.mark(Status.FAIL),), (self.mark(Status.UNKNOWN),)
-        for parent in self._parents(standards):
-            said_fail = by_parent.get((parent, Status.FAIL))
-            said_unknown = by_parent.get((parent, Status.UNKNOWN))
-            if said_fail is None and said_unknown is None:
-                continue
-            bad = tuple([Line(self.reason(step_id, Status.FAIL), fail_marks,
-                              clause=w.clause(clause)) for step_id, clause in said_fail or ()])
-            open_ = tuple([Line(self.reason(step_id, Status.UNKNOWN), unknown_marks,
-                                clause=w.clause(clause))
-                           for step_id, clause in said_unknown or ()])
-            heading = ""
-            if parent is not None:
-                standard = self._step(parent)
-                heading = parent if standard is None else (
-                    w.titled(standard.title, standard.clause, standard.id))
-            if bad:
-                failing.append(Section(heading, lines=bad))
-            if open_:
-                unknown.append(Section(heading, lines=open_))
+        marks = {Status.FAIL: (self.mark(Status.FAIL),),
+                 Status.UNKNOWN: (self.mark(Status.UNKNOWN),)}
+        # only the criteria not met or unknown are said, by their parent standard
+        for parent, said_fail, said_unknown in self._not_passed():
+            heading = self.heading(parent)
+            if said_fail:
+                failing.append(Section(heading, lines=tuple([
+                    self.criterion_line(step_id, clause, Status.FAIL, marks)
+                    for step_id, clause in said_fail])))
+            if said_unknown:
+                unknown.append(Section(heading, lines=tuple([
+                    self.criterion_line(step_id, clause, Status.UNKNOWN, marks)
+                    for step_id, clause in said_unknown])))
         subsections = []
         if failing:
             subsections.append(Section(w.message("standards.failing"), sections=tuple(failing)))
         if unknown:
             subsections.append(Section(w.message("standards.unknown"), sections=tuple(unknown)))
-        summary = (w.message("standards.summary", met=met, total=len(standards)),)
+        summary = (w.message("standards.summary", met=met, total=len(statuses)),)
         if view not in (None, "md", "html"):  # the table is for Markdown and HTML only
             return [Section(w.message("standards.heading"), paragraphs=summary,
                             sections=tuple(subsections))]
+        standards = self.trace.of_kind("standard")
         table = Table(
             tuple(w.message(f"standards.table.{c}") for c in ("clause", "standard", "result")),
             tuple(Row((Cell(w.clause(s.clause)), Cell(w.text(s.title, s.id)),
@@ -413,8 +450,8 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
              and program.plan is plan and verdict.trace.row else None)
     builder = _Builder(verdict, w, lines)
     trace = verdict.trace
-    standards = list(trace.of_kind("standard"))
-    failing = sum(1 for s in standards if s.status is Status.FAIL)
+    standards = _statuses_of_kind(trace, "standard")
+    failing = sum(1 for s in standards if s is Status.FAIL)
     title = w.message("verdict.office", office=office_label(verdict.office_id,
                                                             verdict.office_name, w))
     ruleset_title = w.text(spec.title, verdict.ruleset_id) if spec else verdict.ruleset_id
@@ -439,6 +476,16 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
                     badge=badge, tone=verdict.effect or "undecided")
 
 
+def _statuses_of_kind(trace: Trace, kind: str) -> list[Status]:
+    """The statuses of the steps of one kind, in order (read off the row when there is one:
+    no step is built)."""
+    program = trace.program
+    if program is None or not trace.row:
+        return [s.status for s in trace.of_kind(kind)]
+    row = trace.row
+    return [status_of(row[info.position]) for info in infos_of_kind(program.plan, kind)]
+
+
 def _parents_in_order(standards: Sequence[str], parents: Iterable[str | None]
                       ) -> tuple[str | None, ...]:
     """The order of the standards section: the standards, then the criteria's other parents."""
@@ -446,21 +493,26 @@ def _parents_in_order(standards: Sequence[str], parents: Iterable[str | None]
     return (*first, *(p for p in dict.fromkeys(parents) if p not in first))
 
 
-_PARENTS: dict[int, tuple[Plan, tuple[str | None, ...]]] = {}
+_Criteria = tuple[tuple[str | None, tuple[tuple[str, str, int], ...]], ...]
+_BY_PARENT: dict[int, tuple[Plan, _Criteria]] = {}
 
 
-def _plan_parents(plan: Plan) -> tuple[str | None, ...]:
-    """:func:`_parents_in_order` of a plan, worked out once (the plan is kept: its id is not
-    reused)."""
-    cached = _PARENTS.get(id(plan))
+def _criteria_by_parent(plan: Plan) -> _Criteria:
+    """Each parent of criteria in the order of :func:`_parents_in_order`, with the id, clause
+    and row position of its criteria in trace order; worked out once per plan (the plan is
+    kept: its id is not reused)."""
+    cached = _BY_PARENT.get(id(plan))
     if cached is not None and cached[0] is plan:
         return cached[1]
+    criteria = infos_of_kind(plan, "criterion")
     order = _parents_in_order([i.id for i in infos_of_kind(plan, "standard")],
-                              (i.parent for i in infos_of_kind(plan, "criterion")))
-    if len(_PARENTS) > 64:
-        _PARENTS.clear()
-    _PARENTS[id(plan)] = (plan, order)
-    return order
+                              (i.parent for i in criteria))
+    found = tuple((parent, tuple((i.id, i.clause, i.position) for i in criteria
+                                 if i.parent == parent)) for parent in order)
+    if len(_BY_PARENT) > 64:
+        _BY_PARENT.clear()
+    _BY_PARENT[id(plan)] = (plan, found)
+    return found
 
 
 def option_phrase(w: Wording, name: str, value: Any) -> str:
