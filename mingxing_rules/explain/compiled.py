@@ -79,6 +79,7 @@ class PieceInputs:
         self._has_phrase = has_phrase
         self._keys: dict[str, Reader] = {}
         self._kinds = {node.id: node.kind for node in plan.nodes}
+        self._heights: dict[str, int] = {}
         self._subtrees: dict[tuple[str, bool], tuple[str, ...]] = {}
         self._reads_rules: dict[str, bool] = {}
 
@@ -105,6 +106,16 @@ class PieceInputs:
     def said_alone(self, step_id: str) -> bool:
         """Whether a line about ``step_id`` reads its own pieces only (no rule below it)."""
         return len(self.subtree(step_id, descend=False)) == 1
+
+    def height(self, step_id: str) -> int:
+        """How many levels of rules that read rules lie below ``step_id`` (0: none): how deep
+        its reasons can be followed down."""
+        found = self._heights.get(step_id)
+        if found is None:
+            below = [self.height(dep) for dep in self.plan.node(step_id).depends_on
+                     if self._kinds.get(dep) == "rule" and self.reads_rules(dep)]
+            found = self._heights[step_id] = 1 + max(below) if below else 0
+        return found
 
     def reads_rules(self, step_id: str) -> bool:
         """Whether ``step_id`` is decided by other rules (not only by facts and standards)."""
@@ -197,6 +208,18 @@ class PieceInputs:
 
         if len(answers) == 1:  # a rule on one standard: one set asked about
             (asked_name, held, items), = answers
+            if not held and len(items) == 1:  # asked one question only (as _answers says it)
+                (item,) = items
+
+                def one_question(row: Sequence[Any], facts: Mapping[str, Any],
+                                 evidence: Mapping[str, str]) -> Hashable:
+                    read = tuple(map(facts.get, names))
+                    asked = facts.get(asked_name)
+                    return (pick(row), read, tuple(map(type, read)),
+                            () if asked is None else ((), (item in asked,)),
+                            tuple(map(evidence.get, names)) if evidence else ())
+
+                return one_question
 
             def one_set(row: Sequence[Any], facts: Mapping[str, Any],
                         evidence: Mapping[str, str]) -> Hashable:

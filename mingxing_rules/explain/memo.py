@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any, Generic, TypeVar, cast
+from typing import Generic, TypeVar
 
 __all__ = ["Kept"]
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
-
-_MISSING: Any = object()
 
 
 class Kept(Generic[K, T]):
@@ -40,16 +38,15 @@ class Kept(Generic[K, T]):
         return len(self._young) + len(self._old)
 
     def get(self, key: K) -> T | None:
-        """What was put under ``key``, or ``None`` (``TypeError`` for a key that cannot be
-        hashed)."""
-        found = self._young.get(key, _MISSING)
-        if found is not _MISSING:
-            return cast("T", found)
-        found = self._old.get(key, _MISSING)
-        if found is _MISSING:
-            return None
-        self.put(key, found)
-        return cast("T", found)
+        """What was put under ``key``, or ``None`` (``None`` is never put; ``TypeError`` for
+        a key that cannot be hashed)."""
+        found = self._young.get(key)
+        if found is not None:
+            return found
+        found = self._old.get(key)
+        if found is not None:
+            self.put(key, found)
+        return found
 
     def put(self, key: K, value: T) -> None:
         young = self._young

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..engine.trace import Status, Step, Trace, infos_of_kind, status_of
 from .compiled import Lines, lines_for
@@ -32,7 +32,11 @@ if TYPE_CHECKING:
 __all__ = ["trace_table", "verdict_document"]
 
 _MAX_DEPTH = 2
-_UNSEEN: Any = object()  # not worked out yet for this explanation
+_DEEPEST = 6  # rules followed down to the facts no deeper than this (then said by their parts)
+# not worked out yet for this explanation (numbers are never negative; the numbers of what
+# a line reads are never empty: they hold its own step's)
+_UNNUMBERED = -1
+_NOT_READ: tuple[int | None, ...] = ()
 # A line that reads the pieces of more rules than this (the conclusion of a revocation reads
 # all twenty standards' rules) is a combination an earlier office rarely had: numbering every
 # rule below it costs more than putting it together from the rules' kept pieces (measured
@@ -78,25 +82,25 @@ class _Builder:
 
     def _piece_id(self, step_id: str) -> int | None:
         """The number of what the step's own pieces read (see :mod:`.compiled`)."""
-        found = self._piece_ids.get(step_id, _UNSEEN)
-        if found is _UNSEEN:
+        found = self._piece_ids.get(step_id, _UNNUMBERED)
+        if found == _UNNUMBERED:
             assert self.lines is not None
             found = self._piece_ids[step_id] = self.lines.number(step_id, self._row,
                                                                  self._facts, self._evidence)
-        return cast("int | None", found)
+        return found
 
     def _subtree_id(self, step_id: str, descend: bool) -> tuple[int | None, ...] | None:
         """The numbers of what the pieces below ``step_id`` read: what a line about it reads
         (``descend``: said down to the facts; see :meth:`.compiled.PieceInputs.subtree`).
         ``None`` for a line not kept whole (see ``_MAX_KEPT_RULES``)."""
         key = (step_id, descend)
-        found = self._subtree_ids.get(key, _UNSEEN)
-        if found is _UNSEEN:
+        found = self._subtree_ids.get(key, _NOT_READ)
+        if found is _NOT_READ:
             assert self.lines is not None
             below = self.lines.pieces.subtree(step_id, descend)
             found = self._subtree_ids[key] = (tuple(map(self._piece_id, below))
                                               if len(below) <= _MAX_KEPT_RULES else None)
-        return cast("tuple[int | None, ...] | None", found)
+        return found
 
     def phrase(self, part: Part, step: Step) -> str:
         key = (step.id, id(part))
@@ -169,10 +173,14 @@ class _Builder:
     def _reasons(self, step: Step, descend: bool, depth: int) -> list[str]:
         if step.status is Status.UNKNOWN:
             return [step_reason(step, self.trace, self.w)] if not step.depends_on else []
-        if not descend or depth > 6:
+        if not descend or depth > _DEEPEST:
             return self.decided_by(step)
-        # the rules below are followed down: kept whole, by what the pieces below read
-        return list(self.kept(("descended", depth), step.id,
+        # the rules below are followed down: kept whole, by what the pieces below read; and
+        # where the depth cannot reach the cut-off below this rule, kept once for every depth
+        # (a conclusion and the line about a rule say its reasons alike)
+        shared = depth if self.lines is None or (
+            depth + self.lines.pieces.height(step.id) > _DEEPEST) else 0
+        return list(self.kept(("descended", shared), step.id,
                               lambda: tuple(self._descended(step, depth))))
 
     def _descended(self, step: Step, depth: int) -> list[str]:
