@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ..compile.plan import Plan
     from ..engine.trace import Trace
     from ..ruleset.model import Threshold
+    from .reasons import Part
     from .wording import Wording
 
 __all__ = ["Lines", "PieceInputs", "lines_for"]
@@ -78,8 +79,12 @@ class PieceInputs:
         self.plan = plan
         self._has_phrase = has_phrase
         self._keys: dict[str, Reader] = {}
+        self._nodes = {node.id: node for node in plan.nodes}
         self._kinds = {node.id: node.kind for node in plan.nodes}
         self._heights: dict[str, int] = {}
+        self._alone: dict[str, bool] = {}
+        # by the id of a condition's node: the plan keeps its nodes, so ids are not reused
+        self._followed_down: dict[int, str | None] = {}
         self._subtrees: dict[tuple[str, bool], tuple[str, ...]] = {}
         self._reads_rules: dict[str, bool] = {}
 
@@ -105,7 +110,10 @@ class PieceInputs:
 
     def said_alone(self, step_id: str) -> bool:
         """Whether a line about ``step_id`` reads its own pieces only (no rule below it)."""
-        return len(self.subtree(step_id, descend=False)) == 1
+        found = self._alone.get(step_id)
+        if found is None:
+            found = self._alone[step_id] = len(self.subtree(step_id, descend=False)) == 1
+        return found
 
     def height(self, step_id: str) -> int:
         """How many levels of rules that read rules lie below ``step_id`` (0: none): how deep
@@ -116,6 +124,19 @@ class PieceInputs:
                      if self._kinds.get(dep) == "rule" and self.reads_rules(dep)]
             found = self._heights[step_id] = 1 + max(below) if below else 0
         return found
+
+    def followed_down(self, part: Part) -> str | None:
+        """The rule ``part`` names when it is one that reads rules (a conclusion follows it
+        down to what decided it), else ``None``; the same for every office."""
+        node = part.node
+        try:
+            return self._followed_down[id(node)]
+        except KeyError:
+            name = getattr(node, "name", None)
+            found = self._followed_down[id(node)] = (
+                name if isinstance(name, str) and self._kinds.get(name) == "rule"
+                and self.reads_rules(name) else None)
+            return found
 
     def reads_rules(self, step_id: str) -> bool:
         """Whether ``step_id`` is decided by other rules (not only by facts and standards)."""
@@ -143,6 +164,14 @@ class PieceInputs:
         if found is None:
             found = self._keys[step_id] = self._key_function(step_id)
         return found
+
+    def depends_on(self, step_id: str) -> tuple[str, ...]:
+        """The steps the plan's node ``step_id`` depends on."""
+        return self._nodes[step_id].depends_on
+
+    def position(self, step_id: str) -> int:
+        """The row position of the plan's node ``step_id``."""
+        return self._nodes[step_id].position
 
     def kind(self, step_id: str) -> str | None:
         """The kind of the plan's node ``step_id`` (``None``: no such node)."""
@@ -333,18 +362,22 @@ class Lines:
         return name is not None and said_by_reasons(
             self.pieces.kind(name), name, "pass" if holds else "fail", self.wording)
 
-    def own(self, what: Hashable, step_id: str, trace: Trace, word: Callable[[], T]) -> T:
-        """``word()`` for a step said by its own reading alone (a criterion's sentence), or
-        what it gave for an earlier office that read the same: kept by the reading itself,
-        not by its number."""
+    def own(self, what: Hashable, step_id: str, row: Sequence[Any], facts: Mapping[str, Any],
+            evidence: Mapping[str, str], word: Callable[..., T], *args: Any) -> T:
+        """``word(*args)`` for a step said by its own reading alone (a criterion's sentence),
+        or what it gave for an earlier office that read the same (the office's ``row``,
+        ``facts`` and ``evidence``): kept by the reading itself, not by its number."""
+        reader = self._readers.get(step_id)
+        if reader is None:
+            reader = self._readers[step_id] = self.pieces.reader(step_id)
         try:
-            key = (what, step_id, self.pieces.key(step_id, trace))
+            key = (what, step_id, reader(row, facts, evidence))
             found: T | None = self._kept.get(key)
         except TypeError:  # a value that cannot be compared (not hashable)
-            return word()
+            return word(*args)
         if found is not None:
             return found
-        said = word()
+        said = word(*args)
         self._kept.put(key, said)
         return said
 

@@ -164,36 +164,53 @@ class _Builder:
             return self.mark(Status.NOT_APPLICABLE)
         return self.mark(mark_status(step, self.adverse))
 
-    def reasons(self, step: Step, descend: bool) -> list[str]:
+    def reasons(self, step: Step, descend: bool) -> Sequence[str]:
         """Phrases of what decided ``step``; ``descend`` replaces each rule that decided it by
         what decided that rule in turn, down to facts, standards and the simplest rules (those
         that read facts only), which are said by their own phrase (for a conclusion)."""
-        return self._reasons(step, descend, 0)
+        if not descend:
+            return self._reasons(step, False, 0)
+        return self._descended_from(step.id, 0, step)
 
-    def _reasons(self, step: Step, descend: bool, depth: int) -> list[str]:
+    def _reasons(self, step: Step, descend: bool, depth: int) -> Sequence[str]:
         if step.status is Status.UNKNOWN:
             return [step_reason(step, self.trace, self.w)] if not step.depends_on else []
         if not descend or depth > _DEEPEST:
             return self.decided_by(step)
+        return self._descended_from(step.id, depth, step)
+
+    def _descended_from(self, step_id: str, depth: int, step: Step | None = None
+                        ) -> Sequence[str]:
+        """:meth:`reasons` followed down from ``step_id`` at ``depth`` (its step is built only
+        when the reasons are not kept)."""
+        status = step.status if step is not None else self._status(step_id)
+        if status is Status.UNKNOWN or depth > _DEEPEST:
+            return self._reasons(step or self.trace.step(step_id), True, depth)
         # the rules below are followed down: kept whole, by what the pieces below read; and
         # where the depth cannot reach the cut-off below this rule, kept once for every depth
         # (a conclusion and the line about a rule say its reasons alike)
         shared = depth if self.lines is None or (
-            depth + self.lines.pieces.height(step.id) > _DEEPEST) else 0
-        return list(self.kept(("descended", shared), step.id,
-                              lambda: tuple(self._descended(step, depth))))
+            depth + self.lines.pieces.height(step_id) > _DEEPEST) else 0
+        return self.kept(("descended", shared), step_id, lambda: tuple(
+            self._descended(step or self.trace.step(step_id), depth)))
 
     def _descended(self, step: Step, depth: int) -> list[str]:
         out: list[str] = []
+        lines = self.lines
         for part in self.parts(step):
-            name = getattr(part.node, "name", None)
-            dep = (self._step(name) if isinstance(name, str) and self._kind(name) == "rule"
-                   and self._reads_rules(name) else None)
-            if dep is not None:
-                out += self._reasons(dep, True, depth + 1)
+            # a rule that reads rules is followed down; anything else is said by its phrase
+            name = (lines.pieces.followed_down(part) if lines is not None
+                    else self._followed_down(part))
+            if name is not None:
+                out += self._descended_from(name, depth + 1)
             else:
                 out.append(self.phrase(part, step))
         return list(dict.fromkeys(out)) or self.decided_by(step)
+
+    def _followed_down(self, part: Part) -> str | None:
+        name = getattr(part.node, "name", None)
+        return (name if isinstance(name, str) and self._kind(name) == "rule"
+                and self._reads_rules(name) else None)
 
     def _reads_rules(self, step_id: str) -> bool:
         """Whether ``step_id`` is decided by other rules (not only by facts and standards)."""
@@ -238,30 +255,45 @@ class _Builder:
         return w.message("step.line.bare", title=title, clause=clause)
 
     def chain(self, step: Step, depth: int, lines: list[Line]) -> None:
-        """The rules a decision step depends on, each with its mark and what decided it.
+        """The rules a decision step depends on, each with its mark and what decided it."""
+        self._chain(step.id, step.status, depth, lines)
 
-        Unknown dependencies of a decided step are left out: in three-valued logic a step that
-        is decided did not need them (e.g. the procedure, when direct promotion does not)."""
-        decided = step.status is Status.PASS or step.status is Status.FAIL
-        for dep_id in step.depends_on:
+    def _chain(self, step_id: str, status: Status, depth: int, lines: list[Line]) -> None:
+        # Unknown dependencies of a decided step are left out: in three-valued logic a step
+        # that is decided did not need them (e.g. the procedure, when direct promotion does
+        # not). Steps are built only to word a line not kept.
+        decided = status is Status.PASS or status is Status.FAIL
+        for dep_id in self._depends_on(step_id):
             kind = self._kind(dep_id)
             if kind is None or kind == "derived":
                 continue
-            dep = self._step(dep_id)
-            assert dep is not None
-            if decided and dep.status is Status.UNKNOWN:
+            dep_status = self._status(dep_id)
+            if decided and dep_status is Status.UNKNOWN:
                 continue
             shown_below = kind == "rule" and depth < _MAX_DEPTH
             descend = not shown_below
             # the line whole (its mark is the step's status, which its pieces read)
             lines.append(self.kept(("line", depth), dep_id,
-                                   partial(self.chain_line, dep, depth, descend), descend))
+                                   partial(self.chain_line, dep_id, depth, descend), descend))
             if shown_below:
-                self.chain(dep, depth + 1, lines)
+                self._chain(dep_id, dep_status, depth + 1, lines)
 
-    def chain_line(self, step: Step, depth: int, descend: bool) -> Line:
+    def chain_line(self, step_id: str, depth: int, descend: bool) -> Line:
+        step = self.trace.step(step_id)
         return Line(self.line_text(step, descend), (self.step_mark(step),), depth,
                     self.w.clause(step.clause))
+
+    def _depends_on(self, step_id: str) -> tuple[str, ...]:
+        if self.lines is not None:
+            return self.lines.pieces.depends_on(step_id)
+        step = self._step(step_id)
+        return () if step is None else step.depends_on
+
+    def _status(self, step_id: str) -> Status:
+        """The status of a step that is not a derived value, off the row when there is one."""
+        if self.lines is not None:
+            return status_of(self._row[self.lines.pieces.position(step_id)])
+        return self.trace.step(step_id).status
 
     # -- sections --------------------------------------------------------------------------------
     def conclusion(self, failing: int, total: int) -> str:
@@ -352,8 +384,8 @@ class _Builder:
                 if said is not None:
                     return Line(said, marks[status], clause=self.w.clause(clause))
             if lines.pieces.said_alone(step_id):  # no rule below it: kept by its own reading
-                return lines.own(("criterion", status), step_id, self.trace, partial(
-                    self._criterion_line, step_id, clause, status, marks))
+                return lines.own(status, step_id, self._row, self._facts, self._evidence,
+                                 self._criterion_line, step_id, clause, status, marks)
         return self.kept("criterion", step_id, partial(
             self._criterion_line, step_id, clause, status, marks), descend=False)
 
