@@ -224,6 +224,13 @@ class PieceInputs:
         positions, names, answers = self._inputs(step_id)
         pick = _picker(positions)
 
+        if not names and not answers:  # statuses only (most rules on rules): the row's entries
+            def statuses(row: Sequence[Any], facts: Mapping[str, Any],
+                         evidence: Mapping[str, str]) -> Hashable:
+                return pick(row)
+
+            return statuses
+
         # a value's type is part of it (True is not 1, 1 is not 1.0 when it is worded)
         if len(names) == 1 and not answers:  # most criteria: one fact (the common case, made
             only = names[0]                    # without the loops below)

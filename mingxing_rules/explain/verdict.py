@@ -4,6 +4,7 @@ and, in HTML, the full trace."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -119,8 +120,11 @@ class _Builder:
         lines = self.lines
         if lines is None:
             return word()
-        if lines.said_by_reasons(part_name(part), bool(part.value)):
-            return word()
+        name = part_name(part)
+        if name is not None and lines.said_by_reasons(name, bool(part.value)):
+            # said by the rule's reasons: kept by what they read, as they are
+            return self.kept(("by its reasons", depth, bool(part.value)), name, word,
+                             descend=False)
         return lines.piece(("phrase", id(part.node), part.value), step.id,
                            self._piece_id(step.id), word)
 
@@ -346,8 +350,9 @@ class _Builder:
                     self.chain(step, 1, lines)
         else:
             step = trace.step(verdict.outcome)
-            paragraphs.append(w.message("decision.by", title=w.outcome_title(
-                step.id, step.title), clause=w.clause(step.clause)))
+            paragraphs.append(self.fixed(("decision.by", step.id), lambda: w.message(
+                "decision.by", title=w.outcome_title(step.id, step.title),
+                clause=w.clause(step.clause))))
             self.chain(step, 0, lines)
         notes = []
         outranked = [s for s in outcomes if s.role == "outranked"]
@@ -403,11 +408,12 @@ class _Builder:
         program = trace.program
         if program is not None and trace.row:
             row = trace.row
-            for parent, criteria in _criteria_by_parent(program.plan):
-                said_fail = [(i, c) for i, c, at in criteria if row[at] is False]
-                said_unknown = [(i, c) for i, c, at in criteria if row[at] is None]
-                if said_fail or said_unknown:
-                    yield parent, said_fail, said_unknown
+            for parent, criteria, read in _criteria_by_parent(program.plan):
+                values = read(row)  # the parent's criteria in one pass (most pass)
+                if False not in values and None not in values:
+                    continue
+                said = list(zip(criteria, values, strict=True))
+                yield parent, [c for c, v in said if v is False], [c for c, v in said if v is None]
             return
         by_parent: dict[tuple[str | None, Status], list[tuple[str, str]]] = {}
         for step in (*trace.failing("criterion"), *trace.unknown("criterion")):
@@ -419,13 +425,16 @@ class _Builder:
             if said_fail or said_unknown:
                 yield parent, said_fail, said_unknown
 
+    def fixed(self, what: Hashable, word: Callable[[], T]) -> T:
+        """``word()``, worded once per plan, language and options when lines are kept (what
+        ``what`` names reads nothing else of an office)."""
+        return word() if self.lines is None else self.lines.fixed(what, word)
+
     def heading(self, parent: str | None) -> str:
         """The heading of a standard's (or another parent's) criteria."""
         if parent is None:
             return ""
-        if self.lines is not None:
-            return self.lines.fixed(("heading", parent), partial(self._heading, parent))
-        return self._heading(parent)
+        return self.fixed(("heading", parent), partial(self._heading, parent))
 
     def _heading(self, parent: str) -> str:
         standard = self._step(parent)
@@ -456,7 +465,8 @@ class _Builder:
             subsections.append(Section(w.message("standards.failing"), sections=tuple(failing)))
         if unknown:
             subsections.append(Section(w.message("standards.unknown"), sections=tuple(unknown)))
-        summary = (w.message("standards.summary", met=met, total=len(statuses)),)
+        summary = (self.fixed(("standards.summary", met, len(statuses)), lambda: w.message(
+            "standards.summary", met=met, total=len(statuses))),)
         if view not in (None, "md", "html"):  # the table is for Markdown and HTML only
             return [Section(w.message("standards.heading"), paragraphs=summary,
                             sections=tuple(subsections))]
@@ -495,9 +505,10 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
     title = w.message("verdict.office", office=office_label(verdict.office_id,
                                                             verdict.office_name, w))
     ruleset_title = w.text(spec.title, verdict.ruleset_id) if spec else verdict.ruleset_id
-    summary = [builder.conclusion(failing, len(standards)),
-               w.message("verdict.ruleset", ruleset_title=ruleset_title,
-                         ruleset=verdict.ruleset_id, version=verdict.ruleset_version)]
+    summary = [builder.conclusion(failing, len(standards)), builder.fixed(
+        ("verdict.ruleset", ruleset_title, verdict.ruleset_id, verdict.ruleset_version),
+        lambda: w.message("verdict.ruleset", ruleset_title=ruleset_title,
+                          ruleset=verdict.ruleset_id, version=verdict.ruleset_version))]
     if spec is not None:
         defaults = {o.name: o.default for o in spec.options}
         changed = [option_phrase(w, k, v) for k, v in verdict.options
@@ -533,7 +544,8 @@ def _parents_in_order(standards: Sequence[str], parents: Iterable[str | None]
     return (*first, *(p for p in dict.fromkeys(parents) if p not in first))
 
 
-_Criteria = tuple[tuple[str | None, tuple[tuple[str, str, int], ...]], ...]
+_Criteria = tuple[tuple[str | None, tuple[tuple[str, str], ...],
+                         Callable[[Sequence[Any]], tuple[Any, ...]]], ...]
 _BY_PARENT: dict[int, tuple[Plan, _Criteria]] = {}
 
 
@@ -547,12 +559,26 @@ def _criteria_by_parent(plan: Plan) -> _Criteria:
     criteria = infos_of_kind(plan, "criterion")
     order = _parents_in_order([i.id for i in infos_of_kind(plan, "standard")],
                               (i.parent for i in criteria))
-    found = tuple((parent, tuple((i.id, i.clause, i.position) for i in criteria
-                                 if i.parent == parent)) for parent in order)
+    found = []
+    for parent in order:
+        own = [i for i in criteria if i.parent == parent]
+        found.append((parent, tuple((i.id, i.clause) for i in own),
+                      _row_reader(tuple(i.position for i in own))))
     if len(_BY_PARENT) > 64:
         _BY_PARENT.clear()
-    _BY_PARENT[id(plan)] = (plan, found)
-    return found
+    _BY_PARENT[id(plan)] = (plan, tuple(found))
+    return tuple(found)
+
+
+def _row_reader(positions: tuple[int, ...]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """The entries of a row at ``positions``, as a tuple (one C call)."""
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda row: (row[only],)
+    if not positions:
+        return lambda row: ()
+    getter: Callable[[Sequence[Any]], tuple[Any, ...]] = operator.itemgetter(*positions)
+    return getter
 
 
 def option_phrase(w: Wording, name: str, value: Any) -> str:
