@@ -26,7 +26,7 @@ the two to the same text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..engine.office import json_value
@@ -49,7 +49,7 @@ MAX_SAID = 16384
 class _Template:
     """One criterion's sentence with everything but the value filled in."""
 
-    __slots__ = ("fact", "fill", "from_row", "parts", "threshold", "unit")
+    __slots__ = ("distinct_from", "fact", "fill", "from_row", "parts", "threshold", "unit")
 
     def __init__(self, threshold: Threshold, unit: str | None, from_row: int | None,
                  parts: tuple[tuple[str, int | None], tuple[str, int | None]] | None,
@@ -60,6 +60,10 @@ class _Template:
         self.from_row = from_row  # a derived value's row position; None for a fact
         self.parts = parts  # a rate's counts (a fact, or a derived value's row position)
         self.fill = fill
+        # the limit a value is shown distinct from (as Wording.value passes it on)
+        limit = threshold.value
+        self.distinct_from: float | None = (
+            limit if isinstance(limit, int | float) and not isinstance(limit, bool) else None)
 
 
 class ThresholdSentences:
@@ -74,6 +78,11 @@ class ThresholdSentences:
     def sentence(self, step_id: str, trace: Trace) -> str | None:
         """The sentence of ``step_id`` failing in ``trace``, or ``None`` where this does not
         apply (then :func:`~.reasons.step_reason` words it)."""
+        return self.sentence_of(step_id, trace.row, trace.facts)
+
+    def sentence_of(self, step_id: str, row: Sequence[Any], facts: Mapping[str, Any]
+                    ) -> str | None:
+        """:meth:`sentence` of an evaluation's row and facts."""
         try:
             template = self._templates[step_id]
         except KeyError:
@@ -81,7 +90,7 @@ class ThresholdSentences:
         if template is None:
             return None
         at = template.from_row
-        value: Any = trace.facts.get(template.fact) if at is None else trace.row[at]
+        value: Any = facts.get(template.fact) if at is None else row[at]
         kind = type(value)
         if kind is not int and kind is not float:  # bools, missing values: worded as always
             return None
@@ -91,22 +100,21 @@ class ThresholdSentences:
             key: tuple[Any, ...] = (step_id, value, kind)
         else:  # a rate is said with its counts, as value_of does
             (top_name, top_at), (bottom_name, bottom_at) = parts
-            top = json_value(trace.facts.get(top_name)) if top_at is None else trace.row[top_at]
-            bottom = (json_value(trace.facts.get(bottom_name)) if bottom_at is None
-                      else trace.row[bottom_at])
+            top = json_value(facts.get(top_name)) if top_at is None else row[top_at]
+            bottom = json_value(facts.get(bottom_name)) if bottom_at is None else row[bottom_at]
             key = (step_id, value, kind, top, type(top), bottom, type(bottom))
         said = self._said.get(key)
         if said is not None:  # counts recur: half the sentences of the benchmark population
             return said
         threshold = template.threshold
-        if threshold.holds(value) is not False:
-            return None
-        w = self.wording
-        shown = w.value(template.fact, value, unit=template.unit, distinct_from=threshold.value)
-        if template.parts is not None:
-            shown = w.ratio(shown, top, bottom)
-        said = template.fill(shown)
-        self._said.put(key, said)
+        if threshold.holds(value) is False:
+            w = self.wording
+            # what Wording.value says of a number (its type is checked above)
+            shown = w.number(template.fact, value, template.unit, template.distinct_from)
+            if parts is not None:
+                shown = w.ratio(shown, top, bottom)
+            said = template.fill(shown)
+            self._said.put(key, said)
         return said
 
     def _template(self, step_id: str) -> _Template | None:

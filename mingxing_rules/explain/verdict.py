@@ -385,7 +385,7 @@ class _Builder:
         lines = self.lines
         if lines is not None:
             if status is Status.FAIL:
-                said = lines.sentences.sentence(step_id, self.trace)
+                said = lines.sentences.sentence_of(step_id, self._row, self._facts)
                 if said is not None:
                     return Line(said, marks[status], clause=self.w.clause(clause))
             if lines.pieces.said_alone(step_id):  # no rule below it: kept by its own reading
