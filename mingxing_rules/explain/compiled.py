@@ -328,6 +328,7 @@ class Lines:
         self._kept: Kept[Hashable, Any] = Kept(MAX_LINES)
         self._fixed: dict[Hashable, Any] = {}  # what reads nothing of an office (headings)
         self._readers: dict[str, Reader] = {}
+        self._by_reasons: dict[tuple[str | None, bool], bool] = {}
 
     def __len__(self) -> int:
         """How many pieces and lines are kept."""
@@ -366,8 +367,12 @@ class Lines:
     def said_by_reasons(self, name: str | None, holds: bool) -> bool:
         """Whether a part naming ``name`` that holds (or not) is said by the reasons of that
         rule (:func:`~.reasons.said_by_reasons`, from the plan: the same for every office)."""
-        return name is not None and said_by_reasons(
-            self.pieces.kind(name), name, "pass" if holds else "fail", self.wording)
+        key = (name, holds)
+        found = self._by_reasons.get(key)
+        if found is None:
+            found = self._by_reasons[key] = name is not None and said_by_reasons(
+                self.pieces.kind(name), name, "pass" if holds else "fail", self.wording)
+        return found
 
     def own(self, what: Hashable, step_id: str, row: Sequence[Any], facts: Mapping[str, Any],
             evidence: Mapping[str, str], word: Callable[..., T], *args: Any) -> T:
