@@ -185,6 +185,24 @@ def test_steps_of_one_kind_are_built_alone_and_agree_with_the_built_trace() -> N
     assert [s.id for s in again.of_kind("standard")] == [s.id for s in standards]
 
 
+LATE = {"submitted_on": "2014-12-03"}  # also inadmissible: outranked by a revocation
+
+
+@pytest.mark.parametrize(("name", "changes", "role"), [
+    ("revocation-major-problem", LATE, "outranked"), ("promotion-blocked-by-incident", {}, "selected"),
+    ("undecided-missing-count", {}, "possible"), ("star-by-assessment", {}, "selected")])
+def test_outcome_roles_are_read_without_building_steps_and_agree_with_them(
+        name: str, changes: dict[str, Any], role: str) -> None:
+    data = {**office(name), **changes}
+    trace = evaluate(data, STAR).trace
+    roles = trace.roles()
+    assert trace._steps is None and not trace._views  # no step was built
+    assert roles == {s.id: s.role for s in trace if s.kind == "outcome"}
+    assert role in roles.values()
+    again = Verdict.from_json(evaluate(data, STAR).to_json(full=True)).trace
+    assert again.roles() == roles
+
+
 def test_steps_are_immutable_and_compare_by_value() -> None:
     verdict = evaluate(office("near-miss-floor-area"), STAR)
     step = verdict.trace.step("floor_area")

@@ -600,6 +600,18 @@ class Trace(Sequence[Step]):
                                 for info in step_infos(self._program.plan))
         return self._steps
 
+    def roles(self) -> dict[str, str]:
+        """Each outcome's role in the verdict (``selected``, ``outranked``, ``possible`` or
+        ``not_selected``; empty when not recorded), by outcome id in trace order; no step is
+        built for a fresh trace."""
+        program = self._program
+        if self._steps is None and program is not None:
+            plan = program.plan
+            recorded = dict(zip((node.id for node in plan.outcomes), self._selected,
+                                strict=False))  # the selection is in order of precedence
+            return {info.id: recorded.get(info.id, "") for info in infos_of_kind(plan, "outcome")}
+        return {s.id: s.role for s in self.of_kind("outcome")}
+
     def _role_of(self, step_id: str) -> str:
         program = self._program
         if program is None or not self._selected:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..compile.plan import Plan
     from ..engine.trace import Verdict
     from ..ruleset.load import Ruleset
+    from ..ruleset.model import RulesetSpec
 
 __all__ = ["trace_table", "verdict_document"]
 
@@ -160,7 +161,8 @@ class _Builder:
         try:
             return self._marks[status]
         except KeyError:
-            found = self._marks[status] = Mark(self.w.mark(status), status.value)
+            found = self._marks[status] = self.fixed(
+                ("mark", status), lambda: Mark(self.w.mark(status), status.value))
             return found
 
     def step_mark(self, step: Step) -> Mark:
@@ -321,7 +323,7 @@ class _Builder:
 
     def decision(self) -> Section:
         verdict, trace, w = self.verdict, self.trace, self.w
-        outcomes = trace.of_kind("outcome")
+        roles = trace.roles()
         lines: list[Line] = []
         paragraphs: list[str] = []
         spec = w.spec
@@ -335,11 +337,11 @@ class _Builder:
                                             descend=False),
                                   (self.step_mark(step),), 0))
                 self.chain(step, 1, lines)
-        elif verdict.outcome not in {s.id for s in outcomes}:
+        elif verdict.outcome not in roles:
             clause = spec.otherwise.clause if spec else ""
             paragraphs.append(w.message("decision.otherwise", title=w.outcome_title(
                 verdict.outcome, verdict.outcome_title), clause=w.clause(clause)))
-            for step in outcomes:
+            for step in trace.of_kind("outcome"):
                 effect = spec.node(step.id).effect if spec else "award"
                 award = effect == "award"
                 lines.append(Line(self.kept("outcome", step.id,
@@ -355,7 +357,7 @@ class _Builder:
                 clause=w.clause(step.clause))))
             self.chain(step, 0, lines)
         notes = []
-        outranked = [s for s in outcomes if s.role == "outranked"]
+        outranked = [trace.step(i) for i, role in roles.items() if role == "outranked"]
         if outranked:
             notes.append(w.message("decision.outranked", outcomes=w.join(
                 w.message("outcome.quoted", title=w.outcome_title(s.id, s.title))
@@ -510,11 +512,9 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
         lambda: w.message("verdict.ruleset", ruleset_title=ruleset_title,
                           ruleset=verdict.ruleset_id, version=verdict.ruleset_version))]
     if spec is not None:
-        defaults = {o.name: o.default for o in spec.options}
-        changed = [option_phrase(w, k, v) for k, v in verdict.options
-                   if defaults.get(k, v) != v]
-        if changed:
-            summary.append(w.message("verdict.options", options=w.join(changed)))
+        said = builder.fixed("verdict.options", partial(options_line, w, spec, verdict.options))
+        if said:
+            summary.append(said)
     sections = [builder.decision()]
     if standards:
         sections += builder.standards(standards, view)
@@ -579,6 +579,13 @@ def _row_reader(positions: tuple[int, ...]) -> Callable[[Sequence[Any]], tuple[A
         return lambda row: ()
     getter: Callable[[Sequence[Any]], tuple[Any, ...]] = operator.itemgetter(*positions)
     return getter
+
+
+def options_line(w: Wording, spec: RulesetSpec, options: Iterable[tuple[str, Any]]) -> str:
+    """The options set otherwise than by default, in words (empty when none is)."""
+    defaults = {o.name: o.default for o in spec.options}
+    changed = [option_phrase(w, k, v) for k, v in options if defaults.get(k, v) != v]
+    return w.message("verdict.options", options=w.join(changed)) if changed else ""
 
 
 def option_phrase(w: Wording, name: str, value: Any) -> str:
