@@ -194,6 +194,11 @@ class ConstraintSpec:
     location: Location = Location()
 
 
+# each specification's nodes by id, built on first use (the specification is kept with its
+# index, so its id is not reused)
+_NODES: dict[int, tuple[RulesetSpec, dict[str, NodeSpec]]] = {}
+
+
 @attrs.frozen
 class RulesetSpec:
     """A whole validated ruleset (before options are applied and conditions compiled)."""
@@ -218,12 +223,16 @@ class RulesetSpec:
     constraints: tuple[ConstraintSpec, ...] = ()  # checked when an office is parsed
 
     def node(self, node_id: str) -> NodeSpec:
-        for node in self.nodes:
-            if node.id == node_id:
-                return node
-        if node_id == self.otherwise.id:
-            return self.otherwise
-        raise KeyError(node_id)
+        cached = _NODES.get(id(self))
+        if cached is None or cached[0] is not self:
+            if len(_NODES) > 256:
+                _NODES.clear()
+            index = {node.id: node for node in reversed(self.nodes)}  # the first of an id
+            cached = _NODES[id(self)] = (self, {self.otherwise.id: self.otherwise, **index})
+        try:
+            return cached[1][node_id]
+        except KeyError:
+            raise KeyError(node_id) from None
 
     def fact(self, name: str) -> FactSpec:
         for fact in self.facts:
