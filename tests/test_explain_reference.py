@@ -336,3 +336,43 @@ def test_what_a_template_cannot_say_is_left_to_the_full_wording() -> None:
     assert sentences.sentence("floor_area", trace) is None  # the threshold holds
     assert sentences.sentence("premises_layout", trace) is None  # a finding, not a number
     assert sentences.sentence("no_such_step", trace) is None
+
+
+def test_a_memo_that_forgets_between_offices_never_changes_what_is_said(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # memos a few entries long: pieces, lines and sentences are dropped and moved between the
+    # two generations all the time, and numbers read in one office are forgotten by the next
+    from mingxing_rules.explain import compiled, sentences
+
+    monkeypatch.setattr(compiled, "MAX_LINES", 8)
+    monkeypatch.setattr(sentences, "MAX_SAID", 4)
+    monkeypatch.setattr(compiled, "_LINES", {})
+    people = [json.loads(p.read_text("utf-8")) for p in EXAMPLES]
+    verdicts = [evaluate(data, RULESET) for data in people]
+    for verdict in verdicts + verdicts[::-1]:
+        for lang in ("zh", "en"):
+            assert verdict.explain(lang) == worded_afresh(verdict, lang, "text"), (
+                verdict.office_id, lang)
+    (_, _, kept), *_ = compiled._LINES.values()
+    assert len(kept) <= 8
+
+
+@given(st.lists(st.tuples(st.integers(0, 12), st.booleans()), max_size=200),
+       st.integers(1, 10))
+def test_the_memo_gives_what_was_last_put_under_a_key_or_nothing(
+        operations: list[tuple[int, bool]], limit: int) -> None:
+    from mingxing_rules.explain.memo import Kept
+
+    kept: Kept[int, tuple[int, int]] = Kept(limit)
+    last: dict[int, tuple[int, int]] = {}
+    for step, (key, put) in enumerate(operations):
+        if put:
+            kept.put(key, (key, step))
+            last[key] = (key, step)
+        else:
+            found = kept.get(key)
+            assert found is None or found == last[key]
+        assert len(kept) <= 2 * max(1, limit // 2)
+    if operations and operations[-1][1]:  # what was put last is always there
+        key = operations[-1][0]
+        assert kept.get(key) == last[key]

@@ -394,16 +394,16 @@ class Lines:
         return said
 
     def piece(self, what: Hashable, step_id: str, read: tuple[int | None, ...] | int | None,
-              word: Callable[[], T]) -> T:
-        """``word()``, or what it gave for an earlier office that read the same (``read``: the
-        numbers of :meth:`piece_id`; ``None`` among them: worded afresh)."""
+              word: Callable[..., T], *args: Any) -> T:
+        """``word(*args)``, or what it gave for an earlier office that read the same (``read``:
+        the numbers of :meth:`piece_id`; ``None`` among them: worded afresh)."""
         if read is None or (isinstance(read, tuple) and None in read):
-            return word()
+            return word(*args)
         key = (what, step_id, read)
         found: T | None = self._kept.get(key)
         if found is not None:
             return found
-        said = word()
+        said = word(*args)
         self._kept.put(key, said)
         return said
 

@@ -114,20 +114,20 @@ class _Builder:
     def _part_phrase(self, part: Part, step: Step, depth: int) -> str:
         """:func:`~.reasons.part_phrase`; kept by what the step's own pieces read, unless the
         part is said by the reasons of a rule it names (put together from that rule's pieces)."""
-        def word() -> str:
-            return part_phrase(part, step, self.trace, self.w, self.options, depth,
-                               self._reasons_at)
-
         lines = self.lines
         if lines is None:
-            return word()
+            return self._word_part(part, step, depth)
         name = part_name(part)
         if name is not None and lines.said_by_reasons(name, bool(part.value)):
             # said by the rule's reasons: kept by what they read, as they are
-            return self.kept(("by its reasons", depth, bool(part.value)), name, word,
-                             descend=False)
+            return self.kept(("by its reasons", depth, bool(part.value)), name,
+                             self._word_part, part, step, depth, descend=False)
         return lines.piece(("phrase", id(part.node), part.value), step.id,
-                           self._piece_id(step.id), word)
+                           self._piece_id(step.id), self._word_part, part, step, depth)
+
+    def _word_part(self, part: Part, step: Step, depth: int) -> str:
+        return part_phrase(part, step, self.trace, self.w, self.options, depth,
+                           self._reasons_at)
 
     def _reasons_at(self, step: Step, depth: int) -> list[str]:
         """:func:`~.reasons.decided_by` at ``depth``, from the parts computed once (a rule said
@@ -140,17 +140,17 @@ class _Builder:
                 descend=False))
         return found
 
-    def kept(self, what: Hashable, step_id: str, word: Callable[[], T], descend: bool = True
-             ) -> T:
-        """``word()``: a line about step ``step_id`` (or its reasons), kept by what the pieces
-        below it read when lines are kept (``descend``: ``word`` follows the rules below all
-        the way down, not only those said by their reasons)."""
+    def kept(self, what: Hashable, step_id: str, word: Callable[..., T], *args: Any,
+             descend: bool = True) -> T:
+        """``word(*args)``: a line about step ``step_id`` (or its reasons), kept by what the
+        pieces below it read when lines are kept (``descend``: ``word`` follows the rules below
+        all the way down, not only those said by their reasons)."""
         if self.lines is None:
-            return word()
+            return word(*args)
         read = self._subtree_id(step_id, descend)
         if read is None:
-            return word()
-        return self.lines.piece((what, descend), step_id, read, word)
+            return word(*args)
+        return self.lines.piece((what, descend), step_id, read, word, *args)
 
     def decided_by(self, step: Step) -> list[str]:
         """What :func:`~.reasons.decided_by` says, from the parts computed once."""
@@ -197,8 +197,11 @@ class _Builder:
         # (a conclusion and the line about a rule say its reasons alike)
         shared = depth if self.lines is None or (
             depth + self.lines.pieces.height(step_id) > _DEEPEST) else 0
-        return self.kept(("descended", shared), step_id, lambda: tuple(
-            self._descended(step or self.trace.step(step_id), depth)))
+        return self.kept(("descended", shared), step_id, self._descended_whole, step_id, depth,
+                         step)
+
+    def _descended_whole(self, step_id: str, depth: int, step: Step | None) -> tuple[str, ...]:
+        return tuple(self._descended(step or self.trace.step(step_id), depth))
 
     def _descended(self, step: Step, depth: int) -> list[str]:
         out: list[str] = []
@@ -279,8 +282,8 @@ class _Builder:
             shown_below = kind == "rule" and depth < _MAX_DEPTH
             descend = not shown_below
             # the line whole (its mark is the step's status, which its pieces read)
-            lines.append(self.kept(("line", depth), dep_id,
-                                   partial(self.chain_line, dep_id, depth, descend), descend))
+            lines.append(self.kept(("line", depth), dep_id, self.chain_line, dep_id, depth,
+                                   descend, descend=descend))
             if shown_below:
                 self._chain(dep_id, dep_status, depth + 1, lines)
 

@@ -198,6 +198,7 @@ class Wording:
         self._fact_titles: dict[str, str] = {}
         self._headings: dict[tuple[int, str | None, str], tuple[Text | None, str]] = {}
         self._fixed: dict[str, str] = {}
+        self._units: dict[tuple[str, bool], str] = {}
         self._fields: dict[str, frozenset[str]] = {}
 
     @classmethod
@@ -421,11 +422,19 @@ class Wording:
     def unit(self, unit: str | None, count: Any = None) -> str:
         if not unit:
             return ""
-        if count == 1 and self.has(f"unit.{unit}.one"):
-            return self.message(f"unit.{unit}.one")
-        if self.has(f"unit.{unit}"):
-            return self.message(f"unit.{unit}")
-        return " " + unit
+        key = (unit, count == 1)
+        said = self._units.get(key)
+        if said is None:  # a unit is worded alike for every count but one
+            if count == 1 and self.has(f"unit.{unit}.one"):
+                said = self.message(f"unit.{unit}.one")
+            elif self.has(f"unit.{unit}"):
+                said = self.message(f"unit.{unit}")
+            else:
+                said = " " + unit
+            if len(self._units) > _WORDED_LIMIT:
+                self._units.clear()
+            self._units[key] = said
+        return said
 
     def scale_of(self, name: str, unit: str | None) -> float:
         derived = self._derived.get(name)
