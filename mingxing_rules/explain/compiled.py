@@ -355,13 +355,14 @@ class Lines:
             self._ids.put(key, found)
         return found
 
-    def fixed(self, what: Hashable, word: Callable[[], T]) -> T:
-        """``word()``, worded once: something that reads nothing of an office (a heading)."""
+    def fixed(self, what: Hashable, word: Callable[..., T], *args: Any) -> T:
+        """``word(*args)``, worded once: something that reads nothing of an office (a
+        heading)."""
         try:
             found: T = self._fixed[what]
             return found
         except KeyError:
-            found = self._fixed[what] = word()
+            found = self._fixed[what] = word(*args)
             return found
 
     def said_by_reasons(self, name: str | None, holds: bool) -> bool:

@@ -430,16 +430,16 @@ class _Builder:
             if said_fail or said_unknown:
                 yield parent, said_fail, said_unknown
 
-    def fixed(self, what: Hashable, word: Callable[[], T]) -> T:
-        """``word()``, worded once per plan, language and options when lines are kept (what
-        ``what`` names reads nothing else of an office)."""
-        return word() if self.lines is None else self.lines.fixed(what, word)
+    def fixed(self, what: Hashable, word: Callable[..., T], *args: Any) -> T:
+        """``word(*args)``, worded once per plan, language and options when lines are kept
+        (what ``what`` names reads nothing else of an office)."""
+        return word(*args) if self.lines is None else self.lines.fixed(what, word, *args)
 
     def heading(self, parent: str | None) -> str:
         """The heading of a standard's (or another parent's) criteria."""
         if parent is None:
             return ""
-        return self.fixed(("heading", parent), partial(self._heading, parent))
+        return self.fixed(("heading", parent), self._heading, parent)
 
     def _heading(self, parent: str) -> str:
         standard = self._step(parent)
@@ -515,7 +515,7 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
         lambda: w.message("verdict.ruleset", ruleset_title=ruleset_title,
                           ruleset=verdict.ruleset_id, version=verdict.ruleset_version))]
     if spec is not None:
-        said = builder.fixed("verdict.options", partial(options_line, w, spec, verdict.options))
+        said = builder.fixed("verdict.options", options_line, w, spec, verdict.options)
         if said:
             summary.append(said)
     sections = [builder.decision()]
