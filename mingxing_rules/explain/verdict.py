@@ -9,6 +9,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Seq
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..compile.codegen import NA
 from ..engine.trace import Status, Step, Trace, infos_of_kind, status_of
 from .compiled import Lines, lines_for
 from .reasons import (
@@ -446,10 +447,9 @@ class _Builder:
         return parent if standard is None else (
             self.w.titled(standard.title, standard.clause, standard.id))
 
-    def standards(self, statuses: Sequence[Status], view: str | None = None) -> list[Section]:
-        """The standards section; ``statuses``: the standards' (in order)."""
+    def standards(self, met: int, total: int, view: str | None = None) -> list[Section]:
+        """The standards section: ``met`` of ``total`` standards met (or not applicable)."""
         w = self.w
-        met = sum(1 for s in statuses if s is Status.PASS or s is Status.NOT_APPLICABLE)
         failing: list[Section] = []
         unknown: list[Section] = []
         marks = {Status.FAIL: (self.mark(Status.FAIL),),
@@ -470,8 +470,8 @@ class _Builder:
             subsections.append(Section(w.message("standards.failing"), sections=tuple(failing)))
         if unknown:
             subsections.append(Section(w.message("standards.unknown"), sections=tuple(unknown)))
-        summary = (self.fixed(("standards.summary", met, len(statuses)), lambda: w.message(
-            "standards.summary", met=met, total=len(statuses))),)
+        summary = (self.fixed(("standards.summary", met, total), lambda: w.message(
+            "standards.summary", met=met, total=total)),)
         if view not in (None, "md", "html"):  # the table is for Markdown and HTML only
             return [Section(w.message("standards.heading"), paragraphs=summary,
                             sections=tuple(subsections))]
@@ -505,12 +505,11 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
              and program.plan is plan and verdict.trace.row else None)
     builder = _Builder(verdict, w, lines)
     trace = verdict.trace
-    standards = _statuses_of_kind(trace, "standard")
-    failing = sum(1 for s in standards if s is Status.FAIL)
+    failing, met, total = _standards_counted(trace)
     title = w.message("verdict.office", office=office_label(verdict.office_id,
                                                             verdict.office_name, w))
     ruleset_title = w.text(spec.title, verdict.ruleset_id) if spec else verdict.ruleset_id
-    summary = [builder.conclusion(failing, len(standards)), builder.fixed(
+    summary = [builder.conclusion(failing, total), builder.fixed(
         ("verdict.ruleset", ruleset_title, verdict.ruleset_id, verdict.ruleset_version),
         lambda: w.message("verdict.ruleset", ruleset_title=ruleset_title,
                           ruleset=verdict.ruleset_id, version=verdict.ruleset_version))]
@@ -519,8 +518,8 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
         if said:
             summary.append(said)
     sections = [builder.decision()]
-    if standards:
-        sections += builder.standards(standards, view)
+    if total:
+        sections += builder.standards(met, total, view)
     if view is None or view == "html":
         sections.append(Section(w.message("trace.heading"), table=trace_table(trace, w),
                                 views=("html",), collapsed=True))
@@ -530,14 +529,33 @@ def verdict_document(verdict: Verdict, lang: str, ruleset: Ruleset | None = None
                     badge=badge, tone=verdict.effect or "undecided")
 
 
-def _statuses_of_kind(trace: Trace, kind: str) -> list[Status]:
-    """The statuses of the steps of one kind, in order (read off the row when there is one:
-    no step is built)."""
+def _standards_counted(trace: Trace) -> tuple[int, int, int]:
+    """How many standards fail, how many are met (or do not apply), and how many there are;
+    read off the row when there is one (no step is built)."""
     program = trace.program
     if program is None or not trace.row:
-        return [s.status for s in trace.of_kind(kind)]
-    row = trace.row
-    return [status_of(row[info.position]) for info in infos_of_kind(program.plan, kind)]
+        statuses = [s.status for s in trace.of_kind("standard")]
+        return (statuses.count(Status.FAIL),
+                statuses.count(Status.PASS) + statuses.count(Status.NOT_APPLICABLE),
+                len(statuses))
+    raw = _standards_reader(program.plan)(trace.row)
+    return raw.count(False), raw.count(True) + raw.count(NA), len(raw)
+
+
+_STANDARDS: dict[int, tuple[Plan, Callable[[Sequence[Any]], tuple[Any, ...]]]] = {}
+
+
+def _standards_reader(plan: Plan) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """The standards' entries of a row of ``plan`` (one C call; the plan is kept: its id is
+    not reused)."""
+    cached = _STANDARDS.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    found = _row_reader(tuple(i.position for i in infos_of_kind(plan, "standard")))
+    if len(_STANDARDS) > 64:
+        _STANDARDS.clear()
+    _STANDARDS[id(plan)] = (plan, found)
+    return found
 
 
 def _parents_in_order(standards: Sequence[str], parents: Iterable[str | None]
