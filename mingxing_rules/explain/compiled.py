@@ -80,7 +80,6 @@ class PieceInputs:
         self._has_phrase = has_phrase
         self._keys: dict[str, Reader] = {}
         self._nodes = {node.id: node for node in plan.nodes}
-        self._kinds = {node.id: node.kind for node in plan.nodes}
         self._heights: dict[str, int] = {}
         self._alone: dict[str, bool] = {}
         # by the id of a condition's node: the plan keeps its nodes, so ids are not reused
@@ -121,7 +120,7 @@ class PieceInputs:
         found = self._heights.get(step_id)
         if found is None:
             below = [self.height(dep) for dep in self.plan.node(step_id).depends_on
-                     if self._kinds.get(dep) == "rule" and self.reads_rules(dep)]
+                     if self.kind(dep) == "rule" and self.reads_rules(dep)]
             found = self._heights[step_id] = 1 + max(below) if below else 0
         return found
 
@@ -134,7 +133,7 @@ class PieceInputs:
         except KeyError:
             name = getattr(node, "name", None)
             found = self._followed_down[id(node)] = (
-                name if isinstance(name, str) and self._kinds.get(name) == "rule"
+                name if isinstance(name, str) and self.kind(name) == "rule"
                 and self.reads_rules(name) else None)
             return found
 
@@ -175,10 +174,8 @@ class PieceInputs:
 
     def kind(self, step_id: str) -> str | None:
         """The kind of the plan's node ``step_id`` (``None``: no such node)."""
-        try:
-            return self._kinds[step_id]
-        except KeyError:
-            return None
+        node = self._nodes.get(step_id)
+        return None if node is None else node.kind
 
     def _inputs(self, step_id: str) -> tuple[list[int], tuple[str, ...], tuple[
             tuple[str, tuple[Threshold, ...], tuple[Any, ...]], ...]]:
@@ -327,7 +324,6 @@ class Lines:
         self._numbers = itertools.count()
         self._kept: Kept[Hashable, Any] = Kept(MAX_LINES)
         self._fixed: dict[Hashable, Any] = {}  # what reads nothing of an office (headings)
-        self._readers: dict[str, Reader] = {}
         self._by_reasons: dict[tuple[str | None, bool], bool] = {}
 
     def __len__(self) -> int:
@@ -342,11 +338,8 @@ class Lines:
     def number(self, step_id: str, row: Sequence[Any], facts: Mapping[str, Any],
                evidence: Mapping[str, str]) -> int | None:
         """:meth:`piece_id` of an office's row, facts and evidence."""
-        reader = self._readers.get(step_id)
-        if reader is None:
-            reader = self._readers[step_id] = self.pieces.reader(step_id)
         try:
-            key = (step_id, reader(row, facts, evidence))
+            key = (step_id, self.pieces.reader(step_id)(row, facts, evidence))
             found = self._ids.get(key)
         except TypeError:  # a value that cannot be compared (not hashable)
             return None
@@ -380,11 +373,8 @@ class Lines:
         """``word(*args)`` for a step said by its own reading alone (a criterion's sentence),
         or what it gave for an earlier office that read the same (the office's ``row``,
         ``facts`` and ``evidence``): kept by the reading itself, not by its number."""
-        reader = self._readers.get(step_id)
-        if reader is None:
-            reader = self._readers[step_id] = self.pieces.reader(step_id)
         try:
-            key = (what, step_id, reader(row, facts, evidence))
+            key = (what, step_id, self.pieces.reader(step_id)(row, facts, evidence))
             found: T | None = self._kept.get(key)
         except TypeError:  # a value that cannot be compared (not hashable)
             return word(*args)

@@ -397,8 +397,8 @@ class _Builder:
             if lines.pieces.said_alone(step_id):  # no rule below it: kept by its own reading
                 return lines.own(status, step_id, self._row, self._facts, self._evidence,
                                  self._criterion_line, step_id, clause, status, marks)
-        return self.kept("criterion", step_id, partial(
-            self._criterion_line, step_id, clause, status, marks), descend=False)
+        return self.kept("criterion", step_id, self._criterion_line, step_id, clause, status,
+                         marks, descend=False)
 
     def _criterion_line(self, step_id: str, clause: str, status: Status,
                         marks: Mapping[Status, tuple[Mark, ...]]) -> Line:
