@@ -28,8 +28,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mingxing_rules import Ruleset, Verdict, evaluate, load_ruleset
-from mingxing_rules.explain import Wording, render, verdict_document, zh_typography
+from mingxing_rules.explain import (
+    Wording,
+    compiled,
+    render,
+    sentences,
+    verdict_document,
+    zh_typography,
+)
 from mingxing_rules.explain.compiled import PieceInputs, lines_for
+from mingxing_rules.explain.memo import Kept
 from mingxing_rules.explain.reasons import step_reason
 from mingxing_rules.explain.report import write
 from mingxing_rules.explain.sentences import ThresholdSentences
@@ -342,8 +350,6 @@ def test_a_memo_that_forgets_between_offices_never_changes_what_is_said(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # memos a few entries long: pieces, lines and sentences are dropped and moved between the
     # two generations all the time, and numbers read in one office are forgotten by the next
-    from mingxing_rules.explain import compiled, sentences
-
     monkeypatch.setattr(compiled, "MAX_LINES", 8)
     monkeypatch.setattr(sentences, "MAX_SAID", 4)
     monkeypatch.setattr(compiled, "_LINES", {})
@@ -361,8 +367,6 @@ def test_a_memo_that_forgets_between_offices_never_changes_what_is_said(
        st.integers(1, 10))
 def test_the_memo_gives_what_was_last_put_under_a_key_or_nothing(
         operations: list[tuple[int, bool]], limit: int) -> None:
-    from mingxing_rules.explain.memo import Kept
-
     kept: Kept[int, tuple[int, int]] = Kept(limit)
     last: dict[int, tuple[int, int]] = {}
     for step, (key, put) in enumerate(operations):
