@@ -6,7 +6,7 @@ condition names, and the values it reads (a value derived from facts brings thos
 is said with its counts). Which entries, the plan says once (:class:`PieceInputs`, from each
 node's ``depends_on`` and ``reads``). A set read only to ask whether it holds given items is
 read as the answers. Per office the explainer picks those entries from the row and the facts
-and numbers each distinct combination once (:meth:`Lines.piece_id`). A whole line, or a
+and numbers each distinct combination once (:meth:`Lines.number`). A whole line, or a
 rule's reasons, is then kept by the numbers of the rules below it that its reasons can reach
 (:meth:`PieceInputs.subtree`): "a casework standard lowered without cause" for an office whose
 five standards read as an earlier office's did is found, not worded (:class:`Lines`, bounded).
@@ -119,7 +119,7 @@ class PieceInputs:
         its reasons can be followed down."""
         found = self._heights.get(step_id)
         if found is None:
-            below = [self.height(dep) for dep in self.plan.node(step_id).depends_on
+            below = [self.height(dep) for dep in self.depends_on(step_id)
                      if self.kind(dep) == "rule" and self.reads_rules(dep)]
             found = self._heights[step_id] = 1 + max(below) if below else 0
         return found
@@ -330,14 +330,11 @@ class Lines:
         """How many pieces and lines are kept."""
         return len(self._kept)
 
-    def piece_id(self, step_id: str, trace: Trace) -> int | None:
-        """The number of what ``step_id``'s own pieces read of ``trace`` (the same number for
-        every office that read the same; ``None`` for a value that cannot be compared)."""
-        return self.number(step_id, trace.row, trace.facts, trace.evidence)
-
     def number(self, step_id: str, row: Sequence[Any], facts: Mapping[str, Any],
                evidence: Mapping[str, str]) -> int | None:
-        """:meth:`piece_id` of an office's row, facts and evidence."""
+        """The number of what ``step_id``'s own pieces read of an office's row, facts and
+        evidence (the same number for every office that read the same; ``None`` for a value
+        that cannot be compared)."""
         try:
             key = (step_id, self.pieces.reader(step_id)(row, facts, evidence))
             found = self._ids.get(key)
@@ -387,7 +384,7 @@ class Lines:
     def piece(self, what: Hashable, step_id: str, read: tuple[int | None, ...] | int | None,
               word: Callable[..., T], *args: Any) -> T:
         """``word(*args)``, or what it gave for an earlier office that read the same (``read``:
-        the numbers of :meth:`piece_id`; ``None`` among them: worded afresh)."""
+        the numbers of :meth:`number`; ``None`` among them: worded afresh)."""
         if read is None or (isinstance(read, tuple) and None in read):
             return word(*args)
         key = (what, step_id, read)

@@ -67,7 +67,6 @@ class _Builder:
         self._subtree_ids: dict[tuple[str, bool], tuple[int | None, ...] | None] = {}
         self._phrases: dict[tuple[str, int], str] = {}
         self._inner: dict[tuple[str, int], list[str]] = {}
-        self._marks: dict[Status, Mark] = {}
         if lines is not None:  # read once: every piece's number reads them
             self._row, self._facts, self._evidence = self.trace.row, self.trace.facts, (
                 self.trace.evidence)
@@ -159,12 +158,10 @@ class _Builder:
 
     # -- marks and lines ------------------------------------------------------------------------
     def mark(self, status: Status) -> Mark:
-        try:
-            return self._marks[status]
-        except KeyError:
-            found = self._marks[status] = self.fixed(
-                ("mark", status), lambda: Mark(self.w.mark(status), status.value))
-            return found
+        return self.fixed(("mark", status), self._worded_mark, status)
+
+    def _worded_mark(self, status: Status) -> Mark:
+        return Mark(self.w.mark(status), status.value)
 
     def step_mark(self, step: Step) -> Mark:
         if step.kind == "outcome" and step.status is Status.FAIL:
