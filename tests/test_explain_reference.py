@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mingxing_rules import Ruleset, Verdict, evaluate, load_ruleset
+from mingxing_rules import Ruleset, Status, Verdict, evaluate, load_ruleset
 from mingxing_rules.explain import (
     Wording,
     compiled,
@@ -39,7 +39,7 @@ from mingxing_rules.explain import (
 from mingxing_rules.explain.compiled import PieceInputs, lines_for
 from mingxing_rules.explain.memo import Kept
 from mingxing_rules.explain.reasons import step_reason
-from mingxing_rules.explain.report import write
+from mingxing_rules.explain.report import Line, Mark, write
 from mingxing_rules.explain.sentences import ThresholdSentences
 from mingxing_rules.strategies import offices
 
@@ -322,6 +322,10 @@ def test_a_templated_sentence_is_the_sentence_worded_in_full(data: dict[str, Any
         said = sentences.sentence(step.id, trace)
         if said is not None:
             assert said == step_reason(step, trace, w), step.id
+            # the line kept with it: the failing mark and the clause, as the explainer says
+            line = sentences.line_of(step.id, trace.row, trace.facts)
+            assert line == Line(said, (Mark(w.mark(Status.FAIL), "fail"),), clause=w.clause(
+                step.clause)), step.id
 
 
 @pytest.mark.parametrize(("field", "value", "criterion", "words"), [

@@ -7,8 +7,10 @@ the limit, the clause, the message chosen by the operator). So the message is fi
 per criterion with all but the value (:meth:`~.wording.Wording.filler`); per office only the
 value is worded, by the same :meth:`~.wording.Wording.value` (a rate with its counts by
 :meth:`~.wording.Wording.ratio`, as :meth:`~.wording.Wording.value_of` says it), and put in;
-the sentence is kept by the values it says (counts recur). A new floor area is a new sentence
-for every office; this makes it one call instead of a whole wording.
+the sentence is kept by the values it says (counts recur), as the whole line an explanation
+shows (:meth:`ThresholdSentences.line_of`: the failing mark and the clause are the plan's and
+the language's). A new floor area is a new sentence for every office; this makes it one call
+instead of a whole wording.
 
 :func:`~.reasons.step_reason` stays the definition of the sentence: where this module does not
 apply (not one threshold, a count of a set, a value that is not a number, a threshold that
@@ -30,9 +32,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..engine.office import json_value
-from ..engine.trace import step_infos
+from ..engine.trace import Status, step_infos
 from .memo import Kept
 from .reasons import numeric_fail_key
+from .report import Line, Mark
 
 if TYPE_CHECKING:
     from ..compile.plan import Plan
@@ -49,11 +52,13 @@ MAX_SAID = 16384
 class _Template:
     """One criterion's sentence with everything but the value filled in."""
 
-    __slots__ = ("distinct_from", "fact", "fill", "from_row", "parts", "threshold", "unit")
+    __slots__ = ("clause", "distinct_from", "fact", "fill", "from_row", "parts", "threshold",
+                 "unit")
 
     def __init__(self, threshold: Threshold, unit: str | None, from_row: int | None,
                  parts: tuple[tuple[str, int | None], tuple[str, int | None]] | None,
-                 fill: Callable[[str], str]) -> None:
+                 fill: Callable[[str], str], clause: str) -> None:
+        self.clause = clause  # as worded, for the line
         self.threshold = threshold
         self.fact = threshold.fact
         self.unit = unit
@@ -73,7 +78,9 @@ class ThresholdSentences:
         self.wording = wording
         self.plan = plan
         self._templates: dict[str, _Template | None] = {}  # None: not templated
-        self._said: Kept[tuple[Any, ...], str] = Kept(MAX_SAID)
+        # the failing line as the explanation shows it, kept by the values it says
+        self._said: Kept[tuple[Any, ...], Line] = Kept(MAX_SAID)
+        self._marks = (Mark(wording.mark(Status.FAIL), Status.FAIL.value),)
 
     def sentence(self, step_id: str, trace: Trace) -> str | None:
         """The sentence of ``step_id`` failing in ``trace``, or ``None`` where this does not
@@ -83,6 +90,13 @@ class ThresholdSentences:
     def sentence_of(self, step_id: str, row: Sequence[Any], facts: Mapping[str, Any]
                     ) -> str | None:
         """:meth:`sentence` of an evaluation's row and facts."""
+        line = self.line_of(step_id, row, facts)
+        return None if line is None else line.text
+
+    def line_of(self, step_id: str, row: Sequence[Any], facts: Mapping[str, Any]
+                ) -> Line | None:
+        """The line of ``step_id`` failing (its mark, :meth:`sentence` and clause) for an
+        evaluation's row and facts, or ``None`` where this does not apply."""
         try:
             template = self._templates[step_id]
         except KeyError:
@@ -113,7 +127,7 @@ class ThresholdSentences:
             shown = w.number(template.fact, value, template.unit, template.distinct_from)
             if parts is not None:
                 shown = w.ratio(shown, top, bottom)
-            said = template.fill(shown)
+            said = Line(template.fill(shown), self._marks, clause=template.clause)
             self._said.put(key, said)
         return said
 
@@ -133,7 +147,8 @@ class ThresholdSentences:
         if threshold.fact not in reads:
             return None
         name, unit = threshold.fact, reads[threshold.fact]
-        fill = w.filler(key, "value", fact=w.fact_title(name), clause=w.clause(node.clause),
+        clause = w.clause(node.clause)
+        fill = w.filler(key, "value", fact=w.fact_title(name), clause=clause,
                         threshold=w.value(name, threshold.value, unit=unit))
         if fill is None:
             return None
@@ -145,4 +160,4 @@ class ThresholdSentences:
                 top, bottom = derived.ratio.numerator, derived.ratio.denominator
                 parts = ((top, plan.node(top).position if top in plan else None),
                          (bottom, plan.node(bottom).position if bottom in plan else None))
-        return _Template(threshold, unit, from_row, parts, fill)
+        return _Template(threshold, unit, from_row, parts, fill, clause)

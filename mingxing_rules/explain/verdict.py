@@ -388,9 +388,9 @@ class _Builder:
         lines = self.lines
         if lines is not None:
             if status is Status.FAIL:
-                said = lines.sentences.sentence_of(step_id, self._row, self._facts)
-                if said is not None:
-                    return Line(said, marks[status], clause=self.w.clause(clause))
+                line = lines.sentences.line_of(step_id, self._row, self._facts)
+                if line is not None:
+                    return line
             if lines.pieces.said_alone(step_id):  # no rule below it: kept by its own reading
                 return lines.own(status, step_id, self._row, self._facts, self._evidence,
                                  self._criterion_line, step_id, clause, status, marks)
@@ -413,10 +413,13 @@ class _Builder:
             row = trace.row
             for parent, criteria, read in _criteria_by_parent(program.plan):
                 values = read(row)  # the parent's criteria in one pass (most pass)
-                if False not in values and None not in values:
-                    continue
-                said = list(zip(criteria, values, strict=True))
-                yield parent, [c for c, v in said if v is False], [c for c, v in said if v is None]
+                if None in values:
+                    said = list(zip(criteria, values, strict=True))
+                    yield parent, [c for c, v in said if v is False], [
+                        c for c, v in said if v is None]
+                elif False in values:  # failing only (nearly every parent said)
+                    yield parent, [c for c, v in zip(criteria, values, strict=True)
+                                   if v is False], []
             return
         by_parent: dict[tuple[str | None, Status], list[tuple[str, str]]] = {}
         for step in (*trace.failing("criterion"), *trace.unknown("criterion")):
@@ -452,15 +455,15 @@ class _Builder:
         marks = {Status.FAIL: (self.mark(Status.FAIL),),
                  Status.UNKNOWN: (self.mark(Status.UNKNOWN),)}
         # only the criteria not met or unknown are said, by their parent standard
+        line = self.criterion_line
         for parent, said_fail, said_unknown in self._not_passed():
             heading = self.heading(parent)
             if said_fail:
                 failing.append(Section(heading, lines=tuple([
-                    self.criterion_line(step_id, clause, Status.FAIL, marks)
-                    for step_id, clause in said_fail])))
+                    line(step_id, clause, Status.FAIL, marks) for step_id, clause in said_fail])))
             if said_unknown:
                 unknown.append(Section(heading, lines=tuple([
-                    self.criterion_line(step_id, clause, Status.UNKNOWN, marks)
+                    line(step_id, clause, Status.UNKNOWN, marks)
                     for step_id, clause in said_unknown])))
         subsections = []
         if failing:
